@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine with Python 3.11+:
+#   make run   - the demo on embedded defaults (SQLite, filesystem broker, file mailbox)
+#   make test  - the whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run web worker beat test lint migrate seed messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+	@echo "Postsale runs on http://127.0.0.1:8000  (owner/owner, agent/agent)"
+	$(VENV)/bin/honcho -f Procfile.dev start
+
+test: install
+	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+
+messages: install
+	$(PY) manage.py makemessages -l de -l sv --ignore=.venv --ignore=tests --ignore=benchmarks
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) .data

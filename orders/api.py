@@ -1,0 +1,317 @@
+"""Orders and tracking API: validate, call a service, serialise."""
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .models import (
+    Language,
+    Order,
+    OrderLine,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Shipment,
+    ShippingSpeed,
+    TrackingEvent,
+    TrackingStatus,
+)
+
+MAX_BATCH = 500
+
+
+class PersonalisationFieldSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=100)
+    # Kept exactly as typed, spaces and case included: it is evidence.
+    value = serializers.CharField(max_length=500, allow_blank=True, trim_whitespace=False)
+
+
+class BuyerInSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(choices=Language.choices, required=False, allow_blank=True, default="")
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    country = serializers.CharField(max_length=2, min_length=2, required=False, allow_blank=True, default="")
+
+
+class LineInSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=100000)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    unit_weight_g = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, default=0)
+    personalisation = PersonalisationFieldSerializer(many=True, required=False, default=list)
+
+
+class PaymentInSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    status = serializers.ChoiceField(
+        choices=PaymentStatus.choices, required=False, default=PaymentStatus.PAID
+    )
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    reference = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    cleared_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ShipmentInSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=32)
+    service = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    tracking_number = serializers.CharField(max_length=64)
+    shipped_at = serializers.DateTimeField(required=False, allow_null=True)
+    packed_weight_g = serializers.IntegerField(
+        min_value=1, max_value=10_000_000, required=False, allow_null=True
+    )
+    insured_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    signature_required = serializers.BooleanField(required=False)
+    estimated_delivery = serializers.DateField(required=False, allow_null=True)
+
+
+class OrderInSerializer(serializers.Serializer):
+    shop = serializers.SlugField(max_length=50)
+    number = serializers.CharField(max_length=64)
+    placed_at = serializers.DateTimeField()
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    sales_channel = serializers.CharField(max_length=40, required=False)
+    shipping_address = AddressSerializer(required=False)
+    needed_by = serializers.DateField(required=False, allow_null=True)
+    shipping_speed = serializers.ChoiceField(choices=ShippingSpeed.choices, required=False)
+    buyer = BuyerInSerializer()
+    lines = LineInSerializer(many=True, required=False, default=list)
+    payment = PaymentInSerializer(required=False, allow_null=True)
+    shipments = ShipmentInSerializer(many=True, required=False, default=list)
+
+    def validate(self, attrs):
+        address = attrs.pop("shipping_address", None)
+        if address:
+            for key, value in address.items():
+                attrs[f"ship_{key}"] = value
+        return attrs
+
+
+class PersonalisationOut(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class LineOutSerializer(serializers.ModelSerializer):
+    personalisation = PersonalisationOut(many=True)
+
+    class Meta:
+        model = OrderLine
+        fields = ["position", "sku", "title", "quantity", "unit_price", "unit_weight_g", "personalisation"]
+
+
+class PaymentOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["method", "status", "amount", "reference", "cleared_at"]
+
+
+class TrackingEventOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = [
+            "status",
+            "carrier_status",
+            "description",
+            "location",
+            "occurred_at",
+            "source",
+            "source_event_id",
+        ]
+
+
+class ShipmentOutSerializer(serializers.ModelSerializer):
+    carrier = serializers.CharField(source="carrier.code")
+    tracking_url = serializers.CharField(source="tracking_link")
+    events = TrackingEventOutSerializer(many=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "carrier",
+            "service",
+            "tracking_number",
+            "tracking_url",
+            "shipped_at",
+            "packed_weight_g",
+            "insured_value",
+            "signature_required",
+            "signed_by",
+            "status",
+            "status_at",
+            "estimated_delivery",
+            "delivered_at",
+            "delivery_location",
+            "events",
+        ]
+
+
+class OrderOutSerializer(serializers.ModelSerializer):
+    shop = serializers.CharField(source="shop.slug")
+    buyer = serializers.SerializerMethodField()
+    shipping_address = serializers.SerializerMethodField()
+    lines = LineOutSerializer(many=True)
+    payments = PaymentOutSerializer(many=True)
+    shipments = ShipmentOutSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "shop",
+            "number",
+            "placed_at",
+            "currency",
+            "subtotal",
+            "shipping_total",
+            "tax_total",
+            "total",
+            "sales_channel",
+            "needed_by",
+            "shipping_speed",
+            "buyer",
+            "shipping_address",
+            "lines",
+            "payments",
+            "shipments",
+            "updated_at",
+        ]
+
+    def get_buyer(self, order) -> dict:
+        buyer = order.buyer
+        return {
+            "email": buyer.email,
+            "name": buyer.name,
+            "language": buyer.language,
+            "risk_flag": buyer.risk_flag,
+        }
+
+    def get_shipping_address(self, order) -> dict:
+        return {key: getattr(order, f"ship_{key}") for key in AddressSerializer().fields}
+
+
+class OrderPermissions(DjangoModelPermissions):
+    """Reading needs view_order, writing add_order (Owners and integration users)."""
+
+    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+
+
+class OrderListCreate(generics.ListAPIView):
+    """List orders (filter by `shop` and `number`) or create/update orders."""
+
+    serializer_class = OrderOutSerializer
+    permission_classes = [OrderPermissions]
+    queryset = Order.objects.none()
+
+    def get_queryset(self):
+        return selectors.orders_for_api(
+            shop=self.request.query_params.get("shop"), number=self.request.query_params.get("number")
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("shop", str, description="shop slug"),
+            OpenApiParameter("number", str, description="order number"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=OrderInSerializer,
+        responses={201: OrderOutSerializer, 200: OrderOutSerializer},
+        description="Create or update one order, or a JSON list of up to 500, keyed on (shop, number). "
+        "Sending the same payload twice leaves one order.",
+    )
+    def post(self, request, *args, **kwargs):
+        many = isinstance(request.data, list)
+        if many and len(request.data) > MAX_BATCH:
+            raise ValidationError({"non_field_errors": [f"At most {MAX_BATCH} orders per request."]})
+        if many and not request.data:
+            raise ValidationError({"non_field_errors": ["The list of orders is empty."]})
+        serializer = OrderInSerializer(data=request.data, many=many)
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data if many else [serializer.validated_data]
+        results = services.orders_upsert(items=items)
+        if many:
+            body = [
+                {"id": r.order.pk, "shop": r.order.shop.slug, "number": r.order.number, "created": r.created}
+                for r in results
+            ]
+            return Response(body, status=status.HTTP_200_OK)
+        order = selectors.orders_for_api().get(pk=results[0].order.pk)
+        code = status.HTTP_201_CREATED if results[0].created else status.HTTP_200_OK
+        return Response(OrderOutSerializer(order).data, status=code)
+
+
+class OrderDetail(generics.RetrieveAPIView):
+    serializer_class = OrderOutSerializer
+    permission_classes = [OrderPermissions]
+
+    def get_queryset(self):
+        return selectors.orders_for_api()
+
+
+class TrackingEventInSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=32)
+    tracking_number = serializers.CharField(max_length=64)
+    event_id = serializers.CharField(max_length=128)
+    occurred_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=TrackingStatus.choices)
+    carrier_status = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    signed_by = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    estimated_delivery = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class TrackingEventPermission(DjangoModelPermissions):
+    perms_map = {**DjangoModelPermissions.perms_map}
+
+
+class TrackingEventCreate(APIView):
+    permission_classes = [TrackingEventPermission]
+    queryset = TrackingEvent.objects.none()
+
+    @extend_schema(
+        request=TrackingEventInSerializer,
+        responses={
+            200: {
+                "type": "object",
+                "properties": {"accepted": {"type": "integer"}, "duplicates": {"type": "integer"}},
+            }
+        },
+        description="One tracking event or a list (up to 5000). A repeated event_id is ignored; "
+        "the shipment takes the status of the latest occurred_at.",
+    )
+    def post(self, request):
+        many = isinstance(request.data, list)
+        if many and not 0 < len(request.data) <= 5000:
+            raise ValidationError({"non_field_errors": ["Send between 1 and 5000 events."]})
+        serializer = TrackingEventInSerializer(data=request.data, many=many)
+        serializer.is_valid(raise_exception=True)
+        events = serializer.validated_data if many else [serializer.validated_data]
+        with transaction.atomic():
+            result = services.tracking_events_ingest(events=events, source="api")
+        return Response({"accepted": result.accepted, "duplicates": result.duplicates})

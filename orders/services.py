@@ -1,0 +1,419 @@
+"""Writes to orders, shipments and tracking.
+
+Shops push the same order many times (created, paid, shipped, edited), so
+`orders_upsert` is keyed on (shop, order number) and is safe to repeat. It
+works on whole batches with a fixed number of queries, because imports and
+shop systems send hundreds of orders at a time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import (
+    Buyer,
+    Carrier,
+    Order,
+    OrderLine,
+    OrderNote,
+    Payment,
+    Product,
+    Shipment,
+    Shop,
+    TrackingEvent,
+    TrackingStatus,
+)
+
+ORDER_FIELDS = (
+    "placed_at",
+    "currency",
+    "subtotal",
+    "shipping_total",
+    "tax_total",
+    "total",
+    "sales_channel",
+    "ship_name",
+    "ship_line1",
+    "ship_line2",
+    "ship_postal_code",
+    "ship_city",
+    "ship_region",
+    "ship_country",
+    "needed_by",
+    "shipping_speed",
+)
+LINE_FIELDS = ("product", "sku", "title", "quantity", "unit_price", "unit_weight_g", "personalisation")
+SHIPMENT_FIELDS = (
+    "order",
+    "service",
+    "shipped_at",
+    "packed_weight_g",
+    "insured_value",
+    "signature_required",
+    "estimated_delivery",
+)
+PAYMENT_FIELDS = ("method", "status", "amount", "reference", "cleared_at")
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    order: Order
+    created: bool
+
+
+def carriers_for_codes(codes: set[str]) -> dict[str, Carrier]:
+    """Carriers by code, creating the ones we have not seen (shop systems name carriers freely)."""
+    found = Carrier.objects.in_bulk(codes, field_name="code")
+    missing = [code for code in codes if code not in found]
+    if missing:
+        Carrier.objects.bulk_create(
+            [Carrier(code=code, name=code.replace("-", " ").title()) for code in missing],
+            ignore_conflicts=True,
+        )
+        found = Carrier.objects.in_bulk(codes, field_name="code")
+    return found
+
+
+def carrier_code(value: str) -> str:
+    return slugify(value)[:32]
+
+
+@transaction.atomic
+def orders_upsert(*, items: list[dict]) -> list[UpsertResult]:
+    """Create or update orders keyed on (shop slug, number).
+
+    Each item is the validated shape of `orders.api.OrderInSerializer`. What the
+    shop sends replaces shop data (lines, totals, address, payment, shipments);
+    what Postsale added (notes, risk flags, tracking status, cases) is kept.
+    """
+    # The last copy of an order in a batch wins, like it would one request at a time.
+    by_key: dict[tuple[str, str], dict] = {}
+    for item in items:
+        by_key[(item["shop"], item["number"])] = item
+    items = list(by_key.values())
+
+    shops = Shop.objects.in_bulk({item["shop"] for item in items}, field_name="slug")
+    unknown = sorted({item["shop"] for item in items} - set(shops))
+    if unknown:
+        raise ValidationError({"shop": [f"Unknown shop: {', '.join(unknown)}."]})
+
+    buyers = _upsert_buyers(items, shops)
+    existing_keys = set(
+        Order.objects.filter(
+            _any_of(Q(shop_id=shops[item["shop"]].pk, number=item["number"]) for item in items)
+        ).values_list("shop_id", "number")
+    )
+
+    orders = []
+    for item in items:
+        shop = shops[item["shop"]]
+        fields = {name: item[name] for name in ORDER_FIELDS if name in item}
+        fields.setdefault("currency", shop.currency)
+        orders.append(
+            Order(
+                shop=shop,
+                number=item["number"],
+                buyer=buyers[(shop.pk, item["buyer"]["email"].lower())],
+                **fields,
+            )
+        )
+    Order.objects.bulk_create(
+        orders,
+        update_conflicts=True,
+        unique_fields=["shop", "number"],
+        update_fields=[*ORDER_FIELDS, "buyer", "updated_at"],
+    )
+
+    _upsert_lines(items, orders, shops)
+    _upsert_payments(items, orders)
+    _upsert_shipments(items, orders)
+
+    return [
+        UpsertResult(order=order, created=(order.shop_id, order.number) not in existing_keys)
+        for order in orders
+    ]
+
+
+def _any_of(conditions) -> Q:
+    combined = Q()
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+def _upsert_buyers(items, shops) -> dict[tuple[int, str], Buyer]:
+    wanted: dict[tuple[int, str], Buyer] = {}
+    for item in items:
+        shop = shops[item["shop"]]
+        data = item["buyer"]
+        email = data["email"].lower()
+        wanted[(shop.pk, email)] = Buyer(
+            shop=shop, email=email, name=data.get("name", ""), language=data.get("language", "")
+        )
+    # Only name and language come from the shop; the risk flag is ours and stays.
+    Buyer.objects.bulk_create(
+        list(wanted.values()),
+        update_conflicts=True,
+        unique_fields=["shop", "email"],
+        update_fields=["name", "language"],
+    )
+    return wanted
+
+
+def _upsert_lines(items, orders, shops) -> None:
+    skus_by_shop: dict[int, set[str]] = defaultdict(set)
+    for item, order in zip(items, orders, strict=True):
+        for line in item.get("lines", []):
+            skus_by_shop[order.shop_id].add(line["sku"])
+    products = _ensure_products(items, orders, skus_by_shop)
+
+    lines = []
+    stale = Q()
+    for item, order in zip(items, orders, strict=True):
+        item_lines = item.get("lines", [])
+        for position, data in enumerate(item_lines, start=1):
+            lines.append(
+                OrderLine(
+                    order=order,
+                    position=position,
+                    product=products.get((order.shop_id, data["sku"])),
+                    sku=data["sku"],
+                    title=data.get("title") or data["sku"],
+                    quantity=data["quantity"],
+                    unit_price=data["unit_price"],
+                    unit_weight_g=data.get("unit_weight_g") or 0,
+                    personalisation=data.get("personalisation") or [],
+                )
+            )
+        stale |= Q(order_id=order.pk, position__gt=len(item_lines))
+    if lines:
+        OrderLine.objects.bulk_create(
+            lines, update_conflicts=True, unique_fields=["order", "position"], update_fields=list(LINE_FIELDS)
+        )
+    OrderLine.objects.filter(stale).delete()
+
+
+def _ensure_products(items, orders, skus_by_shop) -> dict[tuple[int, str], Product]:
+    if not skus_by_shop:
+        return {}
+    lookup = _any_of(Q(shop_id=shop_id, sku__in=skus) for shop_id, skus in skus_by_shop.items())
+    products = {(p.shop_id, p.sku): p for p in Product.objects.filter(lookup)}
+    missing = {}
+    for item, order in zip(items, orders, strict=True):
+        for data in item.get("lines", []):
+            key = (order.shop_id, data["sku"])
+            if key not in products and key not in missing:
+                missing[key] = Product(
+                    shop_id=order.shop_id,
+                    sku=data["sku"],
+                    title=data.get("title") or data["sku"],
+                    unit_weight_g=data.get("unit_weight_g") or 0,
+                    personalisable=bool(data.get("personalisation")),
+                )
+    if missing:
+        Product.objects.bulk_create(list(missing.values()), ignore_conflicts=True)
+        products = {(p.shop_id, p.sku): p for p in Product.objects.filter(lookup)}
+    return products
+
+
+def _upsert_payments(items, orders) -> None:
+    with_payment = [
+        (item["payment"], order) for item, order in zip(items, orders, strict=True) if item.get("payment")
+    ]
+    if not with_payment:
+        return
+    existing = defaultdict(list)
+    for payment in Payment.objects.filter(order__in=[order for _, order in with_payment]):
+        existing[payment.order_id].append(payment)
+    to_create, to_update = [], []
+    for data, order in with_payment:
+        match = next(
+            (
+                p
+                for p in existing[order.pk]
+                if (data.get("reference") and p.reference == data["reference"])
+                or (not data.get("reference") and p.method == data["method"])
+            ),
+            None,
+        )
+        payment = match or Payment(order=order)
+        for name in PAYMENT_FIELDS:
+            if name in data:
+                setattr(payment, name, data[name])
+        if payment.amount is None:
+            payment.amount = order.total
+        (to_update if match else to_create).append(payment)
+    Payment.objects.bulk_create(to_create)
+    if to_update:
+        Payment.objects.bulk_update(to_update, PAYMENT_FIELDS)
+
+
+def _upsert_shipments(items, orders) -> None:
+    pairs = [
+        (data, order) for item, order in zip(items, orders, strict=True) for data in item.get("shipments", [])
+    ]
+    if not pairs:
+        return
+    carriers = carriers_for_codes({carrier_code(data["carrier"]) for data, _ in pairs})
+    existing = {
+        (s.carrier_id, s.tracking_number): s
+        for s in Shipment.objects.filter(
+            tracking_number__in={data["tracking_number"] for data, _ in pairs}
+        ).select_related("order")
+    }
+    shipments = {}
+    for data, order in pairs:
+        carrier = carriers[carrier_code(data["carrier"])]
+        known = existing.get((carrier.pk, data["tracking_number"]))
+        if known and known.order.shop_id != order.shop_id:
+            raise ValidationError(
+                {"shipments": [f"Tracking number {data['tracking_number']} belongs to another shop's order."]}
+            )
+        fields = {name: data[name] for name in SHIPMENT_FIELDS if name in data and name != "order"}
+        shipments[(carrier.pk, data["tracking_number"])] = Shipment(
+            order=order, carrier=carrier, tracking_number=data["tracking_number"], **fields
+        )
+    Shipment.objects.bulk_create(
+        list(shipments.values()),
+        update_conflicts=True,
+        unique_fields=["carrier", "tracking_number"],
+        update_fields=list(SHIPMENT_FIELDS),
+    )
+
+
+# --- tracking ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+@transaction.atomic
+def tracking_events_ingest(*, events: list[dict], source: str = "api") -> IngestResult:
+    """Store carrier events once each and move each shipment to its latest status.
+
+    Events arrive late, twice and out of order (carriers retry, aggregators
+    replay). The shipment takes the status of the event with the latest
+    `occurred_at` ever seen, so order of arrival does not matter; a repeated
+    `event_id` is stored once.
+    """
+    if not events:
+        return IngestResult(accepted=0, duplicates=0)
+    carriers = Carrier.objects.in_bulk({carrier_code(e["carrier"]) for e in events}, field_name="code")
+    numbers = {e["tracking_number"] for e in events}
+    # Locked in id order so two batches touching the same parcels queue up instead of deadlocking.
+    shipments = {
+        (s.carrier.code, s.tracking_number): s
+        for s in Shipment.objects.select_for_update(of=("self",))
+        .select_related("carrier")
+        .filter(tracking_number__in=numbers, carrier__in=carriers.values())
+        .order_by("id")
+    }
+    errors = {}
+    for index, event in enumerate(events):
+        if (carrier_code(event["carrier"]), event["tracking_number"]) not in shipments:
+            errors[f"[{index}].tracking_number"] = [
+                f"No shipment with {event['carrier']} tracking number {event['tracking_number']}."
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+    seen = set(
+        TrackingEvent.objects.filter(
+            source=source, source_event_id__in={e["event_id"] for e in events}
+        ).values_list("source_event_id", flat=True)
+    )
+    rows, fresh_ids = [], set()
+    for event in events:
+        if event["event_id"] in seen or event["event_id"] in fresh_ids:
+            continue
+        fresh_ids.add(event["event_id"])
+        rows.append(
+            TrackingEvent(
+                shipment=shipments[(carrier_code(event["carrier"]), event["tracking_number"])],
+                status=event["status"],
+                carrier_status=event.get("carrier_status", ""),
+                description=event.get("description", ""),
+                location=event.get("location", ""),
+                occurred_at=event["occurred_at"],
+                source=source,
+                source_event_id=event["event_id"],
+                raw=event.get("raw") or {},
+            )
+        )
+    # ignore_conflicts: a concurrent request may have stored the same id since we looked.
+    TrackingEvent.objects.bulk_create(rows, ignore_conflicts=True)
+
+    changed = {}
+    for event in events:
+        shipment = shipments[(carrier_code(event["carrier"]), event["tracking_number"])]
+        if _apply_event(shipment, event):
+            changed[shipment.pk] = shipment
+    if changed:
+        Shipment.objects.bulk_update(
+            list(changed.values()),
+            [
+                "status",
+                "status_at",
+                "last_event_at",
+                "delivered_at",
+                "delivery_location",
+                "signed_by",
+                "estimated_delivery",
+            ],
+        )
+    return IngestResult(accepted=len(rows), duplicates=len(events) - len(rows))
+
+
+def _apply_event(shipment: Shipment, event: dict) -> bool:
+    """Fold one event into the shipment; True if anything changed. Idempotent."""
+    occurred_at: datetime = event["occurred_at"]
+    changed = False
+    if event.get("estimated_delivery") and shipment.estimated_delivery != event["estimated_delivery"]:
+        shipment.estimated_delivery = event["estimated_delivery"]
+        changed = True
+    if event["status"] == TrackingStatus.DELIVERED:
+        if shipment.delivered_at is None or occurred_at > shipment.delivered_at:
+            shipment.delivered_at = occurred_at
+            shipment.delivery_location = event.get("location", "") or shipment.delivery_location
+            changed = True
+        if event.get("signed_by"):
+            shipment.signed_by = event["signed_by"]
+            changed = True
+    # Ties go to the later arrival: carriers send a correction with the same timestamp.
+    if shipment.last_event_at is None or occurred_at >= shipment.last_event_at:
+        if (shipment.status, shipment.last_event_at) != (event["status"], occurred_at):
+            shipment.status = event["status"]
+            shipment.status_at = occurred_at
+            shipment.last_event_at = occurred_at
+            changed = True
+    return changed
+
+
+def order_note_add(*, order: Order, author, body: str) -> OrderNote:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": ["A note cannot be empty."]})
+    return OrderNote.objects.create(order=order, author=author, body=body)
+
+
+def buyer_set_risk(*, buyer: Buyer, flag: str, reason: str, by) -> Buyer:
+    """Flag or clear a buyer (seed 002 #1: "fragwürdig"). A flag needs a reason."""
+    if flag != "none" and not reason.strip():
+        raise ValidationError({"risk_reason": ["Say why the buyer is flagged."]})
+    buyer.risk_flag = flag
+    buyer.risk_reason = reason.strip()
+    buyer.risk_set_by = by
+    buyer.risk_set_at = timezone.now()
+    buyer.save(update_fields=["risk_flag", "risk_reason", "risk_set_by", "risk_set_at"])
+    return buyer
