@@ -1,1 +1,250 @@
+"""Claims: a case about a problem with an order, its evidence, playbook, carrier claim and resolutions."""
 
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from desk.models import Case, Refund
+from orders.models import Carrier, OrderLine, Shipment
+
+
+class ClaimType(models.TextChoices):
+    LOST_IN_TRANSIT = "lost_in_transit", _("Lost in transit")
+    DELIVERED_NOT_RECEIVED = "delivered_not_received", _("Delivered but not received")
+    DAMAGED = "damaged", _("Damaged")
+    MISSING_ITEMS = "missing_items", _("Missing items")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    PERSONALISATION_ERROR = "personalisation_error", _("Personalisation error")
+    LATE_FOR_NEEDED_BY = "late_for_needed_by", _("Late for a needed-by date")
+    CHARGEBACK = "chargeback", _("Chargeback / A-to-z dispute")
+    PAYMENT_REVIEW = "payment_review", _("Payment review")
+
+
+class Claim(models.Model):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="claim", verbose_name=_("case"))
+    type = models.CharField(_("type"), max_length=30, choices=ClaimType.choices)
+    statement = models.TextField(_("buyer's statement"), blank=True)
+    shipment = models.ForeignKey(
+        Shipment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claims",
+        verbose_name=_("shipment"),
+    )
+    # Disputes (chargeback, A-to-z): who raised it and by when we must answer.
+    dispute_provider = models.CharField(_("dispute provider"), max_length=40, blank=True)
+    dispute_reference = models.CharField(_("dispute reference"), max_length=120, blank=True, db_index=True)
+    dispute_reason = models.CharField(_("dispute reason"), max_length=200, blank=True)
+    dispute_amount = models.DecimalField(
+        _("disputed amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    evidence_computed_at = models.DateTimeField(_("evidence computed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        constraints = [
+            models.CheckConstraint(condition=Q(type__in=ClaimType.values), name="claim_type_valid"),
+            # One automatic lost-in-transit claim per stalled parcel, even if the sweep runs twice at once.
+            models.UniqueConstraint(
+                fields=["shipment", "type"],
+                condition=Q(type="lost_in_transit"),
+                name="claim_one_lost_claim_per_shipment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case.reference} {self.get_type_display()}"
+
+
+class ClaimLine(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="claim_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("affected line")
+        verbose_name_plural = _("affected lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="claimline_quantity_positive"),
+            models.UniqueConstraint(fields=["claim", "order_line"], name="claimline_unique_line"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.order_line.title}"
+
+
+def claim_photo_path(instance, filename):
+    return f"claims/{instance.claim_id}/{filename}"
+
+
+class ClaimPhoto(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("photo"), upload_to=claim_photo_path)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return self.file.name
+
+
+class PlaybookStep(models.Model):
+    """A playbook step an agent ticked off. The steps themselves live in `claims.playbooks`."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="steps_done")
+    key = models.CharField(max_length=40)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["claim", "key"], name="playbookstep_once")]
+
+    def __str__(self):
+        return self.key
+
+
+class CarrierClaimStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FILED = "filed", _("Filed")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    PAID = "paid", _("Paid")
+
+
+CARRIER_CLAIM_TRANSITIONS = {
+    CarrierClaimStatus.DRAFT: {CarrierClaimStatus.FILED},
+    CarrierClaimStatus.FILED: {CarrierClaimStatus.ACCEPTED, CarrierClaimStatus.REJECTED},
+    CarrierClaimStatus.ACCEPTED: {CarrierClaimStatus.PAID},
+    CarrierClaimStatus.REJECTED: set(),
+    CarrierClaimStatus.PAID: set(),
+}
+
+
+class CarrierClaim(models.Model):
+    """A claim the shop files with the carrier to recover the loss (seed 000)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="carrier_claims")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, verbose_name=_("carrier"))
+    reference = models.CharField(_("carrier reference"), max_length=120, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CarrierClaimStatus.choices, default=CarrierClaimStatus.DRAFT
+    )
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    claimed_amount = models.DecimalField(_("claimed"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    recovered_amount = models.DecimalField(
+        _("recovered"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("carrier claim")
+        verbose_name_plural = _("carrier claims")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CarrierClaimStatus.values), name="carrierclaim_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(recovered_amount__gte=0), name="carrierclaim_recovered_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.carrier.code} {self.reference or self.pk}"
+
+
+class ResolutionAction(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    PARTIAL_REFUND = "partial_refund", _("Partial refund")
+    RESHIP = "reship", _("Replacement")
+    RESHIP_WITH_RETURN_LABEL = "reship_with_return_label", _("Replacement with return label")
+    REMAKE = "remake", _("Remake")
+    STORE_CREDIT = "store_credit", _("Store credit")
+    DENY = "deny", _("Decline")
+    ESCALATE = "escalate", _("Escalate to owner")
+    CANCEL_ORDER = "cancel_order", _("Cancel the order")
+
+
+class Resolution(models.Model):
+    """What was done for the buyer, and what it cost the shop."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="resolutions")
+    action = models.CharField(_("action"), max_length=30, choices=ResolutionAction.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    refund = models.OneToOneField(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="resolution"
+    )
+    amount = models.DecimalField(_("amount to buyer"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    goods_cost = models.DecimalField(_("goods cost"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    shipping_cost = models.DecimalField(
+        _("shipping cost"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    replacement = models.ForeignKey(
+        Shipment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("replacement"),
+    )
+    with_return_label = models.BooleanField(_("with return label"), default=False)
+    goodwill = models.BooleanField(_("goodwill"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("resolution")
+        verbose_name_plural = _("resolutions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=ResolutionAction.values), name="resolution_action_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case.reference} {self.action}"
+
+    @property
+    def cost(self) -> Decimal:
+        return self.amount + self.goods_cost + self.shipping_cost
+
+
+class StallThreshold(models.Model):
+    """After how many days without a tracking event a parcel counts as stalled.
+
+    Per shop, optionally per carrier, domestic or international; the most
+    specific row wins, and `claims.stalls.DEFAULT_DAYS` applies when none does.
+    """
+
+    shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="stall_thresholds")
+    carrier = models.ForeignKey(Carrier, null=True, blank=True, on_delete=models.CASCADE)
+    international = models.BooleanField(_("international"), default=False)
+    days = models.PositiveSmallIntegerField(_("days without a tracking event"))
+
+    class Meta:
+        verbose_name = _("stall threshold")
+        verbose_name_plural = _("stall thresholds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "carrier", "international"],
+                name="stallthreshold_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=Q(days__gt=0), name="stallthreshold_days_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.shop} {self.carrier or '*'} {'intl' if self.international else 'dom'}: {self.days}"

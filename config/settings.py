@@ -184,7 +184,11 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "open-stalled-claims": {"task": "claims.tasks.open_stalled_claims", "schedule": 60 * 60},
+    "open-payment-reviews": {"task": "claims.tasks.open_payment_reviews", "schedule": 10 * 60},
+    "reprioritise-open-cases": {"task": "desk.tasks.reprioritise_open_cases", "schedule": 15 * 60},
+}
 
 # --- E-mail ---------------------------------------------------------------
 # EMAIL_URL in django-environ form (smtp://user:pass@host:port, consolemail://,

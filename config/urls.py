@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
     path("", include("orders.urls")),
+    path("", include("desk.api_urls")),
+    path("", include("decisions.urls")),
 ]
 
 urlpatterns = [

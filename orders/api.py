@@ -23,6 +23,34 @@ from .models import (
 )
 
 MAX_BATCH = 500
+MAX_EVENTS = 5000
+ADDRESS_KEYS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
+
+
+def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors as {"[3].lines[0].quantity": [...]}: one path a shop developer can grep."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            # Nested lists report their bad items by index: {0: {...}, 3: {...}}.
+            path = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else key
+            flat.update(flat_errors(value, path))
+    elif isinstance(errors, list) and all(isinstance(error, str) for error in errors):
+        if errors:
+            flat[prefix or "non_field_errors"] = [str(error) for error in errors]
+    elif isinstance(errors, list):
+        for index, error in enumerate(errors):
+            flat.update(flat_errors(error, f"{prefix}[{index}]"))
+    else:
+        flat[prefix or "non_field_errors"] = [str(errors)]
+    return flat
+
+
+def validated(serializer_class, data, *, many: bool):
+    serializer = serializer_class(data=data, many=many)
+    if not serializer.is_valid():
+        raise ValidationError(flat_errors(serializer.errors))
+    return serializer.validated_data if many else [serializer.validated_data]
 
 
 class PersonalisationFieldSerializer(serializers.Serializer):
@@ -95,7 +123,8 @@ class OrderInSerializer(serializers.Serializer):
     needed_by = serializers.DateField(required=False, allow_null=True)
     shipping_speed = serializers.ChoiceField(choices=ShippingSpeed.choices, required=False)
     buyer = BuyerInSerializer()
-    lines = LineInSerializer(many=True, required=False, default=list)
+    # Left out, the stored lines stay (a "shipped" update need not repeat them); sent, they replace them.
+    lines = LineInSerializer(many=True, required=False)
     payment = PaymentInSerializer(required=False, allow_null=True)
     shipments = ShipmentInSerializer(many=True, required=False, default=list)
 
@@ -208,7 +237,7 @@ class OrderOutSerializer(serializers.ModelSerializer):
         }
 
     def get_shipping_address(self, order) -> dict:
-        return {key: getattr(order, f"ship_{key}") for key in AddressSerializer().fields}
+        return {key: getattr(order, f"ship_{key}") for key in ADDRESS_KEYS}
 
 
 class OrderPermissions(DjangoModelPermissions):
@@ -250,9 +279,7 @@ class OrderListCreate(generics.ListAPIView):
             raise ValidationError({"non_field_errors": [f"At most {MAX_BATCH} orders per request."]})
         if many and not request.data:
             raise ValidationError({"non_field_errors": ["The list of orders is empty."]})
-        serializer = OrderInSerializer(data=request.data, many=many)
-        serializer.is_valid(raise_exception=True)
-        items = serializer.validated_data if many else [serializer.validated_data]
+        items = validated(OrderInSerializer, request.data, many=many)
         results = services.orders_upsert(items=items)
         if many:
             body = [
@@ -307,11 +334,9 @@ class TrackingEventCreate(APIView):
     )
     def post(self, request):
         many = isinstance(request.data, list)
-        if many and not 0 < len(request.data) <= 5000:
-            raise ValidationError({"non_field_errors": ["Send between 1 and 5000 events."]})
-        serializer = TrackingEventInSerializer(data=request.data, many=many)
-        serializer.is_valid(raise_exception=True)
-        events = serializer.validated_data if many else [serializer.validated_data]
+        if many and not 0 < len(request.data) <= MAX_EVENTS:
+            raise ValidationError({"non_field_errors": [f"Send between 1 and {MAX_EVENTS} events."]})
+        events = validated(TrackingEventInSerializer, request.data, many=many)
         with transaction.atomic():
             result = services.tracking_events_ingest(events=events, source="api")
         return Response({"accepted": result.accepted, "duplicates": result.duplicates})

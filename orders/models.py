@@ -50,6 +50,8 @@ class Shop(models.Model):
         _("default language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    # Where the shop ships from: parcels to other countries get longer before they count as stalled.
+    country = models.CharField(_("country"), max_length=2, default="DE")
     support_email = models.EmailField(_("support e-mail"), blank=True)
     support_phone = models.CharField(_("support phone"), max_length=40, blank=True)
     support_url = models.URLField(_("support page"), blank=True)
@@ -164,6 +166,9 @@ class Order(models.Model):
     )
     # Seed 000: a buyer may send a new address after ordering; whoever packs must see it.
     buyer_wrote_before_shipping = models.BooleanField(_("buyer wrote before shipping"), default=False)
+    # Set by Postsale (payment review, seed 002 #4), never by the shop's order feed.
+    held_at = models.DateTimeField(_("on hold since"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

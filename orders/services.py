@@ -178,7 +178,9 @@ def _upsert_lines(items, orders, shops) -> None:
     lines = []
     stale = Q()
     for item, order in zip(items, orders, strict=True):
-        item_lines = item.get("lines", [])
+        if "lines" not in item:
+            continue  # the shop did not send lines this time: keep what we have
+        item_lines = item["lines"]
         for position, data in enumerate(item_lines, start=1):
             lines.append(
                 OrderLine(
@@ -198,7 +200,8 @@ def _upsert_lines(items, orders, shops) -> None:
         OrderLine.objects.bulk_create(
             lines, update_conflicts=True, unique_fields=["order", "position"], update_fields=list(LINE_FIELDS)
         )
-    OrderLine.objects.filter(stale).delete()
+    if stale:
+        OrderLine.objects.filter(stale).delete()
 
 
 def _ensure_products(items, orders, skus_by_shop) -> dict[tuple[int, str], Product]:

@@ -1,0 +1,348 @@
+"""Load orders and tracking events through the real API and measure throughput.
+
+    .venv/bin/python benchmarks/bench_api.py                   # 100k orders
+    .venv/bin/python benchmarks/bench_api.py --orders 1000000  # 1M
+
+It (re)creates a separate PostgreSQL database (default `postsale_bench`; the
+name must contain "bench", since it is dropped first), migrates it, starts
+gunicorn on 127.0.0.1 against it and drives it with concurrent HTTP clients
+over loopback. Three phases, each a fixed amount of work:
+
+1. batched upserts: all N orders, 500 per request;
+2. one order per request: `--single` more orders (default 5,000);
+3. batched tracking events: `--events` events (default N), 500 per request,
+   each batch touching different parcels, statuses moving forward per round.
+
+See benchmarks/README.md for the targets and the figures measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+SHOP = "bench"
+CARRIERS = ["dhl", "dpd", "hermes", "ups"]
+STATUSES = ["pre_transit", "in_transit", "out_for_delivery", "delivered"]
+SKUS = [(f"LIN-{index:03d}", 180 + 15 * index) for index in range(200)]
+REQUEST_TIMEOUT = 300  # seconds; a request slower than this counts as a failure
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=100_000, help="orders loaded in batches (N)")
+    parser.add_argument("--single", type=int, default=5_000, help="orders posted one per request")
+    parser.add_argument("--events", type=int, default=None, help="tracking events (default: N)")
+    parser.add_argument("--batch", type=int, default=500, help="orders or events per batched request")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postsale_bench"),
+    )
+    return parser.parse_args()
+
+
+# --- database and server ------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop database {name!r}: its name must contain 'bench'.")
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def prepare(url: str) -> str:
+    """Migrate, create the shop and an integration user; return its API token."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from config.roles import INTEGRATIONS
+    from orders.models import Carrier, Shop
+
+    call_command("migrate", verbosity=0)
+    Shop.objects.create(slug=SHOP, name="Benchmark Linen", currency="EUR", default_language="de")
+    for code in CARRIERS:
+        Carrier.objects.get_or_create(code=code, defaults={"name": code.upper()})
+    user = User.objects.create_user("bench", password=None)
+    user.groups.add(Group.objects.get(name=INTEGRATIONS))
+    return Token.objects.create(user=user).key
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            str(BASE_DIR / ".venv/bin/gunicorn"),
+            "config.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--timeout={REQUEST_TIMEOUT}",
+            "--log-level=warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit("gunicorn exited at start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    sys.exit("gunicorn did not listen within 30 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+# --- payloads -------------------------------------------------------------------
+
+
+def tracking_number(index: int) -> str:
+    return f"BX{index:010d}"
+
+
+def order(index: int, prefix: str = "B") -> dict:
+    rng = random.Random(index)
+    lines = []
+    for _ in range(rng.randint(1, 3)):
+        sku, weight = rng.choice(SKUS)
+        lines.append(
+            {
+                "sku": sku,
+                "title": f"Leinen {sku}",
+                "quantity": rng.randint(1, 4),
+                "unit_price": f"{rng.randint(900, 9900) / 100:.2f}",
+                "unit_weight_g": weight,
+                "personalisation": [{"label": "Monogramm", "value": "AMK"}] if rng.random() < 0.3 else [],
+            }
+        )
+    total = sum(float(line["unit_price"]) * line["quantity"] for line in lines)
+    return {
+        "shop": SHOP,
+        "number": f"{prefix}{index}",
+        "placed_at": f"2026-{1 + index % 12:02d}-{1 + index % 28:02d}T10:00:00Z",
+        "total": f"{total:.2f}",
+        "shipping_address": {"name": "Anna Kühn", "line1": "Linienstr. 5", "city": "Berlin", "country": "DE"},
+        "buyer": {"email": f"buyer{index % 20000}@example.de", "name": "Anna Kühn", "language": "de"},
+        "lines": lines,
+        "payment": {"method": "card", "reference": f"ch_{prefix}{index}"},
+        "shipments": [{"carrier": CARRIERS[index % len(CARRIERS)], "tracking_number": tracking_number(index)}],
+    }
+
+
+def event(index: int, shipments: int) -> dict:
+    parcel, round_ = index % shipments, index // shipments
+    return {
+        "carrier": CARRIERS[parcel % len(CARRIERS)],
+        "tracking_number": tracking_number(parcel),
+        "event_id": f"ev-{index}",
+        "occurred_at": f"2026-06-{1 + round_ % 28:02d}T{round_ // 28 % 24:02d}:00:00Z",
+        "status": STATUSES[min(round_, len(STATUSES) - 1)],
+        "location": "Berlin",
+    }
+
+
+# --- load --------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    name: str
+    items: int = 0
+    requests: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return self.items / self.seconds if self.seconds else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def run_phase(name, port, token, path, chunks, clients) -> Phase:
+    """chunks: list of (item count, callable building the JSON body). Each is sent once."""
+    phase = Phase(name)
+    work: queue.Queue = queue.Queue()
+    for chunk in chunks:
+        work.put(chunk)
+    lock = threading.Lock()
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def client():
+        while True:
+            try:
+                count, build = work.get_nowait()
+            except queue.Empty:
+                return
+            body = json.dumps(build()).encode()
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+                ok = response.status in (200, 201)
+            except OSError as error:
+                ok, payload = False, str(error).encode()
+            finally:
+                connection.close()
+            elapsed = time.perf_counter() - started
+            with lock:
+                phase.requests += 1
+                phase.latencies.append(elapsed)
+                if ok:
+                    phase.items += count
+                else:
+                    phase.failures += 1
+                    if phase.failures <= 3:
+                        print(f"  {name}: failed request: {payload[:300]!r}", file=sys.stderr)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    total = len(chunks)
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=5)
+        done = phase.requests
+        print(f"  {name}: {done}/{total} requests, {phase.items} items", end="\r", flush=True)
+    phase.seconds = time.perf_counter() - started
+    print(" " * 80, end="\r")
+    return phase
+
+
+def batches(total: int, size: int, build_one):
+    def chunk(start, stop):
+        return (stop - start, lambda: [build_one(index) for index in range(start, stop)])
+
+    return [chunk(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def main():
+    args = parse_args()
+    events = args.orders if args.events is None else args.events
+    # Every parcel gets a whole story (label to delivered), one round after the other.
+    parcels = max(1, min(args.orders, events // len(STATUSES)))
+    print(f"Database {args.database_url}: recreating and migrating...")
+    recreate_database(args.database_url)
+    token = prepare(args.database_url)
+    port = free_port()
+    server = start_gunicorn(args.database_url, port, args.workers)
+    print(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers, {args.clients} clients, {os.cpu_count()} CPUs")
+    try:
+        results = [
+            run_phase(
+                f"orders batched ({args.batch}/request)",
+                port,
+                token,
+                "/api/v1/orders/",
+                batches(args.orders, args.batch, order),
+                args.clients,
+            ),
+            run_phase(
+                "orders one per request",
+                port,
+                token,
+                "/api/v1/orders/",
+                [(1, lambda index=index: order(index, prefix="S")) for index in range(args.single)],
+                args.clients,
+            ),
+            run_phase(
+                f"tracking events batched ({args.batch}/request)",
+                port,
+                token,
+                "/api/v1/tracking-events/",
+                batches(events, args.batch, lambda index: event(index, parcels)),
+                args.clients,
+            ),
+        ]
+    finally:
+        stop(server)
+
+    from orders.models import Order, Shipment, TrackingEvent
+
+    print()
+    print(f"{'phase':<36} {'items':>9} {'requests':>8} {'failed':>6} {'seconds':>8} {'items/s':>9} {'p50 ms':>7} {'p95 ms':>7}")
+    for phase in results:
+        print(
+            f"{phase.name:<36} {phase.items:>9} {phase.requests:>8} {phase.failures:>6} {phase.seconds:>8.1f} "
+            f"{phase.per_second:>9.0f} {phase.percentile(0.5) * 1000:>7.0f} {phase.percentile(0.95) * 1000:>7.0f}"
+        )
+    delivered = Shipment.objects.filter(status="delivered").count()
+    print(
+        f"\nStored: {Order.objects.count()} orders, {TrackingEvent.objects.count()} tracking events, "
+        f"{delivered} shipments delivered."
+    )
+    targets = [("orders batched", 1000), ("orders one per request", 150), ("tracking events batched", 2000)]
+    for (label, target), phase in zip(targets, results, strict=True):
+        verdict = "ok" if phase.per_second >= target and not phase.failures else "MISSED"
+        print(f"  {label}: {phase.per_second:.0f}/s (target >= {target}/s) {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Cases nobody has to open by hand: stalled parcels and risky payments."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from desk.models import OpenedVia
+from orders.models import Order, PaymentMethod, Shipment, ShippingSpeed, TrackingStatus
+
+from .models import Claim, ClaimType, StallThreshold
+from .services import claim_open
+
+log = logging.getLogger(__name__)
+
+# Days without a tracking event before a parcel counts as stalled, when the shop set nothing.
+DEFAULT_DAYS = {False: 5, True: 10}  # domestic, international
+# A parcel this many days past its estimated delivery is stalled whatever its scans say.
+DAYS_PAST_ESTIMATE = 2
+# Statuses after which a parcel is no longer moving towards the buyer.
+FINISHED = [TrackingStatus.DELIVERED, TrackingStatus.RETURNED_TO_SENDER, TrackingStatus.LOST]
+
+
+def stall_days(thresholds: list[StallThreshold], *, carrier_id: int, international: bool) -> int:
+    best = None
+    for row in thresholds:
+        if row.international != international or row.carrier_id not in (None, carrier_id):
+            continue
+        if best is None or (row.carrier_id is not None and best.carrier_id is None):
+            best = row
+    return best.days if best else DEFAULT_DAYS[international]
+
+
+def stalled_shipments(*, now=None):
+    """Shipments under way that have gone quiet, with no lost-in-transit claim yet."""
+    now = now or timezone.now()
+    shortest = min([*DEFAULT_DAYS.values(), *StallThreshold.objects.values_list("days", flat=True)])
+    quiet_since = now - timedelta(days=shortest)
+    late_since = timezone.localdate(now) - timedelta(days=DAYS_PAST_ESTIMATE)
+    candidates = (
+        Shipment.objects.exclude(status__in=FINISHED)
+        .filter(
+            Q(last_event_at__lt=quiet_since)
+            | Q(estimated_delivery__lt=late_since)
+            | Q(last_event_at__isnull=True, shipped_at__lt=quiet_since)
+        )
+        .exclude(claims__type=ClaimType.LOST_IN_TRANSIT)
+        .filter(order__cancelled_at__isnull=True)
+        .select_related("order__shop", "carrier")
+    )
+    thresholds: dict[int, list[StallThreshold]] = {}
+    for shipment in candidates.iterator(chunk_size=500):
+        shop = shipment.order.shop
+        if shop.pk not in thresholds:
+            thresholds[shop.pk] = list(StallThreshold.objects.filter(shop=shop))
+        international = bool(shipment.order.ship_country) and shipment.order.ship_country != shop.country
+        days = stall_days(thresholds[shop.pk], carrier_id=shipment.carrier_id, international=international)
+        last = shipment.last_event_at or shipment.shipped_at
+        quiet = last is not None and last < now - timedelta(days=days)
+        late = shipment.estimated_delivery is not None and shipment.estimated_delivery < late_since
+        if quiet or late:
+            yield shipment
+
+
+def open_stalled_claims(*, now=None) -> int:
+    """Open one lost-in-transit claim per stalled parcel; safe to run twice, even at once."""
+    opened = 0
+    for shipment in stalled_shipments(now=now):
+        try:
+            with transaction.atomic():
+                claim_open(
+                    order=shipment.order,
+                    type=ClaimType.LOST_IN_TRANSIT,
+                    opened_via=OpenedVia.AUTOMATIC,
+                    shipment=shipment,
+                    statement="",
+                )
+        except IntegrityError:
+            # Another sweep got there first: the unique constraint keeps it to one claim.
+            continue
+        opened += 1
+    return opened
+
+
+def risky_payment_orders():
+    """Seed 002 #4: a personal cheque that has not cleared, on an order that must ship at once."""
+    return (
+        Order.objects.filter(
+            payments__method=PaymentMethod.PERSONAL_CHEQUE,
+            payments__cleared_at__isnull=True,
+            cancelled_at__isnull=True,
+        )
+        .exclude(shipping_speed=ShippingSpeed.STANDARD)
+        .exclude(cases__claim__type=ClaimType.PAYMENT_REVIEW)
+        .select_related("shop", "buyer")
+        .distinct()
+    )
+
+
+def open_payment_reviews() -> int:
+    opened = 0
+    for order in risky_payment_orders():
+        with transaction.atomic():
+            # Lock the order so two sweeps cannot both see "no review yet".
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            if Claim.objects.filter(case__order=locked, type=ClaimType.PAYMENT_REVIEW).exists():
+                continue
+            claim_open(order=locked, type=ClaimType.PAYMENT_REVIEW, opened_via=OpenedVia.AUTOMATIC)
+        opened += 1
+    return opened

@@ -1,0 +1,503 @@
+"""Claims: open one, compute its evidence, decide, resolve, and file with the carrier."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.api import Conflict
+from decisions import services as decisions
+from decisions.engine import DecisionInput
+from desk import services as desk
+from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, RefundMethod
+from orders.models import Order, OrderLine, Shipment, TrackingStatus
+
+from .evidence import compute_evidence
+from .models import (
+    CARRIER_CLAIM_TRANSITIONS,
+    CarrierClaim,
+    CarrierClaimStatus,
+    Claim,
+    ClaimLine,
+    ClaimPhoto,
+    ClaimType,
+    PlaybookStep,
+    Resolution,
+    ResolutionAction,
+)
+from .playbooks import playbook_for
+from .uploads import validate_photos
+
+CENT = Decimal("0.01")
+# Claim types about particular goods: the buyer must say which lines.
+NEEDS_LINES = {ClaimType.MISSING_ITEMS}
+
+
+@dataclass(frozen=True)
+class LineIn:
+    order_line: OrderLine
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DisputeIn:
+    provider: str
+    reference: str = ""
+    reason: str = ""
+    amount: Decimal | None = None
+    respond_by: datetime | None = None
+
+
+def _latest_shipment(order: Order) -> Shipment | None:
+    return order.shipments.select_related("carrier").order_by("-shipped_at", "-id").first()
+
+
+@transaction.atomic
+def claim_open(
+    *,
+    order: Order,
+    type: str,
+    opened_via: str,
+    lines: list[LineIn] = (),
+    statement: str = "",
+    photos=(),
+    actor=None,
+    shipment: Shipment | None = None,
+    dispute: DisputeIn | None = None,
+    decide: bool = True,
+) -> Claim:
+    """Open a claim on an order: the case, its evidence and the recommended decision."""
+    if type not in ClaimType.values:
+        raise ValidationError({"type": [f"Unknown claim type {type!r}."]})
+    errors = {}
+    for index, line in enumerate(lines):
+        if line.order_line.order_id != order.pk:
+            errors[f"lines[{index}].position"] = ["This line is not on the order."]
+        elif not 0 < line.quantity <= line.order_line.quantity:
+            errors[f"lines[{index}].quantity"] = [f"Between 1 and {line.order_line.quantity}."]
+    if type in NEEDS_LINES and not lines:
+        errors["lines"] = ["Say which items are missing and how many."]
+    if type == ClaimType.CHARGEBACK and not dispute:
+        errors["dispute"] = ["A chargeback needs the provider and the respond-by date."]
+    checked_photos = []
+    if photos:
+        try:
+            checked_photos = validate_photos(photos)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    first_response_hours = None
+    if dispute and dispute.respond_by:
+        # Disputes are answered by the provider's deadline; give agents a day's margin.
+        hours = (dispute.respond_by - timezone.now()).total_seconds() / 3600 - 24
+        first_response_hours = max(1, int(hours)) if hours < 24 else None
+    case = desk.case_open(
+        kind=CaseKind.CLAIM,
+        shop=order.shop,
+        order=order,
+        opened_via=opened_via,
+        subject=ClaimType(type).label,
+        actor=actor,
+        first_response_hours=first_response_hours,
+    )
+    claim = Claim.objects.create(
+        case=case,
+        type=type,
+        statement=statement.strip(),
+        shipment=shipment or _latest_shipment(order),
+        dispute_provider=dispute.provider if dispute else "",
+        dispute_reference=dispute.reference if dispute else "",
+        dispute_reason=dispute.reason if dispute else "",
+        dispute_amount=dispute.amount if dispute else None,
+        respond_by=dispute.respond_by if dispute else None,
+    )
+    ClaimLine.objects.bulk_create(
+        [ClaimLine(claim=claim, order_line=line.order_line, quantity=line.quantity) for line in lines]
+    )
+    for upload, content_type in checked_photos:
+        photo = ClaimPhoto(claim=claim, content_type=content_type, size=upload.size)
+        photo.file.save(f"{uuid.uuid4().hex}{_extension(content_type)}", upload, save=False)
+        photo.save()
+    claim_refresh_evidence(claim)
+    desk.case_event(case, "claim_opened", actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
+    if decide:
+        claim_decide(claim=claim, actor=actor, auto_apply=True)
+    return claim
+
+
+def _extension(content_type: str) -> str:
+    return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}[
+        content_type
+    ]
+
+
+def claim_refresh_evidence(claim: Claim) -> dict:
+    claim.evidence = compute_evidence(claim)
+    claim.evidence_computed_at = timezone.now()
+    claim.save(update_fields=["evidence", "evidence_computed_at"])
+    return claim.evidence
+
+
+def decision_input(claim: Claim) -> DecisionInput:
+    evidence = claim.evidence or {}
+    buyer = evidence.get("buyer") or {}
+    return DecisionInput(
+        claim_type=claim.type,
+        order_value=Decimal(evidence.get("order_value") or claim.case.order_value),
+        buyer_risk="flagged" if buyer.get("risk_flag", "none") != "none" else "normal",
+        delivery_confirmed=bool(evidence.get("delivery_confirmed")),
+        signature=bool(evidence.get("signature")),
+        weight_consistent=(evidence.get("weight") or {}).get("consistent"),
+        days_until_needed=evidence.get("days_until_needed"),
+    )
+
+
+@transaction.atomic
+def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
+    """Ask the shop's matrix what to do, store the answer, and apply it if the rule allows.
+
+    Auto-apply happens only under a rule marked auto_apply and when the money
+    involved is within the matrix's auto-apply limit; everything else waits for
+    an agent.
+    """
+    case = claim.case
+    inputs = decision_input(claim)
+    decision = decisions.evaluate(shop=case.shop, inputs=inputs)
+    applied = False
+    if auto_apply and decision.auto_apply:
+        matrix = decisions.active_matrix(case.shop)
+        amount = _amount_for(case, claim, decision.action, decision.refund_percent)
+        if amount is None or amount <= matrix.auto_apply_limit:
+            applied = True
+    record = decisions.record_decision(case=case, decision=decision, inputs=inputs, auto_applied=applied)
+    desk.case_event(
+        case,
+        "decision",
+        actor=actor,
+        new=decision.action,
+        rule=decision.rule_position,
+        reason=decision.reason,
+        auto_applied=applied,
+        matrix_version=decision.matrix_version,
+    )
+    if applied:
+        claim_resolve(
+            case=case,
+            action=decision.action,
+            actor=None,
+            reason=decision.reason,
+            percent=decision.refund_percent,
+            idempotency_key=f"auto-{record.pk}",
+        )
+    return record
+
+
+def _claimed_goods(claim: Claim | None) -> Decimal | None:
+    if claim is None:
+        return None
+    lines = list(claim.lines.select_related("order_line"))
+    if not lines:
+        return None
+    return sum((cl.order_line.unit_price * cl.quantity for cl in lines), start=Decimal("0"))
+
+
+def _amount_for(case: Case, claim: Claim | None, action: str, percent: int | None) -> Decimal | None:
+    """The money at stake: the affected lines if the buyer named them, else the whole order.
+
+    A refund of the whole order includes what the buyer paid for shipping; a
+    replacement costs the goods (its shipping is counted separately).
+    """
+    claimed = _claimed_goods(claim)
+    order = case.order
+    if action in (
+        ResolutionAction.RESHIP,
+        ResolutionAction.RESHIP_WITH_RETURN_LABEL,
+        ResolutionAction.REMAKE,
+    ):
+        if claimed is not None:
+            return claimed.quantize(CENT)
+        goods = (
+            sum((line.line_total for line in order.lines.all()), start=Decimal("0"))
+            if order
+            else Decimal("0")
+        )
+        return goods.quantize(CENT)
+    base = claimed if claimed is not None else (order.total if order else Decimal("0"))
+    if action in (ResolutionAction.REFUND, ResolutionAction.STORE_CREDIT):
+        return base.quantize(CENT)
+    if action == ResolutionAction.PARTIAL_REFUND:
+        share = Decimal(percent if percent is not None else 50) / 100
+        return (base * share).quantize(CENT, rounding=ROUND_HALF_UP)
+    return None
+
+
+# Actions that do not end the case but move it on.
+WAITING_ACTIONS = {"request_info", "carrier_claim", "hold_order"}
+RESOLVE_ACTIONS = set(ResolutionAction.values) | WAITING_ACTIONS
+
+
+@dataclass(frozen=True)
+class ResolveResult:
+    case: Case
+    resolution: Resolution | None
+    escalated_for_limit: bool = False
+
+
+@transaction.atomic
+def claim_resolve(
+    *,
+    case: Case,
+    action: str,
+    actor=None,
+    reason: str = "",
+    amount: Decimal | None = None,
+    percent: int | None = None,
+    goods_cost: Decimal | None = None,
+    shipping_cost: Decimal | None = None,
+    idempotency_key: str | None = None,
+    replacement: dict | None = None,
+    goodwill: bool = True,
+    expected_arrival: date | None = None,
+) -> ResolveResult:
+    """Do what was decided for the buyer, once.
+
+    The case row is locked first: when two agents click at once the second
+    waits, then finds the case resolved and gets a conflict instead of a
+    second refund or parcel.
+    """
+    if action not in RESOLVE_ACTIONS:
+        raise ValidationError({"action": [f"Unknown action {action!r}."]})
+    case = desk.case_lock(case)
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(
+            f"Case {case.reference} is already {case.get_status_display().lower()}; reopen it first.",
+            code="case_not_open",
+        )
+    claim = Claim.objects.filter(case=case).first()
+    reason = (reason or "").strip()
+    if action in (ResolutionAction.DENY, ResolutionAction.ESCALATE) and not reason:
+        raise ValidationError({"reason": ["Say why: the buyer or the owner will read it."]})
+    if amount is None:
+        amount = _amount_for(case, claim, action, percent)
+    if amount is not None and amount < 0:
+        raise ValidationError({"amount": ["The amount cannot be negative."]})
+
+    if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
+        limit = decisions.refund_limit_for(user=actor, shop=case.shop) if actor is not None else None
+        if limit is not None and amount > limit:
+            return _escalate_for_limit(
+                case, actor=actor, action=action, amount=amount, limit=limit, reason=reason
+            )
+
+    if action in WAITING_ACTIONS:
+        return _move_on(case, claim, action=action, actor=actor, reason=reason)
+    if action == ResolutionAction.ESCALATE:
+        desk.move_locked(case, CaseStatus.ESCALATED, actor=actor, reason=reason)
+        desk.case_event(case, "escalated", actor=actor, reason=reason)
+        return ResolveResult(case=case, resolution=None)
+
+    resolution = Resolution(case=case, action=action, reason=reason, created_by=desk.user_or_none(actor))
+    if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
+        if amount is None or amount <= 0:
+            raise ValidationError({"amount": ["Give the amount to refund."]})
+        resolution.refund = desk.refund_issue(
+            case=case,
+            amount=amount,
+            idempotency_key=idempotency_key or f"case-{case.pk}-{action}-{amount}",
+            actor=actor,
+            method=RefundMethod.STORE_CREDIT
+            if action == ResolutionAction.STORE_CREDIT
+            else RefundMethod.ORIGINAL_PAYMENT,
+            reason=reason,
+            expected_arrival=expected_arrival,
+        )
+        resolution.amount = amount
+    elif action in (
+        ResolutionAction.RESHIP,
+        ResolutionAction.RESHIP_WITH_RETURN_LABEL,
+        ResolutionAction.REMAKE,
+    ):
+        resolution.goods_cost = goods_cost if goods_cost is not None else (amount or Decimal("0"))
+        resolution.with_return_label = action == ResolutionAction.RESHIP_WITH_RETURN_LABEL
+        resolution.goodwill = goodwill
+        if action == ResolutionAction.REMAKE and not goodwill:
+            # Remade at cost: the buyer pays for the goods, the shop carries only the shipping.
+            resolution.goods_cost = Decimal("0")
+        resolution.shipping_cost = (
+            shipping_cost
+            if shipping_cost is not None
+            else (case.order.shipping_total if case.order else Decimal("0"))
+        )
+        if replacement:
+            resolution.replacement = _replacement_shipment(case, replacement)
+    elif action == ResolutionAction.CANCEL_ORDER:
+        Order.objects.filter(pk=case.order_id, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+    resolution.save()
+    desk.case_add_cost(case, cost=resolution.cost)
+    desk.case_event(
+        case,
+        "resolved",
+        actor=actor,
+        new=action,
+        amount=str(resolution.amount),
+        cost=str(resolution.cost),
+        reason=reason,
+    )
+    desk.move_locked(case, CaseStatus.RESOLVED, actor=actor, reason=reason)
+    return ResolveResult(case=case, resolution=resolution)
+
+
+def _escalate_for_limit(case, *, actor, action, amount, limit, reason) -> ResolveResult:
+    """Seed 001 #8: agents decide within a limit; above it the owner approves."""
+    desk.case_event(
+        case,
+        "refund_needs_approval",
+        actor=actor,
+        new=action,
+        amount=str(amount),
+        limit=str(limit),
+        reason=reason,
+    )
+    if case.status != CaseStatus.ESCALATED:
+        desk.move_locked(
+            case, CaseStatus.ESCALATED, actor=actor, reason=f"Refund {amount} above the agent's limit {limit}"
+        )
+    return ResolveResult(case=case, resolution=None, escalated_for_limit=True)
+
+
+def _move_on(case, claim, *, action, actor, reason) -> ResolveResult:
+    if action == "request_info":
+        desk.move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=actor, reason=reason)
+    elif action == "carrier_claim":
+        if claim is not None and claim.shipment_id and not claim.carrier_claims.exists():
+            carrier_claim_open(claim=claim, actor=actor)
+        desk.move_locked(case, CaseStatus.WAITING_ON_CARRIER, actor=actor, reason=reason)
+    elif action == "hold_order":
+        Order.objects.filter(pk=case.order_id, held_at__isnull=True).update(held_at=timezone.now())
+        desk.case_event(case, "order_held", actor=actor, reason=reason)
+        desk.move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=reason)
+    return ResolveResult(case=case, resolution=None)
+
+
+def _replacement_shipment(case: Case, data: dict) -> Shipment:
+    from orders.services import carrier_code, carriers_for_codes
+
+    code = carrier_code(data["carrier"])
+    carrier = carriers_for_codes({code})[code]
+    try:
+        with transaction.atomic():
+            return Shipment.objects.create(
+                order=case.order,
+                carrier=carrier,
+                tracking_number=data["tracking_number"],
+                service=data.get("service") or "replacement",
+                shipped_at=timezone.now(),
+                status=TrackingStatus.PRE_TRANSIT,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"replacement.tracking_number": ["This tracking number is already in use."]}
+        ) from exc
+
+
+@transaction.atomic
+def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwargs) -> ResolveResult:
+    """An agent acts on a case: follows the recommendation, or overrides it with a reason."""
+    record = case.decisions.order_by("-created_at", "-id").first()
+    if record is not None and record.action != action and action != ResolutionAction.ESCALATE:
+        if not (reason or "").strip():
+            raise ValidationError(
+                {"reason": [f"The recommendation was {record.action}; say why you choose {action} instead."]}
+            )
+        result = claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
+        if not result.escalated_for_limit:
+            decisions.override_decision(record=record, by=actor, action=action, reason=reason)
+        return result
+    return claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
+
+
+# --- playbook and carrier claims -------------------------------------------------
+
+
+@transaction.atomic
+def playbook_step_done(*, claim: Claim, key: str, actor) -> PlaybookStep:
+    keys = [step.key for step in playbook_for(claim.type)]
+    if key not in keys:
+        raise ValidationError({"key": [f"{key!r} is not a step of this playbook."]})
+    step, created = PlaybookStep.objects.get_or_create(claim=claim, key=key, defaults={"done_by": actor})
+    if created:
+        desk.case_event(claim.case, "playbook_step", actor=actor, new=key)
+    return step
+
+
+@transaction.atomic
+def carrier_claim_open(
+    *,
+    claim: Claim,
+    actor=None,
+    amount: Decimal | None = None,
+    reference: str = "",
+    deadline: date | None = None,
+) -> CarrierClaim:
+    shipment = claim.shipment
+    if shipment is None:
+        raise ValidationError({"shipment": ["The claim has no shipment to claim for."]})
+    claimed = amount if amount is not None else (shipment.insured_value or claim.case.order_value)
+    carrier_claim = CarrierClaim.objects.create(
+        claim=claim, carrier=shipment.carrier, reference=reference, claimed_amount=claimed, deadline=deadline
+    )
+    desk.case_event(
+        claim.case,
+        "carrier_claim_opened",
+        actor=actor,
+        new=CarrierClaimStatus.DRAFT,
+        carrier=shipment.carrier.code,
+        amount=str(claimed),
+    )
+    return carrier_claim
+
+
+@transaction.atomic
+def carrier_claim_update(
+    *,
+    carrier_claim: CarrierClaim,
+    actor,
+    status: str,
+    reference: str = "",
+    recovered_amount: Decimal | None = None,
+) -> CarrierClaim:
+    carrier_claim = CarrierClaim.objects.select_for_update().get(pk=carrier_claim.pk)
+    old = carrier_claim.status
+    if status != old and status not in CARRIER_CLAIM_TRANSITIONS[old]:
+        raise Conflict(f"A carrier claim that is {old} cannot become {status}.", code="invalid_transition")
+    carrier_claim.status = status
+    if reference:
+        carrier_claim.reference = reference
+    if status == CarrierClaimStatus.FILED and carrier_claim.filed_at is None:
+        carrier_claim.filed_at = timezone.now()
+    recovered_delta = Decimal("0")
+    if recovered_amount is not None:
+        recovered_delta = recovered_amount - carrier_claim.recovered_amount
+        carrier_claim.recovered_amount = recovered_amount
+    carrier_claim.save()
+    case = carrier_claim.claim.case
+    if recovered_delta:
+        desk.case_add_cost(case, recovered=recovered_delta)
+    desk.case_event(
+        case,
+        "carrier_claim_updated",
+        actor=actor,
+        old=old,
+        new=status,
+        reference=carrier_claim.reference,
+        recovered=str(carrier_claim.recovered_amount),
+    )
+    return carrier_claim

@@ -1,0 +1,61 @@
+"""Decision API: ask the shop's matrix what it would decide, without a case."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims.models import ClaimType
+from config.permissions import has_perms
+
+from . import selectors, services
+from .engine import DecisionInput
+
+
+class EvaluateInSerializer(serializers.Serializer):
+    shop = serializers.SlugField(max_length=50)
+    claim_type = serializers.ChoiceField(choices=ClaimType.choices)
+    order_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    buyer_risk = serializers.ChoiceField(choices=["normal", "flagged"], required=False, default="normal")
+    delivery_confirmed = serializers.BooleanField(required=False, default=False)
+    signature = serializers.BooleanField(required=False, default=False)
+    weight_consistent = serializers.BooleanField(required=False, allow_null=True, default=None)
+    days_until_needed = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=-3650, max_value=3650
+    )
+
+    def validate_shop(self, slug):
+        shop = selectors.shop_for_evaluation(slug)
+        if shop is None:
+            raise serializers.ValidationError(f"Unknown shop {slug!r}.")
+        return shop
+
+
+class DecisionOutSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    rule = serializers.IntegerField(source="rule_id", allow_null=True)
+    rule_position = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    refund_percent = serializers.IntegerField(allow_null=True)
+    auto_apply = serializers.BooleanField()
+    matrix_version = serializers.IntegerField(allow_null=True)
+
+
+class Evaluate(APIView):
+    # Whoever may see the matrix may ask it; nothing is stored.
+    permission_classes = [has_perms("decisions.view_decisionmatrix")]
+
+    @extend_schema(
+        request=EvaluateInSerializer,
+        responses={200: DecisionOutSerializer},
+        description="What the shop's active matrix decides for these facts. Nothing is stored.",
+    )
+    def post(self, request):
+        serializer = EvaluateInSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationError(serializer.errors)
+        data = dict(serializer.validated_data)
+        shop = data.pop("shop")
+        decision = services.evaluate(shop=shop, inputs=DecisionInput(**data))
+        return Response(DecisionOutSerializer(decision).data)

@@ -1,0 +1,249 @@
+"""The matrix every shop starts with: the practice of seeds 002 and 003 written as rules.
+
+Amounts are in EUR and scaled to the shop's currency (SEK ×10). The shop owner
+changes them in the admin; these are only where everybody starts from.
+
+The reasoning, rule by rule:
+- Chargebacks and A-to-z claims have a deadline and need the evidence bundle:
+  an owner answers them (003 #3, #6).
+- A payment review is opened for a rush order paid by an uncleared personal
+  cheque. A cheque needs five days to clear and a rush order cannot wait, so
+  cancel rather than risk the bounced-cheque fees (002 #4).
+- Lost in transit: file a carrier claim. When the buyer needs the goods within
+  a week (the wedding handkerchiefs), ship again at once with a return label for
+  the duplicate, and accept the loss if it never comes back (002 #2).
+- Flagged buyers (the "fragwürdig" mark of 002 #1) first show what they got.
+- Delivered but not received: under 50 EUR trust the buyer and ship again, a
+  fraudster would order something dearer (002 #3). Larger orders with a
+  signature are declined with the signature as proof; with a delivery scan the
+  buyer checks household, neighbours, office and post office first (000);
+  above 250 EUR without proof the owner decides (002 #3: ship those with
+  signature).
+- Missing items: if the packed weight was too low, we packed too few: ship the
+  rest. If the weight matches the whole order (four dozen napkins at 1.2 lb a
+  set cannot weigh over 5 lb with a dozen missing) the items were in the box;
+  the napkin shop still sent them as goodwill, but an agent decides (002 #1).
+- Damaged goods under 50 EUR are refunded at once; above, photos first (003 #7:
+  "under XX EUR refund at once, above further steps").
+- Personalisation errors: check what the buyer typed. A remake is goodwill at
+  the owner's discretion; a large order goes to the owner (002 #5).
+"""
+
+from decimal import Decimal
+
+from .engine import ANY
+
+# How many units of a currency make roughly one euro, for the default bands.
+CURRENCY_SCALE = {"EUR": Decimal("1"), "SEK": Decimal("10"), "NOK": Decimal("10"), "DKK": Decimal("7.5")}
+DEFAULT_AUTO_APPLY_LIMIT_EUR = Decimal("50")
+# Used by the simulation to price a replacement's postage.
+SHIPPING_ESTIMATE_EUR = Decimal("6.90")
+
+SMALL = Decimal("50")  # 002 #3: "weniger als 50 $"
+LARGE = Decimal("250")  # 002 #3: "für Bestellungen über 250 USD" use a reliable carrier and signature
+PERSONALISED_LARGE = Decimal("150")  # 002 #5: "Hunderte von Dollar"
+
+
+def _rule(claim_type=ANY, *, action, reason, min_value=None, max_value=None, buyer_risk=ANY, evidence=ANY,
+          needed_within_days=None, refund_percent=None, auto_apply=False):  # fmt: skip
+    return {
+        "claim_type": claim_type,
+        "min_value": min_value,
+        "max_value": max_value,
+        "buyer_risk": buyer_risk,
+        "evidence": evidence,
+        "needed_within_days": needed_within_days,
+        "action": action,
+        "refund_percent": refund_percent,
+        "auto_apply": auto_apply,
+        "reason": reason,
+    }
+
+
+DEFAULT_RULES_EUR = [
+    _rule(
+        "chargeback",
+        action="escalate",
+        reason="A chargeback or A-to-z claim has a deadline and needs the evidence bundle "
+        "(order, tracking, delivery confirmation, signature, messages); the owner answers it.",
+    ),
+    _rule(
+        "payment_review",
+        action="cancel_order",
+        reason="Rush order paid by a personal cheque that has not cleared. A cheque needs 5 days to clear "
+        "and a rush order cannot wait; cancel rather than risk a bounced cheque and its fees. "
+        "Without the rush we would hold the order until the cheque clears.",
+    ),
+    _rule(
+        "lost_in_transit",
+        needed_within_days=7,
+        action="reship_with_return_label",
+        auto_apply=True,
+        reason="The parcel is lost or badly late and the buyer needs it within a week (the wedding story): "
+        "ship again now with a return label for the duplicate, and file a carrier claim for the first parcel.",
+    ),
+    _rule(
+        "lost_in_transit",
+        action="carrier_claim",
+        reason="Lost in transit and no date pressing: file a claim with the carrier after its waiting period "
+        "and keep the buyer informed.",
+    ),
+    _rule(
+        buyer_risk="flagged",
+        max_value=LARGE,
+        action="request_info",
+        reason="The buyer is flagged as questionable: ask for photos of the parcel, the label and the contents "
+        "before deciding.",
+    ),
+    _rule(
+        buyer_risk="flagged",
+        min_value=LARGE,
+        action="escalate",
+        reason="A flagged buyer and a large order: the owner decides.",
+    ),
+    _rule(
+        "delivered_not_received",
+        max_value=SMALL,
+        action="reship",
+        auto_apply=True,
+        reason="Small order marked delivered but not received: trust the buyer and ship again. Someone out to "
+        "cheat would order something dearer, and a happy buyer is worth the small loss.",
+    ),
+    _rule(
+        "delivered_not_received",
+        min_value=LARGE,
+        evidence="signature",
+        action="deny",
+        reason="Someone signed for the parcel on delivery. Decline, send the buyer the signature and the "
+        "delivery scan, and offer a carrier trace.",
+    ),
+    _rule(
+        "delivered_not_received",
+        min_value=SMALL,
+        evidence="delivery_confirmed",
+        action="request_info",
+        reason="The carrier confirms delivery: ask the buyer to check with household, neighbours, office and "
+        "the post office, with the shipping documents, before anything else.",
+    ),
+    _rule(
+        "delivered_not_received",
+        min_value=SMALL,
+        max_value=LARGE,
+        action="reship",
+        reason="Marked delivered without a delivery scan to show for it: ship again and trace it with the carrier.",
+    ),
+    _rule(
+        "delivered_not_received",
+        min_value=LARGE,
+        action="escalate",
+        reason="A large order without proof of delivery: the owner decides. Ship orders of this size with "
+        "signature confirmation from now on.",
+    ),
+    _rule(
+        "missing_items",
+        evidence="weight_inconsistent",
+        action="reship",
+        auto_apply=True,
+        reason="The measured packed weight is below what the full order weighs: we most likely packed too few. "
+        "Send the missing items.",
+    ),
+    _rule(
+        "missing_items",
+        evidence="weight_consistent",
+        action="reship",
+        reason="The packed weight matches the full order, so the items were very likely in the box. Sending "
+        "them is goodwill at the agent's discretion; if we do, note it and take packing photos of this "
+        "buyer's next orders.",
+    ),
+    _rule(
+        "missing_items",
+        max_value=SMALL,
+        action="reship",
+        auto_apply=True,
+        reason="Small order and no packed weight to check against: send the missing items.",
+    ),
+    _rule(
+        "missing_items",
+        action="request_info",
+        reason="No packed weight to check against: ask the buyer for photos of the parcel and its contents.",
+    ),
+    _rule(
+        "damaged",
+        max_value=SMALL,
+        action="refund",
+        refund_percent=100,
+        auto_apply=True,
+        reason="Small order arrived damaged: refund at once.",
+    ),
+    _rule(
+        "damaged",
+        action="request_info",
+        reason="Ask for photos of the damage and the packaging: they decide between replacement and refund, "
+        "and the carrier claim needs them.",
+    ),
+    _rule(
+        "wrong_item",
+        max_value=SMALL,
+        action="reship",
+        auto_apply=True,
+        reason="We sent the wrong item: send the right one; a small item need not come back.",
+    ),
+    _rule(
+        "wrong_item",
+        action="reship_with_return_label",
+        reason="We sent the wrong item: send the right one with a return label for the wrong one.",
+    ),
+    _rule(
+        "personalisation_error",
+        max_value=PERSONALISED_LARGE,
+        action="remake",
+        reason="Compare the monogram with the personalisation as entered. If it is the buyer's own entry, a "
+        "remake is goodwill at the owner's discretion (or at cost); if we stitched it wrong, remake it.",
+    ),
+    _rule(
+        "personalisation_error",
+        min_value=PERSONALISED_LARGE,
+        action="escalate",
+        reason="A large personalised order: if it is the buyer's own entry, a remake is goodwill at the "
+        "owner's discretion and a real loss; the owner decides between free and at cost.",
+    ),
+    _rule(
+        "late_for_needed_by",
+        needed_within_days=7,
+        action="reship_with_return_label",
+        auto_apply=True,
+        reason="The parcel will not make the buyer's date, which is within a week: ship again now, express, "
+        "with a return label for the duplicate.",
+    ),
+    _rule(
+        "late_for_needed_by",
+        action="escalate",
+        reason="Late for the buyer's date: either the date has passed (a replacement no longer helps; consider "
+        "a partial refund) or it is more than a week away (chase the carrier). The owner decides.",
+    ),
+]
+
+
+def scale_for(currency: str) -> Decimal:
+    return CURRENCY_SCALE.get((currency or "EUR").upper(), Decimal("1"))
+
+
+def default_rules(currency: str) -> list[dict]:
+    """The default rules with their bands in `currency`, positions 1, 2, 3…"""
+    scale = scale_for(currency)
+    rules = []
+    for position, rule in enumerate(DEFAULT_RULES_EUR, start=1):
+        scaled = dict(rule, position=position)
+        for key in ("min_value", "max_value"):
+            if scaled[key] is not None:
+                scaled[key] = (scaled[key] * scale).quantize(Decimal("0.01"))
+        rules.append(scaled)
+    return rules
+
+
+def default_auto_apply_limit(currency: str) -> Decimal:
+    return (DEFAULT_AUTO_APPLY_LIMIT_EUR * scale_for(currency)).quantize(Decimal("0.01"))
+
+
+def shipping_estimate(currency: str) -> Decimal:
+    return (SHIPPING_ESTIMATE_EUR * scale_for(currency)).quantize(Decimal("0.01"))

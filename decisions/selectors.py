@@ -1,0 +1,28 @@
+"""Reads of decisions that the admin, the API and the desk share."""
+
+from django.db.models import QuerySet
+
+from orders.models import Shop
+
+from .models import DecisionMatrix, DecisionRecord
+
+
+def shop_for_evaluation(slug: str) -> Shop | None:
+    return Shop.objects.filter(slug=slug).first()
+
+
+def decisions_for_case(case) -> QuerySet[DecisionRecord]:
+    """A case's decisions, latest first, with what the template shows of each."""
+    return (
+        DecisionRecord.objects.filter(case=case)
+        .select_related("rule", "overridden_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def latest_decision(case) -> DecisionRecord | None:
+    return decisions_for_case(case).first()
+
+
+def matrices_for_shop(shop: Shop) -> QuerySet[DecisionMatrix]:
+    return DecisionMatrix.objects.filter(shop=shop).order_by("-version")

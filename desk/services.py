@@ -1,0 +1,284 @@
+"""Writes to cases: open, move, assign, note, refund. Each in one transaction with its audit event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from config.api import Conflict
+from orders.models import Order, Payment, PaymentStatus
+
+from .models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+    Refund,
+    RefundMethod,
+    RefundStatus,
+)
+from .priority import case_priority
+
+# How long a new case may wait for its first answer.
+FIRST_RESPONSE_HOURS = getattr(settings, "POSTSALE_FIRST_RESPONSE_HOURS", 24)
+
+
+def case_event(case: Case, verb: str, *, actor=None, old: str = "", new: str = "", **data) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=user_or_none(actor), verb=verb, old=str(old), new=str(new), data=data
+    )
+
+
+def user_or_none(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def case_open(
+    *,
+    kind: str,
+    shop,
+    opened_via: str,
+    order: Order | None = None,
+    buyer=None,
+    subject: str = "",
+    actor=None,
+    language: str = "",
+    first_response_hours: int | None = None,
+) -> Case:
+    buyer = buyer or (order.buyer if order else None)
+    now = timezone.now()
+    case = Case(
+        # A placeholder until the id is known; the reference is built from it below.
+        reference=f"tmp-{uuid.uuid4().hex[:16]}",
+        kind=kind,
+        shop=shop,
+        order=order,
+        buyer=buyer,
+        subject=subject[:200],
+        opened_via=opened_via,
+        language=language or (buyer.language if buyer and buyer.language else shop.default_language),
+        order_value=order.total if order else Decimal("0"),
+        currency=order.currency if order else shop.currency,
+        needed_by=order.needed_by if order else None,
+        first_response_due=now + timedelta(hours=first_response_hours or FIRST_RESPONSE_HOURS),
+    )
+    case.priority = case_priority(case, now=now)
+    case.save()
+    case.reference = f"C-{now:%Y}-{case.pk:06d}"
+    Case.objects.filter(pk=case.pk).update(reference=case.reference)
+    case_event(case, "opened", actor=actor, new=CaseStatus.NEW, kind=kind, via=opened_via)
+    return case
+
+
+def case_lock(case_or_id) -> Case:
+    """The case row, locked until the transaction ends: two agents acting on it queue up."""
+    pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
+    return Case.objects.select_for_update().get(pk=pk)
+
+
+def move_locked(case: Case, to: str, *, actor=None, reason: str = "", now: datetime | None = None) -> Case:
+    """Change the status of a locked case, refusing moves the machine does not allow."""
+    if case.status == to:
+        return case
+    if not case.can_move_to(to):
+        raise Conflict(
+            f"Case {case.reference} is {case.get_status_display().lower()} and cannot move to "
+            f"{CaseStatus(to).label.lower()}.",
+            code="invalid_transition",
+        )
+    now = now or timezone.now()
+    old = case.status
+    case.status = to
+    fields = ["status", "priority", "updated_at"]
+    if to == CaseStatus.RESOLVED:
+        case.resolved_at = now
+        fields.append("resolved_at")
+    if to == CaseStatus.CLOSED:
+        case.closed_at = now
+        fields.append("closed_at")
+    if old in (CaseStatus.RESOLVED,) and to in OPEN_STATUSES:
+        case.resolved_at = None
+        fields.append("resolved_at")
+    case.priority = case_priority(case, now=now)
+    case.save(update_fields=fields)
+    case_event(case, "status_changed", actor=actor, old=old, new=to, reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_move(*, case: Case, to: str, actor=None, reason: str = "") -> Case:
+    return move_locked(case_lock(case), to, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee, actor=None) -> Case:
+    case = case_lock(case)
+    old = case.assignee.get_username() if case.assignee else ""
+    new = assignee.get_username() if assignee else ""
+    if old == new:
+        return case
+    case.assignee = assignee
+    case.save(update_fields=["assignee", "updated_at"])
+    case_event(case, "assigned", actor=actor, old=old, new=new)
+    return case
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, author, body: str) -> CaseNote:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": ["A note cannot be empty."]})
+    note = CaseNote.objects.create(case=case, author=user_or_none(author), body=body)
+    case_event(case, "note_added", actor=author, note_id=note.pk)
+    return note
+
+
+def case_mark_responded(case: Case, *, now: datetime | None = None) -> None:
+    """The first answer to the buyer stops the first-response clock."""
+    if case.first_responded_at is None:
+        case.first_responded_at = now or timezone.now()
+        case.priority = case_priority(case, now=case.first_responded_at)
+        Case.objects.filter(pk=case.pk, first_responded_at__isnull=True).update(
+            first_responded_at=case.first_responded_at, priority=case.priority
+        )
+
+
+def case_add_cost(case: Case, *, cost: Decimal = Decimal("0"), recovered: Decimal = Decimal("0")) -> None:
+    # F() so concurrent resolutions on one case add up instead of overwriting each other.
+    Case.objects.filter(pk=case.pk).update(
+        cost_total=F("cost_total") + cost, recovered_total=F("recovered_total") + recovered
+    )
+    case.refresh_from_db(fields=["cost_total", "recovered_total"])
+
+
+def cases_reprioritise(*, now: datetime | None = None) -> int:
+    """Recompute the priority of open cases: urgency grows as deadlines come closer."""
+    now = now or timezone.now()
+    changed = []
+    for case in (
+        Case.objects.filter(status__in=OPEN_STATUSES)
+        .only(
+            "id",
+            "status",
+            "priority",
+            "needed_by",
+            "first_response_due",
+            "first_responded_at",
+            "order_value",
+            "currency",
+            "kind",
+        )
+        .iterator(chunk_size=2000)
+    ):
+        priority = case_priority(case, now=now)
+        if priority != case.priority:
+            case.priority = priority
+            changed.append(case)
+    Case.objects.bulk_update(changed, ["priority"], batch_size=1000)
+    return len(changed)
+
+
+# --- refunds -----------------------------------------------------------------
+
+
+def order_paid_amount(order: Order) -> Decimal:
+    total = Payment.objects.filter(order=order, status=PaymentStatus.PAID).aggregate(s=Sum("amount"))["s"]
+    return total or Decimal("0")
+
+
+def order_refunded_amount(order: Order) -> Decimal:
+    total = Refund.objects.filter(
+        order=order,
+        status__in=[RefundStatus.PENDING, RefundStatus.COMPLETED],
+        method=RefundMethod.ORIGINAL_PAYMENT,
+    ).aggregate(s=Sum("amount"))["s"]
+    return total or Decimal("0")
+
+
+def order_refundable_amount(order: Order) -> Decimal:
+    return max(order_paid_amount(order) - order_refunded_amount(order), Decimal("0"))
+
+
+@transaction.atomic
+def refund_issue(
+    *,
+    case: Case,
+    amount: Decimal,
+    idempotency_key: str,
+    actor=None,
+    method: str = RefundMethod.ORIGINAL_PAYMENT,
+    reason: str = "",
+    expected_arrival: date | None = None,
+) -> Refund:
+    """Record money going back to the buyer, at most once per idempotency key.
+
+    The order row is locked first, so two refunds on one order, from two
+    agents or a claim and a return at once, are summed one after the other and
+    can never add up to more than was paid.
+    """
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": ["A refund must be more than zero."]})
+    order = Order.objects.select_for_update().get(pk=case.order_id)
+    existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        if existing.case_id != case.pk or existing.amount != amount:
+            raise Conflict(
+                "This idempotency key was already used for a different refund.", code="idempotency"
+            )
+        return existing
+    if method == RefundMethod.ORIGINAL_PAYMENT:
+        refundable = order_refundable_amount(order)
+        if amount > refundable:
+            raise ValidationError(
+                {"amount": [f"At most {refundable} {order.currency} can still be refunded on this order."]}
+            )
+    refund = Refund.objects.create(
+        case=case,
+        order=order,
+        amount=amount,
+        currency=order.currency,
+        method=method,
+        idempotency_key=idempotency_key,
+        reason=reason[:300],
+        created_by=user_or_none(actor),
+        expected_arrival=expected_arrival,
+    )
+    case_event(
+        case,
+        "refund_issued",
+        actor=actor,
+        new=str(amount),
+        refund_id=refund.pk,
+        method=method,
+        currency=order.currency,
+    )
+    return refund
+
+
+@transaction.atomic
+def refund_confirm(*, refund: Refund, actor, gateway_reference: str = "") -> Refund:
+    """The manual gateway: an agent confirms the money left the shop's payment system."""
+    updated = Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
+        status=RefundStatus.COMPLETED, completed_at=timezone.now(), gateway_reference=gateway_reference[:120]
+    )
+    refund.refresh_from_db()
+    if not updated:
+        raise Conflict(f"Refund {refund.pk} is already {refund.get_status_display().lower()}.")
+    case_event(
+        refund.case,
+        "refund_confirmed",
+        actor=actor,
+        new=str(refund.amount),
+        refund_id=refund.pk,
+        reference=gateway_reference,
+    )
+    return refund

@@ -1,0 +1,240 @@
+"""The five dilemmas of seed 002, each as a story through the services and the API."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from claims import automatic, services
+from claims.models import CarrierClaimStatus, Claim, ClaimType
+from desk.models import CaseStatus, OpenedVia
+from orders.models import Order
+from orders.services import buyer_set_risk
+from tests.factories import NAPKINS, make_order, track
+
+pytestmark = pytest.mark.django_db
+
+
+def open_claim(api, order, claim_type, lines=(), statement=""):
+    response = api.post(
+        "/api/v1/claims/",
+        {
+            "order": {"shop": order.shop.slug, "number": order.number},
+            "type": claim_type,
+            "lines": list(lines),
+            "statement": statement,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+@pytest.fixture
+def agent_api(agent):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(agent)
+    return client
+
+
+def test_napkins_weight_matches_the_full_order_so_reship_is_goodwill_not_automatic(
+    shop, carrier, agent_api, agent
+):
+    # 002 #1: four dozen napkins at 1.2 lb (545 g) a dozen; the parcel weighed over 5 lb.
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=4)], packed_weight_g=2400)
+    track(order, "delivered", days_ago=1)
+
+    body = open_claim(
+        agent_api,
+        order,
+        "missing_items",
+        lines=[{"sku": NAPKINS["sku"], "quantity": 1}],
+        statement="Ich habe nur drei Dutzend Servietten erhalten.",
+    )
+
+    evidence = body["evidence"]
+    assert evidence["expected_g"] == 4 * 545 + shop.packaging_allowance_g
+    assert evidence["measured_g"] == 2400
+    assert evidence["claimed_missing_g"] == 545
+    assert evidence["weight_verdict"] == "matches_complete_order"
+    assert body["decision"]["action"] == "reship"
+    assert body["decision"]["auto_applied"] is False
+    assert "weight" in body["decision"]["reason"]
+
+    # The shop sent a dozen anyway and marked the buyer "fragwürdig".
+    reference = body["reference"]
+    response = agent_api.post(
+        f"/api/v1/cases/{reference}/resolve/", {"action": "reship", "reason": "Kulanz"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == CaseStatus.RESOLVED
+    assert Decimal(response.json()["cost_total"]) == Decimal("24.90") + order.shipping_total
+    buyer_set_risk(buyer=order.buyer, flag="questionable", reason="fragwürdig: Paket wog 2,4 kg", by=agent)
+
+    # Her next claim is seen in that light.
+    second = make_order(
+        shop, email=order.buyer.email, lines=[dict(NAPKINS, quantity=2)], packed_weight_g=1400
+    )
+    body = open_claim(agent_api, second, "missing_items", lines=[{"sku": NAPKINS["sku"], "quantity": 1}])
+    assert body["evidence"]["buyer_risk_flag"] == "questionable"
+    assert body["evidence"]["buyer_claims_last_365_days"] == 1
+    assert body["decision"]["action"] == "request_info"
+
+
+def test_napkins_lighter_parcel_means_we_packed_too_few_and_reship_applies_itself(shop, carrier, agent_api):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=4)], packed_weight_g=1900)
+    body = open_claim(agent_api, order, "missing_items", lines=[{"sku": NAPKINS["sku"], "quantity": 1}])
+    assert body["evidence"]["weight_verdict"] == "matches_claim"
+    assert body["decision"] == {**body["decision"], "action": "reship", "auto_applied": True}
+    assert body["status"] == CaseStatus.RESOLVED
+
+
+def test_wedding_parcel_lost_reships_with_return_label_and_the_loss_is_counted(shop, carrier, agent):
+    # 002 #2: ordered three weeks before the wedding; after two weeks still "in transit".
+    wedding = timezone.localdate() + timedelta(days=6)
+    order = make_order(
+        shop,
+        lines=[
+            {
+                "sku": "TASCH-MONO",
+                "title": "Hochzeitstaschentücher mit Monogramm",
+                "unit_price": "12.50",
+                "quantity": 3,
+                "unit_weight_g": 30,
+                "personalisation": [{"label": "Monogramm", "value": "LKM"}],
+            }
+        ],
+        needed_by=wedding,
+        shipped_days_ago=14,
+    )
+    track(order, "in_transit", days_ago=12)
+
+    opened = automatic.open_stalled_claims()
+
+    assert opened == 1
+    claim = Claim.objects.get(case__order=order)
+    assert claim.type == ClaimType.LOST_IN_TRANSIT
+    assert claim.case.opened_via == OpenedVia.AUTOMATIC
+    record = claim.case.decisions.get()
+    assert record.action == "reship_with_return_label"
+    assert record.auto_applied is True
+    resolution = claim.case.resolutions.get()
+    assert resolution.with_return_label is True
+    # The duplicate never came back: the shop carries goods and shipping.
+    claim.case.refresh_from_db()
+    assert claim.case.cost_total == Decimal("37.50") + order.shipping_total
+
+    # The carrier pays part of it back.
+    carrier_claim = services.carrier_claim_open(claim=claim, actor=agent, amount=Decimal("43.40"))
+    services.carrier_claim_update(
+        carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.FILED, reference="DHL-NF-2291"
+    )
+    services.carrier_claim_update(
+        carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.ACCEPTED
+    )
+    services.carrier_claim_update(
+        carrier_claim=carrier_claim,
+        actor=agent,
+        status=CarrierClaimStatus.PAID,
+        recovered_amount=Decimal("20.00"),
+    )
+    claim.case.refresh_from_db()
+    assert claim.case.recovered_total == Decimal("20.00")
+    assert claim.case.net_loss == Decimal("37.50") + order.shipping_total - Decimal("20.00")
+
+
+def test_stalled_parcel_gets_one_claim_however_often_the_sweep_runs(shop, carrier):
+    order = make_order(shop, shipped_days_ago=20)
+    track(order, "in_transit", days_ago=15)
+    assert automatic.open_stalled_claims() == 1
+    assert automatic.open_stalled_claims() == 0
+    assert Claim.objects.filter(case__order=order).count() == 1
+
+
+def test_small_delivered_not_received_order_is_reshipped_on_trust(shop, carrier, agent_api):
+    # 002 #3: under 50, polite buyer, marked delivered: they sent another parcel.
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=1)], total="30.80")
+    track(order, "delivered", days_ago=30, location="Haustür")
+
+    body = open_claim(agent_api, order, "delivered_not_received", statement="Das Paket ist nie angekommen.")
+
+    assert body["evidence"]["delivery_confirmed"] is True
+    assert body["decision"]["action"] == "reship"
+    assert body["decision"]["auto_applied"] is True
+
+
+def test_large_delivered_not_received_order_with_signature_is_declined_with_proof(shop, carrier, agent_api):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=12, unit_price="24.90")], signature_required=True)
+    track(order, "delivered", days_ago=3, signed_by="M. Berg")
+
+    body = open_claim(agent_api, order, "delivered_not_received")
+
+    assert body["evidence"]["signature"] is True
+    assert body["decision"]["action"] == "deny"
+    assert body["status"] == CaseStatus.NEW
+
+
+def test_uncleared_personal_cheque_on_rush_order_opens_a_review_that_cancels_it(shop, carrier, agent):
+    # 002 #4: a personal cheque instead of a bank cheque, and overnight shipping.
+    order = make_order(
+        shop,
+        shipping_speed="next_day",
+        shipped=False,
+        payment={
+            "method": "personal_cheque",
+            "status": "pending",
+            "amount": Decimal("180.00"),
+            "cleared_at": None,
+        },
+    )
+
+    assert automatic.open_payment_reviews() == 1
+    assert automatic.open_payment_reviews() == 0
+
+    claim = Claim.objects.get(case__order=order)
+    assert claim.type == ClaimType.PAYMENT_REVIEW
+    record = claim.case.decisions.get()
+    assert record.action == "cancel_order"
+    assert record.auto_applied is False
+
+    services.claim_act(case=claim.case, actor=agent, action="cancel_order", reason=record.reason)
+
+    assert Order.objects.get(pk=order.pk).cancelled_at is not None
+    claim.case.refresh_from_db()
+    assert claim.case.status == CaseStatus.RESOLVED
+
+
+def test_personalisation_error_shows_the_entry_and_remakes_at_cost(shop, carrier, agent_api):
+    # 002 #5: the middle letter of a monogram is the surname; the buyer typed her initials in order.
+    order = make_order(
+        shop,
+        lines=[
+            {
+                "sku": "TASCH-MONO",
+                "title": "Taschentuch mit Monogramm",
+                "unit_price": "9.90",
+                "quantity": 10,
+                "unit_weight_g": 25,
+                "personalisation": [{"label": "Monogramm (Vorname Nachname Mittelname)", "value": "A M K"}],
+            }
+        ],
+    )
+    body = open_claim(agent_api, order, "personalisation_error", statement="Die Buchstaben sind vertauscht!")
+    assert body["decision"]["action"] == "remake"
+
+    detail = agent_api.get(f"/api/v1/cases/{body['reference']}/").json()
+    assert detail["claim"]["evidence"]["personalisation"][0]["fields"] == [
+        {"label": "Monogramm (Vorname Nachname Mittelname)", "value": "A M K"}
+    ]
+
+    response = agent_api.post(
+        f"/api/v1/cases/{body['reference']}/resolve/",
+        {"action": "remake", "goodwill": False, "reason": "Eingabe der Kundin"},
+        format="json",
+    )
+    assert response.status_code == 200
+    # At cost: the buyer pays the goods, the shop carries the shipping.
+    assert Decimal(response.json()["cost_total"]) == order.shipping_total

@@ -1,0 +1,77 @@
+import pytest
+from rest_framework.test import APIClient
+
+URL = "/api/v1/decisions/evaluate/"
+
+
+@pytest.fixture
+def agent_api(agent):
+    client = APIClient()
+    client.force_authenticate(agent)
+    return client
+
+
+def test_evaluate_answers_with_the_decision_and_its_reason(shop, agent_api):
+    response = agent_api.post(
+        URL,
+        {
+            "shop": "leinen",
+            "claim_type": "lost_in_transit",
+            "order_value": "37.50",
+            "buyer_risk": "normal",
+            "delivery_confirmed": False,
+            "signature": False,
+            "weight_consistent": None,
+            "days_until_needed": 6,
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["action"] == "reship_with_return_label"
+    assert body["auto_apply"] is True
+    assert body["matrix_version"] == 1
+    assert isinstance(body["rule"], int) and isinstance(body["rule_position"], int)
+    assert "return label" in body["reason"]
+    assert set(body) == {
+        "action",
+        "rule",
+        "rule_position",
+        "reason",
+        "refund_percent",
+        "auto_apply",
+        "matrix_version",
+    }
+
+
+def test_evaluate_defaults_the_facts_not_given(shop, agent_api):
+    response = agent_api.post(
+        URL, {"shop": "leinen", "claim_type": "damaged", "order_value": "20"}, format="json"
+    )
+
+    assert response.json()["action"] == "refund"
+    assert response.json()["refund_percent"] == 100
+
+
+def test_evaluate_names_every_bad_field(shop, agent_api):
+    response = agent_api.post(
+        URL,
+        {"shop": "nowhere", "claim_type": "stolen", "order_value": "-1", "buyer_risk": "vip"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"shop", "claim_type", "order_value", "buyer_risk"}
+    assert response.json()["shop"] == ["Unknown shop 'nowhere'."]
+
+
+def test_evaluate_needs_permission_to_view_the_matrix(shop, api):
+    # The shop-system user pushes orders; it does not read the matrix.
+    assert api.post(URL, {"shop": "leinen", "claim_type": "damaged", "order_value": "20"}).status_code == 403
+
+
+def test_evaluate_needs_a_login(shop):
+    response = APIClient().post(URL, {"shop": "leinen", "claim_type": "damaged", "order_value": "20"})
+
+    assert response.status_code in (401, 403)

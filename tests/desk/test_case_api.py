@@ -1,0 +1,121 @@
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from claims import services
+from claims.models import ClaimType
+from desk.models import CaseStatus, OpenedVia
+from tests.factories import NAPKINS, make_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent_api(agent):
+    client = APIClient()
+    client.force_authenticate(agent)
+    return client
+
+
+def open_cases(shop, count):
+    for _ in range(count):
+        order = make_order(shop)
+        services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False)
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_cases_list_runs_the_same_queries_for_1_and_20_cases(
+    shop, carrier, agent, agent_api, count, django_assert_num_queries
+):
+    open_cases(shop, count)
+    # 1 the session user's permissions (groups), 2 user permissions, 3 the page of cases
+    # with shop, order, buyer, assignee and claim joined.
+    with django_assert_num_queries(3):
+        response = agent_api.get("/api/v1/cases/?status=new")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == count
+
+
+def test_case_detail_shows_the_timeline_with_who_and_what(shop, carrier, agent, agent_api):
+    order = make_order(shop)
+    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, actor=agent)
+    agent_api.post(
+        f"/api/v1/cases/{claim.case.reference}/notes/", {"body": "Fotos angefordert"}, format="json"
+    )
+
+    body = agent_api.get(f"/api/v1/cases/{claim.case.reference}/").json()
+
+    whats = [event["what"] for event in body["timeline"]]
+    assert whats[:3] == ["opened", "claim_opened", "decision"]
+    assert "note_added" in whats
+    assert body["notes"][0]["body"] == "Fotos angefordert"
+    assert body["claim"]["playbook"][0]["key"] == "acknowledge"
+
+
+def test_resolving_a_resolved_case_is_a_409_with_a_clear_message(shop, carrier, agent, agent_api):
+    from decisions.models import RefundLimit
+
+    RefundLimit.objects.create(user=agent, amount=Decimal("100.00"))
+    order = make_order(shop, total="30.80")
+    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False)
+    url = f"/api/v1/cases/{claim.case.reference}/resolve/"
+    assert agent_api.post(url, {"action": "refund", "amount": "30.80"}, format="json").status_code == 200
+
+    again = agent_api.post(url, {"action": "refund", "amount": "30.80"}, format="json")
+
+    assert again.status_code == 409
+    assert "already resolved" in again.json()["detail"]
+
+
+def test_refund_above_agent_limit_escalates_to_the_owner(shop, carrier, agent, agent_api):
+    from decisions.models import RefundLimit
+
+    RefundLimit.objects.create(user=agent, amount=Decimal("50.00"))
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=4)])
+    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False)
+
+    response = agent_api.post(
+        f"/api/v1/cases/{claim.case.reference}/resolve/",
+        {"action": "refund", "amount": "99.60"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["escalated_for_limit"] is True
+    assert response.json()["status"] == CaseStatus.ESCALATED
+    assert response.json()["refunds"] == []
+
+
+def test_override_of_the_recommendation_needs_a_reason(shop, carrier, agent_api):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=12)])
+    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT)
+    url = f"/api/v1/cases/{claim.case.reference}/resolve/"
+
+    refused = agent_api.post(url, {"action": "deny"}, format="json")
+    assert refused.status_code == 400
+    assert "reason" in refused.json()
+
+    accepted = agent_api.post(
+        url, {"action": "deny", "reason": "Schaden durch Kundin verursacht"}, format="json"
+    )
+    assert accepted.status_code == 200
+    assert accepted.json()["decision"]["overridden_action"] == "deny"
+
+
+def test_claim_with_a_line_not_on_the_order_is_refused_and_writes_nothing(shop, carrier, agent_api):
+    from desk.models import Case
+
+    order = make_order(shop)
+    response = agent_api.post(
+        "/api/v1/claims/",
+        {"order": order.pk, "type": "missing_items", "lines": [{"position": 9, "quantity": 1}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"lines[0]": ["This line is not on the order."]}
+    assert Case.objects.count() == 0
+
+
+def test_anonymous_cannot_read_cases(client, db):
+    assert client.get("/api/v1/cases/").status_code in (401, 403)

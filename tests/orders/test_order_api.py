@@ -1,0 +1,362 @@
+"""POST/GET /api/v1/orders/: upsert by (shop, number), batches, validation, reads."""
+
+import pytest
+
+from orders.models import Buyer, Order, OrderLine, OrderNote, Payment, RiskFlag, Shipment, Shop
+from orders.services import buyer_set_risk, order_note_add
+
+URL = "/api/v1/orders/"
+
+
+def order_payload(number="1001", *, shop="leinen", lines=2, tracking_number=None, email="anna@example.de"):
+    return {
+        "shop": shop,
+        "number": number,
+        "placed_at": "2026-11-01T10:00:00Z",
+        "total": "59.80",
+        "shipping_address": {"name": "Anna Kühn", "line1": "Linienstr. 5", "city": "Berlin", "country": "DE"},
+        "buyer": {"email": email, "name": "Anna Kühn", "language": "de"},
+        "lines": [
+            {
+                "sku": f"NAP-{position}",
+                "title": "Servietten, 12 Stück",
+                "quantity": position,
+                "unit_price": "14.95",
+                "unit_weight_g": 545,
+                "personalisation": [{"label": "Monogramm", "value": "A M K"}],
+            }
+            for position in range(1, lines + 1)
+        ],
+        "payment": {"method": "card", "reference": f"ch_{number}"},
+        "shipments": [{"carrier": "dhl", "tracking_number": tracking_number or f"JJD{number}"}],
+    }
+
+
+def batch(count, **kwargs):
+    return [order_payload(str(10000 + index), **kwargs) for index in range(count)]
+
+
+def counts():
+    return {
+        "orders": Order.objects.count(),
+        "lines": OrderLine.objects.count(),
+        "payments": Payment.objects.count(),
+        "shipments": Shipment.objects.count(),
+        "buyers": Buyer.objects.count(),
+    }
+
+
+# --- idempotency -------------------------------------------------------------
+
+
+def test_same_payload_twice_leaves_one_order(api, shop):
+    first = api.post(URL, order_payload(), format="json")
+    second = api.post(URL, order_payload(), format="json")
+
+    assert first.status_code == 201, first.json()
+    assert second.status_code == 200, second.json()
+    assert first.json()["id"] == second.json()["id"]
+    assert counts() == {"orders": 1, "lines": 2, "payments": 1, "shipments": 1, "buyers": 1}
+
+
+def test_created_order_is_returned_with_its_data(api, shop, carrier):
+    response = api.post(URL, order_payload(), format="json")
+
+    body = response.json()
+    assert body["shop"] == "leinen"
+    assert body["currency"] == "EUR"  # the shop's currency when none is sent
+    assert body["buyer"]["email"] == "anna@example.de"
+    assert body["shipping_address"]["city"] == "Berlin"
+    assert [line["quantity"] for line in body["lines"]] == [1, 2]
+    # Personalisation is evidence: kept exactly as typed, spaces included.
+    assert body["lines"][0]["personalisation"] == [{"label": "Monogramm", "value": "A M K"}]
+    assert body["shipments"][0]["tracking_number"] == "JJD1001"
+    assert body["shipments"][0]["tracking_url"].endswith("piececode=JJD1001")
+
+
+def test_same_batch_twice_leaves_500_orders(api, shop, carrier, django_assert_max_num_queries):
+    payload = batch(500)
+
+    first = api.post(URL, payload, format="json")
+    # A batch costs a fixed number of queries, not one per order (about 12 on PostgreSQL;
+    # SQLite splits the bulk inserts into chunks of its variable limit).
+    with django_assert_max_num_queries(60):
+        second = api.post(URL, payload, format="json")
+
+    assert first.status_code == 200, first.json()
+    assert second.status_code == 200, second.json()
+    assert all(row["created"] for row in first.json())
+    assert not any(row["created"] for row in second.json())
+    assert counts() == {"orders": 500, "lines": 1000, "payments": 500, "shipments": 500, "buyers": 1}
+
+
+def test_update_with_fewer_lines_drops_the_extra_lines(api, shop):
+    api.post(URL, order_payload(lines=3), format="json")
+
+    response = api.post(URL, order_payload(lines=1), format="json")
+
+    assert response.status_code == 200
+    assert list(OrderLine.objects.values_list("position", "sku")) == [(1, "NAP-1")]
+
+
+def test_update_with_fewer_lines_in_a_batch_drops_only_that_orders_lines(api, shop):
+    api.post(URL, batch(3, lines=3), format="json")
+    payload = batch(3, lines=3)
+    payload[1]["lines"] = payload[1]["lines"][:1]
+
+    api.post(URL, payload, format="json")
+
+    per_order = {order.number: order.lines.count() for order in Order.objects.all()}
+    assert per_order == {"10000": 3, "10001": 1, "10002": 3}
+
+
+def test_update_without_lines_keeps_the_lines(api, shop):
+    api.post(URL, order_payload(lines=2), format="json")
+    shipped = order_payload()
+    del shipped["lines"]
+
+    api.post(URL, shipped, format="json")
+
+    assert OrderLine.objects.count() == 2
+
+
+def test_update_changes_shop_data(api, shop):
+    api.post(URL, order_payload(), format="json")
+    edited = order_payload()
+    edited["total"] = "44.85"
+    edited["lines"][0]["quantity"] = 5
+    edited["shipping_address"]["city"] = "Potsdam"
+
+    body = api.post(URL, edited, format="json").json()
+
+    assert body["total"] == "44.85"
+    assert body["lines"][0]["quantity"] == 5
+    assert body["shipping_address"]["city"] == "Potsdam"
+    assert Payment.objects.count() == 1
+
+
+def test_buyer_risk_flag_and_order_notes_survive_an_update(api, shop, owner):
+    api.post(URL, order_payload(), format="json")
+    order = Order.objects.get()
+    buyer_set_risk(buyer=order.buyer, flag=RiskFlag.QUESTIONABLE, reason="Third 'never arrived' claim", by=owner)
+    order_note_add(order=order, author=owner, body="Buyer called: ship to the office.")
+
+    api.post(URL, order_payload(), format="json")
+
+    buyer = Buyer.objects.get()
+    assert buyer.risk_flag == RiskFlag.QUESTIONABLE
+    assert buyer.risk_reason == "Third 'never arrived' claim"
+    assert buyer.risk_set_by == owner
+    assert list(OrderNote.objects.values_list("body", flat=True)) == ["Buyer called: ship to the office."]
+
+
+def test_buyer_email_matches_whatever_the_case(api, shop):
+    api.post(URL, order_payload("1", email="Anna@Example.de"), format="json")
+    api.post(URL, order_payload("2", email="anna@example.DE"), format="json")
+
+    assert Buyer.objects.count() == 1
+
+
+def test_last_copy_of_an_order_in_a_batch_wins(api, shop):
+    older, newer = order_payload(), order_payload()
+    newer["total"] = "12.00"
+
+    response = api.post(URL, [older, newer], format="json")
+
+    assert response.status_code == 200
+    assert Order.objects.get().total == 12
+
+
+# --- limits and validation ---------------------------------------------------
+
+
+def test_batch_over_500_is_refused(api, shop):
+    response = api.post(URL, batch(501), format="json")
+
+    assert response.status_code == 400
+    assert "500" in response.json()["non_field_errors"][0]
+    assert Order.objects.count() == 0
+
+
+def test_empty_batch_is_refused(api, shop):
+    response = api.post(URL, [], format="json")
+
+    assert response.status_code == 400
+
+
+def test_bad_quantity_names_the_field_and_writes_nothing(api, shop):
+    payload = order_payload()
+    payload["lines"][0]["quantity"] = 0
+
+    response = api.post(URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert "lines[0].quantity" in response.json()
+    assert counts() == {"orders": 0, "lines": 0, "payments": 0, "shipments": 0, "buyers": 0}
+
+
+def test_one_bad_order_in_a_batch_writes_nothing(api, shop):
+    payload = batch(20)
+    payload[7]["buyer"]["email"] = "not-an-e-mail"
+    payload[12]["lines"][1]["unit_price"] = "-1"
+
+    response = api.post(URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"[7].buyer.email", "[12].lines[1].unit_price"}
+    assert counts() == {"orders": 0, "lines": 0, "payments": 0, "shipments": 0, "buyers": 0}
+
+
+def test_bad_batch_leaves_stored_orders_unchanged(api, shop):
+    api.post(URL, batch(5, lines=2), format="json")
+    before = counts()
+    payload = batch(5, lines=1)
+    payload[4]["placed_at"] = "yesterday"
+
+    response = api.post(URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert "[4].placed_at" in response.json()
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (("total",), "lots", "total"),
+        (("currency",), "euro", "currency"),
+        (("shipping_speed",), "warp", "shipping_speed"),
+        (("buyer", "language"), "fr", "buyer.language"),
+        (("payment", "method"), "bitcoin", "payment.method"),
+        (("shipments", 0, "packed_weight_g"), -5, "shipments[0].packed_weight_g"),
+        (("lines", 1, "personalisation", 0, "label"), "", "lines[1].personalisation[0].label"),
+    ],
+)
+def test_bad_field_gets_400_with_its_path(api, shop, path, value, field):
+    payload = order_payload()
+    target = payload
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+    response = api.post(URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert Order.objects.count() == 0
+
+
+def test_missing_required_fields_are_all_named(api, shop):
+    response = api.post(URL, {"shop": "leinen"}, format="json")
+
+    assert response.status_code == 400
+    assert {"number", "placed_at", "total", "buyer"} <= set(response.json())
+
+
+def test_unknown_shop_is_refused(api, shop):
+    response = api.post(URL, order_payload(shop="nowhere"), format="json")
+
+    assert response.status_code == 400
+    assert "nowhere" in response.json()["shop"][0]
+    assert counts()["orders"] == 0
+
+
+def test_unknown_shop_in_a_batch_writes_nothing(api, shop):
+    payload = batch(3)
+    payload[2]["shop"] = "nowhere"
+
+    response = api.post(URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert counts() == {"orders": 0, "lines": 0, "payments": 0, "shipments": 0, "buyers": 0}
+
+
+def test_tracking_number_of_another_shops_order_is_refused(api, shop):
+    Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv")
+    api.post(URL, order_payload("1", tracking_number="SHARED1"), format="json")
+
+    response = api.post(URL, order_payload("1", shop="linne", tracking_number="SHARED1"), format="json")
+
+    assert response.status_code == 400
+    assert Order.objects.count() == 1
+    assert Shipment.objects.get().order.shop == shop
+
+
+def test_malformed_json_is_a_400(api, shop):
+    response = api.post(URL, "{not json", content_type="application/json")
+
+    assert response.status_code == 400
+
+
+# --- reads --------------------------------------------------------------------
+
+
+def test_orders_are_found_by_shop_and_number(api, shop):
+    api.post(URL, batch(3), format="json")
+
+    body = api.get(URL, {"shop": "leinen", "number": "10001"}).json()
+
+    assert [order["number"] for order in body["results"]] == ["10001"]
+    assert body["results"][0]["lines"][1]["sku"] == "NAP-2"
+
+
+def test_orders_of_another_shop_are_not_listed_for_a_shop_filter(api, shop):
+    Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv")
+    api.post(URL, [order_payload("1"), order_payload("2", shop="linne")], format="json")
+
+    body = api.get(URL, {"shop": "linne"}).json()
+
+    assert [(order["shop"], order["number"], order["currency"]) for order in body["results"]] == [
+        ("linne", "2", "SEK")
+    ]
+
+
+def test_order_detail_returns_the_order(api, shop):
+    created = api.post(URL, order_payload(), format="json").json()
+
+    response = api.get(f"{URL}{created['id']}/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body == created
+    assert body["payments"] == [
+        {"method": "card", "status": "paid", "amount": "59.80", "reference": "ch_1001", "cleared_at": None}
+    ]
+
+
+def test_unknown_order_detail_is_404(api, shop):
+    assert api.get(f"{URL}999999/").status_code == 404
+
+
+def _list_queries(api, django_assert_num_queries):
+    # 1 orders (+ shop, buyer joined), 2 lines, 3 payments, 4 shipments (+ carrier joined),
+    # 5 tracking events. The cursor page needs no COUNT(*). force_authenticate: no user query.
+    with django_assert_num_queries(5):
+        response = api.get(URL, {"shop": "leinen", "page_size": 50})
+    return response.json()["results"]
+
+
+def test_order_list_has_the_same_query_count_for_1_and_20_orders(api, shop, django_assert_num_queries):
+    api.post(URL, batch(1), format="json")
+    assert len(_list_queries(api, django_assert_num_queries)) == 1
+
+    many = batch(20)
+    for index, payload in enumerate(many):
+        payload["shipments"].append({"carrier": "ups", "tracking_number": f"1Z{index}"})
+    api.post(URL, many, format="json")
+    api.post(
+        "/api/v1/tracking-events/",
+        [
+            {
+                "carrier": "dhl",
+                "tracking_number": f"JJD{10000 + index}",
+                "event_id": f"e{index}",
+                "occurred_at": "2026-11-02T10:00:00Z",
+                "status": "in_transit",
+            }
+            for index in range(20)
+        ],
+        format="json",
+    )
+    assert len(_list_queries(api, django_assert_num_queries)) == 20
+
