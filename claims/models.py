@@ -240,8 +240,13 @@ class StallThreshold(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "carrier", "international"],
-                name="stallthreshold_unique",
-                nulls_distinct=False,
+                condition=Q(carrier__isnull=False),
+                name="stallthreshold_unique_per_carrier",
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "international"],
+                condition=Q(carrier__isnull=True),
+                name="stallthreshold_unique_shop_default",
             ),
             models.CheckConstraint(condition=Q(days__gt=0), name="stallthreshold_days_positive"),
         ]

@@ -15,7 +15,8 @@ from config.api import Conflict
 from decisions import services as decisions
 from decisions.engine import DecisionInput
 from desk import services as desk
-from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, RefundMethod
+from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, OpenedVia, RefundMethod
+from messaging.services import notify_buyer, notify_owners
 from orders.models import Order, OrderLine, Shipment, TrackingStatus
 
 from .evidence import compute_evidence
@@ -128,9 +129,32 @@ def claim_open(
         photo.save()
     claim_refresh_evidence(claim)
     desk.case_event(case, "claim_opened", actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
+    _tell_claim_opened(claim)
     if decide:
         claim_decide(claim=claim, actor=actor, auto_apply=True)
     return claim
+
+
+def _tell_claim_opened(claim: Claim) -> None:
+    """Who hears of a new claim: the buyer (acknowledged, or told of a delay we found), owners of disputes."""
+    case = claim.case
+    if claim.type == ClaimType.CHARGEBACK:
+        notify_owners(
+            case=case,
+            event="owner_dispute",
+            context={
+                "provider": claim.dispute_provider,
+                "reason": claim.dispute_reason,
+                "amount": str(claim.dispute_amount or ""),
+                "respond_by": claim.respond_by.isoformat() if claim.respond_by else "",
+            },
+        )
+    elif claim.type == ClaimType.PAYMENT_REVIEW:
+        return  # an internal check: the agent writes to the buyer if the order must change
+    elif case.opened_via == OpenedVia.AUTOMATIC and claim.type == ClaimType.LOST_IN_TRANSIT:
+        notify_buyer(case=case, event="shipment_delayed")
+    else:
+        notify_buyer(case=case, event="claim_received")
 
 
 def _extension(content_type: str) -> str:
@@ -302,6 +326,7 @@ def claim_resolve(
     if action == ResolutionAction.ESCALATE:
         desk.move_locked(case, CaseStatus.ESCALATED, actor=actor, reason=reason)
         desk.case_event(case, "escalated", actor=actor, reason=reason)
+        notify_owners(case=case, event="owner_escalation", context={"reason": reason})
         return ResolveResult(case=case, resolution=None)
 
     resolution = Resolution(case=case, action=action, reason=reason, created_by=desk.user_or_none(actor))
@@ -317,7 +342,7 @@ def claim_resolve(
             if action == ResolutionAction.STORE_CREDIT
             else RefundMethod.ORIGINAL_PAYMENT,
             reason=reason,
-            expected_arrival=expected_arrival,
+            expected_arrival=expected_arrival or desk.refund_expected_arrival(case.shop),
         )
         resolution.amount = amount
     elif action in (
@@ -341,6 +366,7 @@ def claim_resolve(
     elif action == ResolutionAction.CANCEL_ORDER:
         Order.objects.filter(pk=case.order_id, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
     resolution.save()
+    _tell_resolved(case, resolution)
     desk.case_add_cost(case, cost=resolution.cost)
     desk.case_event(
         case,
@@ -370,16 +396,59 @@ def _escalate_for_limit(case, *, actor, action, amount, limit, reason) -> Resolv
         desk.move_locked(
             case, CaseStatus.ESCALATED, actor=actor, reason=f"Refund {amount} above the agent's limit {limit}"
         )
+    notify_owners(
+        case=case,
+        event="owner_escalation",
+        context={"reason": reason, "amount": str(amount), "limit": str(limit), "action": action},
+    )
     return ResolveResult(case=case, resolution=None, escalated_for_limit=True)
+
+
+def _tell_resolved(case: Case, resolution: Resolution) -> None:
+    action = resolution.action
+    if resolution.refund is not None:
+        refund = resolution.refund
+        notify_buyer(
+            case=case,
+            event="refund_issued",
+            context={
+                "amount": str(refund.amount),
+                "currency": refund.currency,
+                "method": refund.method,
+                "expected_date": refund.expected_arrival.isoformat() if refund.expected_arrival else "",
+            },
+        )
+    elif action in (
+        ResolutionAction.RESHIP,
+        ResolutionAction.RESHIP_WITH_RETURN_LABEL,
+        ResolutionAction.REMAKE,
+    ):
+        replacement = resolution.replacement
+        notify_buyer(
+            case=case,
+            event="replacement_shipped",
+            context={
+                "with_return_label": resolution.with_return_label,
+                "remake": action == ResolutionAction.REMAKE,
+                "replacement_tracking_number": replacement.tracking_number if replacement else "",
+                "replacement_tracking_url": replacement.tracking_link if replacement else "",
+            },
+        )
+    elif action == ResolutionAction.DENY:
+        notify_buyer(case=case, event="claim_declined", context={"reason": resolution.reason})
 
 
 def _move_on(case, claim, *, action, actor, reason) -> ResolveResult:
     if action == "request_info":
         desk.move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=actor, reason=reason)
+        if claim is not None and claim.type == ClaimType.DELIVERED_NOT_RECEIVED:
+            # Seed 000: ask around first: household, neighbours, office, post office.
+            notify_buyer(case=case, event="check_household_neighbours")
     elif action == "carrier_claim":
         if claim is not None and claim.shipment_id and not claim.carrier_claims.exists():
             carrier_claim_open(claim=claim, actor=actor)
         desk.move_locked(case, CaseStatus.WAITING_ON_CARRIER, actor=actor, reason=reason)
+        notify_buyer(case=case, event="carrier_investigation_started")
     elif action == "hold_order":
         Order.objects.filter(pk=case.order_id, held_at__isnull=True).update(held_at=timezone.now())
         desk.case_event(case, "order_held", actor=actor, reason=reason)
@@ -420,6 +489,9 @@ def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwa
         result = claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
         if not result.escalated_for_limit:
             decisions.override_decision(record=record, by=actor, action=action, reason=reason)
+            desk.case_event(
+                case, "decision_overridden", actor=actor, old=record.action, new=action, reason=reason
+            )
         return result
     return claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
 
@@ -491,6 +563,10 @@ def carrier_claim_update(
     case = carrier_claim.claim.case
     if recovered_delta:
         desk.case_add_cost(case, recovered=recovered_delta)
+    if status == CarrierClaimStatus.FILED and old != status:
+        notify_buyer(
+            case=case, event="carrier_claim_filed", context={"carrier_reference": carrier_claim.reference}
+        )
     desk.case_event(
         case,
         "carrier_claim_updated",

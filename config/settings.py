@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
+    "django_htmx",
     "import_export",
     "django_celery_beat",
     "anymail",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "returns",
     "messaging",
     "decisions",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "desk.middleware.UserLanguageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -158,6 +163,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Orders, shipments, tracking, claims and returns for post-sale support.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's scripts come from the installed sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ---------------------------------------------------------------
@@ -170,6 +179,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -189,6 +199,22 @@ CELERY_BEAT_SCHEDULE: dict = {
     "open-payment-reviews": {"task": "claims.tasks.open_payment_reviews", "schedule": 10 * 60},
     "reprioritise-open-cases": {"task": "desk.tasks.reprioritise_open_cases", "schedule": 15 * 60},
 }
+CELERY_BEAT_SCHEDULE |= {
+    # Every 30 min: with 5 DHL calls a run that stays under DHL's default 250 calls a day.
+    "poll-carrier-tracking": {"task": "integrations.tasks.poll_carrier_tracking", "schedule": 30 * 60},
+    "sweep-inbound-events": {"task": "integrations.tasks.sweep_inbound_events", "schedule": 5 * 60},
+}
+
+# --- Carrier tracking APIs (polled) --------------------------------------------
+POSTNORD_API_URL = env("POSTNORD_API_URL", default="https://api2.postnord.com")
+POSTNORD_API_KEY = env("POSTNORD_API_KEY", default="")
+DHL_API_URL = env("DHL_API_URL", default="https://api-eu.dhl.com")
+DHL_API_KEY = env("DHL_API_KEY", default="")
+CELERY_BEAT_SCHEDULE["expire-stale-returns"] = {
+    "task": "returns.tasks.expire_stale_returns",
+    "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["messaging-outbox-sweep"] = {"task": "messaging.tasks.outbox_sweep", "schedule": 60}
 
 # --- E-mail ---------------------------------------------------------------
 # EMAIL_URL in django-environ form (smtp://user:pass@host:port, consolemail://,
@@ -196,6 +222,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 _mail_dir = DATA_DIR / "mail"
 _mail_dir.mkdir(parents=True, exist_ok=True)
 vars().update(env.email_url("EMAIL_URL", default=f"filemail://{_mail_dir}"))
+# Django's SMTP backend waits forever by default; a hung server must not hang a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 ANYMAIL_ESP = env("ANYMAIL_ESP", default="")
 if ANYMAIL_ESP:
     EMAIL_BACKEND = f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
@@ -206,6 +234,19 @@ ANYMAIL = {
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Postsale <support@postsale.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Buyers answer to reply+<token>@POSTSALE_REPLY_DOMAIN; the ESP's inbound route for
+# that domain posts to /anymail/<esp>/inbound/ and the token finds the case.
+POSTSALE_REPLY_DOMAIN = env("POSTSALE_REPLY_DOMAIN", default="reply.postsale.localhost")
+# A row left in "sending" this long is taken to be orphaned by a dead worker and
+# sent again; it must outlast the send task's hard time limit.
+POSTSALE_EMAIL_STALE_SECONDS = env.int("POSTSALE_EMAIL_STALE_SECONDS", default=180)
+# A row still queued this long after it was made (or after its retry was due) lost its task.
+POSTSALE_EMAIL_LOST_SECONDS = env.int("POSTSALE_EMAIL_LOST_SECONDS", default=120)
+POSTSALE_EMAIL_MAX_ATTEMPTS = env.int("POSTSALE_EMAIL_MAX_ATTEMPTS", default=8)
+# Inbound attachments larger than this, or of a type not listed, are dropped.
+POSTSALE_INBOUND_MAX_ATTACHMENT_BYTES = env.int(
+    "POSTSALE_INBOUND_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024
+)
 
 # --- Security (production) -----------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -219,8 +260,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Secure cookies follow HTTPS; a plain-HTTP local stack (docker compose) switches both off.
+    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=SECURE_SSL_REDIRECT)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,8 @@ api_v1 = [
     path("", include("orders.urls")),
     path("", include("desk.api_urls")),
     path("", include("decisions.urls")),
+    path("", include("returns.api_urls")),
+    path("", include("messaging.api_urls")),
 ]
 
 urlpatterns = [
@@ -16,7 +18,13 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("desk.urls")),
+    path("returns/", include("returns.urls")),
+    path("portal/", include("returns.portal.urls")),
+    path("hooks/", include("integrations.urls")),
     path("api/v1/", include(api_v1)),
+    # ESP webhooks: /anymail/<esp>/tracking/ and /anymail/<esp>/inbound/.
+    path("anymail/", include("anymail.urls")),
+    path("", include("messaging.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -92,6 +92,8 @@ class Case(models.Model):
     # What the case cost the shop and what came back from the carrier, kept
     # current by the resolution services so dashboards need no joins.
     cost_total = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    # Reference, order number, buyer name and e-mail, tracking numbers: what agents type into the search box.
+    search_text = models.TextField(blank=True, default="")
     recovered_total = models.DecimalField(
         _("recovered"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
@@ -225,3 +227,19 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency}"
+
+
+class AgentProfile(models.Model):
+    """Per-user desk settings: the language the desk speaks to this agent or owner."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_profile"
+    )
+    language = models.CharField(_("desk language"), max_length=2, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("desk profile")
+        verbose_name_plural = _("desk profiles")
+
+    def __str__(self):
+        return f"{self.user} ({self.language or '-'})"

@@ -27,3 +27,55 @@ def case_detail() -> QuerySet[Case]:
             "claim__steps_done",
         )
     )
+
+
+def case_page() -> QuerySet[Case]:
+    """Everything the case page shows, in a fixed number of queries whatever the case holds."""
+    from orders.models import Shipment, TrackingEvent
+
+    shipments = Shipment.objects.select_related("carrier").prefetch_related(
+        Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
+    )
+    return (
+        case_detail()
+        .select_related("order__shop")
+        .prefetch_related(
+            "order__lines",
+            "order__payments",
+            Prefetch("order__shipments", queryset=shipments),
+            "order__notes__author",
+            "claim__photos",
+        )
+    )
+
+
+def case_page_context(case: Case, *, user) -> dict:
+    from claims.playbooks import playbook_for
+    from decisions.services import refund_limit_for
+
+    from .forms import ActForm, CarrierClaimForm, MoveForm, NoteForm, RiskForm
+    from .timeline import timeline_entries
+
+    claim = getattr(case, "claim", None)
+    decisions = sorted(case.decisions.all(), key=lambda r: (r.created_at, r.pk))
+    decision = decisions[-1] if decisions else None
+    done = {step.key: step for step in claim.steps_done.all()} if claim else {}
+    playbook = (
+        [{"step": step, "done": done.get(step.key)} for step in playbook_for(claim.type)] if claim else []
+    )
+    act_initial = {"action": decision.action if decision else "", "reason": ""}
+    return {
+        "case": case,
+        "claim": claim,
+        "order": case.order,
+        "decision": decision,
+        "playbook": playbook,
+        "timeline": timeline_entries(case.events.all()),
+        "act_form": ActForm(initial=act_initial),
+        "move_form": MoveForm(initial={"status": case.status}),
+        "note_form": NoteForm(),
+        "risk_form": RiskForm(initial={"flag": case.buyer.risk_flag if case.buyer else "none"}),
+        "carrier_claim_form": CarrierClaimForm(),
+        "refund_limit": refund_limit_for(user=user, shop=case.shop),
+        "evidence": (claim.evidence if claim else {}) or {},
+    }

@@ -74,9 +74,27 @@ def case_open(
     case.priority = case_priority(case, now=now)
     case.save()
     case.reference = f"C-{now:%Y}-{case.pk:06d}"
-    Case.objects.filter(pk=case.pk).update(reference=case.reference)
+    case.search_text = case_search_text(case)
+    Case.objects.filter(pk=case.pk).update(reference=case.reference, search_text=case.search_text)
     case_event(case, "opened", actor=actor, new=CaseStatus.NEW, kind=kind, via=opened_via)
     return case
+
+
+def case_search_text(case: Case, *extra: str) -> str:
+    """What the queue's search box matches: reference, order number, buyer, tracking numbers."""
+    parts = [case.reference, *extra]
+    if case.order_id:
+        parts.append(case.order.number)
+        parts.extend(case.order.shipments.values_list("tracking_number", flat=True))
+    if case.buyer_id:
+        parts.extend([case.buyer.name, case.buyer.email])
+    return " ".join(part for part in parts if part).lower()
+
+
+def case_add_search_terms(case: Case, *terms: str) -> None:
+    """Make the case findable by more words (an RMA, a replacement's tracking number)."""
+    case.search_text = " ".join([case.search_text, *(t.lower() for t in terms if t)]).strip()
+    Case.objects.filter(pk=case.pk).update(search_text=case.search_text)
 
 
 def case_lock(case_or_id) -> Case:
@@ -105,6 +123,10 @@ def move_locked(case: Case, to: str, *, actor=None, reason: str = "", now: datet
     if to == CaseStatus.CLOSED:
         case.closed_at = now
         fields.append("closed_at")
+        from messaging.services import notify_buyer  # messaging builds on desk; imported late
+
+        # Seed 004: follow up after every case, and ask how it went.
+        notify_buyer(case=case, event="feedback_request")
     if old in (CaseStatus.RESOLVED,) and to in OPEN_STATUSES:
         case.resolved_at = None
         fields.append("resolved_at")
@@ -187,7 +209,35 @@ def cases_reprioritise(*, now: datetime | None = None) -> int:
     return len(changed)
 
 
-# --- refunds -----------------------------------------------------------------
+@transaction.atomic
+def case_set_buyer_risk(*, case: Case, flag: str, reason: str, actor) -> None:
+    """Flag or clear the buyer from a case (seed 002 #1), with the reason on the case's timeline."""
+    from orders.services import buyer_set_risk
+
+    old = case.buyer.risk_flag
+    buyer_set_risk(buyer=case.buyer, flag=flag, reason=reason, by=actor)
+    if old != flag:
+        case_event(case, "buyer_risk_changed", actor=actor, old=old, new=flag, reason=reason)
+
+
+# --- refunds ---
+
+
+def add_business_days(start: date, days: int) -> date:
+    """Banks book on working days: Saturday and Sunday do not count."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def refund_expected_arrival(shop, *, today: date | None = None) -> date:
+    """When the buyer can expect the money (seed 004: buyers call to ask), from the shop's return policy."""
+    policy = getattr(shop, "return_policy", None) if hasattr(shop, "return_policy") else None
+    days = policy.refund_processing_days if policy is not None else 5
+    return add_business_days(today or timezone.localdate(), days)
 
 
 def order_paid_amount(order: Order) -> Decimal:

@@ -1,8 +1,294 @@
+"""The agents' workspace: queue, case page and the actions on a case.
+
+Views parse the request, call the same services as the API and render; with
+htmx a form posts and gets back only the part of the page it changed.
+"""
+
+import csv
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from claims import services as claims
+from claims.models import CarrierClaim, ClaimType
+from config.api import Conflict
+from orders.models import Carrier, Shop
+
+from . import dashboard, queue, selectors, services
+from .bundle import evidence_bundle_pdf
+from .forms import ActForm, CarrierClaimForm, LanguageForm, MoveForm, NoteForm, RiskForm
+from .models import AgentProfile, Case, CaseKind, CaseStatus, Refund
+
+desk_access = permission_required("desk.view_case", raise_exception=True)
 
 
 @login_required
-@permission_required("orders.view_order", raise_exception=True)
-def queue(request):
-    return render(request, "desk/queue.html")
+@desk_access
+def queue_view(request):
+    filters = queue.QueueFilters.from_query(request.GET)
+    page = queue.queue_page(filters, user=request.user, cursor=request.GET.get("after"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "saved_views": queue.SAVED_VIEWS,
+        "counts": queue.view_counts(user=request.user),
+        "shops": Shop.objects.order_by("name"),
+        "carriers": Carrier.objects.order_by("name"),
+        "kinds": CaseKind.choices,
+        "types": ClaimType.choices,
+        "statuses": CaseStatus.choices,
+        "query_without_cursor": _query_without(request, "after"),
+    }
+    template = "desk/_queue_rows.html" if request.htmx and request.GET.get("after") else "desk/queue.html"
+    if request.htmx and not request.GET.get("after"):
+        template = "desk/_queue_table.html"
+    return render(request, template, context)
+
+
+def _query_without(request, key: str) -> str:
+    params = request.GET.copy()
+    params.pop(key, None)
+    return params.urlencode()
+
+
+@login_required
+@desk_access
+@require_POST
+def bulk_view(request):
+    references = request.POST.getlist("case")
+    action = request.POST.get("bulk")
+    done, refused = 0, []
+    for case in Case.objects.filter(reference__in=references[:200]):
+        try:
+            if action == "assign_me":
+                services.case_assign(case=case, assignee=request.user, actor=request.user)
+            elif action == "close":
+                services.case_move(
+                    case=case, to=CaseStatus.CLOSED, actor=request.user, reason=_("Closed in bulk")
+                )
+            else:
+                return HttpResponseBadRequest(_("Unknown bulk action."))
+            done += 1
+        except Conflict as exc:
+            refused.append(f"{case.reference}: {exc.message}")
+    messages.success(request, _("%(count)d cases updated.") % {"count": done})
+    for line in refused:
+        messages.warning(request, line)
+    return redirect(request.POST.get("next") or reverse("desk:queue"))
+
+
+@login_required
+@desk_access
+def case_view(request, reference):
+    case = get_object_or_404(selectors.case_page(), reference=reference)
+    return render(request, "desk/case.html", selectors.case_page_context(case, user=request.user))
+
+
+def _case_or_404(reference) -> Case:
+    return get_object_or_404(Case.objects.select_related("shop", "order", "buyer"), reference=reference)
+
+
+def _after_action(request, case: Case, *, error: str | None = None):
+    """Back to the case page; for htmx only the page body is swapped in."""
+    if error:
+        messages.error(request, error)
+    return redirect("desk:case", reference=case.reference)
+
+
+def _errors_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+@login_required
+@permission_required("claims.add_resolution", raise_exception=True)
+@require_POST
+def act_view(request, reference):
+    case = _case_or_404(reference)
+    form = ActForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, case, error=_errors_text(ValidationError(form.errors)))
+    try:
+        result = claims.claim_act(case=case, actor=request.user, **form.service_kwargs())
+    except ValidationError as exc:
+        return _after_action(request, case, error=_errors_text(exc))
+    except Conflict as exc:
+        return _after_action(request, case, error=exc.message)
+    if result.escalated_for_limit:
+        messages.warning(request, _("The amount is above your refund limit: the case went to an owner."))
+    else:
+        messages.success(request, _("Done."))
+    return _after_action(request, case)
+
+
+@login_required
+@permission_required("desk.change_case", raise_exception=True)
+@require_POST
+def move_view(request, reference):
+    case = _case_or_404(reference)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_move(
+                case=case,
+                to=form.cleaned_data["status"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except Conflict as exc:
+            return _after_action(request, case, error=exc.message)
+    return _after_action(request, case)
+
+
+@login_required
+@permission_required("desk.change_case", raise_exception=True)
+@require_POST
+def assign_me_view(request, reference):
+    case = _case_or_404(reference)
+    services.case_assign(case=case, assignee=request.user, actor=request.user)
+    if request.htmx and request.POST.get("from") == "queue":
+        return render(request, "desk/_assignee.html", {"case": case})
+    return _after_action(request, case)
+
+
+@login_required
+@permission_required("desk.add_casenote", raise_exception=True)
+@require_POST
+def note_view(request, reference):
+    case = _case_or_404(reference)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.case_note_add(case=case, author=request.user, body=form.cleaned_data["body"])
+    return _after_action(request, case)
+
+
+@login_required
+@permission_required("claims.change_claim", raise_exception=True)
+@require_POST
+def step_view(request, reference):
+    case = _case_or_404(reference)
+    try:
+        claims.playbook_step_done(claim=case.claim, key=request.POST.get("key", ""), actor=request.user)
+    except ValidationError as exc:
+        return _after_action(request, case, error=_errors_text(exc))
+    return _after_action(request, case)
+
+
+@login_required
+@permission_required("orders.change_buyer", raise_exception=True)
+@require_POST
+def risk_view(request, reference):
+    case = _case_or_404(reference)
+    form = RiskForm(request.POST)
+    if not form.is_valid() or case.buyer is None:
+        return _after_action(request, case, error=_("Choose a risk flag."))
+    try:
+        services.case_set_buyer_risk(
+            case=case, flag=form.cleaned_data["flag"], reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except ValidationError as exc:
+        return _after_action(request, case, error=_errors_text(exc))
+    return _after_action(request, case)
+
+
+@login_required
+@permission_required("claims.change_carrierclaim", raise_exception=True)
+@require_POST
+def carrier_claim_view(request, reference, pk):
+    case = _case_or_404(reference)
+    carrier_claim = get_object_or_404(CarrierClaim, pk=pk, claim__case=case)
+    form = CarrierClaimForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, case, error=_errors_text(ValidationError(form.errors)))
+    try:
+        claims.carrier_claim_update(carrier_claim=carrier_claim, actor=request.user, **form.cleaned_data)
+    except Conflict as exc:
+        return _after_action(request, case, error=exc.message)
+    return _after_action(request, case)
+
+
+@login_required
+@permission_required("claims.add_carrierclaim", raise_exception=True)
+@require_POST
+def carrier_claim_open_view(request, reference):
+    case = _case_or_404(reference)
+    try:
+        with transaction.atomic():
+            claims.carrier_claim_open(claim=case.claim, actor=request.user)
+    except ValidationError as exc:
+        return _after_action(request, case, error=_errors_text(exc))
+    return _after_action(request, case)
+
+
+@login_required
+@permission_required("desk.change_refund", raise_exception=True)
+@require_POST
+def refund_confirm_view(request, reference, pk):
+    case = _case_or_404(reference)
+    refund = get_object_or_404(Refund, pk=pk, case=case)
+    try:
+        services.refund_confirm(
+            refund=refund, actor=request.user, gateway_reference=request.POST.get("gateway_reference", "")
+        )
+    except Conflict as exc:
+        return _after_action(request, case, error=exc.message)
+    return _after_action(request, case)
+
+
+@login_required
+@desk_access
+def profile_view(request):
+    profile, _created = AgentProfile.objects.get_or_create(user=request.user)
+    form = LanguageForm(request.POST or None, initial={"language": profile.language})
+    if request.method == "POST" and form.is_valid():
+        profile.language = form.cleaned_data["language"]
+        profile.save(update_fields=["language"])
+        request.session["desk_language"] = profile.language
+        return redirect("desk:queue")
+    return render(request, "desk/profile.html", {"form": form})
+
+
+@login_required
+@desk_access
+def dashboard_view(request):
+    shop = Shop.objects.filter(slug=request.GET.get("shop")).first() if request.GET.get("shop") else None
+    charts = dashboard.all_charts(shop=shop)
+    return render(
+        request,
+        "desk/dashboard.html",
+        {"charts": charts, "shops": Shop.objects.order_by("name"), "shop": shop},
+    )
+
+
+@login_required
+@desk_access
+def dashboard_csv_view(request, key):
+    shop = Shop.objects.filter(slug=request.GET.get("shop")).first() if request.GET.get("shop") else None
+    chart = next((c for c in dashboard.all_charts(shop=shop) if c.key == key), None)
+    if chart is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="postsale-{key}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(chart.columns)
+    writer.writerows(chart.rows)
+    return response
+
+
+@login_required
+@desk_access
+def bundle_view(request, reference):
+    case = get_object_or_404(
+        Case.objects.select_related("shop", "order__buyer", "claim"), reference=reference
+    )
+    response = HttpResponse(evidence_bundle_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-evidence.pdf"'
+    return response

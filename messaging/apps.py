@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
     name = "messaging"
+    verbose_name = _("Messaging")
+
+    def ready(self):
+        from . import webhooks  # noqa: F401  connects the anymail signal receivers

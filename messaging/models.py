@@ -1,1 +1,317 @@
+"""Messaging: the outbox of e-mails to buyers and owners, replies that come back, canned texts.
 
+An `OutboundMessage` is written in the same transaction as the change that
+causes it and sent afterwards by a Celery worker (`messaging.tasks`), which
+renders it in the reader's language at send time. Its status moves
+queued → sending → sent → delivered / bounced / complained, or failed.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from desk.models import Case
+from orders.models import Language, Shop
+
+
+class Audience(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    OWNER = "owner", _("Owner")
+
+
+class BuyerEvent(models.TextChoices):
+    CLAIM_RECEIVED = "claim_received", _("Claim received")
+    CHECK_HOUSEHOLD_NEIGHBOURS = "check_household_neighbours", _("Please check household and neighbours")
+    CARRIER_INVESTIGATION_STARTED = "carrier_investigation_started", _("Carrier investigation started")
+    CARRIER_CLAIM_FILED = "carrier_claim_filed", _("Carrier claim filed")
+    REPLACEMENT_SHIPPED = "replacement_shipped", _("Replacement shipped")
+    REFUND_ISSUED = "refund_issued", _("Refund issued")
+    CLAIM_DECLINED = "claim_declined", _("Claim declined")
+    SHIPMENT_DELAYED = "shipment_delayed", _("Shipment delayed")
+    RETURN_REQUESTED = "return_requested", _("Return request received")
+    RETURN_LABEL = "return_label", _("Return label")
+    RETURN_RECEIVED = "return_received", _("Return received")
+    INSPECTION_RESULT = "inspection_result", _("Inspection result")
+    REFUND_INITIATED = "refund_initiated", _("Refund initiated")
+    EXCHANGE_SHIPPED = "exchange_shipped", _("Exchange shipped")
+    RETURN_EXPIRED = "return_expired", _("Return expired")
+    FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
+    AGENT_REPLY = "agent_reply", _("Reply from an agent")
+
+
+class OwnerEvent(models.TextChoices):
+    OWNER_ESCALATION = "owner_escalation", _("A case was escalated to the owner")
+    OWNER_DISPUTE = "owner_dispute", _("A new dispute arrived")
+
+
+ALL_EVENTS = [*BuyerEvent.choices, *OwnerEvent.choices]
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINED = "complained", _("Marked as spam")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundMessage(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="outbound_messages", verbose_name=_("case")
+    )
+    event = models.CharField(_("event"), max_length=40, choices=ALL_EVENTS)
+    # The n-th message of this event on this case; a caller that may run twice
+    # passes its own number so the second run finds the first row.
+    sequence = models.PositiveIntegerField(_("sequence"), default=1)
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=Audience.choices, default=Audience.BUYER
+    )
+    to_email = models.EmailField(_("to"))
+    to_name = models.CharField(_("recipient name"), max_length=200, blank=True)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # Fixed when the row is made so a re-send carries the same id and threads as one message.
+    message_id = models.CharField(_("Message-ID"), max_length=250, unique=True)
+    reply_token = models.CharField(_("reply token"), max_length=40, unique=True)
+    esp_message_id = models.CharField(_("ESP message id"), max_length=250, blank=True, db_index=True)
+    # What was actually sent, in the language it was sent in.
+    language = models.CharField(_("language"), max_length=2, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "event", "sequence"], name="outbound_unique_case_event_seq"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OutboundStatus.values), name="outbound_status_valid"
+            ),
+        ]
+        indexes = [
+            # The sweep: rows whose task never ran or whose worker died.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(status__in=["queued", "sending"]),
+                name="outbound_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.to_email}"
+
+
+class OutboundAttachment(models.Model):
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("content"))
+    mimetype = models.CharField(_("type"), max_length=100)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename
+
+
+class DeliveryEvent(models.Model):
+    """One ESP tracking event; the unique key drops webhooks the ESP delivers twice."""
+
+    message = models.ForeignKey(
+        OutboundMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="delivery_events"
+    )
+    esp = models.CharField(_("ESP"), max_length=40)
+    event_id = models.CharField(_("event id"), max_length=250)
+    event_type = models.CharField(_("event"), max_length=40)
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
+        constraints = [models.UniqueConstraint(fields=["esp", "event_id"], name="deliveryevent_unique")]
+
+    def __str__(self):
+        return f"{self.esp} {self.event_type}"
+
+
+class InboundMessage(models.Model):
+    """A buyer's e-mail, threaded onto a case, with the quoted history cut off."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="inbound_messages", verbose_name=_("case")
+    )
+    in_reply_to = models.ForeignKey(
+        OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    from_email = models.EmailField(_("from"))
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    to_email = models.CharField(_("to"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("message"))
+    full_body = models.TextField(_("full text"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=250, blank=True)
+    # Out-of-office notes and the like: kept on the case, but they neither count as
+    # the buyer's answer nor get an answer themselves.
+    auto_submitted = models.BooleanField(_("automatic reply"), default=False)
+    # Dropped attachments are listed with the reason, so the agent knows to ask again.
+    rejected_attachments = models.JSONField(_("rejected attachments"), default=list, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+        constraints = [
+            # An ESP that posts the same inbound webhook twice stores one message.
+            models.UniqueConstraint(
+                fields=["message_id"], condition=~Q(message_id=""), name="inbound_unique_message_id"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_email}: {self.subject}"
+
+
+def inbound_upload_path(instance, filename):
+    return f"inbound/{instance.message_id}/{filename}"
+
+
+class InboundAttachment(models.Model):
+    message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=inbound_upload_path)
+    filename = models.CharField(_("file name"), max_length=200)
+    mimetype = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename
+
+
+class OwnerNotificationSetting(models.Model):
+    """An owner switches a notification off; no row means it is on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    event = models.CharField(_("event"), max_length=40, choices=OwnerEvent.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("owner notification setting")
+        verbose_name_plural = _("owner notification settings")
+        constraints = [models.UniqueConstraint(fields=["user", "event"], name="ownernotification_unique")]
+
+    def __str__(self):
+        return f"{self.user} {self.event} {'on' if self.enabled else 'off'}"
+
+
+class EmailTemplateOverride(models.Model):
+    """An owner's own wording for one e-mail in one language; the template files are the fallback.
+
+    Subject and body are Django template text with the same variables as the
+    files ({{ buyer_name }}, {{ case_reference }}, …); the HTML part is made from
+    the body.
+    """
+
+    shop = models.ForeignKey(
+        Shop, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("shop")
+    )
+    event = models.CharField(_("event"), max_length=40, choices=ALL_EVENTS)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["event", "language"]
+        verbose_name = _("e-mail text override")
+        verbose_name_plural = _("e-mail text overrides")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "event", "language"], name="emailoverride_unique_per_shop"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "language"],
+                condition=Q(shop__isnull=True),
+                name="emailoverride_unique_global",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} ({self.language})"
+
+
+class CannedReply(models.Model):
+    """A ready answer an agent picks; placeholders like {buyer_name} are filled from the case."""
+
+    shop = models.ForeignKey(
+        Shop, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("shop")
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["language", "title"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self):
+        return f"{self.title} ({self.language})"
+
+
+class FeedbackRating(models.Model):
+    """The buyer's one-click rating after a case was closed: one per case, the last click counts."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("case")
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    rated_at = models.DateTimeField(_("rated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("feedback rating")
+        verbose_name_plural = _("feedback ratings")
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5")
+        ]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.rating}"

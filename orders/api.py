@@ -1,9 +1,12 @@
 """Orders and tracking API: validate, call a service, serialise."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import SkipField, empty, get_error_detail
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -53,19 +56,57 @@ def validated(serializer_class, data, *, many: bool):
     return serializer.validated_data if many else [serializer.validated_data]
 
 
-class PersonalisationFieldSerializer(serializers.Serializer):
+class InputSerializer(serializers.Serializer):
+    """A Serializer for JSON input that does less bookkeeping per item.
+
+    A batch is 500 orders of ~50 fields; DRF's generic `to_internal_value`
+    re-walks the field map and looks up `validate_<name>` for every item,
+    a third of the validation time. Same fields, validators and errors.
+    """
+
+    @cached_property
+    def _input_plan(self):
+        return [
+            (field, field.field_name, getattr(self, f"validate_{field.field_name}", None), field.source_attrs)
+            for field in self.fields.values()
+            if not field.read_only
+        ]
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict) or hasattr(data, "getlist") or getattr(self.root, "partial", False):
+            return super().to_internal_value(data)  # not a JSON object: DRF's own path and messages
+        validated_data, errors = {}, {}
+        for field, name, validate_method, source_attrs in self._input_plan:
+            try:
+                value = field.run_validation(data.get(name, empty))
+                if validate_method is not None:
+                    value = validate_method(value)
+            except ValidationError as exc:
+                errors[name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[name] = get_error_detail(exc)
+            except SkipField:
+                pass
+            else:
+                self.set_value(validated_data, source_attrs, value)
+        if errors:
+            raise ValidationError(errors)
+        return validated_data
+
+
+class PersonalisationFieldSerializer(InputSerializer):
     label = serializers.CharField(max_length=100)
     # Kept exactly as typed, spaces and case included: it is evidence.
     value = serializers.CharField(max_length=500, allow_blank=True, trim_whitespace=False)
 
 
-class BuyerInSerializer(serializers.Serializer):
+class BuyerInSerializer(InputSerializer):
     email = serializers.EmailField()
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(choices=Language.choices, required=False, allow_blank=True, default="")
 
 
-class AddressSerializer(serializers.Serializer):
+class AddressSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     line1 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -75,7 +116,7 @@ class AddressSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2, min_length=2, required=False, allow_blank=True, default="")
 
 
-class LineInSerializer(serializers.Serializer):
+class LineInSerializer(InputSerializer):
     sku = serializers.CharField(max_length=64)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     quantity = serializers.IntegerField(min_value=1, max_value=100000)
@@ -84,7 +125,7 @@ class LineInSerializer(serializers.Serializer):
     personalisation = PersonalisationFieldSerializer(many=True, required=False, default=list)
 
 
-class PaymentInSerializer(serializers.Serializer):
+class PaymentInSerializer(InputSerializer):
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     status = serializers.ChoiceField(
         choices=PaymentStatus.choices, required=False, default=PaymentStatus.PAID
@@ -94,7 +135,7 @@ class PaymentInSerializer(serializers.Serializer):
     cleared_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class ShipmentInSerializer(serializers.Serializer):
+class ShipmentInSerializer(InputSerializer):
     carrier = serializers.CharField(max_length=32)
     service = serializers.CharField(max_length=80, required=False, allow_blank=True)
     tracking_number = serializers.CharField(max_length=64)
@@ -109,7 +150,7 @@ class ShipmentInSerializer(serializers.Serializer):
     estimated_delivery = serializers.DateField(required=False, allow_null=True)
 
 
-class OrderInSerializer(serializers.Serializer):
+class OrderInSerializer(InputSerializer):
     shop = serializers.SlugField(max_length=50)
     number = serializers.CharField(max_length=64)
     placed_at = serializers.DateTimeField()
@@ -240,6 +281,13 @@ class OrderOutSerializer(serializers.ModelSerializer):
         return {key: getattr(order, f"ship_{key}") for key in ADDRESS_KEYS}
 
 
+class UpsertResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    shop = serializers.SlugField()
+    number = serializers.CharField()
+    created = serializers.BooleanField()
+
+
 class OrderPermissions(DjangoModelPermissions):
     """Reading needs view_order, writing add_order (Owners and integration users)."""
 
@@ -269,9 +317,11 @@ class OrderListCreate(generics.ListAPIView):
 
     @extend_schema(
         request=OrderInSerializer,
-        responses={201: OrderOutSerializer, 200: OrderOutSerializer},
+        responses={201: UpsertResultSerializer, 200: UpsertResultSerializer},
         description="Create or update one order, or a JSON list of up to 500, keyed on (shop, number). "
-        "Sending the same payload twice leaves one order.",
+        "Sending the same payload twice leaves one order: 201 when created, 200 when updated "
+        "(a batch always answers 200 with one result per order). "
+        "Read the whole order back with GET /api/v1/orders/{id}/.",
     )
     def post(self, request, *args, **kwargs):
         many = isinstance(request.data, list)
@@ -281,15 +331,16 @@ class OrderListCreate(generics.ListAPIView):
             raise ValidationError({"non_field_errors": ["The list of orders is empty."]})
         items = validated(OrderInSerializer, request.data, many=many)
         results = services.orders_upsert(items=items)
+        # A short answer, not the order read back: shop systems push orders all day and
+        # re-reading and serialising each one doubled the cost of a one-order request.
+        body = [
+            {"id": r.order.pk, "shop": r.order.shop.slug, "number": r.order.number, "created": r.created}
+            for r in results
+        ]
         if many:
-            body = [
-                {"id": r.order.pk, "shop": r.order.shop.slug, "number": r.order.number, "created": r.created}
-                for r in results
-            ]
             return Response(body, status=status.HTTP_200_OK)
-        order = selectors.orders_for_api().get(pk=results[0].order.pk)
         code = status.HTTP_201_CREATED if results[0].created else status.HTTP_200_OK
-        return Response(OrderOutSerializer(order).data, status=code)
+        return Response(body[0], status=code)
 
 
 class OrderDetail(generics.RetrieveAPIView):
@@ -300,7 +351,7 @@ class OrderDetail(generics.RetrieveAPIView):
         return selectors.orders_for_api()
 
 
-class TrackingEventInSerializer(serializers.Serializer):
+class TrackingEventInSerializer(InputSerializer):
     carrier = serializers.CharField(max_length=32)
     tracking_number = serializers.CharField(max_length=64)
     event_id = serializers.CharField(max_length=128)

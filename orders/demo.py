@@ -36,13 +36,19 @@ CENT = Decimal("0.01")
 # --- carriers, shops, users ---------------------------------------------------
 
 CARRIERS = {
-    "dhl": ("DHL", "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={tracking_number}"),
+    "dhl": (
+        "DHL",
+        "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={tracking_number}",
+    ),
     "dpd": ("DPD", "https://tracking.dpd.de/status/de_DE/parcel/{tracking_number}"),
     "hermes": (
         "Hermes",
         "https://www.myhermes.de/empfangen/sendungsverfolgung/sendungsinformation/#{tracking_number}",
     ),
-    "postnord": ("PostNord", "https://www.postnord.se/vara-verktyg/spara-brev-paket-och-pall?shipmentId={tracking_number}"),
+    "postnord": (
+        "PostNord",
+        "https://www.postnord.se/vara-verktyg/spara-brev-paket-och-pall?shipmentId={tracking_number}",
+    ),
     "bring": ("Bring", "https://tracking.bring.com/tracking/{tracking_number}"),
     "ups": ("UPS", "https://www.ups.com/track?loc=de_DE&tracknum={tracking_number}"),
 }
@@ -112,11 +118,24 @@ PRODUCTS = {
         _p("TD-RUND-180-SB", "Runde Leinentischdecke Ø 180 cm, salbei", 820, "79.00", "tablecloth"),
         _p("TD-DAM-160-320", "Damast-Tischdecke 160 × 320 cm, Rosenmuster", 1350, "139.00", "tablecloth"),
         _p("TL-40-150", "Tischläufer Halbleinen 40 × 150 cm, anthrazit", 220, "34.90", "runner"),
-        _p("TT-MONO-3", "Taschentücher aus Batistleinen mit Monogramm, 3 Stück", 75, "29.90", "handkerchiefs", True),
+        _p(
+            "TT-MONO-3",
+            "Taschentücher aus Batistleinen mit Monogramm, 3 Stück",
+            75,
+            "29.90",
+            "handkerchiefs",
+            True,
+        ),
         _p("TT-SPITZE-6", "Damentaschentücher mit Klöppelspitze, 6 Stück", 90, "34.00", "handkerchiefs"),
         _p("GT-HL-3-RK", "Geschirrtücher Halbleinen, rot kariert, 3er-Pack", 330, "19.90", "tea_towels"),
         _p("GT-RL-2-ST", "Geschirrtücher Reinleinen, gestreift, 2 Stück", 240, "18.50", "tea_towels"),
-        _p("BW-135-200", "Bettwäsche Leinen 135 × 200 cm mit Kissen 80 × 80, weiß", 1600, "149.00", "bed_linen"),
+        _p(
+            "BW-135-200",
+            "Bettwäsche Leinen 135 × 200 cm mit Kissen 80 × 80, weiß",
+            1600,
+            "149.00",
+            "bed_linen",
+        ),
         _p("BW-155-220-GR", "Bettwäsche Leinen 155 × 220 cm, steingrau", 1900, "169.00", "bed_linen"),
         _p("KB-80-80", "Kissenbezug Leinen 80 × 80 cm, gewaschen", 300, "29.90", "bed_linen"),
     ],
@@ -136,8 +155,22 @@ PRODUCTS = {
         _p("LAK-240-270", "Lakan i linne 240 × 270 cm, naturgrå", 1100, "1195.00", "bed_linen"),
     ],
 }
-KIND_WEIGHT = {"napkins": 5, "tablecloth": 3, "runner": 2, "handkerchiefs": 3, "tea_towels": 4, "bed_linen": 2}
-MAX_QUANTITY = {"napkins": 4, "tablecloth": 2, "runner": 2, "handkerchiefs": 3, "tea_towels": 4, "bed_linen": 2}
+KIND_WEIGHT = {
+    "napkins": 5,
+    "tablecloth": 3,
+    "runner": 2,
+    "handkerchiefs": 3,
+    "tea_towels": 4,
+    "bed_linen": 2,
+}
+MAX_QUANTITY = {
+    "napkins": 4,
+    "tablecloth": 2,
+    "runner": 2,
+    "handkerchiefs": 3,
+    "tea_towels": 4,
+    "bed_linen": 2,
+}
 # Labels as the shop's order form shows them: the buyer's input is kept under these.
 MONOGRAM_LABELS = {DE_SHOP: ("Monogramm", "Garnfarbe"), SE_SHOP: ("Monogram", "Trådfärg")}
 THREAD_COLOURS = {
@@ -173,11 +206,26 @@ MAIL_HOSTS = {
 }
 CITIES = {
     "DE": [
-        ("10115", "Berlin"), ("10437", "Berlin"), ("20095", "Hamburg"), ("22765", "Hamburg"),
-        ("80331", "München"), ("81667", "München"), ("50667", "Köln"), ("60311", "Frankfurt am Main"),
-        ("04109", "Leipzig"), ("01067", "Dresden"), ("79098", "Freiburg im Breisgau"), ("48143", "Münster"),
-        ("28195", "Bremen"), ("70173", "Stuttgart"), ("30159", "Hannover"), ("24103", "Kiel"),
-        ("69117", "Heidelberg"), ("93047", "Regensburg"), ("99084", "Erfurt"), ("33602", "Bielefeld"),
+        ("10115", "Berlin"),
+        ("10437", "Berlin"),
+        ("20095", "Hamburg"),
+        ("22765", "Hamburg"),
+        ("80331", "München"),
+        ("81667", "München"),
+        ("50667", "Köln"),
+        ("60311", "Frankfurt am Main"),
+        ("04109", "Leipzig"),
+        ("01067", "Dresden"),
+        ("79098", "Freiburg im Breisgau"),
+        ("48143", "Münster"),
+        ("28195", "Bremen"),
+        ("70173", "Stuttgart"),
+        ("30159", "Hannover"),
+        ("24103", "Kiel"),
+        ("69117", "Heidelberg"),
+        ("93047", "Regensburg"),
+        ("99084", "Erfurt"),
+        ("33602", "Bielefeld"),
     ],
     "AT": [("1070", "Wien"), ("5020", "Salzburg"), ("6020", "Innsbruck")],
     "CH": [("8001", "Zürich"), ("3011", "Bern"), ("4051", "Basel")],
@@ -185,10 +233,22 @@ CITIES = {
     "GB": [("EH1 2NG", "Edinburgh"), ("N1 9GU", "London"), ("BA1 1LT", "Bath"), ("YO1 7HH", "York")],
     "IE": [("D02 X285", "Dublin"), ("T12 R2NC", "Cork")],
     "SE": [
-        ("111 22", "Stockholm"), ("116 46", "Stockholm"), ("113 51", "Stockholm"), ("411 06", "Göteborg"),
-        ("413 04", "Göteborg"), ("211 22", "Malmö"), ("753 20", "Uppsala"), ("722 12", "Västerås"),
-        ("702 10", "Örebro"), ("582 24", "Linköping"), ("903 26", "Umeå"), ("222 21", "Lund"),
-        ("821 43", "Bollnäs"), ("802 50", "Gävle"), ("831 30", "Östersund"), ("352 30", "Växjö"),
+        ("111 22", "Stockholm"),
+        ("116 46", "Stockholm"),
+        ("113 51", "Stockholm"),
+        ("411 06", "Göteborg"),
+        ("413 04", "Göteborg"),
+        ("211 22", "Malmö"),
+        ("753 20", "Uppsala"),
+        ("722 12", "Västerås"),
+        ("702 10", "Örebro"),
+        ("582 24", "Linköping"),
+        ("903 26", "Umeå"),
+        ("222 21", "Lund"),
+        ("821 43", "Bollnäs"),
+        ("802 50", "Gävle"),
+        ("831 30", "Östersund"),
+        ("352 30", "Växjö"),
     ],
     "NO": [("0150", "Oslo"), ("0552", "Oslo"), ("5003", "Bergen"), ("7011", "Trondheim")],
     "FI": [("00100", "Helsingfors"), ("20100", "Åbo")],
@@ -244,18 +304,38 @@ FLAGS = {
 
 # step -> (normalised status, carrier status code, description)
 _DE_DHL = {
-    "label": ("pre_transit", "ANK", "Die Auftragsdaten zu dieser Sendung wurden vom Absender elektronisch an DHL übermittelt."),
+    "label": (
+        "pre_transit",
+        "ANK",
+        "Die Auftragsdaten zu dieser Sendung wurden vom Absender elektronisch an DHL übermittelt.",
+    ),
     "pickup": ("in_transit", "ABH", "Die Sendung wurde vom Absender in der Filiale eingeliefert."),
     "hub": ("in_transit", "SPZ", "Die Sendung wurde im Start-Paketzentrum bearbeitet."),
     "dest": ("in_transit", "ZPZ", "Die Sendung wurde im Ziel-Paketzentrum bearbeitet."),
     "out": ("out_for_delivery", "ZUV", "Die Sendung wurde in das Zustellfahrzeug geladen."),
     "delivered": ("delivered", "ZU", "Die Sendung wurde erfolgreich zugestellt."),
-    "failed": ("delivery_failed", "NZU", "Der Empfänger wurde nicht angetroffen. Die Sendung wird in eine Filiale gebracht."),
+    "failed": (
+        "delivery_failed",
+        "NZU",
+        "Der Empfänger wurde nicht angetroffen. Die Sendung wird in eine Filiale gebracht.",
+    ),
     "pickup_point": ("available_for_pickup", "FIL", "Die Sendung liegt in der Filiale zur Abholung bereit."),
     "exception": ("exception", "BES", "Die Sendung wurde beschädigt und wird nachverpackt."),
-    "returned": ("returned_to_sender", "RTS", "Die Sendung wurde nicht abgeholt und wird an den Absender zurückgesendet."),
-    "unknown_address": ("returned_to_sender", "RTS-ADR", "Empfänger unter der angegebenen Adresse nicht zu ermitteln. Rücksendung an den Absender."),
-    "lost": ("lost", "NFO", "Die Sendung konnte nicht aufgefunden werden. Die Nachforschung ist abgeschlossen."),
+    "returned": (
+        "returned_to_sender",
+        "RTS",
+        "Die Sendung wurde nicht abgeholt und wird an den Absender zurückgesendet.",
+    ),
+    "unknown_address": (
+        "returned_to_sender",
+        "RTS-ADR",
+        "Empfänger unter der angegebenen Adresse nicht zu ermitteln. Rücksendung an den Absender.",
+    ),
+    "lost": (
+        "lost",
+        "NFO",
+        "Die Sendung konnte nicht aufgefunden werden. Die Nachforschung ist abgeschlossen.",
+    ),
 }
 _DE_DPD = {
     "label": ("pre_transit", "00", "Auftragsdaten an DPD übermittelt"),
@@ -279,10 +359,18 @@ _DE_HERMES = {
     "out": ("out_for_delivery", "3000", "Die Sendung ist auf dem Weg zum Empfänger."),
     "delivered": ("delivered", "3500", "Die Sendung wurde zugestellt."),
     "failed": ("delivery_failed", "3600", "Der Empfänger wurde nicht angetroffen."),
-    "pickup_point": ("available_for_pickup", "3700", "Die Sendung liegt im Hermes PaketShop zur Abholung bereit."),
+    "pickup_point": (
+        "available_for_pickup",
+        "3700",
+        "Die Sendung liegt im Hermes PaketShop zur Abholung bereit.",
+    ),
     "exception": ("exception", "4100", "Die Sendung wurde beschädigt."),
     "returned": ("returned_to_sender", "4500", "Die Sendung wird an den Absender zurückgeführt."),
-    "unknown_address": ("returned_to_sender", "4510", "Empfänger verzogen oder unbekannt. Die Sendung geht an den Absender zurück."),
+    "unknown_address": (
+        "returned_to_sender",
+        "4510",
+        "Empfänger verzogen oder unbekannt. Die Sendung geht an den Absender zurück.",
+    ),
     "lost": ("lost", "4900", "Die Sendung ist in Verlust geraten."),
 }
 _EN_UPS = {
@@ -292,14 +380,30 @@ _EN_UPS = {
     "dest": ("in_transit", "I", "Arrived at Facility"),
     "out": ("out_for_delivery", "O", "Out For Delivery Today"),
     "delivered": ("delivered", "D", "Delivered"),
-    "failed": ("delivery_failed", "X", "The receiver was not available for delivery. We'll make a second attempt the next business day."),
-    "pickup_point": ("available_for_pickup", "X", "Your package is at the UPS Access Point location and can be picked up."),
+    "failed": (
+        "delivery_failed",
+        "X",
+        "The receiver was not available for delivery. We'll make a second attempt the next business day.",
+    ),
+    "pickup_point": (
+        "available_for_pickup",
+        "X",
+        "Your package is at the UPS Access Point location and can be picked up.",
+    ),
     "exception": ("exception", "X", "Damage reported. The package is being repackaged."),
     "returned": ("returned_to_sender", "RS", "Returned to Sender"),
-    "unknown_address": ("returned_to_sender", "RS", "The address is incomplete or incorrect. Returned to Sender."),
+    "unknown_address": (
+        "returned_to_sender",
+        "RS",
+        "The address is incomplete or incorrect. Returned to Sender.",
+    ),
     "lost": ("lost", "X", "The package could not be located. A claim may be filed."),
 }
-_EN_DHL = {**_EN_UPS, "label": ("pre_transit", "PU", "Shipment information received"), "pickup": ("in_transit", "PU", "Shipment picked up")}
+_EN_DHL = {
+    **_EN_UPS,
+    "label": ("pre_transit", "PU", "Shipment information received"),
+    "pickup": ("in_transit", "PU", "Shipment picked up"),
+}
 _SV_POSTNORD = {
     "label": ("pre_transit", "EDI_RECEIVED", "Försändelsen är förregistrerad hos PostNord."),
     "pickup": ("in_transit", "HANDED_IN", "Försändelsen har lämnats in hos PostNord."),
@@ -307,11 +411,27 @@ _SV_POSTNORD = {
     "dest": ("in_transit", "ARRIVED", "Försändelsen har ankommit till terminal."),
     "out": ("out_for_delivery", "OUT_FOR_DELIVERY", "Försändelsen är ute för utdelning."),
     "delivered": ("delivered", "DELIVERED", "Försändelsen har levererats."),
-    "failed": ("delivery_failed", "DELIVERY_FAILED", "Leveransen misslyckades, mottagaren var inte anträffbar."),
-    "pickup_point": ("available_for_pickup", "AVAILABLE_FOR_PICKUP", "Försändelsen finns att hämta hos ditt ombud."),
+    "failed": (
+        "delivery_failed",
+        "DELIVERY_FAILED",
+        "Leveransen misslyckades, mottagaren var inte anträffbar.",
+    ),
+    "pickup_point": (
+        "available_for_pickup",
+        "AVAILABLE_FOR_PICKUP",
+        "Försändelsen finns att hämta hos ditt ombud.",
+    ),
     "exception": ("exception", "DAMAGED", "Försändelsen har skadats och packas om."),
-    "returned": ("returned_to_sender", "RETURNED", "Försändelsen har inte hämtats ut och returneras till avsändaren."),
-    "unknown_address": ("returned_to_sender", "RETURNED", "Okänd mottagare på adressen. Försändelsen returneras till avsändaren."),
+    "returned": (
+        "returned_to_sender",
+        "RETURNED",
+        "Försändelsen har inte hämtats ut och returneras till avsändaren.",
+    ),
+    "unknown_address": (
+        "returned_to_sender",
+        "RETURNED",
+        "Okänd mottagare på adressen. Försändelsen returneras till avsändaren.",
+    ),
     "lost": ("lost", "LOST", "Försändelsen har inte kunnat spåras. Eftersökningen är avslutad."),
 }
 _EN_BRING = {
@@ -321,11 +441,27 @@ _EN_BRING = {
     "dest": ("in_transit", "IN_TRANSIT", "The shipment has arrived at the terminal."),
     "out": ("out_for_delivery", "TRANSPORT_TO_RECIPIENT", "The shipment is on its way to the recipient."),
     "delivered": ("delivered", "DELIVERED", "The shipment has been delivered."),
-    "failed": ("delivery_failed", "ATTEMPTED_DELIVERY", "Delivery attempt failed: the recipient was not at home."),
-    "pickup_point": ("available_for_pickup", "READY_FOR_PICKUP", "The shipment is ready for pick-up at the pickup point."),
+    "failed": (
+        "delivery_failed",
+        "ATTEMPTED_DELIVERY",
+        "Delivery attempt failed: the recipient was not at home.",
+    ),
+    "pickup_point": (
+        "available_for_pickup",
+        "READY_FOR_PICKUP",
+        "The shipment is ready for pick-up at the pickup point.",
+    ),
     "exception": ("exception", "DEVIATION", "The shipment has been damaged."),
-    "returned": ("returned_to_sender", "RETURN", "The shipment was not collected and is being returned to the sender."),
-    "unknown_address": ("returned_to_sender", "RETURN", "Unknown recipient at the address. Returned to the sender."),
+    "returned": (
+        "returned_to_sender",
+        "RETURN",
+        "The shipment was not collected and is being returned to the sender.",
+    ),
+    "unknown_address": (
+        "returned_to_sender",
+        "RETURN",
+        "Unknown recipient at the address. Returned to the sender.",
+    ),
     "lost": ("lost", "DEVIATION", "The shipment could not be found."),
 }
 STEP_TEXTS = {
@@ -555,59 +691,124 @@ class Generator:
         return [
             # 002 #1: four dozen napkins by next-day air, "only three arrived"; the parcel weighed 2.4 kg.
             DemoOrder(
-                DE_SHOP, at(21), sabine, [(napkins, 4, [])], story="delivered", speed="next_day",
-                carrier="ups", drop_place="Haustür", packed_weight_g=2430,
+                DE_SHOP,
+                at(21),
+                sabine,
+                [(napkins, 4, [])],
+                story="delivered",
+                speed="next_day",
+                carrier="ups",
+                drop_place="Haustür",
+                packed_weight_g=2430,
                 note="Mögliche B2B-Kundin (Café in Hamburg), mit besonderer Sorgfalt gepackt und gewogen.",
             ),
             DemoOrder(
-                DE_SHOP, at(33), frank, [(bed_de, 1, []), (tea_towels, 2, [])], story="delivered",
-                carrier="dhl", drop_place="Haustür",
+                DE_SHOP,
+                at(33),
+                frank,
+                [(bed_de, 1, []), (tea_towels, 2, [])],
+                story="delivered",
+                carrier="dhl",
+                drop_place="Haustür",
             ),
             # 002 #2: handkerchiefs for a wedding; the parcel has not moved for over a week.
             DemoOrder(
-                DE_SHOP, at(16), johanna,
+                DE_SHOP,
+                at(16),
+                johanna,
                 [(handkerchiefs_de, 3, mono(DE_SHOP, johanna)), (mono_napkins_de, 2, mono(DE_SHOP, johanna))],
-                story="stalled", needed_by=(a + timedelta(days=4)).date(), carrier="dhl",
+                story="stalled",
+                needed_by=(a + timedelta(days=4)).date(),
+                carrier="dhl",
                 note="Hochzeit in vier Tagen – Kundin hat bei Bestellung auf den Termin hingewiesen.",
             ),
             # 002 #4: a personal cheque on a rush order; the cheque has not cleared.
             DemoOrder(
-                DE_SHOP, at(1, 15), margaret, [(damask, 1, []), (napkins, 6, [])], speed="next_day",
-                needed_by=(a + timedelta(days=5)).date(), payment_method="personal_cheque",
+                DE_SHOP,
+                at(1, 15),
+                margaret,
+                [(damask, 1, []), (napkins, 6, [])],
+                speed="next_day",
+                needed_by=(a + timedelta(days=5)).date(),
+                payment_method="personal_cheque",
                 story="unshipped",
                 note="Persönlicher Scheck per Post eingegangen, noch nicht gutgeschrieben. "
                 "Vor dem Versand Eingang abwarten (5 Werktage).",
             ),
             # 002 #5: the monogram exactly as typed, lower case and reversed, comes back as a claim.
             DemoOrder(
-                DE_SHOP, at(12), katrin,
-                [(handkerchiefs_de, 2, [{"label": "Monogramm", "value": "vmk "}, {"label": "Garnfarbe", "value": "Weiß"}])],
-                story="delivered", carrier="hermes", drop_place="Briefkasten",
+                DE_SHOP,
+                at(12),
+                katrin,
+                [
+                    (
+                        handkerchiefs_de,
+                        2,
+                        [{"label": "Monogramm", "value": "vmk "}, {"label": "Garnfarbe", "value": "Weiß"}],
+                    )
+                ],
+                story="delivered",
+                carrier="hermes",
+                drop_place="Briefkasten",
             ),
             DemoOrder(
-                DE_SHOP, at(30), thomas, [(napkins, 2, []), (tea_towels, 1, [])], story="unknown_address",
+                DE_SHOP,
+                at(30),
+                thomas,
+                [(napkins, 2, []), (tea_towels, 1, [])],
+                story="unknown_address",
                 carrier="hermes",
             ),
             DemoOrder(
-                SE_SHOP, at(14), lena, [(se["PAS-150-210"], 2, []), (se["ORN-50-60-2"], 2, [])],
-                story="delivered", carrier="postnord", drop_place="Utanför dörren",
+                SE_SHOP,
+                at(14),
+                lena,
+                [(se["PAS-150-210"], 2, []), (se["ORN-50-60-2"], 2, [])],
+                story="delivered",
+                carrier="postnord",
+                drop_place="Utanför dörren",
             ),
             DemoOrder(
-                SE_SHOP, at(25), rebecca, [(se["NSD-MONO-3"], 2, mono(SE_SHOP, rebecca))], story="delivered",
-                carrier="ups", drop_place="Front door",
+                SE_SHOP,
+                at(25),
+                rebecca,
+                [(se["NSD-MONO-3"], 2, mono(SE_SHOP, rebecca))],
+                story="delivered",
+                carrier="ups",
+                drop_place="Front door",
             ),
             DemoOrder(
-                SE_SHOP, at(15), ingrid, [(se["DUK-DAMAST-150-320"], 1, []), (se["SERV-LIN-12-VIT"], 2, [])],
-                story="stalled", carrier="postnord", needed_by=(a + timedelta(days=9)).date(),
+                SE_SHOP,
+                at(15),
+                ingrid,
+                [(se["DUK-DAMAST-150-320"], 1, []), (se["SERV-LIN-12-VIT"], 2, [])],
+                story="stalled",
+                carrier="postnord",
+                needed_by=(a + timedelta(days=9)).date(),
             ),
             DemoOrder(
-                SE_SHOP, at(28), ingvild, [(se["KH-LIN-2-RAND"], 3, [])], story="returned", carrier="bring",
+                SE_SHOP,
+                at(28),
+                ingvild,
+                [(se["KH-LIN-2-RAND"], 3, [])],
+                story="returned",
+                carrier="bring",
             ),
             DemoOrder(
-                SE_SHOP, at(5), astrid, [(se["SERV-HALV-12-NAT"], 2, [])], story="pickup_point", carrier="postnord",
+                SE_SHOP,
+                at(5),
+                astrid,
+                [(se["SERV-HALV-12-NAT"], 2, [])],
+                story="pickup_point",
+                carrier="postnord",
             ),
             DemoOrder(
-                SE_SHOP, at(40), magnus, [(se["LAK-240-270"], 1, [])], story="lost", carrier="postnord",
+                SE_SHOP,
+                at(40),
+                magnus,
+                [(se["LAK-240-270"], 1, [])],
+                story="lost",
+                carrier="postnord",
             ),
         ]
 
@@ -638,7 +839,8 @@ class Generator:
         street_style = STREET_STYLE.get(buyer.country, "en")
         house = rng.randint(1, 88)
         line1 = (
-            f"{house} {rng.choice(STREETS['en'])}" if street_style == "en"
+            f"{house} {rng.choice(STREETS['en'])}"
+            if street_style == "en"
             else f"{rng.choice(STREETS[street_style])} {house}"
         )
         order.payload = {
@@ -680,8 +882,13 @@ class Generator:
     def payment(self, order: DemoOrder, total: Decimal) -> dict:
         rng = self.rng
         if order.payment_method == "personal_cheque":
-            return {"method": "personal_cheque", "status": "pending", "amount": total,
-                    "reference": f"CHQ-{order.number}", "cleared_at": None}
+            return {
+                "method": "personal_cheque",
+                "status": "pending",
+                "amount": total,
+                "reference": f"CHQ-{order.number}",
+                "cleared_at": None,
+            }
         weights = (
             [("card", 35), ("paypal", 35), ("invoice", 15), ("bank_transfer", 14), ("money_order", 1)]
             if order.shop == DE_SHOP
@@ -838,7 +1045,9 @@ class Generator:
 def setup_carriers() -> dict[str, Carrier]:
     carriers = {}
     for code, (name, url) in CARRIERS.items():
-        carrier, created = Carrier.objects.get_or_create(code=code, defaults={"name": name, "tracking_url": url})
+        carrier, created = Carrier.objects.get_or_create(
+            code=code, defaults={"name": name, "tracking_url": url}
+        )
         if not created and not carrier.tracking_url:
             # Created earlier by an order feed that only knew the code.
             carrier.name, carrier.tracking_url = name, url
@@ -895,9 +1104,7 @@ def load_orders(chunk: list[DemoOrder], *, author: User) -> int:
 
 def missing_orders(orders: list[DemoOrder]) -> list[DemoOrder]:
     """The demo orders not in the database yet: a second run only tops up."""
-    existing = set(
-        Order.objects.filter(shop__slug__in=SHOPS).values_list("shop__slug", "number")
-    )
+    existing = set(Order.objects.filter(shop__slug__in=SHOPS).values_list("shop__slug", "number"))
     return [o for o in orders if (o.shop, o.number) not in existing]
 
 

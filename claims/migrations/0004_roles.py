@@ -26,7 +26,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0003_stall_threshold"),
+        ("claims", "0003_stall_threshold_and_cancel"),
         ("desk", "0001_initial"),
         ("orders", "0002_roles"),
     ]

@@ -1,15 +1,17 @@
 """Drafts, activation, and the next decision following the owner's change."""
 
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from config.api import Conflict
 from decisions import services
 from decisions.engine import DecisionInput
 from decisions.models import DecisionMatrix, MatrixStatus, Rule
+from orders.models import Shop
 
 from .factories import decided_case
 
@@ -117,3 +119,31 @@ def test_a_decision_is_stored_with_its_rule_and_inputs(shop):
     assert record.matrix_version == 1
     assert record.inputs == SMALL_PARCEL_GONE.to_json()
     assert record.shop == shop
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_decisions_of_a_new_shop_at_once_create_one_default_matrix():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    shop = Shop.objects.create(slug="neu", name="Neu")
+    barrier = threading.Barrier(4)
+    got, failed = [], []
+
+    def first_decision():
+        try:
+            barrier.wait()
+            got.append(services.evaluate(shop=shop, inputs=SMALL_PARCEL_GONE).matrix_id)
+        except Exception as error:  # noqa: BLE001 - reported below
+            failed.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_decision) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failed == []
+    assert DecisionMatrix.objects.filter(shop=shop).count() == 1
+    assert set(got) == {DecisionMatrix.objects.get(shop=shop).pk}

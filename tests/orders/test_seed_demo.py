@@ -98,8 +98,9 @@ def test_demo_napkins_weigh_545_g_a_dozen_and_monograms_have_three_letters(demo,
     assert shipment.packed_weight_g == 2430
     monograms = [
         field["value"]
-        for line in Order.objects.get(needed_by__isnull=False, buyer__email__startswith="johanna.brandt")
-        .lines.all()
+        for line in Order.objects.get(
+            needed_by__isnull=False, buyer__email__startswith="johanna.brandt"
+        ).lines.all()
         for field in line.personalisation
         if field["label"] == "Monogramm"
     ]

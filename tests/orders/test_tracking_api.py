@@ -112,7 +112,10 @@ def test_events_are_listed_on_the_order_in_time_order(api, shipment):
     body = api.get("/api/v1/orders/", {"shop": "leinen", "number": "1001"}).json()
 
     events = body["results"][0]["shipments"][0]["events"]
-    assert [(e["source_event_id"], e["status"]) for e in events] == [("e1", "in_transit"), ("e2", "delivered")]
+    assert [(e["source_event_id"], e["status"]) for e in events] == [
+        ("e1", "in_transit"),
+        ("e2", "delivered"),
+    ]
 
 
 def test_carrier_name_is_matched_like_a_code(api, shipment):
@@ -156,5 +159,8 @@ def test_event_without_time_names_the_field(api, shipment):
 
 def test_empty_or_oversized_event_batch_is_refused(api, shipment):
     assert api.post(URL, [], format="json").status_code == 400
-    assert api.post(URL, [event(f"e{i}", "in_transit", 2) for i in range(5001)], format="json").status_code == 400
+    assert (
+        api.post(URL, [event(f"e{i}", "in_transit", 2) for i in range(5001)], format="json").status_code
+        == 400
+    )
     assert TrackingEvent.objects.count() == 0

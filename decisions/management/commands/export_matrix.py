@@ -8,12 +8,12 @@ from orders.models import Shop
 
 
 class Command(BaseCommand):
-    help = "Print a shop's decision matrix as JSON (the active one unless --version is given)."
+    help = "Print a shop's decision matrix as JSON (the active one unless --matrix-version is given)."
 
     def add_arguments(self, parser):
         parser.add_argument("--shop", required=True, help="shop slug")
         parser.add_argument(
-            "--version", dest="matrix_version", type=int, help="matrix version (default: active)"
+            "--matrix-version", dest="matrix_version", type=int, help="matrix version (default: active)"
         )
 
     def handle(self, *args, shop, matrix_version=None, **options):

@@ -13,7 +13,9 @@ CHUNK = 50
 
 
 class Command(BaseCommand):
-    help = "Create the demo: two linen shops, carriers, owner/owner and agent/agent, ~300 orders with tracking."
+    help = (
+        "Create the demo: two linen shops, carriers, owner/owner and agent/agent, ~300 orders with tracking."
+    )
 
     def handle(self, *args, verbosity=1, **options):
         started = time.monotonic()

@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from .models import CarrierClaim, Claim, ClaimLine, ClaimPhoto, Resolution, StallThreshold
+
+
+class ClaimLineInline(admin.TabularInline):
+    model = ClaimLine
+    extra = 0
+    raw_id_fields = ["order_line"]
+
+
+class ClaimPhotoInline(admin.TabularInline):
+    model = ClaimPhoto
+    extra = 0
+    readonly_fields = ["file", "content_type", "size", "uploaded_at"]
+
+
+class CarrierClaimInline(admin.TabularInline):
+    model = CarrierClaim
+    extra = 0
+    readonly_fields = ["status", "filed_at", "recovered_amount"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ["case", "type", "shipment", "dispute_provider", "respond_by", "created_at"]
+    list_filter = ["type", "dispute_provider", "case__shop"]
+    search_fields = [
+        "case__reference",
+        "case__order__number",
+        "dispute_reference",
+        "shipment__tracking_number",
+    ]
+    list_select_related = ["case", "shipment__carrier"]
+    raw_id_fields = ["case", "shipment"]
+    readonly_fields = ["evidence", "evidence_computed_at"]
+    inlines = [ClaimLineInline, ClaimPhotoInline, CarrierClaimInline]
+
+
+@admin.register(CarrierClaim)
+class CarrierClaimAdmin(admin.ModelAdmin):
+    list_display = [
+        "claim",
+        "carrier",
+        "reference",
+        "status",
+        "filed_at",
+        "deadline",
+        "claimed_amount",
+        "recovered_amount",
+    ]
+    list_filter = ["status", "carrier"]
+    search_fields = ["reference", "claim__case__reference"]
+    list_select_related = ["claim__case", "carrier"]
+    # Recovered money moves the case's net loss; change it through the desk or the API.
+    readonly_fields = ["status", "filed_at", "recovered_amount"]
+    raw_id_fields = ["claim"]
+
+
+@admin.register(Resolution)
+class ResolutionAdmin(admin.ModelAdmin):
+    list_display = [
+        "case",
+        "action",
+        "amount",
+        "goods_cost",
+        "shipping_cost",
+        "goodwill",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["action", "goodwill"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "created_by"]
+    readonly_fields = [f.name for f in Resolution._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StallThreshold)
+class StallThresholdAdmin(admin.ModelAdmin):
+    list_display = ["shop", "carrier", "international", "days"]
+    list_filter = ["shop", "carrier", "international"]

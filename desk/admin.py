@@ -1,0 +1,100 @@
+from django.contrib import admin
+
+from .models import Case, CaseEvent, CaseNote, Refund
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "actor", "verb", "old", "new", "data"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CaseNoteInline(admin.TabularInline):
+    model = CaseNote
+    extra = 0
+    fields = ["created_at", "author", "body"]
+    readonly_fields = ["created_at", "author"]
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "amount", "currency", "method", "status", "expected_arrival", "created_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "kind",
+        "status",
+        "priority",
+        "shop",
+        "order",
+        "buyer",
+        "assignee",
+        "opened_at",
+        "cost_total",
+        "recovered_total",
+    ]
+    list_filter = ["kind", "status", "shop", "opened_via", "language", "claim__type"]
+    search_fields = ["reference", "order__number", "buyer__email", "buyer__name"]
+    list_select_related = ["shop", "order", "buyer", "assignee"]
+    raw_id_fields = ["order", "buyer", "assignee"]
+    date_hierarchy = "opened_at"
+    # Status, money and the timeline change only through the services, so the audit stays whole.
+    readonly_fields = [
+        "reference",
+        "kind",
+        "shop",
+        "order",
+        "buyer",
+        "status",
+        "priority",
+        "opened_via",
+        "order_value",
+        "currency",
+        "opened_at",
+        "resolved_at",
+        "closed_at",
+        "first_responded_at",
+        "cost_total",
+        "recovered_total",
+    ]
+    inlines = [CaseNoteInline, RefundInline, CaseEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "case",
+        "order",
+        "amount",
+        "currency",
+        "method",
+        "status",
+        "created_at",
+        "completed_at",
+    ]
+    list_filter = ["status", "method", "gateway"]
+    search_fields = ["case__reference", "order__number", "idempotency_key", "gateway_reference"]
+    list_select_related = ["case", "order__shop"]
+    readonly_fields = [f.name for f in Refund._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

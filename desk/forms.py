@@ -1,0 +1,75 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import CarrierClaimStatus, ResolutionAction
+from orders.models import RiskFlag
+
+from .models import CaseStatus
+
+ACTION_CHOICES = [
+    *ResolutionAction.choices,
+    ("request_info", _("Ask the buyer for information")),
+    ("carrier_claim", _("File a carrier claim")),
+    ("hold_order", _("Hold the order")),
+]
+
+
+class ActForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), choices=ACTION_CHOICES)
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    goodwill = forms.BooleanField(label=_("Goodwill (the shop pays)"), required=False, initial=True)
+    replacement_carrier = forms.CharField(label=_("Replacement carrier"), required=False, max_length=32)
+    replacement_tracking = forms.CharField(
+        label=_("Replacement tracking number"), required=False, max_length=64
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {"action": data["action"], "reason": data["reason"], "goodwill": data["goodwill"]}
+        if data["amount"] is not None:
+            kwargs["amount"] = data["amount"]
+        if data["idempotency_key"]:
+            kwargs["idempotency_key"] = data["idempotency_key"]
+        if data["replacement_carrier"] and data["replacement_tracking"]:
+            kwargs["replacement"] = {
+                "carrier": data["replacement_carrier"],
+                "tracking_number": data["replacement_tracking"],
+            }
+        return kwargs
+
+
+class MoveForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=CaseStatus.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Private note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=10000
+    )
+
+
+class RiskForm(forms.Form):
+    flag = forms.ChoiceField(label=_("Risk flag"), choices=RiskFlag.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+
+
+class CarrierClaimForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=CarrierClaimStatus.choices)
+    reference = forms.CharField(label=_("Carrier reference"), required=False, max_length=120)
+    recovered_amount = forms.DecimalField(
+        label=_("Recovered"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Desk language"), choices=[("", _("As my browser says")), *settings.LANGUAGES], required=False
+    )

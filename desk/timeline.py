@@ -1,0 +1,53 @@
+"""The audit timeline in the reader's language.
+
+Events are stored untranslated (a verb and raw values, like Django's LogEntry)
+and put into words here, when someone reads them.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import CaseStatus
+
+VERBS = {
+    "opened": _("Case opened"),
+    "status_changed": _("Status changed"),
+    "assigned": _("Assigned"),
+    "note_added": _("Private note added"),
+    "claim_opened": _("Claim opened"),
+    "decision": _("Recommendation"),
+    "resolved": _("Resolved"),
+    "escalated": _("Escalated to the owner"),
+    "refund_issued": _("Refund issued"),
+    "refund_confirmed": _("Refund confirmed as paid out"),
+    "refund_needs_approval": _("Refund above the agent's limit: waits for an owner"),
+    "playbook_step": _("Playbook step done"),
+    "carrier_claim_opened": _("Carrier claim drafted"),
+    "carrier_claim_updated": _("Carrier claim updated"),
+    "order_held": _("Order put on hold"),
+    "buyer_risk_changed": _("Buyer's risk flag changed"),
+    "decision_overridden": _("Recommendation overridden"),
+}
+
+
+def _label(value: str) -> str:
+    try:
+        return str(CaseStatus(value).label)
+    except ValueError:
+        return value
+
+
+def timeline_entries(events) -> list[dict]:
+    entries = []
+    for event in events:
+        entries.append(
+            {
+                "at": event.at,
+                "who": event.actor.get_username() if event.actor else _("Postsale"),
+                "what": VERBS.get(event.verb, event.verb.replace("_", " ")),
+                "old": _label(event.old) if event.old else "",
+                "new": _label(event.new) if event.new else "",
+                "reason": (event.data or {}).get("reason", ""),
+                "verb": event.verb,
+            }
+        )
+    return entries

@@ -1,0 +1,153 @@
+"""One small module per provider: check its signature over the raw body, then map its payload.
+
+A webhook provider module has:
+
+- `verify(body: bytes, headers, integration)`: raise `SignatureInvalid` unless the
+  provider signed exactly these bytes;
+- `identify(payload: dict, headers) -> (event_id, topic)`: the id we deduplicate on;
+- `process(event, payload)`: apply it through our services; raise `Ignored` for a
+  delivery that has nothing for us, `NotYet` for one that must wait (a fulfilment
+  before its order).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+
+class SignatureInvalid(Exception):
+    """Missing or wrong signature: answered 401, nothing stored."""
+
+
+class MalformedBody(Exception):
+    """Signed, but not a payload we can read: answered 400, nothing stored."""
+
+
+class Ignored(Exception):
+    """Nothing to do with this delivery (an older copy, a topic we do not use)."""
+
+
+class NotYet(Exception):
+    """Cannot be applied yet (what it refers to has not arrived): retried later."""
+
+
+def header(headers, name: str) -> str:
+    """A header by case-insensitive name, from Django's request.headers or a plain dict."""
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        for key, candidate in headers.items():
+            if key.lower() == lowered:
+                return candidate
+        return ""
+    return value
+
+
+def same(expected: str | bytes, given: str | bytes) -> bool:
+    if isinstance(expected, str):
+        expected = expected.encode()
+    if isinstance(given, str):
+        given = given.encode()
+    return hmac.compare_digest(expected, given)
+
+
+def load_json(body: bytes) -> dict:
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedBody(f"The body is not JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise MalformedBody("The body is not a JSON object.")
+    return payload
+
+
+def require(payload: dict, *keys: str) -> None:
+    missing = [key for key in keys if payload.get(key) in (None, "")]
+    if missing:
+        raise MalformedBody(f"Missing {', '.join(missing)}.")
+
+
+def parse_datetime(value, *, naive_zone: str = "UTC") -> datetime | None:
+    """ISO 8601 or a Unix timestamp; a time without offset is read in `naive_zone`."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=ZoneInfo("UTC"))
+    text = str(value).strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), tz=ZoneInfo("UTC"))
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=ZoneInfo(naive_zone))
+    return parsed
+
+
+def parse_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    text = str(value)
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def money(value, default: str = "0") -> Decimal:
+    if value in (None, ""):
+        value = default
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation as exc:
+        raise ValueError(f"Not an amount: {value!r}") from exc
+
+
+def language_from_locale(locale: str | None) -> str:
+    """'de-CH', 'sv_SE', 'en' → our language code, '' when we do not write that language."""
+    code = (locale or "").replace("_", "-").split("-")[0].lower()
+    return code if code in ("de", "sv", "en") else ""
+
+
+# Shop systems and aggregators name carriers freely; the parcels we poll must
+# land on the carrier codes the pollers ask about.
+CARRIER_ALIASES = {
+    "dhl-paket": "dhl",
+    "dhl-germany": "dhl",
+    "dhl-de": "dhl",
+    "deutsche-post": "dhl",
+    "deutsche-post-dhl": "dhl",
+    "dhlexpress": "dhl-express",
+    "dhl-express": "dhl-express",
+    "postnord-sweden": "postnord",
+    "postnord-se": "postnord",
+    "postnord-denmark": "postnord",
+    "postnord-dk": "postnord",
+    "postnord-norway": "postnord",
+    "postnord-finland": "postnord",
+    "posten": "postnord",
+}
+
+
+def carrier_for(name: str | None) -> str:
+    from orders.services import carrier_code
+
+    code = carrier_code((name or "").strip())
+    return CARRIER_ALIASES.get(code, code) or "other"
+
+
+def provider(source: str):
+    from . import aftership, easypost, paypal, shopify, stripe, woocommerce
+
+    return {
+        "shopify": shopify,
+        "woocommerce": woocommerce,
+        "easypost": easypost,
+        "aftership": aftership,
+        "stripe": stripe,
+        "paypal": paypal,
+    }[source]

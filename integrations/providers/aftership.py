@@ -1,0 +1,115 @@
+"""AfterShip Tracking webhooks: each checkpoint becomes a tracking event.
+
+Signature: `aftership-hmac-sha256` is the base64 HMAC-SHA256 of the raw body,
+keyed with the webhook secret (Settings → Webhooks). Duplicates: `event_id`
+(UUID v4) identifies one webhook event across retries.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from orders.models import TrackingStatus as S
+
+from .. import services
+from . import Ignored, MalformedBody, SignatureInvalid, header, parse_date, parse_datetime, require, same
+
+SIGNATURE_HEADER = "aftership-hmac-sha256"
+KEPT_HEADERS = (SIGNATURE_HEADER,)
+TOPICS = {"tracking_update", "edd_revise"}
+
+# AfterShip delivery status (`tag`) → ours.
+TAG = {
+    "Pending": S.PRE_TRANSIT,
+    "InfoReceived": S.PRE_TRANSIT,
+    "InTransit": S.IN_TRANSIT,
+    "OutForDelivery": S.OUT_FOR_DELIVERY,
+    "AttemptFail": S.DELIVERY_FAILED,
+    "Delivered": S.DELIVERED,
+    "AvailableForPickup": S.AVAILABLE_FOR_PICKUP,
+    "Exception": S.EXCEPTION,
+    "Expired": S.UNKNOWN,
+}
+# Sub-statuses (`subtag`) that say more than their tag.
+SUBTAG = {
+    "Exception_003": S.DELIVERY_FAILED,  # customer refused delivery
+    "Exception_007": S.DELIVERY_FAILED,  # incorrect address
+    "Exception_008": S.AVAILABLE_FOR_PICKUP,  # pick-up missed: still waiting at the pickup point
+    "Exception_010": S.RETURNED_TO_SENDER,  # returning to sender
+    "Exception_011": S.RETURNED_TO_SENDER,  # returned to sender
+    "Exception_013": S.LOST,  # shipment lost
+}
+
+
+def status_for(tag: str | None, subtag: str | None) -> str:
+    return SUBTAG.get(subtag or "") or TAG.get(tag or "", S.UNKNOWN)
+
+
+def verify(body: bytes, headers, integration) -> None:
+    given = header(headers, SIGNATURE_HEADER)
+    if not given or not integration.secret:
+        raise SignatureInvalid(f"Missing {SIGNATURE_HEADER}.")
+    digest = hmac.new(integration.secret.encode(), body, hashlib.sha256).digest()
+    if not same(base64.b64encode(digest), given.strip()):
+        raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body.")
+
+
+def identify(payload: dict, headers) -> tuple[str, str]:
+    require(payload, "event_id", "event")
+    if not isinstance(payload.get("msg"), dict):
+        raise MalformedBody("Missing msg.")
+    return str(payload["event_id"]), str(payload["event"])
+
+
+def process(event, payload: dict) -> str:
+    if event.topic not in TOPICS:
+        raise Ignored(f"Event {event.topic} is not used by Postsale.")
+    events = tracking_events(payload["msg"], naive_zone=event.shop.time_zone)
+    if not events:
+        raise Ignored("The tracking has no checkpoints yet.")
+    result = services.tracking_apply(integration=event.integration, events=events, source="aftership")
+    return f"{result.accepted} new tracking event(s), {result.duplicates} already known"
+
+
+def _estimated(msg: dict):
+    for key in ("courier_estimated_delivery_date", "aftership_estimated_delivery_date"):
+        value = msg.get(key)
+        if isinstance(value, dict) and value.get("estimated_delivery_date"):
+            return parse_date(value["estimated_delivery_date"])
+    return parse_date(msg.get("expected_delivery"))
+
+
+def tracking_events(msg: dict, *, naive_zone: str = "UTC") -> list[dict]:
+    number = str(msg.get("tracking_number") or "")
+    if not number:
+        raise MalformedBody("msg has no tracking_number.")
+    estimated = _estimated(msg)
+    events = []
+    for checkpoint in msg.get("checkpoints") or []:
+        # checkpoint_time is the carrier's local time; some carriers give no offset.
+        occurred_at = parse_datetime(checkpoint.get("checkpoint_time"), naive_zone=naive_zone)
+        if occurred_at is None:
+            continue
+        status = status_for(checkpoint.get("tag"), checkpoint.get("subtag"))
+        place = checkpoint.get("location") or ", ".join(
+            str(checkpoint[key]) for key in ("city", "state", "zip", "country_iso3") if checkpoint.get(key)
+        )
+        events.append(
+            {
+                "tracking_number": number,
+                "event_id": f"{msg.get('id') or number}:{checkpoint.get('checkpoint_time')}:{checkpoint.get('subtag') or checkpoint.get('tag')}"[
+                    :128
+                ],
+                "occurred_at": occurred_at,
+                "status": status,
+                "carrier_status": str(checkpoint.get("subtag") or checkpoint.get("tag") or "")[:80],
+                "description": str(checkpoint.get("message") or checkpoint.get("subtag_message") or "")[:500],
+                "location": str(place or "")[:200],
+                "signed_by": (msg.get("signed_by") or "") if status == S.DELIVERED else "",
+                "estimated_delivery": estimated,
+                "raw": checkpoint,
+            }
+        )
+    return events

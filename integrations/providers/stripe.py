@@ -1,0 +1,93 @@
+"""Stripe webhooks: `charge.dispute.*` open or update a chargeback case.
+
+Signature: `Stripe-Signature: t=<unix time>,v1=<hex>[,v1=…]`; each v1 is the
+HMAC-SHA256 of "<t>.<raw body>" keyed with the endpoint's signing secret
+(whsec_…). Like Stripe's libraries we refuse a timestamp older than 300 s, so
+a captured delivery cannot be replayed later. Duplicates: the Event `id` (evt_…).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from decimal import Decimal
+
+from .. import services
+from . import Ignored, MalformedBody, SignatureInvalid, header, parse_datetime, require
+
+SIGNATURE_HEADER = "Stripe-Signature"
+KEPT_HEADERS = (SIGNATURE_HEADER,)
+TOLERANCE_SECONDS = 300
+DISPUTE_TOPICS = {
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+}
+# Stripe amounts are in the currency's smallest unit; these have none below the unit.
+ZERO_DECIMAL = {
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+}  # fmt: skip
+
+
+def verify(body: bytes, headers, integration, *, now: float | None = None) -> None:
+    given = header(headers, SIGNATURE_HEADER)
+    if not given or not integration.secret:
+        raise SignatureInvalid(f"Missing {SIGNATURE_HEADER}.")
+    timestamp, signatures = None, []
+    for part in given.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t":
+            timestamp = value
+        elif key == "v1":
+            signatures.append(value)
+    if not timestamp or not timestamp.isdigit() or not signatures:
+        raise SignatureInvalid(f"{SIGNATURE_HEADER} has no timestamp or no v1 signature.")
+    signed = timestamp.encode() + b"." + body
+    expected = hmac.new(integration.secret.encode(), signed, hashlib.sha256).hexdigest()
+    if not any(hmac.compare_digest(expected, signature) for signature in signatures):
+        raise SignatureInvalid(f"No v1 signature in {SIGNATURE_HEADER} matches the body.")
+    if int(timestamp) < (now if now is not None else time.time()) - TOLERANCE_SECONDS:
+        raise SignatureInvalid("The signature's timestamp is outside the tolerance.")
+
+
+def identify(payload: dict, headers) -> tuple[str, str]:
+    require(payload, "id", "type")
+    if not isinstance((payload.get("data") or {}).get("object"), dict):
+        raise MalformedBody("Missing data.object.")
+    return str(payload["id"]), str(payload["type"])
+
+
+def amount(minor: int | None, currency: str) -> Decimal | None:
+    if minor is None:
+        return None
+    if currency.lower() in ZERO_DECIMAL:
+        return Decimal(minor).quantize(Decimal("0.01"))
+    return (Decimal(minor) / 100).quantize(Decimal("0.01"))
+
+
+def process(event, payload: dict) -> str:
+    if event.topic not in DISPUTE_TOPICS:
+        raise Ignored(f"Event {event.topic} is not used by Postsale.")
+    dispute = payload["data"]["object"]
+    require(dispute, "id")
+    currency = str(dispute.get("currency") or "")
+    # A dispute names the charge and, for newer integrations, the PaymentIntent;
+    # either may be what the shop stored as the payment's reference.
+    references = [str(ref) for ref in (dispute.get("charge"), dispute.get("payment_intent")) if ref]
+    due_by = (dispute.get("evidence_details") or {}).get("due_by")
+    outcome = services.dispute_record(
+        integration=event.integration,
+        provider="stripe",
+        dispute_id=str(dispute["id"]),
+        payment_references=references,
+        reason=str(dispute.get("reason") or ""),
+        amount=amount(dispute.get("amount"), currency),
+        currency=currency.upper(),
+        respond_by=parse_datetime(due_by) if due_by else None,
+        status=str(dispute.get("status") or ""),
+        topic=event.topic,
+    )
+    return outcome

@@ -1,0 +1,118 @@
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    CannedReply,
+    DeliveryEvent,
+    EmailTemplateOverride,
+    InboundAttachment,
+    InboundMessage,
+    OutboundMessage,
+    OwnerNotificationSetting,
+)
+from .rendering import render_event, sample_context
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "case", "event", "to_email", "language", "status", "attempts", "sent_at"]
+    list_filter = ["status", "event", "audience", "language"]
+    search_fields = ["case__reference", "to_email", "message_id", "esp_message_id"]
+    list_select_related = ["case"]
+    date_hierarchy = "created_at"
+    exclude = ["context"]
+    readonly_fields = ["context_json"]
+
+    @admin.display(description=_("context"))
+    def context_json(self, obj):
+        return obj.context
+
+
+class InboundAttachmentInline(admin.TabularInline):
+    model = InboundAttachment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["filename", "mimetype", "size", "file"]
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "case", "from_email", "subject", "auto_submitted"]
+    list_filter = ["auto_submitted"]
+    search_fields = ["case__reference", "from_email", "subject"]
+    list_select_related = ["case"]
+    inlines = [InboundAttachmentInline]
+
+
+@admin.register(DeliveryEvent)
+class DeliveryEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "esp", "event_type", "recipient", "message"]
+    list_filter = ["esp", "event_type"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "language", "shop"]
+    list_filter = ["language", "shop"]
+    search_fields = ["title", "body"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["body"].help_text = _(
+            "Placeholders filled from the case: {buyer_name}, {order_number}, {case_reference}, "
+            "{tracking_number}, {tracking_link}, {carrier_name}, {shop_name}, {agent_name}."
+        )
+        return form
+
+
+@admin.register(OwnerNotificationSetting)
+class OwnerNotificationSettingAdmin(admin.ModelAdmin):
+    list_display = ["user", "event", "enabled"]
+    list_filter = ["event", "enabled"]
+
+
+@admin.register(EmailTemplateOverride)
+class EmailTemplateOverrideAdmin(admin.ModelAdmin):
+    list_display = ["event", "language", "shop", "active", "updated_at"]
+    list_filter = ["event", "language", "shop", "active"]
+    readonly_fields = ["default_text", "preview"]
+    fields = ["shop", "event", "language", "active", "subject", "body", "preview", "default_text"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["body"].help_text = _(
+            "Django template text with the same variables as the default, e.g. {{ buyer_name }}, "
+            "{{ case_reference }}, {{ tracking_number }}. Save and continue editing to see the preview."
+        )
+        return form
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        try:
+            rendered = render_event(obj.event, sample_context(obj.shop), language=obj.language, override=obj)
+        except Exception as exc:  # a typo in the owner's template: show it, do not crash the page
+            return format_html("<pre>{}</pre>", repr(exc))
+        return format_html(
+            '<p><strong>{}</strong></p><iframe sandbox="" srcdoc="{}" '
+            'style="width:100%;max-width:680px;height:480px;border:1px solid #ccc"></iframe>',
+            rendered.subject,
+            rendered.html,
+        )
+
+    @admin.display(description=_("default text (from the template files)"))
+    def default_text(self, obj):
+        if not obj or not obj.event:
+            return "—"
+        rendered = render_event(obj.event, sample_context(obj.shop), language=obj.language or "en")
+        return format_html("<p><strong>{}</strong></p><pre>{}</pre>", rendered.subject, rendered.text)

@@ -1,0 +1,248 @@
+"""Turn an outbox row into subject, text and HTML in the reader's language.
+
+Runs in the worker at send time, so the e-mail tells what is true when it
+leaves (the refund's expected date, the parcel's delivery place), in the
+language the buyer has now.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import css_inline
+from django.conf import settings
+from django.core import signing
+from django.template import Context, Template, engines
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import escape, linebreaks
+
+from desk.models import Case
+
+from .models import Audience, EmailTemplateOverride, OutboundMessage
+
+FALLBACK_LANGUAGE = "en"
+SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
+FEEDBACK_SALT = "messaging.feedback"
+DATE_KEYS = ("respond_by", "return_deadline", "refund_expected", "delivered_at")
+
+
+@dataclass
+class Rendered:
+    language: str
+    subject: str
+    text: str
+    html: str
+
+
+def message_language(message: OutboundMessage) -> str:
+    """The buyer's language, else the shop's, else English."""
+    case = message.case
+    candidates = []
+    if message.audience == Audience.BUYER:
+        buyer = case.buyer or (case.order.buyer if case.order_id else None)
+        candidates.append(buyer.language if buyer else "")
+    candidates.append(case.shop.default_language)
+    for code in candidates:
+        if code in SUPPORTED_LANGUAGES:
+            return code
+    return FALLBACK_LANGUAGE
+
+
+def feedback_token(case: Case) -> str:
+    return signing.dumps(case.pk, salt=FEEDBACK_SALT, compress=True)
+
+
+def feedback_links(case: Case) -> list[dict]:
+    token = feedback_token(case)
+    return [
+        {
+            "rating": n,
+            "stars": "★" * n,
+            "url": settings.SITE_URL + reverse("messaging:feedback", args=[token, n]),
+        }
+        for n in range(5, 0, -1)
+    ]
+
+
+def _shipment(case: Case):
+    claim = getattr(case, "claim", None) if hasattr(case, "claim") else None
+    if claim is not None and claim.shipment_id:
+        return claim.shipment
+    if case.order_id:
+        return case.order.shipments.select_related("carrier").order_by("-shipped_at", "-id").first()
+    return None
+
+
+def case_context(case: Case) -> dict:
+    """What every e-mail may say about the case, read fresh from the database."""
+    shop = case.shop
+    buyer = case.buyer or (case.order.buyer if case.order_id else None)
+    context = {
+        "shop_name": shop.name,
+        "support_email": shop.support_email,
+        "support_phone": shop.support_phone,
+        "support_url": shop.support_url,
+        "case_reference": case.reference,
+        "case_subject": case.subject,
+        "buyer_name": (buyer.name if buyer else "") or "",
+        "order_number": case.order.number if case.order_id else "",
+        "portal_url": settings.SITE_URL + "/portal/",
+        "desk_url": settings.SITE_URL + f"/desk/cases/{case.reference}/",
+        "currency": case.currency,
+    }
+    shipment = _shipment(case)
+    if shipment is not None:
+        context.update(
+            carrier_name=shipment.carrier.name,
+            tracking_number=shipment.tracking_number,
+            tracking_link=shipment.tracking_link,
+            delivered_at=shipment.delivered_at,
+            delivery_place=shipment.delivery_location,
+            signed_by=shipment.signed_by,
+        )
+    # A replacement parcel is what the buyer waits for now: its tracking replaces the original's.
+    resolution = (
+        case.resolutions.filter(replacement__isnull=False).select_related("replacement__carrier").last()
+        if hasattr(case, "resolutions")
+        else None
+    )
+    if resolution is not None:
+        context.update(
+            carrier_name=resolution.replacement.carrier.name,
+            tracking_number=resolution.replacement.tracking_number,
+            tracking_link=resolution.replacement.tracking_link,
+            with_return_label=resolution.with_return_label,
+        )
+    refund = case.refunds.order_by("-created_at", "-id").first()
+    if refund is not None:
+        context.update(
+            refund_amount=refund.amount,
+            refund_currency=refund.currency,
+            refund_method=refund.get_method_display(),
+            refund_method_code=refund.method,
+            refund_expected=refund.expected_arrival,
+        )
+    return context
+
+
+def message_context(message: OutboundMessage) -> dict:
+    context = case_context(message.case)
+    context["recipient_name"] = message.to_name
+    context["greeting_name"] = message.to_name or context["buyer_name"]
+    context["attachment_names"] = [a.filename for a in message.attachments.all()]
+    if message.author_id:
+        context["agent_name"] = message.author.get_full_name() or message.author.get_username()
+    if message.event == "feedback_request":
+        context["feedback_links"] = feedback_links(message.case)
+    # What the caller knew at the moment of the change wins over what we look up now.
+    context.update(message.context or {})
+    for key in DATE_KEYS:
+        # JSON has no dates: callers store ISO strings, the templates format real dates.
+        if isinstance(context.get(key), str) and context[key]:
+            context[key] = parse_datetime(context[key]) or parse_date(context[key]) or context[key]
+    return context
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _override(event: str, language: str, shop_id: int | None) -> EmailTemplateOverride | None:
+    overrides = EmailTemplateOverride.objects.filter(event=event, language=language, active=True)
+    return (overrides.filter(shop_id=shop_id).first() if shop_id else None) or overrides.filter(
+        shop__isnull=True
+    ).first()
+
+
+def _inline(html: str) -> str:
+    # Many mail clients drop <style> blocks; inline styles survive them all.
+    return css_inline.inline(html)
+
+
+def render_event(
+    event: str,
+    context: dict,
+    *,
+    language: str,
+    shop_id: int | None = None,
+    time_zone: str | None = None,
+    override=None,
+) -> Rendered:
+    """Render one e-mail; `override` (an unsaved EmailTemplateOverride) is what the admin preview shows."""
+    # Dates as the shop's buyers read them: a parcel delivered at 23:30 in Stockholm was delivered that day.
+    with translation.override(language), timezone.override(time_zone or settings.TIME_ZONE):
+        override = override or _override(event, language, shop_id)
+        if override is not None:
+            engine = engines["django"].engine
+            subject = Template(override.subject, engine=engine).render(Context(context, autoescape=False))
+            text = Template(override.body, engine=engine).render(Context(context, autoescape=False))
+            text = text.strip() + "\n\n" + render_to_string("emails/_footer.txt", context)
+            html = render_to_string(
+                "emails/base.html",
+                {**context, "override_html": linebreaks(escape(text.split("\n--\n")[0]))},
+            )
+        else:
+            subject = render_to_string(f"emails/{event}.subject.txt", context)
+            text = render_to_string(f"emails/{event}.txt", context)
+            html = render_to_string(f"emails/{event}.html", context)
+    # Paragraphs whose condition was false leave blank lines behind.
+    text = re.sub(r"\n[ \t]*(\n[ \t]*){2,}", "\n\n", text).strip() + "\n"
+    return Rendered(language=language, subject=_one_line(subject), text=text, html=_inline(html))
+
+
+def render_message(message: OutboundMessage) -> Rendered:
+    language = message_language(message)
+    return render_event(
+        message.event,
+        message_context(message),
+        language=language,
+        shop_id=message.case.shop_id,
+        time_zone=message.case.shop.time_zone,
+    )
+
+
+def sample_context(shop=None) -> dict:
+    """Made-up but plausible values, for previews of an e-mail text in the admin."""
+    from datetime import date, datetime, timedelta
+    from decimal import Decimal
+
+    now = timezone.now()
+    return {
+        "shop_name": shop.name if shop else "Leinen & Liebe",
+        "support_email": shop.support_email if shop else "hilfe@leinen.example",
+        "support_phone": shop.support_phone if shop else "",
+        "support_url": shop.support_url if shop else "",
+        "case_reference": f"C-{now:%Y}-000123",
+        "case_subject": "",
+        "buyer_name": "Anna Berg",
+        "greeting_name": "Anna Berg",
+        "recipient_name": "Anna Berg",
+        "order_number": "10423",
+        "carrier_name": "DHL",
+        "tracking_number": "00340434161094042557",
+        "tracking_link": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557",
+        "delivered_at": datetime.combine(date.today() - timedelta(days=2), datetime.min.time()).replace(
+            hour=14, minute=32, tzinfo=timezone.get_current_timezone()
+        ),
+        "delivery_place": "Garage",
+        "refund_amount": Decimal("24.90"),
+        "refund_currency": shop.currency if shop else "EUR",
+        "currency": shop.currency if shop else "EUR",
+        "refund_method_code": "original_payment",
+        "refund_expected": date.today() + timedelta(days=5),
+        "reason": "…",
+        "items": [{"title": "Leinenservietten, 12 Stück", "accepted": True}],
+        "all_accepted": True,
+        "feedback_links": [
+            {"rating": n, "stars": "★" * n, "url": f"{settings.SITE_URL}/feedback/preview/{n}/"}
+            for n in range(5, 0, -1)
+        ],
+        "body": "…",
+        "agent_name": "Maria",
+        "desk_url": f"{settings.SITE_URL}/desk/",
+        "portal_url": f"{settings.SITE_URL}/portal/",
+    }

@@ -1,0 +1,23 @@
+"""Reads of the messaging app shared by the API and the desk pages."""
+
+from django.db.models import Q, QuerySet
+
+from .models import CannedReply, InboundMessage, OutboundMessage
+
+
+def case_conversation(case) -> list[dict]:
+    """The buyer-facing conversation of a case, oldest first.
+
+    Two queries whatever the number of messages: outbound with author, inbound
+    with attachments prefetched.
+    """
+    outbound = OutboundMessage.objects.filter(case=case, audience="buyer").select_related("author")
+    inbound = InboundMessage.objects.filter(case=case).prefetch_related("attachments")
+    items = [{"direction": "out", "at": m.created_at, "message": m} for m in outbound]
+    items += [{"direction": "in", "at": m.received_at, "message": m} for m in inbound]
+    return sorted(items, key=lambda item: item["at"])
+
+
+def canned_replies_for(*, shop, language: str | None = None) -> QuerySet[CannedReply]:
+    replies = CannedReply.objects.filter(Q(shop=shop) | Q(shop__isnull=True))
+    return replies.filter(language=language) if language else replies

@@ -1,0 +1,132 @@
+"""Pages of the messaging app: the buyer's one-click feedback and the development mailbox."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.utils import make_msgid, parseaddr
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from . import services
+
+# --- feedback ----------------------------------------------------------------
+
+
+def feedback(request, token: str, rating: int):
+    # One click from the e-mail records the rating (a GET, so it works in every
+    # mail client); a later click replaces it, so a mistaken star is easy to fix.
+    try:
+        result = services.feedback_record(token=token, rating=rating)
+    except ValidationError:
+        return render(request, "messaging/feedback.html", {"invalid": True}, status=400)
+    case = result.case
+    language = (case.buyer.language if case.buyer else "") or case.shop.default_language or "en"
+    with translation.override(language):
+        return render(request, "messaging/feedback.html", {"case": case, "shop": case.shop, "rating": rating})
+
+
+# --- development mailbox ------------------------------------------------------
+
+SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+
+
+def _mail_dir() -> Path:
+    return Path(getattr(settings, "EMAIL_FILE_PATH", settings.DATA_DIR / "mail"))
+
+
+def _mailbox(limit: int = 200) -> list[dict]:
+    entries = []
+    files = sorted(_mail_dir().glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in files[:limit]:
+        chunks = [c for c in path.read_bytes().split(SEPARATOR) if c.strip()]
+        for index, chunk in reversed(list(enumerate(chunks))):
+            parsed = email.message_from_bytes(chunk.lstrip(b"\n"), policy=email.policy.default)
+            entries.append({"key": f"{path.stem}~{index}", "message": parsed})
+    return entries[:limit]
+
+
+def _load(key: str):
+    stem, _sep, index = key.rpartition("~")
+    path = _mail_dir() / f"{stem}.log"
+    if not stem or "/" in stem or not path.is_file() or not index.isdigit():
+        raise Http404
+    chunks = [c for c in path.read_bytes().split(SEPARATOR) if c.strip()]
+    if int(index) >= len(chunks):
+        raise Http404
+    return email.message_from_bytes(chunks[int(index)].lstrip(b"\n"), policy=email.policy.default)
+
+
+def _summary(entry: dict) -> dict:
+    message = entry["message"]
+    return {
+        "key": entry["key"],
+        "subject": message["Subject"],
+        "to": message["To"],
+        "from": message["From"],
+        "date": message["Date"],
+        "language": message["Content-Language"],
+        "case": message["X-Postsale-Case"],
+    }
+
+
+def dev_mailbox(request):
+    return render(request, "messaging/mailbox.html", {"messages_": [_summary(e) for e in _mailbox()]})
+
+
+@require_http_methods(["GET", "POST"])
+def dev_mailbox_message(request, key: str):
+    message = _load(key)
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    if request.method == "POST" and request.POST.get("reply", "").strip():
+        # Stands in for the ESP's inbound webhook: the reply takes the same path a real one would.
+        reply_to = message["Reply-To"] or message["From"]
+        quoted = "\n".join("> " + line for line in (text.get_content() if text else "").splitlines())
+        services.inbound_receive(
+            mail=services.InboundIn(
+                from_email=parseaddr(str(message["To"]))[1],
+                from_name=parseaddr(str(message["To"]))[0],
+                to=[parseaddr(str(reply_to))[1]],
+                subject=f"Re: {message['Subject']}",
+                text=request.POST["reply"].strip()
+                + f"\n\nOn {message['Date']}, {message['From']} wrote:\n"
+                + quoted,
+                message_id=make_msgid(domain="mailbox.localhost"),
+                in_reply_to=str(message["Message-ID"] or ""),
+                references=str(message["Message-ID"] or ""),
+            )
+        )
+        return redirect(request.path + "?replied=1")
+    attachments = [part.get_filename() for part in message.iter_attachments()]
+    return render(
+        request,
+        "messaging/mailbox_message.html",
+        {
+            "key": key,
+            "headers": [
+                (name, message[name])
+                for name in (
+                    "From",
+                    "To",
+                    "Reply-To",
+                    "Subject",
+                    "Date",
+                    "Message-ID",
+                    "Content-Language",
+                    "X-Postsale-Case",
+                )
+                if message[name]
+            ],
+            "text": text.get_content() if text else "",
+            "html": html.get_content() if html else "",
+            "attachments": attachments,
+            "replied": request.GET.get("replied"),
+        },
+    )

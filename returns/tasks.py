@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def expire_stale_returns() -> int:
+    return services.return_expire_stale()

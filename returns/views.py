@@ -1,0 +1,45 @@
+"""The public return policy page of a shop, in German, Swedish or English."""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.views.decorators.http import require_GET
+
+from orders.models import Shop
+
+from . import selectors
+from .models import Condition
+
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+@require_GET
+def policy_view(request, shop):
+    shop = get_object_or_404(Shop, slug=shop)
+    policy = selectors.policy_or_default(shop)
+    # ?lang= makes a link in a German e-mail open the German page whatever the browser says.
+    language = request.GET.get("lang", "")
+    if language not in LANGUAGE_CODES:
+        language = translation.get_language() or shop.default_language
+    with translation.override(language):
+        request.LANGUAGE_CODE = language
+        restocking = [
+            (Condition(condition).label, policy.restocking_percent(condition))
+            for condition in Condition.values
+        ]
+        response = render(
+            request,
+            "returns/policy.html",
+            {
+                "shop": shop,
+                "policy": policy,
+                "restocking": restocking,
+                "any_restocking": any(percent for _label, percent in restocking),
+                "packing_steps": selectors.packing_steps(policy, language=language),
+                "pickup_kg": policy.pickup_weight_threshold_g / 1000,
+                "languages": settings.LANGUAGES,
+                "current_language": language,
+            },
+        )
+    response.headers["Content-Language"] = language
+    return response

@@ -1,0 +1,47 @@
+// Keyboard for the desk: j/k move in the queue, Enter opens, a assigns to me, r replies.
+(function () {
+  "use strict";
+  function typing(event) {
+    var t = event.target;
+    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+  }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("table[data-queue] tbody tr[data-href]")); }
+  function current() { return document.querySelector("table[data-queue] tr.selected"); }
+  function select(row) {
+    var old = current();
+    if (old) { old.classList.remove("selected"); }
+    if (row) { row.classList.add("selected"); row.scrollIntoView({ block: "nearest" }); }
+  }
+  function csrf() {
+    var m = document.cookie.match(/csrftoken=([^;]+)/);
+    return m ? m[1] : "";
+  }
+  document.addEventListener("keydown", function (event) {
+    if (typing(event) || event.metaKey || event.ctrlKey || event.altKey) { return; }
+    var list = rows();
+    var row = current();
+    var index = row ? list.indexOf(row) : -1;
+    if (event.key === "j" && list.length) { select(list[Math.min(index + 1, list.length - 1)]); event.preventDefault(); }
+    else if (event.key === "k" && list.length) { select(list[Math.max(index - 1, 0)]); event.preventDefault(); }
+    else if (event.key === "Enter" && row) { window.location = row.dataset.href; event.preventDefault(); }
+    else if (event.key === "a") {
+      if (row) {
+        fetch(row.dataset.assign, { method: "POST", headers: { "X-CSRFToken": csrf(), "HX-Request": "true" },
+          body: new URLSearchParams({ from: "queue" }) })
+          .then(function (r) { return r.text(); })
+          .then(function (html) { row.querySelector("td.assignee").innerHTML = html; });
+      } else {
+        var button = document.querySelector("[data-key='a']");
+        if (button) { button.click(); }
+      }
+      event.preventDefault();
+    } else if (event.key === "r") {
+      var reply = document.querySelector("#reply textarea, #reply select");
+      if (reply) { reply.focus(); reply.scrollIntoView({ block: "center" }); event.preventDefault(); }
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var message = event.target.dataset.confirm;
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+})();

@@ -1,0 +1,135 @@
+import pytest
+from django.contrib.auth.models import User
+
+from claims import services
+from claims.models import ClaimType
+from desk.models import Case, CaseStatus, OpenedVia
+from tests.factories import NAPKINS, make_order, track
+
+pytestmark = pytest.mark.django_db
+
+
+def open_claims(shop, count, claim_type=ClaimType.DAMAGED):
+    cases = []
+    for _ in range(count):
+        order = make_order(shop)
+        track(order, "delivered", days_ago=1)
+        cases.append(
+            services.claim_open(order=order, type=claim_type, opened_via=OpenedVia.AGENT, decide=False).case
+        )
+    return cases
+
+
+def test_anonymous_is_sent_to_login_and_a_buyer_account_is_refused(client, db):
+    assert client.get("/desk/").status_code == 302
+    User.objects.create_user("buyer", password="buyer")
+    client.login(username="buyer", password="buyer")
+    assert client.get("/desk/").status_code == 403
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_queue_runs_the_same_queries_for_1_and_20_cases(
+    client, agent, shop, carrier, count, django_assert_num_queries
+):
+    open_claims(shop, count)
+    client.force_login(agent)
+    client.get("/desk/")  # the first visit stores the desk language in the session
+    # session, user, permissions (2), the page of cases (1 joined query), six capped view counts,
+    # shops and carriers for the filter menus.
+    with django_assert_num_queries(13):
+        response = client.get("/desk/")
+    assert response.status_code == 200
+    assert response.content.decode().count('data-href="/desk/cases/') == count
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_case_page_runs_the_same_queries_however_much_the_case_holds(
+    client, agent, shop, carrier, count, django_assert_num_queries
+):
+    order = make_order(shop, lines=[dict(NAPKINS, sku=f"S{i}", quantity=1) for i in range(count)])
+    for day in range(count):
+        track(order, "in_transit", days_ago=count - day)
+    case = services.claim_open(
+        order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, actor=agent
+    ).case
+    for n in range(count):
+        services.desk.case_note_add(case=case, author=agent, body=f"Notiz {n}")
+    client.force_login(agent)
+    client.get("/desk/")
+    # session, user, permissions (2); the case with shop, order, buyer, assignee, claim and parcel joined;
+    # then one query each for events, notes, note authors, refunds, resolutions, decisions, claim lines,
+    # carrier claims, playbook steps, order lines, payments, shipments, tracking events, order notes,
+    # photos; and the agent's groups and refund limit.
+    with django_assert_num_queries(22) as captured:
+        response = client.get(f"/desk/cases/{case.reference}/")
+    assert response.status_code == 200, captured
+
+
+def test_queue_filters_by_type_and_finds_by_tracking_number(client, agent, shop, carrier):
+    damaged = open_claims(shop, 2)
+    [lost] = open_claims(shop, 1, claim_type=ClaimType.DELIVERED_NOT_RECEIVED)
+    client.force_login(agent)
+
+    page = client.get("/desk/?type=delivered_not_received").content.decode()
+    assert lost.reference in page and damaged[0].reference not in page
+
+    tracking = lost.order.shipments.first().tracking_number
+    page = client.get(f"/desk/?q={tracking}").content.decode()
+    assert lost.reference in page and damaged[1].reference not in page
+
+
+def test_queue_pages_by_key_without_losing_or_repeating_cases(client, agent, shop, carrier):
+    cases = open_claims(shop, 30)
+    client.force_login(agent)
+    first = client.get("/desk/")
+    seen = set(first.context["page"].cases)
+    cursor = first.context["page"].next_cursor
+    assert len(seen) == 25 and cursor
+    second = client.get(f"/desk/?after={cursor}")
+    assert set(second.context["page"].cases).isdisjoint(seen)
+    assert len(seen | set(second.context["page"].cases)) == len(cases)
+    assert second.context["page"].next_cursor is None
+
+
+def test_agent_applies_the_recommendation_from_the_case_page(client, agent, shop, carrier):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=4)], packed_weight_g=2400)
+    case = services.claim_open(
+        order=order,
+        type=ClaimType.MISSING_ITEMS,
+        opened_via=OpenedVia.AGENT,
+        lines=[services.LineIn(order_line=order.lines.first(), quantity=1)],
+    ).case
+    client.force_login(agent)
+    page = client.get(f"/desk/cases/{case.reference}/").content.decode()
+    assert "The parcel weighed what the complete order weighs." in page
+
+    response = client.post(f"/desk/cases/{case.reference}/act/", {"action": "reship", "goodwill": "on"})
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+    assert case.resolutions.get().action == "reship"
+
+
+def test_bulk_assign_puts_the_selected_cases_on_me(client, agent, shop, carrier):
+    cases = open_claims(shop, 3)
+    client.force_login(agent)
+    client.post("/desk/bulk/", {"bulk": "assign_me", "case": [c.reference for c in cases[:2]]})
+    assert set(Case.objects.filter(assignee=agent).values_list("reference", flat=True)) == {
+        c.reference for c in cases[:2]
+    }
+
+
+def test_desk_speaks_the_language_the_agent_chose(client, agent):
+    client.force_login(agent)
+    client.post("/desk/me/", {"language": "sv"})
+    assert "Kö" in client.get("/desk/").content.decode()
+
+
+def test_dashboard_shows_loss_rates_and_exports_csv(client, owner, shop, carrier):
+    open_claims(shop, 2, claim_type=ClaimType.DELIVERED_NOT_RECEIVED)
+    client.force_login(owner)
+    assert client.get("/desk/dashboard/").status_code == 200
+    csv = client.get("/desk/dashboard/loss.csv").content.decode()
+    assert csv.splitlines()[0].startswith("Carrier,Order value,Signature")
+    assert "DHL" in csv

@@ -1,0 +1,314 @@
+"""Shopify: orders, fulfilments and transactions, as Shopify's webhook reference shows them."""
+
+import copy
+from decimal import Decimal
+
+import pytest
+
+from integrations.models import InboundEvent, InboundStatus
+from integrations.services import inbound_event_process, inbound_event_retry
+from orders.models import Order, RiskFlag
+from orders.services import buyer_set_risk, order_note_add
+
+from .conftest import b64_hmac, body_of, post, process_all
+
+SECRET = "shpss_1f2e3d4c5b6a"
+
+ORDER = {
+    "id": 820982911946154508,
+    "admin_graphql_api_id": "gid://shopify/Order/820982911946154508",
+    "name": "#1001",
+    "order_number": 1001,
+    "email": "Anna.Berg@example.de",
+    "created_at": "2026-03-02T10:15:00+01:00",
+    "updated_at": "2026-03-02T10:15:30+01:00",
+    "processed_at": "2026-03-02T10:15:00+01:00",
+    "currency": "EUR",
+    "customer_locale": "de-DE",
+    "financial_status": "paid",
+    "gateway": "shopify_payments",
+    "payment_gateway_names": ["shopify_payments"],
+    "source_name": "web",
+    "subtotal_price": "59.80",
+    "total_tax": "9.55",
+    "total_price": "65.70",
+    "total_shipping_price_set": {
+        "shop_money": {"amount": "5.90", "currency_code": "EUR"},
+        "presentment_money": {"amount": "5.90", "currency_code": "EUR"},
+    },
+    "shipping_lines": [{"title": "DHL Paket", "price": "5.90", "code": "dhl"}],
+    "customer": {
+        "id": 115310627314723954,
+        "email": "anna.berg@example.de",
+        "first_name": "Anna",
+        "last_name": "Berg",
+    },
+    "shipping_address": {
+        "first_name": "Anna",
+        "last_name": "Berg",
+        "name": "Anna Berg",
+        "address1": "Lindenstraße 4",
+        "address2": "",
+        "city": "Berlin",
+        "zip": "10115",
+        "province": None,
+        "country": "Germany",
+        "country_code": "DE",
+    },
+    "line_items": [
+        {
+            "id": 866550311766439020,
+            "variant_id": 808950810,
+            "product_id": 632910392,
+            "sku": "SERV-LEIN-12",
+            "title": "Leinenservietten",
+            "name": "Leinenservietten - 12 Stück",
+            "quantity": 2,
+            "price": "29.90",
+            "grams": 545,
+            "properties": [
+                {"name": "Monogramm", "value": "A.M.K "},
+                {"name": "_app_render_id", "value": "x9"},
+            ],
+        }
+    ],
+    "fulfillments": [],
+}
+
+
+def order_payload(**changes):
+    payload = copy.deepcopy(ORDER)
+    payload.update(changes)
+    return payload
+
+
+def send(
+    web,
+    shop,
+    payload,
+    *,
+    topic="orders/create",
+    webhook_id="b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+    secret=SECRET,
+):
+    body = body_of(payload)
+    headers = {
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": b64_hmac(secret, body),
+        "X-Shopify-Shop-Domain": "leinen.myshopify.com",
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-API-Version": "2025-01",
+    }
+    return post(web, "shopify", shop.slug, body, headers)
+
+
+@pytest.fixture
+def shopify(connect):
+    return connect("shopify", SECRET)
+
+
+def test_signed_order_is_stored_and_answered_before_it_is_processed(web, shop, shopify):
+    response = send(web, shop, ORDER)
+
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert (event.status, event.topic, event.provider_event_id) == (
+        InboundStatus.RECEIVED,
+        "orders/create",
+        "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+    )
+    assert event.body.encode() == body_of(ORDER)
+    assert not Order.objects.exists()
+    shopify.refresh_from_db()
+    assert shopify.last_event_at is not None
+
+
+def test_order_maps_language_personalisation_weight_and_payment(web, shop, shopify):
+    send(web, shop, ORDER)
+    [event] = process_all()
+
+    assert event.status == InboundStatus.PROCESSED, event.error
+    order = Order.objects.get(shop=shop, number="1001")
+    assert order.buyer.email == "anna.berg@example.de"
+    assert order.buyer.language == "de"
+    assert (order.total, order.shipping_total, order.currency) == (Decimal("65.70"), Decimal("5.90"), "EUR")
+    [line] = order.lines.all()
+    assert (line.sku, line.quantity, line.unit_weight_g) == ("SERV-LEIN-12", 2, 545)
+    # Exactly as typed, trailing space included; the app's hidden property is not the buyer's.
+    assert line.personalisation == [{"label": "Monogramm", "value": "A.M.K "}]
+    [payment] = order.payments.all()
+    assert (payment.method, payment.status) == ("card", "paid")
+    assert payment.cleared_at is not None
+
+
+def test_bad_signature_is_refused_and_nothing_is_stored(web, shop, shopify):
+    response = send(web, shop, ORDER, secret="someone-elses-secret")
+
+    assert response.status_code == 401
+    assert not InboundEvent.objects.exists()
+
+
+def test_missing_signature_is_refused(web, shop, shopify):
+    body = body_of(ORDER)
+    response = post(
+        web, "shopify", shop.slug, body, {"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "1"}
+    )
+
+    assert response.status_code == 401
+    assert not InboundEvent.objects.exists()
+
+
+def test_body_changed_after_signing_is_refused(web, shop, shopify):
+    body = body_of(ORDER)
+    signature = b64_hmac(SECRET, body)
+    tampered = body.replace(b'"65.70"', b'"0.01"')
+    headers = {
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": signature,
+        "X-Shopify-Webhook-Id": "1",
+    }
+
+    assert post(web, "shopify", shop.slug, tampered, headers).status_code == 401
+
+
+def test_malformed_body_with_a_valid_signature_is_400_not_500(web, shop, shopify):
+    response = send(web, shop, b'{"id": 1, "name": "#10')
+
+    assert response.status_code == 400
+    assert not InboundEvent.objects.exists()
+
+
+def test_redelivery_with_the_same_webhook_id_is_acknowledged_and_ignored(web, shop, shopify):
+    send(web, shop, ORDER)
+    response = send(web, shop, ORDER)
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "duplicate"
+    assert InboundEvent.objects.count() == 1
+
+
+def test_older_update_arriving_late_does_not_overwrite_the_newer(web, shop, shopify):
+    newer = order_payload(updated_at="2026-03-02T12:00:00+01:00", total_price="70.00")
+    older = order_payload(updated_at="2026-03-02T11:00:00+01:00", total_price="65.70")
+    send(web, shop, newer, topic="orders/updated", webhook_id="w-2")
+    send(web, shop, older, topic="orders/updated", webhook_id="w-1")
+
+    first, second = process_all()
+
+    assert first.status == InboundStatus.PROCESSED
+    assert second.status == InboundStatus.IGNORED
+    assert "older" in second.error
+    assert Order.objects.get(number="1001").total == Decimal("70.00")
+
+
+def test_update_keeps_what_postsale_added(web, shop, shopify, owner):
+    send(web, shop, ORDER, webhook_id="w-1")
+    process_all()
+    order = Order.objects.get(number="1001")
+    order_note_add(order=order, author=owner, body="Buyer phoned: new address follows")
+    buyer_set_risk(buyer=order.buyer, flag=RiskFlag.QUESTIONABLE, reason="fragwürdig", by=owner)
+
+    send(
+        web,
+        shop,
+        order_payload(updated_at="2026-03-03T09:00:00+01:00"),
+        topic="orders/updated",
+        webhook_id="w-2",
+    )
+    process_all()
+
+    order.refresh_from_db()
+    assert order.notes.count() == 1
+    assert order.buyer.risk_flag == RiskFlag.QUESTIONABLE
+
+
+FULFILMENT = {
+    "id": 255858046,
+    "order_id": ORDER["id"],
+    "status": "success",
+    "created_at": "2026-03-03T08:00:00+01:00",
+    "updated_at": "2026-03-03T08:00:00+01:00",
+    "service": "manual",
+    "tracking_company": "DHL",
+    "shipment_status": None,
+    "tracking_number": "00340434161094042557",
+    "tracking_numbers": ["00340434161094042557"],
+    "tracking_url": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode=00340434161094042557",
+    "tracking_urls": ["https://www.dhl.de/..."],
+    "name": "#1001.1",
+}
+
+
+def test_fulfilment_before_its_order_waits_and_applies_once_the_order_is_there(web, shop, shopify):
+    send(web, shop, FULFILMENT, topic="fulfillments/create", webhook_id="f-1")
+    [early] = process_all()
+    assert early.status == InboundStatus.FAILED
+    assert "has not arrived" in early.error
+
+    send(web, shop, ORDER, webhook_id="o-1")
+    inbound_event_process(event_id=InboundEvent.objects.get(provider_event_id="o-1").pk)
+    retried = inbound_event_process(event_id=early.pk)
+
+    assert retried.status == InboundStatus.PROCESSED, retried.error
+    order = Order.objects.get(number="1001")
+    [shipment] = order.shipments.select_related("carrier")
+    assert (shipment.carrier.code, shipment.tracking_number) == ("dhl", "00340434161094042557")
+    # Adding the parcel left the order as it was.
+    assert order.ship_city == "Berlin" and order.total == Decimal("65.70")
+
+
+def test_order_with_fulfilments_creates_its_shipments(web, shop, shopify):
+    send(web, shop, order_payload(fulfillments=[FULFILMENT], financial_status="paid"), topic="orders/updated")
+    process_all()
+
+    assert Order.objects.get(number="1001").shipments.get().tracking_number == "00340434161094042557"
+
+
+def test_transaction_stores_the_gateway_reference_and_a_later_update_keeps_it(web, shop, shopify):
+    send(web, shop, ORDER, webhook_id="o-1")
+    transaction = {
+        "id": 389404469,
+        "order_id": ORDER["id"],
+        "kind": "sale",
+        "gateway": "shopify_payments",
+        "status": "success",
+        "amount": "65.70",
+        "currency": "EUR",
+        "authorization": "ch_3Pq9Y2LkdIwHu7ix0mDAbc12",
+        "created_at": "2026-03-02T10:15:02+01:00",
+    }
+    send(web, shop, transaction, topic="order_transactions/create", webhook_id="t-1")
+    send(
+        web,
+        shop,
+        order_payload(updated_at="2026-03-03T00:00:00+01:00"),
+        topic="orders/updated",
+        webhook_id="o-2",
+    )
+
+    assert [event.status for event in process_all()] == ["processed"] * 3
+    [payment] = Order.objects.get(number="1001").payments.all()
+    assert payment.reference == "ch_3Pq9Y2LkdIwHu7ix0mDAbc12"
+
+
+def test_failed_event_can_be_retried(web, shop, shopify):
+    send(web, shop, FULFILMENT, topic="fulfillments/create", webhook_id="f-1")
+    [failed] = process_all()
+
+    assert inbound_event_retry(events=[failed]) == 1
+    failed.refresh_from_db()
+    assert failed.status == InboundStatus.RECEIVED
+
+
+def test_topic_postsale_does_not_use_is_ignored(web, shop, shopify):
+    send(web, shop, {"id": 1, "title": "Tea towel"}, topic="products/update")
+    [event] = process_all()
+
+    assert event.status == InboundStatus.IGNORED
+
+
+def test_unknown_shop_is_404(web, shop, shopify):
+    body = body_of(ORDER)
+    response = post(web, "shopify", "no-such-shop", body, {"X-Shopify-Hmac-Sha256": b64_hmac(SECRET, body)})
+
+    assert response.status_code == 404

@@ -1,0 +1,102 @@
+"""Every e-mail renders in every language, names the shop and the case, and has a one-line subject."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template.loader import get_template
+
+from messaging.models import ALL_EVENTS
+from messaging.rendering import render_event
+
+pytestmark = pytest.mark.django_db
+
+EVENTS = [event for event, _label in ALL_EVENTS]
+LANGUAGES = ["de", "sv", "en"]
+
+DUMMY = {
+    "shop_name": "Leinen & Liebe",
+    "support_email": "hilfe@leinen.example",
+    "support_phone": "+49 30 1234567",
+    "support_url": "https://leinen.example/hilfe",
+    "case_reference": "C-2025-000042",
+    "case_subject": "Paket nicht angekommen",
+    "buyer_name": "Anna Berg",
+    "greeting_name": "Anna Berg",
+    "recipient_name": "Anna Berg",
+    "order_number": "1042",
+    "carrier_name": "DHL",
+    "tracking_number": "00340434161094042557",
+    "tracking_link": "https://www.dhl.de/verfolgen?piececode=00340434161094042557",
+    "delivered_at": datetime(2025, 5, 6, 14, 32, tzinfo=ZoneInfo("Europe/Berlin")),
+    "delivery_place": "Briefkasten / Garage",
+    "signed_by": "Nachbar Krüger",
+    "refund_amount": Decimal("24.90"),
+    "refund_currency": "EUR",
+    "refund_method": "Original payment method",
+    "refund_method_code": "original_payment",
+    "refund_expected": date(2025, 5, 12),
+    "currency": "EUR",
+    "reason": "The parcel was signed for at your address.",
+    "carrier_claim_reference": "NL-77812",
+    "with_return_label": True,
+    "attachment_names": ["label.pdf"],
+    "qr_code_url": "https://example.com/qr/1",
+    "return_deadline": date(2025, 5, 20),
+    "items": [
+        {"title": "Leinenservietten", "accepted": True},
+        {"title": "Tischläufer", "accepted": False, "note": "used"},
+    ],
+    "all_accepted": False,
+    "feedback_links": [
+        {"rating": n, "stars": "★" * n, "url": f"https://postsale.example/feedback/x/{n}/"}
+        for n in range(5, 0, -1)
+    ],
+    "body": "Danke für Ihre Geduld.\nIhr Paket ist unterwegs.",
+    "agent_name": "Maria",
+    "subject": "",
+    "amount": "120.00",
+    "provider": "PayPal",
+    "respond_by": datetime(2025, 5, 20, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")),
+    "desk_url": "https://postsale.example/desk/cases/C-2025-000042/",
+    "portal_url": "https://postsale.example/portal/",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("event", EVENTS)
+def test_every_email_renders_in_every_language(event, language):
+    rendered = render_event(event, DUMMY, language=language)
+
+    assert rendered.subject and "\n" not in rendered.subject
+    assert len(rendered.subject) < 120
+    for part in (rendered.text, rendered.html):
+        assert "Leinen &amp; Liebe" in part or "Leinen & Liebe" in part
+        assert "C-2025-000042" in part
+        assert "{%" not in part and "{{" not in part
+    assert f'lang="{language}"' in rendered.html
+    # css-inline moved the stylesheet into style attributes.
+    assert 'style="' in rendered.html
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_every_event_has_subject_text_and_html_templates(event):
+    for suffix in ("subject.txt", "txt", "html"):
+        get_template(f"emails/{event}.{suffix}")
+
+
+def test_an_email_with_an_empty_context_still_renders():
+    rendered = render_event(
+        "check_household_neighbours", {"shop_name": "S", "case_reference": "C-1"}, language="sv"
+    )
+
+    assert rendered.subject
+    assert "C-1" in rendered.text
+
+
+def test_buyer_emails_give_the_support_contact():
+    rendered = render_event("claim_received", DUMMY, language="de")
+
+    assert "hilfe@leinen.example" in rendered.text
+    assert "+49 30 1234567" in rendered.text

@@ -1,0 +1,242 @@
+"""A buyer's way through the portal in German and Swedish, with the test client."""
+
+from io import BytesIO
+
+import pytest
+import zxingcpp
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from claims.models import Claim
+from returns import services
+from returns.models import ReturnRequest, ReturnStatus
+from returns.services import InspectLine
+from tests.factories import NAPKINS
+
+from .conftest import DUVET, MONOGRAM_TOWELS, RUNNER, lookup
+
+pytestmark = pytest.mark.django_db
+
+
+def follow(client, response):
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client.get(response["Location"])
+
+
+def png(name="parcel.png", size=(64, 48)) -> SimpleUploadedFile:
+    out = BytesIO()
+    Image.new("RGB", size, (180, 120, 90)).save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+def return_data(order, *picks, condition="as_new", resolution="refund", method="drop_off"):
+    data = {"condition": condition, "resolution": resolution, "method": method}
+    for sku, quantity, reason in picks:
+        pk = order.lines.get(sku=sku).pk
+        data |= {f"qty_{pk}": quantity, f"reason_{pk}": reason}
+    return data
+
+
+def test_german_buyer_returns_napkins_and_gets_rma_label_and_qr_code(client, de_order):
+    order_page = follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+    assert order_page.status_code == 200
+    assert order_page["Content-Language"] == "de"
+    assert "Rücksendung starten" in order_page.content.decode()
+
+    form = client.get(f"/portal/leinen/order/{de_order.number}/return/")
+    assert "Warum?" in form.content.decode() or "Grund" in form.content.decode()
+    done = follow(
+        client,
+        client.post(form.request["PATH_INFO"], return_data(de_order, (NAPKINS["sku"], 2, "too_large"))),
+    )
+
+    return_request = ReturnRequest.objects.get(order=de_order)
+    page = done.content.decode()
+    assert "Ihre Rücksendung ist angemeldet" in page
+    assert return_request.rma in page
+    assert return_request.status == ReturnStatus.LABEL_ISSUED
+    label = client.get(f"/portal/leinen/order/{de_order.number}/return/{return_request.rma}/label.pdf")
+    assert label["Content-Type"] == "application/pdf"
+    assert f'filename="{return_request.rma}.pdf"' in label["Content-Disposition"]
+    assert b"".join(label.streaming_content).startswith(b"%PDF")
+    qr = client.get(f"/portal/leinen/order/{de_order.number}/return/{return_request.rma}/qr.png")
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(BytesIO(qr.content)))] == [return_request.rma]
+
+
+def test_german_buyer_reports_damage_with_a_photo_and_gets_a_case_reference(client, de_order):
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+    tablecloth = de_order.lines.get(sku="TISCH-LEIN-160")
+
+    done = follow(
+        client,
+        client.post(
+            f"/portal/leinen/order/{de_order.number}/problem/",
+            {"type": "damaged", f"qty_{tablecloth.pk}": 1, "statement": "Ein Riss an der Kante.", "photos": [png()]},
+        ),
+    )
+
+    claim = Claim.objects.get(case__order=de_order)
+    assert claim.type == "damaged" and claim.case.opened_via == "portal"
+    assert claim.photos.count() == 1
+    assert claim.lines.get().order_line == tablecloth
+    assert "Vielen Dank" in done.content.decode()
+    assert claim.case.reference in done.content.decode()
+
+
+def test_swedish_buyer_returns_heavy_bedding_with_pickup(client, se_order):
+    order_page = follow(client, lookup(client, se_order, se_order.number, "lena.holm@telia.example"))
+    assert order_page["Content-Language"] == "sv"
+    assert "Starta en retur" in order_page.content.decode()
+
+    done = follow(
+        client,
+        client.post(
+            f"/portal/linnestugan/order/{se_order.number}/return/",
+            return_data(se_order, (DUVET["sku"], 2, "not_as_described"), method="pickup"),
+        ),
+    )
+
+    return_request = ReturnRequest.objects.get(order=se_order)
+    assert return_request.method == "pickup"
+    page = done.content.decode()
+    assert "Din retur är registrerad" in page
+    assert return_request.rma in page
+    assert "label.pdf" in page
+
+
+def test_swedish_buyer_reports_a_missing_item_and_gets_a_case_reference(client, se_order):
+    follow(client, lookup(client, se_order, se_order.number, "lena.holm@telia.example"))
+    runner = se_order.lines.get(sku=RUNNER["sku"])
+
+    done = follow(
+        client,
+        client.post(
+            f"/portal/linnestugan/order/{se_order.number}/problem/",
+            {"type": "missing_items", f"qty_{runner.pk}": 1, "statement": "Löparen saknades i paketet."},
+        ),
+    )
+
+    claim = Claim.objects.get(case__order=se_order)
+    assert claim.type == "missing_items"
+    assert "Tack, vi har fått din anmälan" in done.content.decode()
+    assert claim.case.reference in done.content.decode()
+
+
+def test_missing_items_without_saying_which_is_sent_back_to_the_buyer(client, se_order):
+    follow(client, lookup(client, se_order, se_order.number, "lena.holm@telia.example"))
+
+    response = client.post(f"/portal/linnestugan/order/{se_order.number}/problem/", {"type": "missing_items"})
+
+    assert response.status_code == 200
+    assert not Claim.objects.filter(case__order=se_order).exists()
+
+
+def test_pickup_is_refused_for_a_light_parcel(client, se_order):
+    follow(client, lookup(client, se_order, se_order.number, "lena.holm@telia.example"))
+
+    response = client.post(
+        f"/portal/linnestugan/order/{se_order.number}/return/",
+        return_data(se_order, (RUNNER["sku"], 1, "changed_mind"), method="pickup"),
+    )
+
+    assert response.status_code == 200
+    assert not ReturnRequest.objects.filter(order=se_order).exists()
+
+
+def test_pickup_is_not_offered_when_nothing_on_the_order_is_heavy(client, de_order):
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+
+    form = client.get(f"/portal/leinen/order/{de_order.number}/return/")
+
+    assert 'value="pickup"' not in form.content.decode()
+
+
+def test_personalised_items_cannot_be_chosen_and_the_page_says_why(client, de_order):
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+    towels = de_order.lines.get(sku=MONOGRAM_TOWELS["sku"])
+
+    form = client.get(f"/portal/leinen/order/{de_order.number}/return/?lang=en")
+    response = client.post(
+        f"/portal/leinen/order/{de_order.number}/return/",
+        {**return_data(de_order), f"qty_{towels.pk}": 1, f"reason_{towels.pk}": "changed_mind"},
+    )
+
+    assert f'name="qty_{towels.pk}"' not in form.content.decode()
+    assert "personalised" in form.content.decode()
+    assert response.status_code == 200
+    assert not ReturnRequest.objects.filter(order=de_order).exists()
+
+
+def test_a_file_that_is_not_a_photo_is_refused(client, de_order):
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+    fake = SimpleUploadedFile("schaden.jpg", b"#!/bin/sh\necho not a picture\n", content_type="image/jpeg")
+
+    response = client.post(
+        f"/portal/leinen/order/{de_order.number}/problem/", {"type": "damaged", "photos": [fake]}
+    )
+
+    assert response.status_code == 200
+    assert "schaden.jpg" in response.content.decode()
+    assert not Claim.objects.filter(case__order=de_order).exists()
+
+
+def test_a_photo_over_the_size_limit_is_refused(client, de_order):
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+    big = png("gross.png")
+    big.size = 8 * 1024 * 1024 + 1
+
+    response = client.post(f"/portal/leinen/order/{de_order.number}/problem/", {"type": "damaged", "photos": [big]})
+
+    assert response.status_code == 200
+    assert not Claim.objects.filter(case__order=de_order).exists()
+
+
+def test_the_order_page_shows_personalisation_and_the_tracking_story(client, de_order):
+    page = follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de")).content.decode()
+
+    assert "„ABK“" in page and "Salbei" in page
+    assert "Bielefeld" in page and "Berlin" in page
+    assert de_order.shipments.get().tracking_number in page
+
+
+def test_the_order_page_tells_when_the_refund_arrives(client, de_order):
+    return_request = services.return_request(
+        order=de_order,
+        lines=[services.LineIn(order_line=de_order.lines.get(sku=NAPKINS["sku"]), quantity=1, reason="too_small")],
+        method="drop_off",
+        resolution="refund",
+        opened_via="portal",
+    )
+    services.return_receive(rma=return_request.rma, lines={NAPKINS["sku"]: 1})
+    result = services.return_inspect(
+        rma=return_request.rma, lines=[InspectLine(key=NAPKINS["sku"], accepted_quantity=1, condition="as_new")]
+    )
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+
+    page = client.get(f"/portal/leinen/order/{de_order.number}/?lang=en").content.decode()
+
+    assert f"Return {return_request.rma}" in page
+    assert "Refund: 24.90 EUR" in page
+    assert f"Expected in your account by {result.refund.expected_arrival:%B} {result.refund.expected_arrival.day}" in page
+
+
+def test_the_language_switch_is_remembered(client, se_order):
+    follow(client, lookup(client, se_order, se_order.number, "lena.holm@telia.example"))
+
+    switched = client.get(f"/portal/linnestugan/order/{se_order.number}/?lang=de")
+    later = client.get(f"/portal/linnestugan/order/{se_order.number}/return/")
+
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
+    assert later["Content-Language"] == "de"
+    assert '<html lang="de">' in later.content.decode()
+
+
+def test_the_browsers_language_applies_before_the_shops(se_order):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
+
+    page = client.get("/portal/linnestugan/")
+
+    assert page["Content-Language"] == "en"

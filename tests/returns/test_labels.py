@@ -1,0 +1,68 @@
+"""The return label: the RMA in text, as a Code128 barcode and as a QR code that scanners can read."""
+
+from io import BytesIO
+
+import pypdfium2
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+
+from returns.labels import qr_png
+from tests.factories import NAPKINS
+
+from .helpers import request_return
+
+pytestmark = pytest.mark.django_db
+
+
+def label_bytes(request) -> bytes:
+    request.refresh_from_db()
+    with request.label_pdf.open("rb") as handle:
+        return handle.read()
+
+
+def decoded(pdf: bytes) -> dict[str, str]:
+    """What a scanner reads off the printed page: format name → text."""
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=300 / 72).to_pil()
+    return {result.format.name: result.text for result in zxingcpp.read_barcodes(image)}
+
+
+def test_the_label_text_holds_the_rma_and_both_addresses(shop, delivered_order):
+    request = request_return(delivered_order)
+
+    text = PdfReader(BytesIO(label_bytes(request))).pages[0].extract_text()
+
+    assert request.rma in text
+    assert "Lindenstraße 4" in text  # the buyer's address, from the order
+    assert shop.name in text  # the return address falls back to the shop
+    assert NAPKINS["sku"] in text
+
+
+def test_the_labels_barcode_and_qr_code_decode_to_the_rma(delivered_order):
+    request = request_return(delivered_order)
+
+    codes = decoded(label_bytes(request))
+
+    assert codes.get("Code128") == request.rma
+    assert codes.get("QRCode") == request.rma
+
+
+def test_the_label_speaks_the_buyers_language(shop, carrier):
+    from tests.factories import make_order, track
+
+    order = make_order(shop, email="sven@example.se", language="sv")
+    track(order, "delivered", days_ago=1)
+    request = request_return(order)
+
+    text = PdfReader(BytesIO(label_bytes(request))).pages[0].extract_text()
+
+    assert "Returfraktsedel" in text
+
+
+def test_the_portals_qr_png_decodes():
+    from PIL import Image
+
+    image = Image.open(BytesIO(qr_png("R-2026-000123")))
+
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == ["R-2026-000123"]
