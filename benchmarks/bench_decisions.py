@@ -15,6 +15,12 @@ Three figures:
 It (re)creates a separate PostgreSQL database (default
 `postsale_bench_decisions`; the name must contain "bench", since it is dropped
 first) and migrates it.
+
+Measured on the 2-vCPU development container, PostgreSQL local:
+engine 530,000 evaluations/s (1.9 µs each, 23 rules); simulate over 100k
+records 1.4–1.9 s when the machine was quiet, 3.7–5.2 s while other test
+suites ran on both cores (load average 9). `services.evaluate` costs one
+query (3–7 ms here, mostly query compilation and planning).
 """
 
 from __future__ import annotations

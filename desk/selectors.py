@@ -52,6 +52,7 @@ def case_page() -> QuerySet[Case]:
 def case_page_context(case: Case, *, user) -> dict:
     from claims.playbooks import playbook_for
     from decisions.services import refund_limit_for
+    from messaging.selectors import canned_replies_for, case_conversation
 
     from .forms import ActForm, CarrierClaimForm, MoveForm, NoteForm, RiskForm
     from .timeline import timeline_entries
@@ -78,4 +79,6 @@ def case_page_context(case: Case, *, user) -> dict:
         "carrier_claim_form": CarrierClaimForm(),
         "refund_limit": refund_limit_for(user=user, shop=case.shop),
         "evidence": (claim.evidence if claim else {}) or {},
+        "conversation": case_conversation(case),
+        "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),
     }

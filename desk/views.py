@@ -19,6 +19,9 @@ from django.views.decorators.http import require_POST
 from claims import services as claims
 from claims.models import CarrierClaim, ClaimType
 from config.api import Conflict
+from messaging.models import CannedReply
+from messaging.rendering import case_context, render_event
+from messaging.services import agent_reply, canned_reply_fill
 from orders.models import Carrier, Shop
 
 from . import dashboard, queue, selectors, services
@@ -292,3 +295,50 @@ def bundle_view(request, reference):
     response = HttpResponse(evidence_bundle_pdf(case), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{case.reference}-evidence.pdf"'
     return response
+
+
+@login_required
+@permission_required("desk.change_case", raise_exception=True)
+@require_POST
+def reply_view(request, reference):
+    case = _case_or_404(reference)
+    canned = CannedReply.objects.filter(pk=request.POST.get("canned") or None).first()
+    try:
+        agent_reply(
+            case=case,
+            agent=request.user,
+            body=request.POST.get("body", ""),
+            canned_reply=canned,
+            wait_for_buyer=request.POST.get("wait_for_buyer") == "on",
+        )
+    except ValidationError as exc:
+        return _after_action(request, case, error=_errors_text(exc))
+    messages.success(request, _("Reply queued; it goes out in a moment."))
+    return _after_action(request, case)
+
+
+@login_required
+@desk_access
+def canned_fill_view(request, reference):
+    """The chosen canned reply with the case's details filled in, for the composer to edit."""
+    case = _case_or_404(reference)
+    canned = get_object_or_404(CannedReply, pk=request.GET.get("canned"))
+    body = canned_reply_fill(body=canned.body, case=case, agent=request.user)
+    return render(request, "desk/_reply_body.html", {"body": body})
+
+
+@login_required
+@desk_access
+@require_POST
+def reply_preview_view(request, reference):
+    """The reply as the buyer will read it: in their language, with the shop's greeting and footer."""
+    case = _case_or_404(reference)
+    body = canned_reply_fill(body=request.POST.get("body", ""), case=case, agent=request.user)
+    rendered = render_event(
+        "agent_reply",
+        {**case_context(case), "body": body},
+        language=case.language or "en",
+        shop_id=case.shop_id,
+        time_zone=case.shop.time_zone,
+    )
+    return render(request, "desk/_reply_preview.html", {"rendered": rendered})

@@ -6,7 +6,7 @@ from .models import Order, Shipment, TrackingEvent
 
 
 def orders_for_api(*, shop: str | None = None, number: str | None = None) -> QuerySet[Order]:
-    # 6 queries for any page: orders (+shop, buyer), lines, payments, shipments (+carrier), events.
+    # 5 queries for any page: orders (+shop, buyer), lines, payments, shipments (+carrier), events.
     shipments = Shipment.objects.select_related("carrier").prefetch_related(
         Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id"))
     )

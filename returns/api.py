@@ -6,18 +6,17 @@ from datetime import timedelta
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.api import OrderRefField
 from config.permissions import has_perms
 from desk.models import OpenedVia
 from orders.api import flat_errors
-from orders.models import Shop
+from orders.models import Order, Shop
 
 from . import selectors, services
 from .eligibility import LineIn
@@ -47,16 +46,39 @@ class ReturnLineInSerializer(serializers.Serializer):
         return attrs
 
 
+class OrderKeySerializer(serializers.Serializer):
+    shop = serializers.SlugField(max_length=50)
+    number = serializers.CharField(max_length=64)
+
+
+# A pattern, not an enum: drf-spectacular hoists enums into components by field
+# name, and "method" already names the payment methods' choice set.
+@extend_schema_field(
+    {"type": "string", "pattern": f"^({'|'.join(ReturnMethod.values)})$", "default": "drop_off"}
+)
+class ReturnMethodField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=ReturnMethod.choices, **kwargs)
+
+
 class ReturnInSerializer(serializers.Serializer):
-    order = OrderRefField()
+    order = OrderKeySerializer()
     lines = ReturnLineInSerializer(many=True, allow_empty=False)
-    method = serializers.ChoiceField(choices=ReturnMethod.choices, default=ReturnMethod.DROP_OFF)
+    method = ReturnMethodField(default=ReturnMethod.DROP_OFF)
     resolution = serializers.ChoiceField(choices=Resolution.choices, default=Resolution.REFUND)
     # An agent's goodwill: open it even outside the policy, for an agent to approve.
     outside_policy = serializers.BooleanField(default=False)
 
     def validate(self, attrs):
-        order = attrs["order"]
+        key = attrs["order"]
+        order = (
+            Order.objects.select_related("shop", "buyer")
+            .filter(shop__slug=key["shop"], number=key["number"])
+            .first()
+        )
+        if order is None:
+            raise serializers.ValidationError({"order": ["No such order."]})
+        attrs["order"] = order
         by_position = {line.position: line for line in order.lines.select_related("product")}
         by_sku = {}
         for line in by_position.values():

@@ -59,8 +59,8 @@ def test_case_page_runs_the_same_queries_however_much_the_case_holds(
     # session, user, permissions (2); the case with shop, order, buyer, assignee, claim and parcel joined;
     # then one query each for events, notes, note authors, refunds, resolutions, decisions, claim lines,
     # carrier claims, playbook steps, order lines, payments, shipments, tracking events, order notes,
-    # photos; and the agent's groups and refund limit.
-    with django_assert_num_queries(22) as captured:
+    # photos; the agent's groups and refund limit; outbound and inbound e-mails, canned replies.
+    with django_assert_num_queries(25) as captured:
         response = client.get(f"/desk/cases/{case.reference}/")
     assert response.status_code == 200, captured
 
@@ -133,3 +133,59 @@ def test_dashboard_shows_loss_rates_and_exports_csv(client, owner, shop, carrier
     csv = client.get("/desk/dashboard/loss.csv").content.decode()
     assert csv.splitlines()[0].startswith("Carrier,Order value,Signature")
     assert "DHL" in csv
+
+
+def test_agent_replies_from_the_case_page_in_the_buyers_language(client, agent, shop, carrier):
+    from messaging.models import OutboundMessage
+
+    order = make_order(shop, language="de")
+    case = services.claim_open(
+        order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False
+    ).case
+    client.force_login(agent)
+
+    preview = client.post(f"/desk/cases/{case.reference}/reply/preview/", {"body": "Wir schicken Ersatz."})
+    assert "Wir schicken Ersatz." in preview.content.decode()
+    assert case.reference in preview.content.decode()
+
+    client.post(
+        f"/desk/cases/{case.reference}/reply/", {"body": "Wir schicken Ersatz.", "wait_for_buyer": "on"}
+    )
+
+    reply = OutboundMessage.objects.get(case=case, event="agent_reply")
+    assert reply.author == agent and reply.to_email == order.buyer.email
+    case.refresh_from_db()
+    assert case.first_responded_at is not None
+    assert case.status == CaseStatus.WAITING_ON_BUYER
+    page = client.get(f"/desk/cases/{case.reference}/").content.decode()
+    assert "Wir schicken Ersatz." in page
+
+
+def test_dispute_case_downloads_one_evidence_pdf(client, agent, shop, carrier):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    order = make_order(shop)
+    track(order, "delivered", days_ago=2, signed_by="K. Nachbar", location="Berlin")
+    claim = services.claim_open(
+        order=order,
+        type=ClaimType.CHARGEBACK,
+        opened_via=OpenedVia.API,
+        dispute=services.DisputeIn(
+            provider="stripe",
+            reference="dp_123",
+            reason="product_not_received",
+            amount=Decimal("30.80"),
+            respond_by=timezone.now() + timedelta(days=7),
+        ),
+    )
+    client.force_login(agent)
+    response = client.get(f"/desk/cases/{claim.case.reference}/evidence.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    from io import BytesIO
+
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert order.number in text and "K. Nachbar" in text and "dp_123" in text

@@ -30,7 +30,9 @@ STALE_SECONDS = 3
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: needs a real Redis broker"),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: needs a real Redis broker"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -38,7 +40,9 @@ pytestmark = [
 @pytest.fixture(autouse=True)
 def _needs_shared_database():
     if connection.vendor == "sqlite":
-        pytest.skip("the worker process cannot see SQLite's in-memory test database; run with DATABASE_URL=postgres://…")
+        pytest.skip(
+            "the worker process cannot see SQLite's in-memory test database; run with DATABASE_URL=postgres://…"
+        )
 
 
 @pytest.fixture
@@ -81,11 +85,27 @@ class Worker:
             CONN_MAX_AGE="0",
         )
         if db.get("PASSWORD"):
-            env["DATABASE_URL"] = env["DATABASE_URL"].replace(f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@")
+            env["DATABASE_URL"] = env["DATABASE_URL"].replace(
+                f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@"
+            )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", self.queue,
-             "-n", f"{self.queue}-{uuid.uuid4().hex[:4]}@%h", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--loglevel=WARNING"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                self.queue,
+                "-n",
+                f"{self.queue}-{uuid.uuid4().hex[:4]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
             cwd=ROOT,
             env=env,
             start_new_session=True,

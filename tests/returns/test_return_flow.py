@@ -354,7 +354,9 @@ def test_an_inspection_photo_that_is_not_a_picture_is_refused(delivered_order):
     fake = SimpleUploadedFile("foto.png", b"MZ not a picture", content_type="image/png")
 
     with pytest.raises(services.ValidationError) as error:
-        services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "opened", photos=(fake,))])
+        services.return_inspect(
+            rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "opened", photos=(fake,))]
+        )
 
     assert "lines[0].photos" in error.value.message_dict
     request.refresh_from_db()

@@ -1,0 +1,26 @@
+import pytest
+from django.db import transaction
+
+from claims.services import claim_open
+from messaging.services import notify_buyer
+from tests.factories import make_order
+
+
+@pytest.fixture
+def locmem_mail(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.POSTSALE_REPLY_DOMAIN = "reply.postsale.test"
+
+
+@pytest.fixture
+def swedish_claim(shop, carrier):
+    order = make_order(shop, email="karin.lind@example.se", language="sv")
+    with transaction.atomic():
+        claim = claim_open(order=order, type="lost_in_transit", opened_via="portal", decide=False)
+    return claim
+
+
+@pytest.fixture
+def queued(swedish_claim):
+    """The claim's acknowledgement row (queued by claim_open, or by us if it did not)."""
+    return notify_buyer(case=swedish_claim.case, event="claim_received", sequence=1)

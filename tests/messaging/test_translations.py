@@ -1,0 +1,48 @@
+"""The German and Swedish catalogues are complete: no empty, no fuzzy entry, placeholders kept."""
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+
+
+@pytest.fixture(params=["de", "sv"])
+def catalogue(request):
+    return polib.pofile(str(LOCALE / request.param / "LC_MESSAGES" / "django.po"))
+
+
+def test_catalogue_has_no_empty_translation(catalogue):
+    empty = [entry.msgid for entry in catalogue if not entry.obsolete and not entry.translated()]
+    assert empty == []
+
+
+def test_catalogue_has_no_fuzzy_translation(catalogue):
+    assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
+
+
+def test_translations_keep_every_placeholder(catalogue):
+    broken = []
+    for entry in catalogue:
+        if entry.obsolete:
+            continue
+        expected = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for text in translations:
+            # Plural forms may drop the count ("one star"), never another placeholder.
+            found = sorted(PLACEHOLDER.findall(text))
+            if set(found) - set(expected) or set(expected) - set(found) - {"%(count)d", "%(counter)s"}:
+                broken.append(entry.msgid)
+    assert broken == []
+
+
+def test_every_email_string_is_in_the_catalogue(catalogue):
+    templates = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    msgids = {entry.msgid for entry in catalogue}
+    used = set()
+    for path in templates.glob("*"):
+        used |= set(re.findall(r'{% translate "([^"]+)"', path.read_text()))
+    assert used - msgids == set()
