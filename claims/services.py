@@ -489,9 +489,6 @@ def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwa
         result = claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
         if not result.escalated_for_limit:
             decisions.override_decision(record=record, by=actor, action=action, reason=reason)
-            desk.case_event(
-                case, "decision_overridden", actor=actor, old=record.action, new=action, reason=reason
-            )
         return result
     return claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
 

@@ -7,7 +7,12 @@ from orders.models import Carrier, Shop
 from returns.portal import access
 from tests.factories import NAPKINS, make_order, track
 
-TABLECLOTH = {"sku": "TISCH-LEIN-160", "title": "Tischdecke Leinen 160 cm", "unit_price": "89.00", "unit_weight_g": 900}
+TABLECLOTH = {
+    "sku": "TISCH-LEIN-160",
+    "title": "Tischdecke Leinen 160 cm",
+    "unit_price": "89.00",
+    "unit_weight_g": 900,
+}
 MONOGRAM_TOWELS = {
     "sku": "HAND-MONO-3",
     "title": "Handtücher mit Monogramm",
@@ -15,7 +20,12 @@ MONOGRAM_TOWELS = {
     "unit_weight_g": 600,
     "personalisation": [{"label": "Monogramm", "value": "ABK"}, {"label": "Garnfarbe", "value": "Salbei"}],
 }
-DUVET = {"sku": "SE-BADD-150", "title": "Bäddset linne 150x210", "unit_price": "1290.00", "unit_weight_g": 2900}
+DUVET = {
+    "sku": "SE-BADD-150",
+    "title": "Bäddset linne 150x210",
+    "unit_price": "1290.00",
+    "unit_weight_g": 2900,
+}
 RUNNER = {"sku": "SE-LOPARE-40", "title": "Löpare linne 40x150", "unit_price": "349.00", "unit_weight_g": 300}
 
 
@@ -28,7 +38,8 @@ def _media_in_tmp(settings, tmp_path):
 def _own_rate_limit_counters(settings):
     # The real cache (Redis in CI), but a key prefix of its own: no test sees another's attempts.
     settings.CACHES = {
-        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}"} for name, config in settings.CACHES.items()
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}"}
+        for name, config in settings.CACHES.items()
     }
 
 

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def other_order(shop):
     """Another buyer's order in the same shop."""
-    order = make_order(shop, email="max.muster@example.de", lines=[dict(NAPKINS, quantity=3)], tracking_number="X1")
+    order = make_order(
+        shop, email="max.muster@example.de", lines=[dict(NAPKINS, quantity=3)], tracking_number="X1"
+    )
     track(order, "delivered", days_ago=2)
     return order
 
@@ -59,8 +61,13 @@ def test_posting_a_return_on_another_order_does_nothing(client, de_order, other_
 
     response = client.post(
         f"/portal/leinen/order/{other_order.number}/return/",
-        {f"qty_{napkins.pk}": 1, f"reason_{napkins.pk}": "changed_mind", "condition": "as_new",
-         "resolution": "refund", "method": "drop_off"},
+        {
+            f"qty_{napkins.pk}": 1,
+            f"reason_{napkins.pk}": "changed_mind",
+            "condition": "as_new",
+            "resolution": "refund",
+            "method": "drop_off",
+        },
     )
 
     assert response.status_code == 302
@@ -68,8 +75,13 @@ def test_posting_a_return_on_another_order_does_nothing(client, de_order, other_
 
 
 def test_the_scope_of_one_shop_does_not_open_the_same_number_in_another(client, de_order, se_shop, postnord):
-    twin = make_order(se_shop, number=de_order.number, email="anna.berg@example.de", carrier="postnord",
-                      tracking_number="SE-TWIN")
+    twin = make_order(
+        se_shop,
+        number=de_order.number,
+        email="anna.berg@example.de",
+        carrier="postnord",
+        tracking_number="SE-TWIN",
+    )
     scope(client, de_order)
 
     response = client.get(f"/portal/linnestugan/order/{twin.number}/")

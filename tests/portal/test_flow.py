@@ -74,7 +74,12 @@ def test_german_buyer_reports_damage_with_a_photo_and_gets_a_case_reference(clie
         client,
         client.post(
             f"/portal/leinen/order/{de_order.number}/problem/",
-            {"type": "damaged", f"qty_{tablecloth.pk}": 1, "statement": "Ein Riss an der Kante.", "photos": [png()]},
+            {
+                "type": "damaged",
+                f"qty_{tablecloth.pk}": 1,
+                "statement": "Ein Riss an der Kante.",
+                "photos": [png()],
+            },
         ),
     )
 
@@ -189,7 +194,9 @@ def test_a_photo_over_the_size_limit_is_refused(client, de_order):
     # A real PNG with 8 MB of trailing bytes: readable, but over the limit.
     big = SimpleUploadedFile("gross.png", photo.read() + b"\0" * (8 * 1024 * 1024), content_type="image/png")
 
-    response = client.post(f"/portal/leinen/order/{de_order.number}/problem/", {"type": "damaged", "photos": [big]})
+    response = client.post(
+        f"/portal/leinen/order/{de_order.number}/problem/", {"type": "damaged", "photos": [big]}
+    )
 
     assert response.status_code == 200
     assert not Claim.objects.filter(case__order=de_order).exists()
@@ -206,14 +213,17 @@ def test_the_order_page_shows_personalisation_and_the_tracking_story(client, de_
 def test_the_order_page_tells_when_the_refund_arrives(client, de_order):
     return_request = services.return_request(
         order=de_order,
-        lines=[services.LineIn(order_line=de_order.lines.get(sku=NAPKINS["sku"]), quantity=1, reason="too_small")],
+        lines=[
+            services.LineIn(order_line=de_order.lines.get(sku=NAPKINS["sku"]), quantity=1, reason="too_small")
+        ],
         method="drop_off",
         resolution="refund",
         opened_via="portal",
     )
     services.return_receive(rma=return_request.rma, lines={NAPKINS["sku"]: 1})
     result = services.return_inspect(
-        rma=return_request.rma, lines=[InspectLine(key=NAPKINS["sku"], accepted_quantity=1, condition="as_new")]
+        rma=return_request.rma,
+        lines=[InspectLine(key=NAPKINS["sku"], accepted_quantity=1, condition="as_new")],
     )
     follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
 

@@ -29,9 +29,9 @@ def test_wrong_email_and_unknown_order_get_the_same_answer(client, de_order):
     unknown_order = lookup(client, de_order, "99999999", "someone.else@example.de")
 
     assert wrong_email.status_code == unknown_order.status_code == 200
-    assert page_without_csrf(wrong_email).replace(de_order.number, "X") == page_without_csrf(unknown_order).replace(
-        "99999999", "X"
-    )
+    assert page_without_csrf(wrong_email).replace(de_order.number, "X") == page_without_csrf(
+        unknown_order
+    ).replace("99999999", "X")
     assert SESSION_KEY not in client.session
 
 
@@ -47,7 +47,9 @@ def test_lookups_are_limited_per_ip_address(client, de_order):
 
 def test_lookups_are_limited_per_order_number_across_addresses(de_order):
     for attempt in range(10):
-        lookup(Client(REMOTE_ADDR=f"10.0.0.{attempt}"), de_order, de_order.number, f"guess{attempt}@example.de")
+        lookup(
+            Client(REMOTE_ADDR=f"10.0.0.{attempt}"), de_order, de_order.number, f"guess{attempt}@example.de"
+        )
 
     blocked = lookup(Client(REMOTE_ADDR="10.0.1.1"), de_order, de_order.number, "anna.berg@example.de")
 
