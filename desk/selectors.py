@@ -38,13 +38,14 @@ def case_page() -> QuerySet[Case]:
     )
     return (
         case_detail()
-        .select_related("order__shop")
+        .select_related("order__shop", "return_request__refund")
         .prefetch_related(
             "order__lines",
             "order__payments",
             Prefetch("order__shipments", queryset=shipments),
             "order__notes__author",
             "claim__photos",
+            "return_request__lines__order_line",
         )
     )
 
@@ -53,6 +54,7 @@ def case_page_context(case: Case, *, user) -> dict:
     from claims.playbooks import playbook_for
     from decisions.services import refund_limit_for
     from messaging.selectors import canned_replies_for, case_conversation
+    from returns.models import Condition
 
     from .forms import ActForm, CarrierClaimForm, MoveForm, NoteForm, RiskForm
     from .timeline import timeline_entries
@@ -79,6 +81,8 @@ def case_page_context(case: Case, *, user) -> dict:
         "carrier_claim_form": CarrierClaimForm(),
         "refund_limit": refund_limit_for(user=user, shop=case.shop),
         "evidence": (claim.evidence if claim else {}) or {},
+        "return_request": getattr(case, "return_request", None),
+        "conditions": Condition.choices,
         "conversation": case_conversation(case),
         "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),
     }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<str:reference>/move/", views.move_view, name="move"),
     path("cases/<str:reference>/assign-me/", views.assign_me_view, name="assign_me"),
     path("cases/<str:reference>/note/", views.note_view, name="note"),
+    path("cases/<str:reference>/return/<slug:step>/", views.return_action_view, name="return_action"),
     path("cases/<str:reference>/reply/", views.reply_view, name="reply"),
     path("cases/<str:reference>/reply/canned/", views.canned_fill_view, name="reply_canned"),
     path("cases/<str:reference>/reply/preview/", views.reply_preview_view, name="reply_preview"),

@@ -23,6 +23,7 @@ from messaging.models import CannedReply
 from messaging.rendering import case_context, render_event
 from messaging.services import agent_reply, canned_reply_fill
 from orders.models import Carrier, Shop
+from returns import services as returns
 
 from . import dashboard, queue, selectors, services
 from .bundle import evidence_bundle_pdf
@@ -342,3 +343,53 @@ def reply_preview_view(request, reference):
         time_zone=case.shop.time_zone,
     )
     return render(request, "desk/_reply_preview.html", {"rendered": rendered})
+
+
+def _return_of(case: Case):
+    request = getattr(case, "return_request", None)
+    if request is None:
+        raise Http404
+    return request
+
+
+@login_required
+@permission_required("returns.change_returnrequest", raise_exception=True)
+@require_POST
+def return_action_view(request, reference, step):
+    """Approve, reject, receive, inspect or close the return of a case, through the returns services."""
+    case = _case_or_404(reference)
+    return_request = _return_of(case)
+    lines = list(return_request.lines.all())
+    try:
+        if step == "approve":
+            returns.return_approve(rma=return_request.rma, actor=request.user)
+        elif step == "reject":
+            returns.return_reject(rma=return_request.rma, actor=request.user, reason=request.POST.get("reason", ""))
+        elif step == "receive":
+            received = {line.pk: _int(request.POST.get(f"received-{line.pk}")) for line in lines}
+            returns.return_receive(rma=return_request.rma, lines=received, actor=request.user)
+        elif step == "inspect":
+            inspected = [
+                returns.InspectLine(key=line.pk, accepted_quantity=_int(request.POST.get(f"accepted-{line.pk}")),
+                                    condition=request.POST.get(f"condition-{line.pk}", ""),
+                                    notes=request.POST.get(f"notes-{line.pk}", ""))
+                for line in lines
+            ]
+            returns.return_inspect(rma=return_request.rma, lines=inspected, actor=request.user)
+        elif step == "close":
+            returns.return_close(rma=return_request.rma, actor=request.user)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        return _after_action(request, case, error=_errors_text(exc))
+    except Conflict as exc:
+        return _after_action(request, case, error=exc.message)
+    messages.success(request, _("Done."))
+    return _after_action(request, case)
+
+
+def _int(value) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return 0

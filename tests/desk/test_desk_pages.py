@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -189,3 +191,34 @@ def test_dispute_case_downloads_one_evidence_pdf(client, agent, shop, carrier):
 
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
     assert order.number in text and "K. Nachbar" in text and "dp_123" in text
+
+
+def test_agent_receives_and_inspects_a_return_from_the_case_page(client, agent, shop, carrier):
+    from messaging.models import OutboundMessage
+    from returns import services as returns
+    from returns.eligibility import LineIn
+
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
+    track(order, "delivered", days_ago=3)
+    request = returns.return_request(
+        order=order,
+        lines=[LineIn(order_line=order.lines.first(), quantity=2, reason="changed_mind")],
+        method="drop_off",
+        resolution="refund",
+        opened_via=OpenedVia.PORTAL,
+    )
+    client.force_login(agent)
+    line = request.lines.get()
+    url = f"/desk/cases/{request.case.reference}/"
+
+    client.post(url + "return/receive/", {f"received-{line.pk}": "2"})
+    client.post(url + "return/inspect/", {f"accepted-{line.pk}": "2", f"condition-{line.pk}": "as_new"})
+
+    request.refresh_from_db()
+    assert request.status == "refunded"
+    assert request.refund.amount == Decimal("49.80") - (request.return_fee or 0)
+    assert OutboundMessage.objects.filter(case=request.case, event="refund_initiated").exists()
+    assert (
+        "49.80" in client.get(url).content.decode()
+        or str(request.refund.amount) in client.get(url).content.decode()
+    )
