@@ -2,7 +2,7 @@
 
 import json
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -17,6 +17,18 @@ from . import services
 from .models import ClaimType
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "description": "the order id"},
+            {
+                "type": "object",
+                "properties": {"shop": {"type": "string"}, "number": {"type": "string"}},
+                "required": ["shop", "number"],
+            },
+        ]
+    }
+)
 class OrderRefField(serializers.Field):
     """An order by id, or by {"shop": slug, "number": number}."""
 

@@ -167,6 +167,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set, so every "status" field in the schema says which status it is.
+    "ENUM_NAME_OVERRIDES": {
+        "TrackingStatusEnum": "orders.models.TrackingStatus",
+        "PaymentStatusEnum": "orders.models.PaymentStatus",
+        "CaseStatusEnum": "desk.models.CaseStatus",
+        "RefundStatusEnum": "desk.models.RefundStatus",
+        "CarrierClaimStatusEnum": "claims.models.CarrierClaimStatus",
+        "ClaimTypeEnum": "claims.models.ClaimType",
+        "ReturnStatusEnum": "returns.models.ReturnStatus",
+        "OutboundStatusEnum": "messaging.models.OutboundStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------

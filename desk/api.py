@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import services as claims
-from claims.models import CarrierClaim, ClaimType
+from claims.models import CarrierClaim, CarrierClaimStatus, ClaimType
 from claims.playbooks import playbook_for
 from config.permissions import has_perms
 
@@ -301,7 +301,7 @@ class RefundConfirm(APIView):
 
 
 class CarrierClaimUpdateSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["draft", "filed", "accepted", "rejected", "paid"])
+    status = serializers.ChoiceField(choices=CarrierClaimStatus.choices)
     reference = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     recovered_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
 

@@ -364,15 +364,20 @@ def return_action_view(request, reference, step):
         if step == "approve":
             returns.return_approve(rma=return_request.rma, actor=request.user)
         elif step == "reject":
-            returns.return_reject(rma=return_request.rma, actor=request.user, reason=request.POST.get("reason", ""))
+            returns.return_reject(
+                rma=return_request.rma, actor=request.user, reason=request.POST.get("reason", "")
+            )
         elif step == "receive":
             received = {line.pk: _int(request.POST.get(f"received-{line.pk}")) for line in lines}
             returns.return_receive(rma=return_request.rma, lines=received, actor=request.user)
         elif step == "inspect":
             inspected = [
-                returns.InspectLine(key=line.pk, accepted_quantity=_int(request.POST.get(f"accepted-{line.pk}")),
-                                    condition=request.POST.get(f"condition-{line.pk}", ""),
-                                    notes=request.POST.get(f"notes-{line.pk}", ""))
+                returns.InspectLine(
+                    key=line.pk,
+                    accepted_quantity=_int(request.POST.get(f"accepted-{line.pk}")),
+                    condition=request.POST.get(f"condition-{line.pk}", ""),
+                    notes=request.POST.get(f"notes-{line.pk}", ""),
+                )
                 for line in lines
             ]
             returns.return_inspect(rma=return_request.rma, lines=inspected, actor=request.user)

@@ -266,8 +266,13 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
             return SendOutcome(retry_in=max(int(settings.POSTSALE_EMAIL_STALE_SECONDS - waited) + 1, 1))
         return SendOutcome()
 
-    message = OutboundMessage.objects.select_related("case__shop", "case__buyer", "case__order__buyer").get(
-        pk=message_id
+    # One query for everything the e-mail says about the case (buyer, order, claimed parcel).
+    message = (
+        OutboundMessage.objects.select_related(
+            "case__shop", "case__buyer", "case__order__buyer", "case__claim__shipment__carrier", "author"
+        )
+        .prefetch_related("attachments")
+        .get(pk=message_id)
     )
     mine = OutboundMessage.objects.filter(pk=message_id, status=OutboundStatus.SENDING, claimed_at=now)
     try:

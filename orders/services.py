@@ -216,7 +216,10 @@ def _upsert_lines(items, orders, known: set[int]) -> None:
             if position > line_counts[order_id]
         ]
         if stale:
-            OrderLine.objects.filter(pk__in=stale).delete()
+            # A line a buyer claimed for or sent back stays: the claim and the return refer to it.
+            OrderLine.objects.filter(
+                pk__in=stale, claim_lines__isnull=True, return_lines__isnull=True
+            ).delete()
 
 
 def _ensure_products(items, orders, skus_by_shop) -> dict[tuple[int, str], int]:

@@ -238,3 +238,27 @@ def test_personalisation_error_shows_the_entry_and_remakes_at_cost(shop, carrier
     assert response.status_code == 200
     # At cost: the buyer pays the goods, the shop carries the shipping.
     assert Decimal(response.json()["cost_total"]) == order.shipping_total
+
+
+def test_shop_resending_an_order_with_fewer_lines_keeps_a_claimed_line(shop, carrier, api):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2), dict(NAPKINS, sku="TUCH-1", quantity=1)])
+    services.claim_open(
+        order=order,
+        type=ClaimType.MISSING_ITEMS,
+        opened_via=OpenedVia.AGENT,
+        decide=False,
+        lines=[services.LineIn(order_line=order.lines.get(position=2), quantity=1)],
+    )
+    payload = {
+        "shop": shop.slug,
+        "number": order.number,
+        "placed_at": order.placed_at.isoformat(),
+        "total": "55.70",
+        "buyer": {"email": order.buyer.email},
+        "lines": [{"sku": NAPKINS["sku"], "quantity": 2, "unit_price": "24.90"}],
+    }
+
+    response = api.post("/api/v1/orders/", payload, format="json")
+
+    assert response.status_code == 200
+    assert order.lines.filter(position=2, claim_lines__isnull=False).exists()

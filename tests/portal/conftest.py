@@ -35,12 +35,16 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _own_rate_limit_counters(settings):
-    # The real cache (Redis in CI), but a key prefix of its own: no test sees another's attempts.
-    settings.CACHES = {
-        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}"}
-        for name, config in settings.CACHES.items()
-    }
+def _own_rate_limit_counters(settings, tmp_path):
+    """The real cache backend (Redis in CI), but counters of this test's own: no test sees another's attempts."""
+    caches = {}
+    for name, config in settings.CACHES.items():
+        if config["BACKEND"].endswith("FileBasedCache"):
+            # A directory of its own: the shared one culls entries when other tests fill it.
+            caches[name] = {**config, "LOCATION": str(tmp_path / "cache")}
+        else:
+            caches[name] = {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}"}
+    settings.CACHES = caches
 
 
 @pytest.fixture
