@@ -41,6 +41,12 @@ class Command(BaseCommand):
                 bar.update(len(chunk))
         flagged = demo.flag_buyers(by=users["owner"])
 
+        # Cases build on orders, claims, returns and messaging; imported here so `orders` stays below them.
+        from desk.demo import seed_cases
+
+        cases = seed_cases()
+        self.stdout.write(f"Opened {cases} demo cases.")
+
         token = demo.owner_token(users["owner"])
         self.stdout.write(
             f"Created {len(todo)} orders and {events} tracking events, flagged {flagged} buyers "
