@@ -11,7 +11,7 @@ from .models import (
     OutboundMessage,
     OwnerNotificationSetting,
 )
-from .rendering import render_event, sample_context
+from .rendering import forget_overrides, render_event, sample_context
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -86,6 +86,10 @@ class EmailTemplateOverrideAdmin(admin.ModelAdmin):
     list_filter = ["event", "language", "shop", "active"]
     readonly_fields = ["default_text", "preview"]
     fields = ["shop", "event", "language", "active", "subject", "body", "preview", "default_text"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        forget_overrides()  # this process at once; workers within OVERRIDE_CACHE_SECONDS
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
 
@@ -76,10 +77,23 @@ def _summary(entry: dict) -> dict:
     }
 
 
+def debug_only(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        # Shows every buyer's e-mail unauthenticated: a development tool, never in production.
+        if not settings.DEBUG:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@debug_only
 def dev_mailbox(request):
     return render(request, "messaging/mailbox.html", {"messages_": [_summary(e) for e in _mailbox()]})
 
 
+@debug_only
 @require_http_methods(["GET", "POST"])
 def dev_mailbox_message(request, key: str):
     message = _load(key)

@@ -14,9 +14,18 @@ from desk.services import refund_issue
 from tests.factories import NAPKINS, make_order
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
+
+
+@pytest.fixture
+def owner(db):
+    # Transactional tests start from an emptied database, without the groups the migrations made:
+    # a superuser has every permission and no refund limit, which is all these tests need.
+    from django.contrib.auth.models import User
+
+    return User.objects.create_superuser("boss", password="boss")
 
 
 def run_at_once(*functions):

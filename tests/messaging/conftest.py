@@ -2,6 +2,7 @@ import pytest
 from django.db import transaction
 
 from claims.services import claim_open
+from messaging.rendering import forget_overrides
 from messaging.services import notify_buyer
 from tests.factories import make_order
 
@@ -24,3 +25,11 @@ def swedish_claim(shop, carrier):
 def queued(swedish_claim):
     """The claim's acknowledgement row (queued by claim_open, or by us if it did not)."""
     return notify_buyer(case=swedish_claim.case, event="claim_received", sequence=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_override_cache():
+    # The worker caches owners' overrides for 30 s; one test's override must not leak into the next.
+    forget_overrides()
+    yield
+    forget_overrides()

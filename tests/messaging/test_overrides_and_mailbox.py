@@ -48,6 +48,7 @@ def test_admin_preview_renders_the_override(owner, shop):
 def test_dev_mailbox_lists_and_shows_file_backend_emails(queued, settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
+    settings.DEBUG = True
     outbox_send(message_id=queued.pk)
     client = Client()
 
@@ -57,3 +58,9 @@ def test_dev_mailbox_lists_and_shows_file_backend_emails(queued, settings, tmp_p
 
     assert listing.status_code == 200 and queued.case.reference in listing.content.decode()
     assert detail.status_code == 200 and "Vi har tagit emot" in detail.content.decode()
+
+
+def test_dev_mailbox_is_not_served_without_debug(settings):
+    settings.DEBUG = False
+
+    assert Client().get("/dev/mailbox/").status_code == 404
