@@ -224,6 +224,13 @@ def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
     return record
 
 
+@transaction.atomic
+def claim_recheck(*, claim: Claim, actor=None):
+    """Recompute the evidence and ask the matrix again; nothing is applied without an agent."""
+    claim_refresh_evidence(claim)
+    return claim_decide(claim=claim, actor=actor, auto_apply=False)
+
+
 def _claimed_goods(claim: Claim | None) -> Decimal | None:
     if claim is None:
         return None

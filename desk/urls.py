@@ -11,6 +11,7 @@ urlpatterns = [
     path("dashboard/<slug:key>.csv", views.dashboard_csv_view, name="dashboard_csv"),
     path("cases/<str:reference>/", views.case_view, name="case"),
     path("cases/<str:reference>/act/", views.act_view, name="act"),
+    path("cases/<str:reference>/decide/", views.decide_view, name="decide"),
     path("cases/<str:reference>/evidence.pdf", views.bundle_view, name="bundle"),
     path("cases/<str:reference>/move/", views.move_view, name="move"),
     path("cases/<str:reference>/assign-me/", views.assign_me_view, name="assign_me"),

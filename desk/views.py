@@ -398,3 +398,16 @@ def _int(value) -> int:
         return max(int(value or 0), 0)
     except (TypeError, ValueError):
         return 0
+
+
+@login_required
+@permission_required("decisions.add_decisionrecord", raise_exception=True)
+@require_POST
+def decide_view(request, reference):
+    """Ask the matrix again: evidence changes (a scan, a signature) and owners change thresholds."""
+    case = _case_or_404(reference)
+    claim = getattr(case, "claim", None)
+    if claim is None or not case.is_open:
+        return _after_action(request, case, error=_("Only open claims get a recommendation."))
+    claims.claim_recheck(claim=claim, actor=request.user)
+    return _after_action(request, case)

@@ -28,3 +28,15 @@ def bar_width(value, maximum):
         return round(100 * float(value) / float(maximum), 1)
     except (TypeError, ValueError, ZeroDivisionError):
         return 0
+
+
+@register.filter
+def isodatetime(value):
+    """An ISO timestamp from stored evidence, shown in the reader's time zone and format."""
+    from django.utils import formats, timezone
+    from django.utils.dateparse import parse_datetime
+
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return value or "–"
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")

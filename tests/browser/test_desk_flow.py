@@ -1,0 +1,103 @@
+"""An agent's day in the browser, and an owner's threshold change, on Debian's Chromium."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from claims import services as claims
+from claims.models import ClaimType
+from config.roles import AGENTS, OWNERS
+from decisions.services import active_matrix
+from desk.models import CaseStatus, OpenedVia
+from messaging.models import OutboundMessage
+from tests.factories import NAPKINS, make_order, track
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def user(name, group, *, staff=False):
+    account = User.objects.create_user(name, password=f"{name}-pw", email=f"{name}@leinen.example",
+                                       is_staff=staff)
+    account.groups.add(Group.objects.get(name=group))
+    return account
+
+
+def log_in(browser, live_server, name):
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server.url}/accounts/login/?next=/desk/")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", f"{name}-pw")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/desk/")
+    return page
+
+
+def dnr_case(shop, *, total_items: int):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=total_items)])
+    track(order, "delivered", days_ago=2, location="Haustür")
+    return claims.claim_open(order=order, type=ClaimType.DELIVERED_NOT_RECEIVED, opened_via=OpenedVia.PORTAL,
+                             statement="Das Paket ist nicht angekommen.").case
+
+
+def test_agent_triages_a_not_received_parcel_from_queue_to_reship(browser, live_server, artifacts_dir, shop,
+                                                                 carrier, media_in_tmp):
+    user("anna", AGENTS)
+    case = dnr_case(shop, total_items=4)  # 105.50 EUR, delivery scanned: ask around first
+    damaged = claims.claim_open(order=make_order(shop), type=ClaimType.DAMAGED, opened_via=OpenedVia.PORTAL).case
+    page = log_in(browser, live_server, "anna")
+
+    page.select_option("select[name=type]", "delivered_not_received")
+    page.wait_for_selector(f"text={damaged.reference}", state="detached")
+    page.screenshot(path=str(artifacts_dir / "desk-queue-filtered.png"), full_page=True)
+    page.click(f"text={case.reference}")
+    page.wait_for_selector("#decision")
+    assert "Ask the buyer" in page.inner_text("#decision") or "request" in page.inner_text("#decision").lower()
+
+    page.select_option("#act select[name=action]", "request_info")
+    page.click("#act button[type=submit]")
+    page.wait_for_selector("text=Waiting on buyer")
+    assert OutboundMessage.objects.filter(case=case, event="check_household_neighbours").count() == 1
+
+    page.select_option("#act select[name=action]", "reship")
+    page.fill("#act textarea[name=reason]", "Nachbarn und Post haben nichts, wir schicken neu.")
+    page.click("#act button[type=submit]")
+    page.wait_for_selector(".case-head .status-resolved")
+    page.screenshot(path=str(artifacts_dir / "desk-case-resolved.png"), full_page=True)
+
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+    assert case.resolutions.get().action == "reship"
+    assert OutboundMessage.objects.filter(case=case, event="replacement_shipped").exists()
+
+
+def test_owner_raises_a_threshold_in_the_admin_and_the_recommendation_follows(browser, live_server,
+                                                                              artifacts_dir, shop, carrier):
+    user("olga", OWNERS, staff=True)
+    case = dnr_case(shop, total_items=4)  # 105.50 EUR: above the 50 EUR "reship on trust" band
+    assert case.decisions.get().action == "request_info"
+    matrix = active_matrix(shop)
+    rules = list(matrix.rules.order_by("position", "id"))
+    index, rule = next((i, r) for i, r in enumerate(rules)
+                       if r.claim_type == "delivered_not_received" and r.max_value == Decimal("50.00"))
+
+    page = log_in(browser, live_server, "olga")
+    page.goto(f"{live_server.url}/admin/decisions/decisionmatrix/{matrix.pk}/change/")
+    page.fill(f"input[name='rules-{index}-max_value']", "150")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    rule.refresh_from_db()
+    assert rule.max_value == Decimal("150.00")
+
+    page.goto(f"{live_server.url}/desk/cases/{case.reference}/")
+    page.click("#decision button:has-text('Check again')")
+    page.wait_for_load_state()
+    page.screenshot(path=str(artifacts_dir / "desk-recommendation-after-threshold.png"), full_page=True)
+
+    assert case.decisions.order_by("-created_at", "-id").first().action == "reship"
+    assert "trust the buyer" in page.inner_text("#decision")
