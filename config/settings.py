@@ -282,3 +282,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Desk and portal ---------------------------------------------------------
+# Hours a new case may wait for its first answer to the buyer.
+POSTSALE_FIRST_RESPONSE_HOURS = env.int("POSTSALE_FIRST_RESPONSE_HOURS", default=24)
+# Days a signed portal link in an e-mail keeps working, and the lookups allowed per window.
+POSTSALE_PORTAL_LINK_DAYS = env.int("POSTSALE_PORTAL_LINK_DAYS", default=30)
+POSTSALE_PORTAL_LOOKUPS = env.int("POSTSALE_PORTAL_LOOKUPS", default=10)
+POSTSALE_PORTAL_LOOKUP_WINDOW = env.int("POSTSALE_PORTAL_LOOKUP_WINDOW", default=600)
+POSTSALE_RETURN_LABEL_PROVIDER = env("POSTSALE_RETURN_LABEL_PROVIDER", default="postsale")

@@ -1,0 +1,20 @@
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_environment_variable_the_settings_read_is_in_the_readme():
+    settings = (ROOT / "config" / "settings.py").read_text()
+    readme = (ROOT / "README.md").read_text()
+    names = set(re.findall(r'env(?:\.[a-z]+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings))
+    names |= set(re.findall(r'Env\(\)\.str\(\s*"([A-Z][A-Z0-9_]+)"', settings))
+    assert names, "the settings read no environment variables?"
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"README.md does not list: {missing}"
+
+
+def test_readme_starts_with_the_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```")[1]
+    assert "make run" in first_block and "make test" in first_block
