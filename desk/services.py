@@ -26,6 +26,7 @@ from .models import (
     RefundStatus,
 )
 from .priority import case_priority
+from .refunds import gateway_for
 
 # How long a new case may wait for its first answer.
 FIRST_RESPONSE_HOURS = getattr(settings, "POSTSALE_FIRST_RESPONSE_HOURS", 24)
@@ -285,6 +286,8 @@ def refund_issue(
                 "This idempotency key was already used for a different refund.", code="idempotency"
             )
         return existing
+    # Store credit is booked in Postsale itself; money to the original payment goes through the gateway.
+    gateway = gateway_for("manual")
     if method == RefundMethod.ORIGINAL_PAYMENT:
         refundable = order_refundable_amount(order)
         if amount > refundable:
@@ -301,7 +304,12 @@ def refund_issue(
         reason=reason[:300],
         created_by=user_or_none(actor),
         expected_arrival=expected_arrival,
+        gateway=gateway.name,
     )
+    submitted = gateway.submit(refund)
+    if submitted.status != refund.status or submitted.reference:
+        refund.status, refund.gateway_reference = submitted.status, submitted.reference
+        refund.save(update_fields=["status", "gateway_reference"])
     case_event(
         case,
         "refund_issued",
@@ -317,8 +325,9 @@ def refund_issue(
 @transaction.atomic
 def refund_confirm(*, refund: Refund, actor, gateway_reference: str = "") -> Refund:
     """The manual gateway: an agent confirms the money left the shop's payment system."""
+    result = gateway_for(refund.gateway).confirm(refund, gateway_reference[:120])
     updated = Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
-        status=RefundStatus.COMPLETED, completed_at=timezone.now(), gateway_reference=gateway_reference[:120]
+        status=result.status, completed_at=timezone.now(), gateway_reference=result.reference
     )
     refund.refresh_from_db()
     if not updated:

@@ -119,3 +119,26 @@ def test_claim_with_a_line_not_on_the_order_is_refused_and_writes_nothing(shop, 
 
 def test_anonymous_cannot_read_cases(client, db):
     assert client.get("/api/v1/cases/").status_code in (401, 403)
+
+
+def test_manual_refund_is_pending_until_an_agent_confirms_it_once(shop, carrier, agent, agent_api):
+    from decisions.models import RefundLimit
+
+    RefundLimit.objects.create(user=agent, amount=Decimal("100.00"))
+    order = make_order(shop, total="30.80")
+    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False)
+    body = agent_api.post(
+        f"/api/v1/cases/{claim.case.reference}/resolve/",
+        {"action": "refund", "amount": "30.80"},
+        format="json",
+    ).json()
+    [refund] = body["refunds"]
+    assert refund["status"] == "pending"
+
+    confirmed = agent_api.post(
+        f"/api/v1/refunds/{refund['id']}/confirm/", {"gateway_reference": "PP-7781"}, format="json"
+    )
+    again = agent_api.post(f"/api/v1/refunds/{refund['id']}/confirm/", {}, format="json")
+
+    assert confirmed.json()["status"] == "completed"
+    assert again.status_code == 409
