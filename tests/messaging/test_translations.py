@@ -46,3 +46,32 @@ def test_every_email_string_is_in_the_catalogue(catalogue):
     for path in templates.glob("*"):
         used |= set(re.findall(r'{% translate "([^"]+)"', path.read_text()))
     assert used - msgids == set()
+
+
+INFORMAL_GERMAN = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|euch|euer)\b", re.IGNORECASE)
+
+
+def test_german_addresses_the_buyer_as_sie():
+    # Buyers read the e-mails, the portal, the return label and the policy page in German with
+    # "Sie"; desk strings are neutral. One informal word makes the shop sound like two shops.
+    catalogue = polib.pofile(str(LOCALE / "de" / "LC_MESSAGES" / "django.po"))
+    informal = []
+    for entry in catalogue:
+        if entry.obsolete:
+            continue
+        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        informal += [text for text in translations if INFORMAL_GERMAN.search(text)]
+    assert informal == []
+
+
+def test_project_has_one_catalogue_per_language():
+    # An app-level locale/ folder wins over nothing and loses to LOCALE_PATHS: makemessages
+    # would split the strings between them and translations would drift apart.
+    root = LOCALE.parent
+    skipped = {".venv", "node_modules", ".git"}
+    app_catalogues = [
+        path.relative_to(root)
+        for path in root.rglob("*.po")
+        if not skipped & set(path.relative_to(root).parts) and path.relative_to(root).parts[0] != "locale"
+    ]
+    assert app_catalogues == []
