@@ -233,6 +233,9 @@ CELERY_BEAT_SCHEDULE["messaging-outbox-sweep"] = {"task": "messaging.tasks.outbo
 _mail_dir = DATA_DIR / "mail"
 _mail_dir.mkdir(parents=True, exist_ok=True)
 vars().update(env.email_url("EMAIL_URL", default=f"filemail://{_mail_dir}"))
+if EMAIL_BACKEND.endswith("filebased.EmailBackend") and not str(EMAIL_FILE_PATH).startswith("/"):  # noqa: F821
+    # django-environ drops the leading slash of filemail:///abs/path.
+    EMAIL_FILE_PATH = "/" + str(EMAIL_FILE_PATH)  # noqa: F821
 # Django's SMTP backend waits forever by default; a hung server must not hang a worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 ANYMAIL_ESP = env("ANYMAIL_ESP", default="")

@@ -31,6 +31,8 @@ The reasoning, rule by rule:
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from .engine import ANY
 
 # How many units of a currency make roughly one euro, for the default bands.
@@ -64,108 +66,134 @@ DEFAULT_RULES_EUR = [
     _rule(
         "chargeback",
         action="escalate",
-        reason="A chargeback or A-to-z claim has a deadline and needs the evidence bundle "
-        "(order, tracking, delivery confirmation, signature, messages); the owner answers it.",
+        reason=_(
+            "A chargeback or A-to-z claim has a deadline and needs the evidence bundle "
+            "(order, tracking, delivery confirmation, signature, messages); the owner answers it."
+        ),
     ),
     _rule(
         "payment_review",
         action="cancel_order",
-        reason="Rush order paid by a personal cheque that has not cleared. A cheque needs 5 days to clear "
-        "and a rush order cannot wait; cancel rather than risk a bounced cheque and its fees. "
-        "Without the rush we would hold the order until the cheque clears.",
+        reason=_(
+            "Rush order paid by a personal cheque that has not cleared. A cheque needs 5 days to clear "
+            "and a rush order cannot wait; cancel rather than risk a bounced cheque and its fees. "
+            "Without the rush we would hold the order until the cheque clears."
+        ),
     ),
     _rule(
         "lost_in_transit",
         needed_within_days=7,
         action="reship_with_return_label",
         auto_apply=True,
-        reason="The parcel is lost or badly late and the buyer needs it within a week (the wedding story): "
-        "ship again now with a return label for the duplicate, and file a carrier claim for the first parcel.",
+        reason=_(
+            "The parcel is lost or badly late and the buyer needs it within a week (the wedding story): "
+            "ship again now with a return label for the duplicate, and file a carrier claim for the first parcel."
+        ),
     ),
     _rule(
         "lost_in_transit",
         action="carrier_claim",
-        reason="Lost in transit and no date pressing: file a claim with the carrier after its waiting period "
-        "and keep the buyer informed.",
+        reason=_(
+            "Lost in transit and no date pressing: file a claim with the carrier after its waiting period "
+            "and keep the buyer informed."
+        ),
     ),
     _rule(
         buyer_risk="flagged",
         max_value=LARGE,
         action="request_info",
-        reason="The buyer is flagged as questionable: ask for photos of the parcel, the label and the contents "
-        "before deciding.",
+        reason=_(
+            "The buyer is flagged as questionable: ask for photos of the parcel, the label and the contents "
+            "before deciding."
+        ),
     ),
     _rule(
         buyer_risk="flagged",
         min_value=LARGE,
         action="escalate",
-        reason="A flagged buyer and a large order: the owner decides.",
+        reason=_("A flagged buyer and a large order: the owner decides."),
     ),
     _rule(
         "delivered_not_received",
         max_value=SMALL,
         action="reship",
         auto_apply=True,
-        reason="Small order marked delivered but not received: trust the buyer and ship again. Someone out to "
-        "cheat would order something dearer, and a happy buyer is worth the small loss.",
+        reason=_(
+            "Small order marked delivered but not received: trust the buyer and ship again. Someone out to "
+            "cheat would order something dearer, and a happy buyer is worth the small loss."
+        ),
     ),
     _rule(
         "delivered_not_received",
         min_value=LARGE,
         evidence="signature",
         action="deny",
-        reason="Someone signed for the parcel on delivery. Decline, send the buyer the signature and the "
-        "delivery scan, and offer a carrier trace.",
+        reason=_(
+            "Someone signed for the parcel on delivery. Decline, send the buyer the signature and the "
+            "delivery scan, and offer a carrier trace."
+        ),
     ),
     _rule(
         "delivered_not_received",
         min_value=SMALL,
         evidence="delivery_confirmed",
         action="request_info",
-        reason="The carrier confirms delivery: ask the buyer to check with household, neighbours, office and "
-        "the post office, with the shipping documents, before anything else.",
+        reason=_(
+            "The carrier confirms delivery: ask the buyer to check with household, neighbours, office and "
+            "the post office, with the shipping documents, before anything else."
+        ),
     ),
     _rule(
         "delivered_not_received",
         min_value=SMALL,
         max_value=LARGE,
         action="reship",
-        reason="Marked delivered without a delivery scan to show for it: ship again and trace it with the carrier.",
+        reason=_(
+            "Marked delivered without a delivery scan to show for it: ship again and trace it with the carrier."
+        ),
     ),
     _rule(
         "delivered_not_received",
         min_value=LARGE,
         action="escalate",
-        reason="A large order without proof of delivery: the owner decides. Ship orders of this size with "
-        "signature confirmation from now on.",
+        reason=_(
+            "A large order without proof of delivery: the owner decides. Ship orders of this size with "
+            "signature confirmation from now on."
+        ),
     ),
     _rule(
         "missing_items",
         evidence="weight_inconsistent",
         action="reship",
         auto_apply=True,
-        reason="The measured packed weight is below what the full order weighs: we most likely packed too few. "
-        "Send the missing items.",
+        reason=_(
+            "The measured packed weight is below what the full order weighs: we most likely packed too few. "
+            "Send the missing items."
+        ),
     ),
     _rule(
         "missing_items",
         evidence="weight_consistent",
         action="reship",
-        reason="The packed weight matches the full order, so the items were very likely in the box. Sending "
-        "them is goodwill at the agent's discretion; if we do, note it and take packing photos of this "
-        "buyer's next orders.",
+        reason=_(
+            "The packed weight matches the full order, so the items were very likely in the box. Sending "
+            "them is goodwill at the agent's discretion; if we do, note it and take packing photos of this "
+            "buyer's next orders."
+        ),
     ),
     _rule(
         "missing_items",
         max_value=SMALL,
         action="reship",
         auto_apply=True,
-        reason="Small order and no packed weight to check against: send the missing items.",
+        reason=_("Small order and no packed weight to check against: send the missing items."),
     ),
     _rule(
         "missing_items",
         action="request_info",
-        reason="No packed weight to check against: ask the buyer for photos of the parcel and its contents.",
+        reason=_(
+            "No packed weight to check against: ask the buyer for photos of the parcel and its contents."
+        ),
     ),
     _rule(
         "damaged",
@@ -173,53 +201,63 @@ DEFAULT_RULES_EUR = [
         action="refund",
         refund_percent=100,
         auto_apply=True,
-        reason="Small order arrived damaged: refund at once.",
+        reason=_("Small order arrived damaged: refund at once."),
     ),
     _rule(
         "damaged",
         action="request_info",
-        reason="Ask for photos of the damage and the packaging: they decide between replacement and refund, "
-        "and the carrier claim needs them.",
+        reason=_(
+            "Ask for photos of the damage and the packaging: they decide between replacement and refund, "
+            "and the carrier claim needs them."
+        ),
     ),
     _rule(
         "wrong_item",
         max_value=SMALL,
         action="reship",
         auto_apply=True,
-        reason="We sent the wrong item: send the right one; a small item need not come back.",
+        reason=_("We sent the wrong item: send the right one; a small item need not come back."),
     ),
     _rule(
         "wrong_item",
         action="reship_with_return_label",
-        reason="We sent the wrong item: send the right one with a return label for the wrong one.",
+        reason=_("We sent the wrong item: send the right one with a return label for the wrong one."),
     ),
     _rule(
         "personalisation_error",
         max_value=PERSONALISED_LARGE,
         action="remake",
-        reason="Compare the monogram with the personalisation as entered. If it is the buyer's own entry, a "
-        "remake is goodwill at the owner's discretion (or at cost); if we stitched it wrong, remake it.",
+        reason=_(
+            "Compare the monogram with the personalisation as entered. If it is the buyer's own entry, a "
+            "remake is goodwill at the owner's discretion (or at cost); if we stitched it wrong, remake it."
+        ),
     ),
     _rule(
         "personalisation_error",
         min_value=PERSONALISED_LARGE,
         action="escalate",
-        reason="A large personalised order: if it is the buyer's own entry, a remake is goodwill at the "
-        "owner's discretion and a real loss; the owner decides between free and at cost.",
+        reason=_(
+            "A large personalised order: if it is the buyer's own entry, a remake is goodwill at the "
+            "owner's discretion and a real loss; the owner decides between free and at cost."
+        ),
     ),
     _rule(
         "late_for_needed_by",
         needed_within_days=7,
         action="reship_with_return_label",
         auto_apply=True,
-        reason="The parcel will not make the buyer's date, which is within a week: ship again now, express, "
-        "with a return label for the duplicate.",
+        reason=_(
+            "The parcel will not make the buyer's date, which is within a week: ship again now, express, "
+            "with a return label for the duplicate."
+        ),
     ),
     _rule(
         "late_for_needed_by",
         action="escalate",
-        reason="Late for the buyer's date: either the date has passed (a replacement no longer helps; consider "
-        "a partial refund) or it is more than a week away (chase the carrier). The owner decides.",
+        reason=_(
+            "Late for the buyer's date: either the date has passed (a replacement no longer helps; consider "
+            "a partial refund) or it is more than a week away (chase the carrier). The owner decides."
+        ),
     ),
 ]
 
@@ -233,7 +271,8 @@ def default_rules(currency: str) -> list[dict]:
     scale = scale_for(currency)
     rules = []
     for position, rule in enumerate(DEFAULT_RULES_EUR, start=1):
-        scaled = dict(rule, position=position)
+        # The reason is stored in the shop's language (the caller activates it): agents read it.
+        scaled = dict(rule, position=position, reason=str(rule["reason"]))
         for key in ("min_value", "max_value"):
             if scaled[key] is not None:
                 scaled[key] = (scaled[key] * scale).quantize(Decimal("0.01"))

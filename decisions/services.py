@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.db.models.fields.json import KT
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from config.api import Conflict
 from config.roles import OWNERS
@@ -87,7 +87,8 @@ def active_matrix(shop: Shop) -> DecisionMatrix:
                 activated_at=timezone.now(),
                 note="Default matrix from the seeds' practice.",
             )
-            _create_rules(matrix, defaults.default_rules(shop.currency))
+            with translation.override(shop.default_language):
+                _create_rules(matrix, defaults.default_rules(shop.currency))
             return matrix
     except IntegrityError:
         # Two first claims of a new shop at once: the other one created it (one active

@@ -224,50 +224,59 @@ def time_to_resolution(*, shop=None, days=90, now=None) -> Chart:
 
 
 def return_rates(*, shop=None, now=None) -> list[Chart]:
-    """Return rate by product and by reason and month, when the returns app provides them."""
-    try:
-        from returns.selectors import return_rates as rates
-    except ImportError:
-        return []
-    now = now or timezone.now()
-    charts = []
-    shops = [shop] if shop else None
-    data_sets = []
+    """Return rates of the last 12 months (seed 001 #6): by product, by reason, and by month."""
     from orders.models import Shop
+    from returns.selectors import return_rates as rates
 
-    for one in shops or Shop.objects.all():
-        data_sets.append(rates(shop=one, date_from=(now - timedelta(days=365)).date(), date_to=now.date()))
-    by_product, by_reason = [], []
-    for data in data_sets:
-        for row in data.get("by_product", []):
-            by_product.append(
-                [
-                    row.get("sku"),
-                    row.get("title", ""),
-                    row.get("sold", 0),
-                    row.get("returned", 0),
-                    row.get("rate", 0),
-                ]
-            )
-        for row in data.get("by_reason", []):
-            by_reason.append([row.get("month", ""), row.get("reason", ""), row.get("returned", 0)])
-    charts.append(
+    now = now or timezone.now()
+    by_product, by_reason, by_month = [], [], []
+    for one in [shop] if shop else Shop.objects.order_by("name"):
+        data = rates(shop=one, date_from=(now - timedelta(days=365)).date(), date_to=now.date())
+        by_product += [
+            [one.name, row["sku"], row["title"], row["sold"], row["returned"], _percent(row["rate"])]
+            for row in data["by_product"]
+            if row["returned"]
+        ]
+        by_reason += [
+            [one.name, row["label"], row["returned"], _percent(row["share"])]
+            for row in data["by_reason"]
+            if row["returned"]
+        ]
+        by_month += [
+            [one.name, row["month"], row["sold"], row["returned"], _percent(row["rate"])]
+            for row in data["by_month"]
+        ]
+    return [
         Chart(
             "returns_product",
-            str(_("Return rate by product")),
-            [str(_("SKU")), str(_("Product")), str(_("Sold")), str(_("Returned")), str(_("Rate %"))],
+            str(_("Return rate by product, last 12 months")),
+            [
+                str(_("Shop")),
+                str(_("SKU")),
+                str(_("Product")),
+                str(_("Sold")),
+                str(_("Returned")),
+                str(_("Rate %")),
+            ],
             by_product,
-        )
-    )
-    charts.append(
+        ),
         Chart(
             "returns_reason",
-            str(_("Returns by reason and month")),
-            [str(_("Month")), str(_("Reason")), str(_("Returned"))],
+            str(_("Returns by reason, last 12 months")),
+            [str(_("Shop")), str(_("Reason")), str(_("Returned")), str(_("Share %"))],
             by_reason,
-        )
-    )
-    return charts
+        ),
+        Chart(
+            "returns_month",
+            str(_("Return rate by month of sale")),
+            [str(_("Shop")), str(_("Month")), str(_("Sold")), str(_("Returned")), str(_("Rate %"))],
+            by_month,
+        ),
+    ]
+
+
+def _percent(rate) -> float:
+    return round(float(rate or 0) * 100, 1)
 
 
 def all_charts(*, shop=None) -> list[Chart]:

@@ -13,19 +13,15 @@ def cases_list() -> QuerySet[Case]:
 def case_detail() -> QuerySet[Case]:
     from claims.models import ClaimLine
 
-    return (
-        cases_list()
-        .select_related("claim__shipment__carrier")
-        .prefetch_related(
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-            "notes__author",
-            "refunds",
-            "resolutions",
-            "decisions",
-            Prefetch("claim__lines", queryset=ClaimLine.objects.select_related("order_line")),
-            "claim__carrier_claims__carrier",
-            "claim__steps_done",
-        )
+    return cases_list().prefetch_related(
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
+        "notes__author",
+        "refunds",
+        "resolutions",
+        "decisions",
+        Prefetch("claim__lines", queryset=ClaimLine.objects.select_related("order_line")),
+        "claim__carrier_claims__carrier",
+        "claim__steps_done",
     )
 
 
@@ -38,7 +34,7 @@ def case_page() -> QuerySet[Case]:
     )
     return (
         case_detail()
-        .select_related("order__shop", "return_request__refund")
+        .select_related("return_request__refund")
         .prefetch_related(
             "order__lines",
             "order__payments",
@@ -51,12 +47,15 @@ def case_page() -> QuerySet[Case]:
 
 
 def case_page_context(case: Case, *, user) -> dict:
+    from claims.models import CarrierClaimStatus
     from claims.playbooks import playbook_for
     from decisions.services import refund_limit_for
     from messaging.selectors import canned_replies_for, case_conversation
+    from orders.models import RiskFlag
     from returns.models import Condition
 
-    from .forms import ActForm, CarrierClaimForm, MoveForm, NoteForm, RiskForm
+    from .forms import ACTION_CHOICES
+    from .models import CaseStatus
     from .timeline import timeline_entries
 
     claim = getattr(case, "claim", None)
@@ -66,7 +65,6 @@ def case_page_context(case: Case, *, user) -> dict:
     playbook = (
         [{"step": step, "done": done.get(step.key)} for step in playbook_for(claim.type)] if claim else []
     )
-    act_initial = {"action": decision.action if decision else "", "reason": ""}
     return {
         "case": case,
         "claim": claim,
@@ -74,11 +72,12 @@ def case_page_context(case: Case, *, user) -> dict:
         "decision": decision,
         "playbook": playbook,
         "timeline": timeline_entries(case.events.all()),
-        "act_form": ActForm(initial=act_initial),
-        "move_form": MoveForm(initial={"status": case.status}),
-        "note_form": NoteForm(),
-        "risk_form": RiskForm(initial={"flag": case.buyer.risk_flag if case.buyer else "none"}),
-        "carrier_claim_form": CarrierClaimForm(),
+        # Plain choice lists: the page writes its own small forms, Django's form rendering
+        # (a template per widget and per option) cost more than the rest of the page.
+        "action_choices": ACTION_CHOICES,
+        "status_choices": CaseStatus.choices,
+        "risk_choices": RiskFlag.choices,
+        "carrier_claim_statuses": CarrierClaimStatus.choices,
         "refund_limit": refund_limit_for(user=user, shop=case.shop),
         "evidence": (claim.evidence if claim else {}) or {},
         "return_request": getattr(case, "return_request", None),

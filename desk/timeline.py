@@ -26,14 +26,32 @@ VERBS = {
     "order_held": _("Order put on hold"),
     "buyer_risk_changed": _("Buyer's risk flag changed"),
     "decision_overridden": _("Recommendation overridden"),
+    "email_sent": _("E-mail sent"),
+    "email_failed": _("E-mail could not be sent"),
+    "email_delivered": _("E-mail delivered"),
+    "email_bounced": _("E-mail bounced"),
+    "email_complained": _("E-mail marked as spam"),
+    "email_received": _("E-mail received"),
+    "replied": _("Replied to the buyer"),
+    "feedback_rated": _("Buyer rated the help"),
+    "return_requested": _("Return requested"),
+    "return_status_changed": _("Return status changed"),
+    "return_label_reissued": _("Return label issued again"),
+    "return_receipt_corrected": _("Received quantities corrected"),
+    "buyer_stated_condition": _("Buyer described the condition"),
+    "dispute_updated": _("Dispute updated by the payment provider"),
 }
 
 
 def _label(value: str) -> str:
-    try:
-        return str(CaseStatus(value).label)
-    except ValueError:
-        return value
+    """A status or e-mail event in words; anything else as it was stored."""
+    from messaging.models import ALL_EVENTS
+
+    for choices in (CaseStatus.choices, ALL_EVENTS):
+        for key, label in choices:
+            if key == value:
+                return str(label)
+    return value
 
 
 def timeline_entries(events) -> list[dict]:

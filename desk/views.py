@@ -37,14 +37,22 @@ desk_access = permission_required("desk.view_case", raise_exception=True)
 @desk_access
 def queue_view(request):
     filters = queue.QueueFilters.from_query(request.GET)
-    page = queue.queue_page(filters, user=request.user, cursor=request.GET.get("after"))
+    shops = list(Shop.objects.order_by("name"))
+    carriers = list(Carrier.objects.order_by("name"))
+    page = queue.queue_page(
+        filters,
+        user=request.user,
+        cursor=request.GET.get("after"),
+        shops={shop.pk: shop for shop in shops},
+        carriers={carrier.pk: carrier for carrier in carriers},
+    )
     context = {
         "page": page,
         "filters": filters,
         "saved_views": queue.SAVED_VIEWS,
         "counts": queue.view_counts(user=request.user),
-        "shops": Shop.objects.order_by("name"),
-        "carriers": Carrier.objects.order_by("name"),
+        "shops": shops,
+        "carriers": carriers,
         "kinds": CaseKind.choices,
         "types": ClaimType.choices,
         "statuses": CaseStatus.choices,

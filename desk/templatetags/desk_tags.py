@@ -24,10 +24,11 @@ def bar_value(row, chart):
 
 @register.filter
 def bar_width(value, maximum):
+    # A string, so the template's number localisation cannot turn 42.5 into "42,5" inside SVG.
     try:
-        return round(100 * float(value) / float(maximum), 1)
+        return f"{100 * float(value) / float(maximum):.1f}"
     except (TypeError, ValueError, ZeroDivisionError):
-        return 0
+        return "0"
 
 
 @register.filter
@@ -40,3 +41,25 @@ def isodatetime(value):
     if moment is None:
         return value or "–"
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+@register.filter
+def due_in(moment):
+    """Time left until a deadline, short: "5 h 20 min", "3 days"; negative when it has passed.
+
+    Django's `timeuntil` spells out every unit and costs a dozen translations a
+    call; the queue shows one of these per row.
+    """
+    from django.utils import timezone
+    from django.utils.translation import ngettext
+
+    if not moment:
+        return ""
+    seconds = (moment - timezone.now()).total_seconds()
+    sign = "−" if seconds < 0 else ""
+    minutes = int(abs(seconds) // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 48:
+        days = hours // 24
+        return sign + ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+    return f"{sign}{hours} h {minutes:02d} min"

@@ -62,7 +62,7 @@ def test_napkins_weight_matches_the_full_order_so_reship_is_goodwill_not_automat
     assert evidence["weight_verdict"] == "matches_complete_order"
     assert body["decision"]["action"] == "reship"
     assert body["decision"]["auto_applied"] is False
-    assert "weight" in body["decision"]["reason"]
+    assert "Paketgewicht entspricht der vollständigen Bestellung" in body["decision"]["reason"]  # in German
 
     # The shop sent a dozen anyway and marked the buyer "fragwürdig".
     reference = body["reference"]

@@ -12,6 +12,14 @@ from decisions.models import DecisionMatrix, MatrixStatus
 from orders.models import Shop
 
 
+@pytest.fixture
+def shop(shop):
+    # Rule reasons are stored in the shop's language; these tests read the English ones.
+    shop.default_language = "en"
+    shop.save(update_fields=["default_language"])
+    return shop
+
+
 def evaluate(shop, claim_type, value, **facts):
     return services.evaluate(shop=shop, inputs=DecisionInput(claim_type, Decimal(value), **facts))
 
@@ -128,3 +136,12 @@ def test_a_swedish_shop_gets_its_bands_in_kronor(db):
     assert matrix.auto_apply_limit == Decimal("500.00")
     assert evaluate(shop, "delivered_not_received", "499.00").action == "reship"
     assert evaluate(shop, "delivered_not_received", "2600.00", signature=True).action == "deny"
+
+
+def test_a_german_shop_reads_the_default_reasons_in_german(db):
+    german = Shop.objects.create(slug="wolle", name="Wollwerk", currency="EUR", default_language="de")
+    decision = services.evaluate(
+        shop=german,
+        inputs=DecisionInput("delivered_not_received", Decimal("30"), "normal", True, False, None, None),
+    )
+    assert "Käufer vertrauen" in decision.reason

@@ -5,6 +5,14 @@ URL = "/api/v1/decisions/evaluate/"
 
 
 @pytest.fixture
+def shop(shop):
+    # Rule reasons are stored in the shop's language; these tests read the English ones.
+    shop.default_language = "en"
+    shop.save(update_fields=["default_language"])
+    return shop
+
+
+@pytest.fixture
 def agent_api(agent):
     client = APIClient()
     client.force_authenticate(agent)
