@@ -259,12 +259,35 @@ def tracking_apply(*, integration: Integration, events: list[dict], source: str)
         .order_by("id")
         .values_list("tracking_number", "carrier__code")
     )
-    missing = sorted(numbers - set(carriers))
+    missing = set(numbers - set(carriers))
+    returning = _returns_on_their_way(integration, events, missing)
+    missing -= returning
     if missing:
-        raise NotYet(f"No parcel with tracking number {', '.join(missing)} yet.")
+        raise NotYet(f"No parcel with tracking number {', '.join(sorted(missing))} yet.")
     return tracking_events_ingest(
-        events=[dict(event, carrier=carriers[event["tracking_number"]]) for event in events], source=source
+        events=[
+            dict(event, carrier=carriers[event["tracking_number"]])
+            for event in events
+            if event["tracking_number"] not in returning
+        ],
+        source=source,
     )
+
+
+def _returns_on_their_way(integration: Integration, events: list[dict], numbers: set[str]) -> set[str]:
+    """A scan of a return parcel: the return is on its way back and no longer expires (issue: returns)."""
+    from returns import services as returns
+    from returns.models import ReturnRequest
+
+    found = dict(
+        ReturnRequest.objects.filter(
+            order__shop_id=integration.shop_id, tracking_number__in=numbers
+        ).values_list("tracking_number", "rma")
+    )
+    for number, rma in found.items():
+        first_scan = min(event["occurred_at"] for event in events if event["tracking_number"] == number)
+        returns.return_mark_in_transit(rma=rma, occurred_at=first_scan, tracking_number=number)
+    return set(found)
 
 
 # --- disputes -------------------------------------------------------------------

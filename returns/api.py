@@ -360,6 +360,25 @@ class ReturnClose(APIView):
         return Response(return_body(_fresh(rma), request))
 
 
+class InTransitSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ReturnInTransit(APIView):
+    """The carrier has the parcel (a scan, or the buyer's drop-off receipt): the return no longer expires."""
+
+    permission_classes = [CHANGE]
+
+    @extend_schema(request=InTransitSerializer, responses={200: dict})
+    def post(self, request, rma):
+        _fresh(rma)
+        serializer = InTransitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.return_mark_in_transit(rma=rma, actor=request.user, **serializer.validated_data)
+        return Response(return_body(_fresh(rma), request))
+
+
 class AnalyticsQuerySerializer(serializers.Serializer):
     shop = serializers.SlugRelatedField(slug_field="slug", queryset=Shop.objects.all())
     # "from" is a Python keyword: mapped in `ReturnAnalytics.get`.

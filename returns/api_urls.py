@@ -11,5 +11,6 @@ urlpatterns = [
     path("returns/<str:rma>/receive/", api.ReturnReceive.as_view(), name="api-return-receive"),
     path("returns/<str:rma>/inspect/", api.ReturnInspect.as_view(), name="api-return-inspect"),
     path("returns/<str:rma>/close/", api.ReturnClose.as_view(), name="api-return-close"),
+    path("returns/<str:rma>/in-transit/", api.ReturnInTransit.as_view(), name="api-return-in-transit"),
     path("analytics/returns/", api.ReturnAnalytics.as_view(), name="api-analytics-returns"),
 ]

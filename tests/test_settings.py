@@ -40,8 +40,14 @@ def test_development_mailbox_is_written_under_the_data_folder(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("EMAIL_URL", "ANYMAIL_ESP")}
     env["POSTSALE_DATA_DIR"] = str(tmp_path)
     code = "import django; django.setup(); from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_FILE_PATH)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
     backend, path = result.stdout.split()
     assert backend.endswith("filebased.EmailBackend")
     assert path == str(tmp_path / "mail")

@@ -19,8 +19,9 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def user(name, group, *, staff=False):
-    account = User.objects.create_user(name, password=f"{name}-pw", email=f"{name}@leinen.example",
-                                       is_staff=staff)
+    account = User.objects.create_user(
+        name, password=f"{name}-pw", email=f"{name}@leinen.example", is_staff=staff
+    )
     account.groups.add(Group.objects.get(name=group))
     return account
 
@@ -41,15 +42,22 @@ def log_in(browser, live_server, name):
 def dnr_case(shop, *, total_items: int):
     order = make_order(shop, lines=[dict(NAPKINS, quantity=total_items)])
     track(order, "delivered", days_ago=2, location="Haustür")
-    return claims.claim_open(order=order, type=ClaimType.DELIVERED_NOT_RECEIVED, opened_via=OpenedVia.PORTAL,
-                             statement="Das Paket ist nicht angekommen.").case
+    return claims.claim_open(
+        order=order,
+        type=ClaimType.DELIVERED_NOT_RECEIVED,
+        opened_via=OpenedVia.PORTAL,
+        statement="Das Paket ist nicht angekommen.",
+    ).case
 
 
-def test_agent_triages_a_not_received_parcel_from_queue_to_reship(browser, live_server, artifacts_dir, shop,
-                                                                 carrier, media_in_tmp):
+def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
+    browser, live_server, artifacts_dir, shop, carrier, media_in_tmp
+):
     user("anna", AGENTS)
     case = dnr_case(shop, total_items=4)  # 105.50 EUR, delivery scanned: ask around first
-    damaged = claims.claim_open(order=make_order(shop), type=ClaimType.DAMAGED, opened_via=OpenedVia.PORTAL).case
+    damaged = claims.claim_open(
+        order=make_order(shop), type=ClaimType.DAMAGED, opened_via=OpenedVia.PORTAL
+    ).case
     page = log_in(browser, live_server, "anna")
 
     page.select_option("select[name=type]", "delivered_not_received")
@@ -57,7 +65,9 @@ def test_agent_triages_a_not_received_parcel_from_queue_to_reship(browser, live_
     page.screenshot(path=str(artifacts_dir / "desk-queue-filtered.png"), full_page=True)
     page.click(f"text={case.reference}")
     page.wait_for_selector("#decision")
-    assert "Ask the buyer" in page.inner_text("#decision") or "request" in page.inner_text("#decision").lower()
+    assert (
+        "Ask the buyer" in page.inner_text("#decision") or "request" in page.inner_text("#decision").lower()
+    )
 
     page.select_option("#act select[name=action]", "request_info")
     page.click("#act button[type=submit]")
@@ -76,15 +86,19 @@ def test_agent_triages_a_not_received_parcel_from_queue_to_reship(browser, live_
     assert OutboundMessage.objects.filter(case=case, event="replacement_shipped").exists()
 
 
-def test_owner_raises_a_threshold_in_the_admin_and_the_recommendation_follows(browser, live_server,
-                                                                              artifacts_dir, shop, carrier):
+def test_owner_raises_a_threshold_in_the_admin_and_the_recommendation_follows(
+    browser, live_server, artifacts_dir, shop, carrier
+):
     user("olga", OWNERS, staff=True)
     case = dnr_case(shop, total_items=4)  # 105.50 EUR: above the 50 EUR "reship on trust" band
     assert case.decisions.get().action == "request_info"
     matrix = active_matrix(shop)
     rules = list(matrix.rules.order_by("position", "id"))
-    index, rule = next((i, r) for i, r in enumerate(rules)
-                       if r.claim_type == "delivered_not_received" and r.max_value == Decimal("50.00"))
+    index, rule = next(
+        (i, r)
+        for i, r in enumerate(rules)
+        if r.claim_type == "delivered_not_received" and r.max_value == Decimal("50.00")
+    )
 
     page = log_in(browser, live_server, "olga")
     page.goto(f"{live_server.url}/admin/decisions/decisionmatrix/{matrix.pk}/change/")

@@ -241,3 +241,22 @@ def test_a_buyers_other_order_cannot_be_returned_through_anothers_line(
 
     assert response.status_code == 400
     assert not ReturnRequest.objects.exists()
+
+
+def test_a_return_handed_to_the_carrier_no_longer_expires(agent_api, delivered_order):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from returns import services
+
+    rma = open_return(agent_api, delivered_order).json()["rma"]
+
+    response = agent_api.post(
+        f"/api/v1/returns/{rma}/in-transit/", {"tracking_number": "00340434999"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "in_transit"
+    assert services.return_expire_stale(now=timezone.now() + timedelta(days=60)) == 0
+    assert ReturnRequest.objects.get(rma=rma).tracking_number == "00340434999"
