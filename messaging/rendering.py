@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape, linebreaks
 
 from desk.models import Case
+from returns.portal.access import portal_link
 
 from .models import Audience, EmailTemplateOverride, OutboundMessage
 
@@ -96,6 +97,8 @@ def case_context(case: Case) -> dict:
         "buyer_name": (buyer.name if buyer else "") or "",
         "order_number": case.order.number if case.order_id else "",
         "portal_url": settings.SITE_URL + "/portal/",
+        # A signed link that opens just this order in the portal, in the buyer's language.
+        "order_link": portal_link(case.order) if case.order_id else "",
         "desk_url": settings.SITE_URL + f"/desk/cases/{case.reference}/",
         "currency": case.currency,
     }
