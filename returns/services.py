@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -115,14 +115,8 @@ def refund_compute(*, lines: list[RefundLine], terms: dict) -> RefundBreakdown:
     )
 
 
-def add_business_days(start: date, days: int) -> date:
-    """Banks and payment providers count Monday to Friday; public holidays are not counted out."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+# One rule for when refund money arrives, shared with claims' refunds.
+add_business_days = desk.add_business_days
 
 
 # --- status machine -------------------------------------------------------------
