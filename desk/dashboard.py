@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -279,6 +279,41 @@ def _percent(rate) -> float:
     return round(float(rate or 0) * 100, 1)
 
 
+def returns_cost_by_product(*, shop=None, days=365, now=None) -> Chart:
+    """What returns cost per product: the goods value of what came back and was refunded or exchanged."""
+    from returns.models import ReturnLine
+
+    now = now or timezone.now()
+    lines = ReturnLine.objects.filter(
+        request__created_at__gte=now - timedelta(days=days), accepted_quantity__gt=0
+    )
+    if shop:
+        lines = lines.filter(request__order__shop=shop)
+    value = ExpressionWrapper(
+        F("accepted_quantity") * F("order_line__unit_price"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    rows = [
+        [
+            row["order_line__order__shop__name"],
+            row["order_line__sku"],
+            row["title"],
+            row["units"],
+            # SQLite sums decimals with trailing digits; money shows in cents.
+            Decimal(row["value"] or 0).quantize(Decimal("0.01")),
+        ]
+        for row in lines.values("order_line__order__shop__name", "order_line__sku")
+        .annotate(title=Max("order_line__title"), units=Sum("accepted_quantity"), value=Sum(value))
+        .order_by("-value")[:50]
+    ]
+    return Chart(
+        "returns_cost",
+        str(_("Returned goods refunded or exchanged per product, last 12 months")),
+        [str(_("Shop")), str(_("SKU")), str(_("Product")), str(_("Units")), str(_("Value"))],
+        rows,
+    )
+
+
 def all_charts(*, shop=None) -> list[Chart]:
     return [
         open_by_type_and_age(shop=shop),
@@ -288,4 +323,5 @@ def all_charts(*, shop=None) -> list[Chart]:
         money_by_month(shop=shop),
         time_to_resolution(shop=shop),
         *return_rates(shop=shop),
+        returns_cost_by_product(shop=shop),
     ]

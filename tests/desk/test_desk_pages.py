@@ -222,3 +222,31 @@ def test_agent_receives_and_inspects_a_return_from_the_case_page(client, agent, 
         "49.80" in client.get(url).content.decode()
         or str(request.refund.amount) in client.get(url).content.decode()
     )
+
+
+def test_dashboard_shows_what_returns_cost_per_product(client, owner, shop, carrier):
+    from returns import services as returns
+    from returns.eligibility import LineIn
+
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
+    track(order, "delivered", days_ago=3)
+    request = returns.return_request(
+        order=order,
+        lines=[LineIn(order_line=order.lines.first(), quantity=2, reason="too_small")],
+        method="drop_off",
+        resolution="refund",
+        opened_via=OpenedVia.PORTAL,
+    )
+    line = request.lines.get()
+    returns.return_receive(rma=request.rma, lines={line.pk: 2})
+    returns.return_inspect(
+        rma=request.rma, lines=[returns.InspectLine(key=line.pk, accepted_quantity=2, condition="as_new")]
+    )
+    client.force_login(owner)
+
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(client.get("/desk/dashboard/returns_cost.csv").content.decode())))
+
+    assert rows[1][1:] == [NAPKINS["sku"], NAPKINS["title"], "2", "49.80"]
