@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import has_perms
+from decisions.selectors import latest_decision
 from desk.models import OpenedVia
 from orders.models import Order
 
@@ -99,7 +100,8 @@ class ClaimInSerializer(serializers.Serializer):
 
 
 def decision_summary(case) -> dict | None:
-    record = case.decisions.order_by("-created_at", "-id").first()
+    """The case's current recommendation as the API shows it."""
+    record = latest_decision(case)
     if record is None:
         return None
     return {
@@ -109,6 +111,7 @@ def decision_summary(case) -> dict | None:
         "refund_percent": record.refund_percent,
         "auto_applied": record.auto_applied,
         "matrix_version": record.matrix_version,
+        "overridden_action": record.override_action or None,
     }
 
 

@@ -66,8 +66,6 @@ def weight_check(*, lines, claimed_missing: dict[int, int], packaging_g: int, me
 
 
 def compute_evidence(claim, *, now=None) -> dict:
-    from .models import Claim  # noqa: F401  (type only; avoids a cycle at import time)
-
     now = now or timezone.now()
     case = claim.case
     order = case.order

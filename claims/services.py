@@ -10,14 +10,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.api import Conflict
 from decisions import services as decisions
 from decisions.engine import DecisionInput
+from decisions.selectors import latest_decision
 from desk import services as desk
 from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, OpenedVia, RefundMethod
 from messaging.services import notify_buyer, notify_owners
 from orders.models import Order, OrderLine, Shipment, TrackingStatus
+from orders.services import carrier_code, carriers_for_codes
 
 from .evidence import compute_evidence
 from .models import (
@@ -79,13 +82,15 @@ def claim_open(
     errors = {}
     for index, line in enumerate(lines):
         if line.order_line.order_id != order.pk:
-            errors[f"lines[{index}].position"] = ["This line is not on the order."]
+            errors[f"lines[{index}].position"] = [_("This line is not on the order.")]
         elif not 0 < line.quantity <= line.order_line.quantity:
-            errors[f"lines[{index}].quantity"] = [f"Between 1 and {line.order_line.quantity}."]
+            errors[f"lines[{index}].quantity"] = [
+                _("Between 1 and %(max)s.") % {"max": line.order_line.quantity}
+            ]
     if type in NEEDS_LINES and not lines:
-        errors["lines"] = ["Say which items are missing and how many."]
+        errors["lines"] = [_("Say which items are missing and how many.")]
     if type == ClaimType.CHARGEBACK and not dispute:
-        errors["dispute"] = ["A chargeback needs the provider and the respond-by date."]
+        errors["dispute"] = [_("A chargeback needs the provider and the respond-by date.")]
     checked_photos = []
     if photos:
         try:
@@ -309,17 +314,18 @@ def claim_resolve(
     case = desk.case_lock(case)
     if case.status not in OPEN_STATUSES:
         raise Conflict(
-            f"Case {case.reference} is already {case.get_status_display().lower()}; reopen it first.",
+            _("Case %(reference)s is already %(status)s; reopen it first.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()},
             code="case_not_open",
         )
     claim = Claim.objects.filter(case=case).first()
     reason = (reason or "").strip()
     if action in (ResolutionAction.DENY, ResolutionAction.ESCALATE) and not reason:
-        raise ValidationError({"reason": ["Say why: the buyer or the owner will read it."]})
+        raise ValidationError({"reason": [_("Say why: the buyer or the owner will read it.")]})
     if amount is None:
         amount = _amount_for(case, claim, action, percent)
     if amount is not None and amount < 0:
-        raise ValidationError({"amount": ["The amount cannot be negative."]})
+        raise ValidationError({"amount": [_("The amount cannot be negative.")]})
 
     if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
         limit = decisions.refund_limit_for(user=actor, shop=case.shop) if actor is not None else None
@@ -339,7 +345,7 @@ def claim_resolve(
     resolution = Resolution(case=case, action=action, reason=reason, created_by=desk.user_or_none(actor))
     if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
         if amount is None or amount <= 0:
-            raise ValidationError({"amount": ["Give the amount to refund."]})
+            raise ValidationError({"amount": [_("Give the amount to refund.")]})
         resolution.refund = desk.refund_issue(
             case=case,
             amount=amount,
@@ -464,13 +470,11 @@ def _move_on(case, claim, *, action, actor, reason) -> ResolveResult:
 
 
 def _replacement_shipment(case: Case, data: dict) -> Shipment:
-    from orders.services import carrier_code, carriers_for_codes
-
     code = carrier_code(data["carrier"])
     carrier = carriers_for_codes({code})[code]
     try:
         with transaction.atomic():
-            return Shipment.objects.create(
+            shipment = Shipment.objects.create(
                 order=case.order,
                 carrier=carrier,
                 tracking_number=data["tracking_number"],
@@ -480,18 +484,25 @@ def _replacement_shipment(case: Case, data: dict) -> Shipment:
             )
     except IntegrityError as exc:
         raise ValidationError(
-            {"replacement.tracking_number": ["This tracking number is already in use."]}
+            {"replacement.tracking_number": [_("This tracking number is already in use.")]}
         ) from exc
+    desk.case_add_search_terms(case, shipment.tracking_number)
+    return shipment
 
 
 @transaction.atomic
 def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwargs) -> ResolveResult:
     """An agent acts on a case: follows the recommendation, or overrides it with a reason."""
-    record = case.decisions.order_by("-created_at", "-id").first()
+    record = latest_decision(case)
     if record is not None and record.action != action and action != ResolutionAction.ESCALATE:
         if not (reason or "").strip():
             raise ValidationError(
-                {"reason": [f"The recommendation was {record.action}; say why you choose {action} instead."]}
+                {
+                    "reason": [
+                        _("The recommendation was %(recommended)s; say why you choose %(chosen)s instead.")
+                        % {"recommended": record.action, "chosen": action}
+                    ]
+                }
             )
         result = claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
         if not result.escalated_for_limit:
@@ -525,7 +536,7 @@ def carrier_claim_open(
 ) -> CarrierClaim:
     shipment = claim.shipment
     if shipment is None:
-        raise ValidationError({"shipment": ["The claim has no shipment to claim for."]})
+        raise ValidationError({"shipment": [_("The claim has no shipment to claim for.")]})
     claimed = amount if amount is not None else (shipment.insured_value or claim.case.order_value)
     carrier_claim = CarrierClaim.objects.create(
         claim=claim, carrier=shipment.carrier, reference=reference, claimed_amount=claimed, deadline=deadline
@@ -553,7 +564,10 @@ def carrier_claim_update(
     carrier_claim = CarrierClaim.objects.select_for_update().get(pk=carrier_claim.pk)
     old = carrier_claim.status
     if status != old and status not in CARRIER_CLAIM_TRANSITIONS[old]:
-        raise Conflict(f"A carrier claim that is {old} cannot become {status}.", code="invalid_transition")
+        raise Conflict(
+            _("A carrier claim that is %(old)s cannot become %(new)s.") % {"old": old, "new": status},
+            code="invalid_transition",
+        )
     carrier_claim.status = status
     if reference:
         carrier_claim.reference = reference

@@ -21,6 +21,10 @@ def decisions_for_case(case) -> QuerySet[DecisionRecord]:
 
 
 def latest_decision(case) -> DecisionRecord | None:
+    """The case's current recommendation; from the prefetched decisions when a page loaded them."""
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("decisions")
+    if prefetched is not None:
+        return max(prefetched, key=lambda record: (record.created_at, record.pk), default=None)
     return decisions_for_case(case).first()
 
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import services as claims
+from claims.api import decision_summary
 from claims.models import CarrierClaim, CarrierClaimStatus, ClaimType
 from claims.playbooks import playbook_for
 from config.permissions import has_perms
@@ -159,18 +160,7 @@ class CaseDetailSerializer(CaseListSerializer):
         }
 
     def get_decision(self, case) -> dict | None:
-        records = sorted(case.decisions.all(), key=lambda r: (r.created_at, r.pk))
-        if not records:
-            return None
-        record = records[-1]
-        return {
-            "action": record.action,
-            "rule": record.rule_position,
-            "reason": record.reason,
-            "refund_percent": record.refund_percent,
-            "auto_applied": record.auto_applied,
-            "overridden_action": record.override_action or None,
-        }
+        return decision_summary(case)
 
     def get_resolutions(self, case) -> list:
         return [

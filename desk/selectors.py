@@ -49,6 +49,7 @@ def case_page() -> QuerySet[Case]:
 def case_page_context(case: Case, *, user) -> dict:
     from claims.models import CarrierClaimStatus
     from claims.playbooks import playbook_for
+    from decisions.selectors import latest_decision
     from decisions.services import refund_limit_for
     from messaging.selectors import canned_replies_for, case_conversation
     from orders.models import RiskFlag
@@ -59,8 +60,8 @@ def case_page_context(case: Case, *, user) -> dict:
     from .timeline import timeline_entries
 
     claim = getattr(case, "claim", None)
-    decisions = sorted(case.decisions.all(), key=lambda r: (r.created_at, r.pk))
-    decision = decisions[-1] if decisions else None
+    decision = latest_decision(case)
+    return_request = getattr(case, "return_request", None)
     done = {step.key: step for step in claim.steps_done.all()} if claim else {}
     playbook = (
         [{"step": step, "done": done.get(step.key)} for step in playbook_for(claim.type)] if claim else []
@@ -80,7 +81,10 @@ def case_page_context(case: Case, *, user) -> dict:
         "carrier_claim_statuses": CarrierClaimStatus.choices,
         "refund_limit": refund_limit_for(user=user, shop=case.shop),
         "evidence": (claim.evidence if claim else {}) or {},
-        "return_request": getattr(case, "return_request", None),
+        "return_request": return_request,
+        # What the return's state machine allows next decides which form the page offers.
+        "rr_can_receive": bool(return_request and return_request.can_move_to("received")),
+        "rr_can_close": bool(return_request and return_request.can_move_to("closed")),
         "conditions": Condition.choices,
         "conversation": case_conversation(case),
         "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),

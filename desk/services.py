@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from config.api import Conflict
 from orders.models import Order, Payment, PaymentStatus
@@ -110,8 +111,12 @@ def move_locked(case: Case, to: str, *, actor=None, reason: str = "", now: datet
         return case
     if not case.can_move_to(to):
         raise Conflict(
-            f"Case {case.reference} is {case.get_status_display().lower()} and cannot move to "
-            f"{CaseStatus(to).label.lower()}.",
+            _("Case %(reference)s is %(status)s and cannot move to %(new)s.")
+            % {
+                "reference": case.reference,
+                "status": case.get_status_display().lower(),
+                "new": str(CaseStatus(to).label).lower(),
+            },
             code="invalid_transition",
         )
     now = now or timezone.now()
@@ -159,7 +164,7 @@ def case_assign(*, case: Case, assignee, actor=None) -> Case:
 def case_note_add(*, case: Case, author, body: str) -> CaseNote:
     body = body.strip()
     if not body:
-        raise ValidationError({"body": ["A note cannot be empty."]})
+        raise ValidationError({"body": [_("A note cannot be empty.")]})
     note = CaseNote.objects.create(case=case, author=user_or_none(author), body=body)
     case_event(case, "note_added", actor=author, note_id=note.pk)
     return note
@@ -277,13 +282,13 @@ def refund_issue(
     can never add up to more than was paid.
     """
     if amount is None or amount <= 0:
-        raise ValidationError({"amount": ["A refund must be more than zero."]})
+        raise ValidationError({"amount": [_("A refund must be more than zero.")]})
     order = Order.objects.select_for_update().get(pk=case.order_id)
     existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         if existing.case_id != case.pk or existing.amount != amount:
             raise Conflict(
-                "This idempotency key was already used for a different refund.", code="idempotency"
+                _("This idempotency key was already used for a different refund."), code="idempotency"
             )
         return existing
     # Store credit is booked in Postsale itself; money to the original payment goes through the gateway.
@@ -331,7 +336,10 @@ def refund_confirm(*, refund: Refund, actor, gateway_reference: str = "") -> Ref
     )
     refund.refresh_from_db()
     if not updated:
-        raise Conflict(f"Refund {refund.pk} is already {refund.get_status_display().lower()}.")
+        raise Conflict(
+            _("Refund %(id)s is already %(status)s.")
+            % {"id": refund.pk, "status": refund.get_status_display().lower()}
+        )
     case_event(
         refund.case,
         "refund_confirmed",

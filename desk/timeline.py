@@ -4,6 +4,8 @@ Events are stored untranslated (a verb and raw values, like Django's LogEntry)
 and put into words here, when someone reads them.
 """
 
+import functools
+
 from django.utils.translation import gettext_lazy as _
 
 from .models import CaseStatus
@@ -43,15 +45,17 @@ VERBS = {
 }
 
 
-def _label(value: str) -> str:
-    """A status or e-mail event in words; anything else as it was stored."""
+@functools.cache
+def _labels() -> dict:
+    """Case statuses and e-mail events by their stored value; the labels stay lazy, so translated per reader."""
     from messaging.models import ALL_EVENTS
 
-    for choices in (CaseStatus.choices, ALL_EVENTS):
-        for key, label in choices:
-            if key == value:
-                return str(label)
-    return value
+    return {**dict(ALL_EVENTS), **dict(CaseStatus.choices)}
+
+
+def _label(value: str) -> str:
+    """A status or e-mail event in words; anything else as it was stored."""
+    return str(_labels().get(value, value))
 
 
 def timeline_entries(events) -> list[dict]:

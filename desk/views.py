@@ -1,7 +1,9 @@
 """The agents' workspace: queue, case page and the actions on a case.
 
-Views parse the request, call the same services as the API and render; with
-htmx a form posts and gets back only the part of the page it changed.
+Views parse the request, call the same services as the API and render. htmx
+swaps only what changes in place (queue filters and paging, assign-to-me,
+canned replies and the reply preview); actions on a case post and come back
+to the case page.
 """
 
 import csv
@@ -112,7 +114,7 @@ def _case_or_404(reference) -> Case:
 
 
 def _after_action(request, case: Case, *, error: str | None = None):
-    """Back to the case page; for htmx only the page body is swapped in."""
+    """Back to the case page, with the error if the service refused."""
     if error:
         messages.error(request, error)
     return redirect("desk:case", reference=case.reference)

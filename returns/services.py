@@ -258,6 +258,8 @@ def return_request(
     )
     request.rma = f"R-{request.created_at:%Y}-{request.pk:06d}"
     ReturnRequest.objects.filter(pk=request.pk).update(rma=request.rma)
+    # Agents search the queue by RMA, as buyers quote it.
+    desk.case_add_search_terms(case, request.rma)
     ReturnLine.objects.bulk_create(
         [
             ReturnLine(

@@ -12,6 +12,8 @@ A webhook provider module has:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 from datetime import date, datetime
@@ -55,6 +57,16 @@ def same(expected: str | bytes, given: str | bytes) -> bool:
     if isinstance(given, str):
         given = given.encode()
     return hmac.compare_digest(expected, given)
+
+
+def verify_base64_hmac(body: bytes, headers, secret: str, signature_header: str) -> None:
+    """Shopify, WooCommerce and AfterShip sign alike: base64 of HMAC-SHA256 over the raw body."""
+    given = header(headers, signature_header)
+    if not given or not secret:
+        raise SignatureInvalid(f"Missing {signature_header}.")
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    if not same(base64.b64encode(digest), given.strip()):
+        raise SignatureInvalid(f"{signature_header} does not match the body.")
 
 
 def load_json(body: bytes) -> dict:

@@ -7,14 +7,10 @@ keyed with the webhook secret (Settings → Webhooks). Duplicates: `event_id`
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-
 from orders.models import TrackingStatus as S
 
 from .. import services
-from . import Ignored, MalformedBody, SignatureInvalid, header, parse_date, parse_datetime, require, same
+from . import Ignored, MalformedBody, parse_date, parse_datetime, require, verify_base64_hmac
 
 SIGNATURE_HEADER = "aftership-hmac-sha256"
 KEPT_HEADERS = (SIGNATURE_HEADER,)
@@ -48,12 +44,7 @@ def status_for(tag: str | None, subtag: str | None) -> str:
 
 
 def verify(body: bytes, headers, integration) -> None:
-    given = header(headers, SIGNATURE_HEADER)
-    if not given or not integration.secret:
-        raise SignatureInvalid(f"Missing {SIGNATURE_HEADER}.")
-    digest = hmac.new(integration.secret.encode(), body, hashlib.sha256).digest()
-    if not same(base64.b64encode(digest), given.strip()):
-        raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body.")
+    verify_base64_hmac(body, headers, integration.secret, SIGNATURE_HEADER)
 
 
 def identify(payload: dict, headers) -> tuple[str, str]:

@@ -8,9 +8,6 @@ body is just `webhook_id=N`; it must get a 2xx or the webhook is not activated.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from decimal import Decimal
 
@@ -20,14 +17,13 @@ from .. import services
 from . import (
     Ignored,
     MalformedBody,
-    SignatureInvalid,
     carrier_for,
     header,
     language_from_locale,
     money,
     parse_datetime,
     require,
-    same,
+    verify_base64_hmac,
 )
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
@@ -71,12 +67,7 @@ def is_ping(body: bytes, headers) -> bool:
 
 
 def verify(body: bytes, headers, integration) -> None:
-    given = header(headers, SIGNATURE_HEADER)
-    if not given or not integration.secret:
-        raise SignatureInvalid(f"Missing {SIGNATURE_HEADER}.")
-    digest = hmac.new(integration.secret.encode(), body, hashlib.sha256).digest()
-    if not same(base64.b64encode(digest), given.strip()):
-        raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body.")
+    verify_base64_hmac(body, headers, integration.secret, SIGNATURE_HEADER)
 
 
 def identify(payload: dict, headers) -> tuple[str, str]:

@@ -250,3 +250,24 @@ def test_dashboard_shows_what_returns_cost_per_product(client, owner, shop, carr
     rows = list(csv.reader(io.StringIO(client.get("/desk/dashboard/returns_cost.csv").content.decode())))
 
     assert rows[1][1:] == [NAPKINS["sku"], NAPKINS["title"], "2", "49.80"]
+
+
+def test_queue_finds_a_return_by_its_rma(client, agent, shop, carrier):
+    from returns import services as returns
+    from returns.eligibility import LineIn
+
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
+    track(order, "delivered", days_ago=3)
+    request = returns.return_request(
+        order=order,
+        lines=[LineIn(order_line=order.lines.first(), quantity=1, reason="too_small")],
+        method="drop_off",
+        resolution="refund",
+        opened_via=OpenedVia.PORTAL,
+    )
+    other = open_claims(shop, 1)[0]
+    client.force_login(agent)
+
+    page = client.get(f"/desk/?q={request.rma}").content.decode()
+
+    assert request.case.reference in page and other.reference not in page
