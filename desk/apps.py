@@ -8,7 +8,10 @@ class DeskConfig(AppConfig):
     verbose_name = _("Desk")
 
     def ready(self):
+        from config.auth import connect_signals
         from config.roles import ensure_roles
+
+        connect_signals()
 
         # Once per migrate or flush, after the last app: its permissions exist by then.
         last = list(apps.get_app_configs())[-1]

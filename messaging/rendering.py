@@ -86,6 +86,13 @@ def _shipment(case: Case):
 def case_context(case: Case) -> dict:
     """What every e-mail may say about the case, read fresh from the database."""
     shop = case.shop
+    if case.order_id:
+        # The order's shop and buyer are (nearly always) the case's: no need to load them again.
+        order = case.order
+        if order.shop_id == shop.pk:
+            order.shop = shop
+        if case.buyer_id and order.buyer_id == case.buyer_id:
+            order.buyer = case.buyer
     buyer = case.buyer or (case.order.buyer if case.order_id else None)
     context = {
         "shop_name": shop.name,

@@ -37,6 +37,7 @@ from desk.models import Case, CaseKind, CaseStatus, OpenedVia
 from desk.services import case_event, case_lock, case_mark_responded, case_open, move_locked
 from orders.models import Buyer, Shop
 
+from . import mailer
 from .models import (
     Audience,
     BuyerEvent,
@@ -269,7 +270,7 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
     # The message with its case and shop; buyer, order and parcel follow by primary key. One
     # query joining all eight tables cost PostgreSQL more to plan than the small ones cost to run.
     message = (
-        OutboundMessage.objects.select_related("case__shop", "author")
+        OutboundMessage.objects.select_related("case__shop", "case__buyer", "case__order", "author")
         .prefetch_related("attachments")
         .get(pk=message_id)
     )
@@ -285,7 +286,7 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
         logger.exception("Cannot render outbound message %s", message_id)
         return SendOutcome()
     try:
-        email.send(fail_silently=False)
+        mailer.send(email)
     except Exception as exc:  # SMTP, network, ESP API errors: all worth another try
         failed = message.attempts + 1 >= settings.POSTSALE_EMAIL_MAX_ATTEMPTS
         retry_in = None if failed else backoff_seconds(message.attempts + 1)

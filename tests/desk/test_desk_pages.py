@@ -36,9 +36,9 @@ def test_queue_runs_the_same_queries_for_1_and_20_cases(
     open_claims(shop, count)
     client.force_login(agent)
     client.get("/desk/")  # the first visit stores the desk language and the view counts (cached 30 s)
-    # session, user, permissions (2), the page of cases with order, buyer, assignee and claim joined,
-    # their parcels, and the shops and carriers for the filter menus.
-    with django_assert_num_queries(8):
+    # session, user (permissions come from the cache after the first visit), the page of cases with
+    # order, buyer, assignee and claim joined, their parcels, and the shops and carriers for the menus.
+    with django_assert_num_queries(6):
         response = client.get("/desk/")
     assert response.status_code == 200
     assert response.content.decode().count('data-href="/desk/cases/') == count
@@ -58,11 +58,11 @@ def test_case_page_runs_the_same_queries_however_much_the_case_holds(
         services.desk.case_note_add(case=case, author=agent, body=f"Notiz {n}")
     client.force_login(agent)
     client.get("/desk/")
-    # session, user, permissions (2); the case with shop, order, buyer, assignee, claim and parcel joined;
+    # session, user; the case with shop, order, buyer, assignee, claim and parcel joined;
     # then one query each for events, notes, note authors, refunds, resolutions, decisions, claim lines,
     # carrier claims, playbook steps, order lines, payments, shipments, tracking events, order notes,
     # photos; the agent's groups and refund limit; outbound and inbound e-mails, canned replies.
-    with django_assert_num_queries(25) as captured:
+    with django_assert_num_queries(23) as captured:
         response = client.get(f"/desk/cases/{case.reference}/")
     assert response.status_code == 200, captured
 

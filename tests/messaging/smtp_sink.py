@@ -37,6 +37,7 @@ class _Handler:
         with self.sink.lock:
             self.sink.messages.append(message)
             self.sink.accepted_at.append(time.time())
+            self.sink.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 
@@ -45,6 +46,7 @@ class SmtpSink:
         self.port = port or free_port()
         self.messages: list = []
         self.accepted_at: list[float] = []
+        self.peers: list = []  # the client's (address, port) per message: one port, one connection
         self.lock = threading.Lock()
         self.hold = threading.Event()
         self.held = threading.Event()

@@ -1,0 +1,102 @@
+"""Permission sets kept in the shared cache between requests.
+
+Django's ModelBackend asks PostgreSQL for a user's permissions on every
+request (two joins: the user's own and their groups'). An order pushed by a
+shop system or a page of the desk needs them each time, and they change only
+when an owner edits a group or a user. So the set is cached (Redis in
+production) and dropped by the signals below whenever anything it was built
+from changes; the timeout is a safety net, not the mechanism.
+
+The key names the user's primary key *and* when the account was created: a
+key can never describe another user, even where a database reuses ids (a
+test database rebuilt against the same Redis, SQLite after a rollback).
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+CACHE_SECONDS = 600
+
+
+def _key(pk, date_joined) -> str:
+    return f"perms:{pk}:{date_joined.timestamp() if date_joined else ''}"
+
+
+class CachedPermissionsBackend(ModelBackend):
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            key = _key(user_obj.pk, user_obj.date_joined)
+            permissions = cache.get(key)
+            if permissions is None:
+                permissions = super().get_all_permissions(user_obj)
+                cache.set(key, permissions, CACHE_SECONDS)
+            user_obj._perm_cache = permissions
+        return user_obj._perm_cache
+
+
+def forget(users) -> None:
+    """Drop the cached permissions of these users, now and again when the transaction commits.
+
+    Again at commit: a request that read the old rows while the change was
+    still uncommitted may have cached them in between.
+    """
+    keys = [_key(pk, joined) for pk, joined in users]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _members(groups):
+    return get_user_model().objects.filter(groups__in=groups).values_list("pk", "date_joined").distinct()
+
+
+def _user_changed(sender, instance, **kwargs):
+    forget([(instance.pk, instance.date_joined)])
+
+
+def _user_relation_changed(sender, instance, action, reverse, pk_set, model, **kwargs):
+    # pre_clear: with no pk_set, the members are known only before they are gone.
+    if action not in ("pre_clear", "post_add", "post_remove"):
+        return
+    User = get_user_model()
+    if isinstance(instance, User):
+        forget([(instance.pk, instance.date_joined)])
+    elif isinstance(instance, Group) and model is User:  # group.user_set
+        users = User.objects.filter(pk__in=pk_set) if pk_set else instance.user_set.all()
+        forget(users.values_list("pk", "date_joined"))
+    elif isinstance(instance, Group):  # group.permissions
+        forget(_members([instance]))
+    elif isinstance(instance, Permission) and model is Group:  # permission.group_set
+        groups = Group.objects.filter(pk__in=pk_set) if pk_set else instance.group_set.all()
+        forget(_members(groups))
+    elif isinstance(instance, Permission):  # permission.user_set
+        users = User.objects.filter(pk__in=pk_set) if pk_set else instance.user_set.all()
+        forget(users.values_list("pk", "date_joined"))
+
+
+def _group_deleted(sender, instance, **kwargs):
+    forget(_members([instance]))
+
+
+def _permission_deleted(sender, instance, **kwargs):
+    User = get_user_model()
+    forget(_members(instance.group_set.all()))
+    forget(User.objects.filter(user_permissions=instance).values_list("pk", "date_joined"))
+
+
+def connect_signals() -> None:
+    """Called from an AppConfig.ready, so every process drops stale sets, not only the web."""
+    User = get_user_model()
+    post_save.connect(_user_changed, sender=User, dispatch_uid="perms-user-saved")
+    post_delete.connect(_user_changed, sender=User, dispatch_uid="perms-user-deleted")
+    pre_delete.connect(_group_deleted, sender=Group, dispatch_uid="perms-group-deleted")
+    pre_delete.connect(_permission_deleted, sender=Permission, dispatch_uid="perms-permission-deleted")
+    for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(_user_relation_changed, sender=through, dispatch_uid=f"perms-{through.__name__}")

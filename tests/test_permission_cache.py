@@ -1,0 +1,65 @@
+"""Permission sets are cached between requests, and an owner's change still applies at once."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.roles import AGENTS
+
+pytestmark = pytest.mark.django_db
+
+
+def _permission_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get("/desk/").status_code
+    return status, sum("auth_permission" in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_second_request_does_not_ask_the_database_for_permissions(client, agent):
+    client.force_login(agent)
+
+    assert _permission_queries(client)[0] == 200
+    assert _permission_queries(client) == (200, 0)
+
+
+def test_a_permission_taken_from_the_group_is_gone_on_the_next_request(client, agent):
+    client.force_login(agent)
+    assert client.get("/desk/").status_code == 200
+
+    Group.objects.get(name=AGENTS).permissions.remove(Permission.objects.get(codename="view_case"))
+
+    assert client.get("/desk/").status_code == 403
+
+
+def test_an_agent_taken_out_of_the_group_loses_the_desk_on_the_next_request(client, agent):
+    client.force_login(agent)
+    assert client.get("/desk/").status_code == 200
+
+    Group.objects.get(name=AGENTS).user_set.clear()
+
+    assert client.get("/desk/").status_code == 403
+
+
+def test_a_group_given_back_its_permission_works_on_the_next_request(client, agent):
+    view_case = Permission.objects.get(codename="view_case")
+    agents = Group.objects.get(name=AGENTS)
+    agents.permissions.remove(view_case)
+    client.force_login(agent)
+    assert client.get("/desk/").status_code == 403
+
+    view_case.group_set.add(agents)
+
+    assert client.get("/desk/").status_code == 200
+
+
+def test_a_permission_given_to_the_user_directly_counts_and_goes_at_once(client, agent):
+    client.force_login(agent)
+    assert client.get("/desk/").status_code == 200
+
+    agent.user_permissions.add(Permission.objects.get(codename="view_case"))
+    agent.groups.clear()
+
+    assert client.get("/desk/").status_code == 200  # still has it directly
+    agent.user_permissions.clear()
+    assert client.get("/desk/").status_code == 403
