@@ -16,8 +16,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from config import caching
 
 CACHE_SECONDS = 600
 
@@ -41,16 +42,8 @@ class CachedPermissionsBackend(ModelBackend):
 
 
 def forget(users) -> None:
-    """Drop the cached permissions of these users, now and again when the transaction commits.
-
-    Again at commit: a request that read the old rows while the change was
-    still uncommitted may have cached them in between.
-    """
-    keys = [_key(pk, joined) for pk, joined in users]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    """Drop the cached permissions of these (pk, date_joined) users."""
+    caching.forget(_key(pk, joined) for pk, joined in users)
 
 
 def _members(groups):

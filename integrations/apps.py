@@ -6,3 +6,8 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self):
+        from .lookup import connect_signals
+
+        connect_signals()

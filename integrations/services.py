@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -44,10 +46,17 @@ class ReceiveResult:
 def inbound_event_receive(
     *, integration: Integration, event_id: str, topic: str, body: bytes, headers: dict
 ) -> ReceiveResult:
-    """Store a verified delivery once and have it processed after commit."""
-    now = timezone.now()
+    """Store a verified delivery once and have it processed once it is stored.
+
+    One INSERT in autocommit: the row is committed when the statement returns,
+    so the task can be queued right after it, and a delivery seen before fails
+    on the unique (integration, provider event id) without writing anything.
+    Inside a caller's transaction (a replay, a test) a savepoint keeps that
+    failure from breaking the caller's work.
+    """
+    savepoint = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
     try:
-        with transaction.atomic():
+        with savepoint:
             event = InboundEvent.objects.create(
                 integration=integration,
                 shop_id=integration.shop_id,
@@ -57,16 +66,30 @@ def inbound_event_receive(
                 body=body.decode("utf-8"),
                 headers=headers,
             )
-            transaction.on_commit(lambda: _enqueue(event.pk))
     except IntegrityError:
         # Seen before (a retry, or a provider that delivers twice): acknowledge, do nothing.
         return ReceiveResult(event=None, duplicate=True)
-    # Every delivery of a shop writing the same row would queue them all on its
-    # lock; a minute's precision is all the admin needs.
-    Integration.objects.filter(pk=integration.pk).filter(
-        Q(last_event_at__isnull=True) | Q(last_event_at__lt=now - timedelta(minutes=1))
-    ).update(last_event_at=now)
+    transaction.on_commit(lambda: _enqueue(event.pk))
+    _mark_last_event(integration)
     return ReceiveResult(event=event, duplicate=False)
+
+
+# When this process last wrote `last_event_at`, per integration. A minute's
+# precision is all the admin shows; writing it on every delivery would queue
+# a busy shop's deliveries on that one row's lock.
+_last_marked: dict[tuple, float] = {}
+LAST_EVENT_PRECISION = 60
+
+
+def _mark_last_event(integration: Integration) -> None:
+    now = timezone.now()
+    key = (integration.pk, integration.created_at)  # never another integration, even if ids repeat
+    if time.monotonic() - _last_marked.get(key, -1e9) < LAST_EVENT_PRECISION:
+        return
+    _last_marked[key] = time.monotonic()
+    Integration.objects.filter(pk=integration.pk).filter(
+        Q(last_event_at__isnull=True) | Q(last_event_at__lt=now - timedelta(seconds=LAST_EVENT_PRECISION))
+    ).update(last_event_at=now)
 
 
 def _enqueue(event_id: int) -> None:

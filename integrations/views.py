@@ -9,7 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import services
-from .models import WEBHOOK_SOURCES, Integration
+from .lookup import webhook_integration
+from .models import WEBHOOK_SOURCES
 from .providers import MalformedBody, SignatureInvalid, header, load_json, provider
 
 # Headers kept with every event besides each provider's own.
@@ -21,9 +22,7 @@ COMMON_HEADERS = ("Content-Type", "User-Agent")
 def webhook(request, source: str, shop: str):
     if source not in WEBHOOK_SOURCES:
         raise Http404("No such provider.")
-    integration = (
-        Integration.objects.select_related("shop").filter(shop__slug=shop, source=source, active=True).first()
-    )
+    integration = webhook_integration(shop_slug=shop, source=source)
     if integration is None:
         raise Http404("No active integration for this shop and provider.")
     module = provider(source)

@@ -1,3 +1,6 @@
+import copy
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
@@ -62,3 +65,13 @@ def api(integration):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for test users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    # Each test starts with an empty cache: a key prefix of its own. Rows a
+    # test rolled back stay cached in Redis otherwise (permissions, integrations,
+    # rate limits), and the next test's rows may carry the same ids.
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches

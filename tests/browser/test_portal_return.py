@@ -67,7 +67,11 @@ def test_swedish_buyer_returns_on_a_phone_and_downloads_the_label(
     return_request = ReturnRequest.objects.get(order=swedish_order)
     assert rma == return_request.rma
     assert return_request.status == ReturnStatus.LABEL_ISSUED
-    assert page.locator("img.p-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    # The QR code is an image of its own: wait for it to load, and fail if it is broken.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.p-qr'); return img && img.complete && img.naturalWidth > 0 }",
+        timeout=10_000,
+    )
     assert fits_the_screen(page)
     page.screenshot(path=str(artifacts_dir / "portal-return-sv-375.png"), full_page=True)
 

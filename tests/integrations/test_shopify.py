@@ -312,3 +312,44 @@ def test_unknown_shop_is_404(web, shop, shopify):
     response = post(web, "shopify", "no-such-shop", body, {"X-Shopify-Hmac-Sha256": b64_hmac(SECRET, body)})
 
     assert response.status_code == 404
+
+
+# The integration is cached between deliveries; an owner's change still applies to the next one.
+
+
+def test_a_rotated_secret_applies_to_the_next_delivery(web, shop, shopify, connect):
+    assert send(web, shop, ORDER, webhook_id="before-rotation").status_code == 200
+
+    connect("shopify", "shpss_new_secret")
+
+    assert send(web, shop, ORDER, webhook_id="old-secret").status_code == 401
+    assert send(web, shop, ORDER, webhook_id="new-secret", secret="shpss_new_secret").status_code == 200
+
+
+def test_a_switched_off_integration_refuses_the_next_delivery(web, shop, shopify):
+    assert send(web, shop, ORDER, webhook_id="while-on").status_code == 200
+
+    shopify.active = False
+    shopify.save()
+
+    assert send(web, shop, ORDER, webhook_id="while-off").status_code == 404
+
+
+def test_an_integration_configured_after_a_refused_delivery_takes_the_next_one(web, shop, connect):
+    assert send(web, shop, ORDER, webhook_id="too-early").status_code == 404
+
+    connect("shopify", SECRET)
+
+    assert send(web, shop, ORDER, webhook_id="now").status_code == 200
+
+
+def test_a_shop_renamed_takes_deliveries_at_its_new_address_only(web, shop, shopify):
+    assert send(web, shop, ORDER, webhook_id="old-address").status_code == 200
+    old_slug = shop.slug
+
+    shop.slug = "leinen-und-liebe"
+    shop.save()
+
+    assert send(web, shop, ORDER, webhook_id="new-address").status_code == 200
+    shop.slug = old_slug  # what a provider still configured with the old URL would call
+    assert send(web, shop, ORDER, webhook_id="old-address-again").status_code == 404
