@@ -29,9 +29,7 @@ def webhook_integration(*, shop_slug: str, source: str) -> Integration | None:
     key = _key(shop_slug, source)
     found = cache.get(key)
     if found is None:
-        found = (
-            Integration.objects.filter(shop__slug=shop_slug, source=source, active=True).first() or _NONE
-        )
+        found = Integration.objects.filter(shop__slug=shop_slug, source=source, active=True).first() or _NONE
         cache.set(key, found, CACHE_SECONDS)
     return None if found == _NONE else found
 
