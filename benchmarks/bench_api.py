@@ -118,6 +118,8 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
         # One PostgreSQL backend per worker for the whole run, as in production
         # (and so that the CPU accounting below sees every backend).
         "CONN_MAX_AGE": "3600",
+        # The cache (permission sets) on Redis, as in production.
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
     }
     process = subprocess.Popen(
         [
