@@ -16,6 +16,7 @@ from config.api import Conflict
 from decisions import services as decisions
 from decisions.engine import DecisionInput
 from decisions.selectors import latest_decision
+from desk import approvals
 from desk import services as desk
 from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, OpenedVia, RefundMethod
 from messaging.services import notify_buyer, notify_owners
@@ -328,11 +329,12 @@ def claim_resolve(
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})
 
     if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
-        limit = decisions.refund_limit_for(user=actor, shop=case.shop) if actor is not None else None
-        if limit is not None and amount > limit:
-            return _escalate_for_limit(
+        limit = approvals.limit_below(actor=actor, shop=case.shop, amount=amount)
+        if limit is not None:
+            approvals.hold_for_approval(
                 case, actor=actor, action=action, amount=amount, limit=limit, reason=reason
             )
+            return ResolveResult(case=case, resolution=None, escalated_for_limit=True)
 
     if action in WAITING_ACTIONS:
         return _move_on(case, claim, action=action, actor=actor, reason=reason)
@@ -392,29 +394,6 @@ def claim_resolve(
     )
     desk.move_locked(case, CaseStatus.RESOLVED, actor=actor, reason=reason)
     return ResolveResult(case=case, resolution=resolution)
-
-
-def _escalate_for_limit(case, *, actor, action, amount, limit, reason) -> ResolveResult:
-    """Seed 001 #8: agents decide within a limit; above it the owner approves."""
-    desk.case_event(
-        case,
-        "refund_needs_approval",
-        actor=actor,
-        new=action,
-        amount=str(amount),
-        limit=str(limit),
-        reason=reason,
-    )
-    if case.status != CaseStatus.ESCALATED:
-        desk.move_locked(
-            case, CaseStatus.ESCALATED, actor=actor, reason=f"Refund {amount} above the agent's limit {limit}"
-        )
-    notify_owners(
-        case=case,
-        event="owner_escalation",
-        context={"reason": reason, "amount": str(amount), "limit": str(limit), "action": action},
-    )
-    return ResolveResult(case=case, resolution=None, escalated_for_limit=True)
 
 
 def _tell_resolved(case: Case, resolution: Resolution) -> None:

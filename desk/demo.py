@@ -74,8 +74,28 @@ def _has_claim(order: Order, claim_type: str) -> bool:
     return Claim.objects.filter(case__order=order, type=claim_type).exists()
 
 
+# What the demo agents may refund on one case without an owner (seed 001 #8): a
+# small shop lets its support settle the everyday cases and keeps the big ones.
+DEMO_REFUND_LIMITS = {DE_SHOP: Decimal("100.00"), SE_SHOP: Decimal("1000.00")}
+
+
+def setup_refund_limits() -> None:
+    from django.contrib.auth.models import Group
+
+    from config.roles import AGENTS
+    from decisions.models import RefundLimit
+    from orders.models import Shop
+
+    agents = Group.objects.get(name=AGENTS)
+    for shop in Shop.objects.filter(slug__in=DEMO_REFUND_LIMITS):
+        RefundLimit.objects.get_or_create(
+            group=agents, shop=shop, user=None, defaults={"amount": DEMO_REFUND_LIMITS[shop.slug]}
+        )
+
+
 def seed_cases() -> int:
     """Open the demo cases that are not there yet; returns how many were opened."""
+    setup_refund_limits()
     opened = 0
     for shop, name, claim_type, statement, positions in BUYER_CLAIMS:
         order = _order_of(shop, name)

@@ -395,6 +395,8 @@ def return_action_view(request, reference, step):
                 for line in lines
             ]
             returns.return_inspect(rma=return_request.rma, lines=inspected, actor=request.user)
+        elif step == "approve_refund":
+            returns.return_refund_approve(rma=return_request.rma, actor=request.user)
         elif step == "close":
             returns.return_close(rma=return_request.rma, actor=request.user)
         else:

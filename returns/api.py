@@ -186,6 +186,9 @@ def return_body(request_obj, http_request) -> dict:
         "restocking_fee": _money(request_obj.restocking_fee),
         "return_fee": _money(request_obj.return_fee),
         "refund": refund_body(refund),
+        # Above the inspecting agent's refund limit: an owner approves it with POST …/refund/.
+        "refund_due": _money(request_obj.refund_due),
+        "awaits_refund_approval": request_obj.awaits_refund_approval,
         "exchange_order": {
             "shop": request_obj.exchange_order.shop.slug,
             "number": request_obj.exchange_order.number,
@@ -347,6 +350,18 @@ class ReturnReject(APIView):
         _fresh(rma)
         values = validated(ReasonInSerializer, request.data)
         services.return_reject(rma=rma, actor=request.user, reason=values["reason"])
+        return Response(return_body(_fresh(rma), request))
+
+
+class ReturnRefundApprove(APIView):
+    """Make a refund that inspection left waiting because it was above the agent's limit."""
+
+    permission_classes = [CHANGE, has_perms("desk.add_refund")]
+
+    @extend_schema(request=None, responses={200: dict, 409: dict})
+    def post(self, request, rma):
+        _fresh(rma)
+        services.return_refund_approve(rma=rma, actor=request.user)
         return Response(return_body(_fresh(rma), request))
 
 

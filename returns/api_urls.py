@@ -10,6 +10,7 @@ urlpatterns = [
     path("returns/<str:rma>/reject/", api.ReturnReject.as_view(), name="api-return-reject"),
     path("returns/<str:rma>/receive/", api.ReturnReceive.as_view(), name="api-return-receive"),
     path("returns/<str:rma>/inspect/", api.ReturnInspect.as_view(), name="api-return-inspect"),
+    path("returns/<str:rma>/refund/", api.ReturnRefundApprove.as_view(), name="api-return-refund"),
     path("returns/<str:rma>/close/", api.ReturnClose.as_view(), name="api-return-close"),
     path("returns/<str:rma>/in-transit/", api.ReturnInTransit.as_view(), name="api-return-in-transit"),
     path("analytics/returns/", api.ReturnAnalytics.as_view(), name="api-analytics-returns"),

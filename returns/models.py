@@ -273,6 +273,22 @@ class ReturnRequest(models.Model):
     def can_move_to(self, status: str) -> bool:
         return status in TRANSITIONS[self.status]
 
+    @property
+    def refund_due(self) -> Decimal | None:
+        """What inspection says to refund: accepted goods less the fees (None before inspection)."""
+        if self.goods_value is None:
+            return None
+        return self.goods_value - (self.restocking_fee or 0) - (self.return_fee or 0)
+
+    @property
+    def awaits_refund_approval(self) -> bool:
+        """Inspected, a refund due, none made: it was above the inspecting agent's limit."""
+        return (
+            self.status == ReturnStatus.INSPECTED
+            and self.refund_id is None
+            and bool(self.refund_due and self.refund_due > 0)
+        )
+
 
 class ReturnLine(models.Model):
     """One returned order line. What arrived (received) and what was accepted are kept apart."""

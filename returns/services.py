@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from claims.uploads import validate_photos
 from config.api import Conflict
+from desk import approvals
 from desk import services as desk
 from desk.models import OPEN_STATUSES, CaseKind, CaseStatus
 from messaging.services import notify_buyer
@@ -653,19 +654,9 @@ def _refund_inspected(request: ReturnRequest, return_lines: list[ReturnLine], *,
     request.goods_value = breakdown.goods
     request.restocking_fee = breakdown.restocking_fee
     request.return_fee = breakdown.return_fee
-    refund = _issue_refund(request, breakdown.amount, actor=actor) if breakdown.amount > 0 else None
-    request.refund = refund
+    request.save(update_fields=["goods_value", "restocking_fee", "return_fee", "updated_at"])
     everything = all(line.accepted_quantity == line.quantity for line in return_lines)
-    _move(
-        request,
-        R.REFUNDED if everything else R.PARTLY_REFUNDED,
-        actor=actor,
-        fields=["goods_value", "restocking_fee", "return_fee", "refund"],
-        goods=str(breakdown.goods),
-        restocking_fee=str(breakdown.restocking_fee),
-        return_fee=str(breakdown.return_fee),
-        amount=str(breakdown.amount),
-    )
+    # The buyer hears what inspection found now, whoever makes the refund.
     _notify(
         request,
         "inspection_result",
@@ -677,9 +668,59 @@ def _refund_inspected(request: ReturnRequest, return_lines: list[ReturnLine], *,
         amount=str(breakdown.amount),
         currency=request.order.currency,
     )
+    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=breakdown.amount)
+    if limit is not None:
+        # Stays "inspected" until an owner (or an agent whose limit covers it) makes the refund.
+        approvals.hold_for_approval(
+            request.case,
+            actor=actor,
+            action="return_refund",
+            amount=breakdown.amount,
+            limit=limit,
+            reason=f"Return {request.rma}",
+        )
+        return None
+    return _pay_out(request, return_lines, breakdown.amount, actor=actor)
+
+
+def _pay_out(request: ReturnRequest, return_lines: list[ReturnLine], amount: Decimal, *, actor):
+    refund = _issue_refund(request, amount, actor=actor) if amount > 0 else None
+    request.refund = refund
+    everything = all(line.accepted_quantity == line.quantity for line in return_lines)
+    _move(
+        request,
+        R.REFUNDED if everything else R.PARTLY_REFUNDED,
+        actor=actor,
+        fields=["refund"],
+        goods=str(request.goods_value),
+        restocking_fee=str(request.restocking_fee),
+        return_fee=str(request.return_fee),
+        amount=str(amount),
+    )
     if refund:
         _notify_refund(request, refund)
     return refund
+
+
+@transaction.atomic
+def return_refund_approve(*, rma: str, actor) -> ReturnRequest:
+    """Make the refund an inspection left for an owner because it was above the agent's limit."""
+    request = _lock(rma)
+    if not request.awaits_refund_approval:
+        raise Conflict(
+            f"Return {rma} has no refund waiting for approval.",
+            code="invalid_transition",
+        )
+    amount = request.refund_due
+    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount)
+    if limit is not None:
+        raise Conflict(
+            f"The refund of {amount} is above your limit of {limit}; an owner must approve it.",
+            code="above_refund_limit",
+        )
+    return_lines = list(request.lines.select_related("order_line"))
+    _pay_out(request, return_lines, amount, actor=actor)
+    return request
 
 
 def _notify_refund(request: ReturnRequest, refund) -> None:

@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 
 from claims import services
 from claims.models import ClaimType
+from decisions.models import RefundLimit
 from desk.models import Case, CaseStatus, OpenedVia
 from tests.factories import NAPKINS, make_order, track
 
@@ -207,6 +208,7 @@ def test_agent_receives_and_inspects_a_return_from_the_case_page(client, agent, 
         resolution="refund",
         opened_via=OpenedVia.PORTAL,
     )
+    RefundLimit.objects.create(user=agent, amount=Decimal("100"))
     client.force_login(agent)
     line = request.lines.get()
     url = f"/desk/cases/{request.case.reference}/"
@@ -271,3 +273,42 @@ def test_queue_finds_a_return_by_its_rma(client, agent, shop, carrier):
     page = client.get(f"/desk/?q={request.rma}").content.decode()
 
     assert request.case.reference in page and other.reference not in page
+
+
+def test_a_return_refund_above_the_agents_limit_waits_for_the_owner_on_the_case_page(
+    client, agent, owner, shop, carrier
+):
+    from returns import services as returns
+    from returns.eligibility import LineIn
+
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
+    track(order, "delivered", days_ago=3)
+    request = returns.return_request(
+        order=order,
+        lines=[LineIn(order_line=order.lines.first(), quantity=2, reason="changed_mind")],
+        method="drop_off",
+        resolution="refund",
+        opened_via=OpenedVia.PORTAL,
+    )
+    RefundLimit.objects.create(user=agent, amount=Decimal("20"))
+    line = request.lines.get()
+    url = f"/desk/cases/{request.case.reference}/"
+    client.force_login(agent)
+    client.post(url + "return/receive/", {f"received-{line.pk}": "2"})
+    client.post(url + "return/inspect/", {f"accepted-{line.pk}": "2", f"condition-{line.pk}": "as_new"})
+
+    request.refresh_from_db()
+    assert (request.status, request.refund) == ("inspected", None)
+    page = client.get(url).content.decode()
+    assert "waits for an owner" in page
+    assert client.post(url + "return/approve_refund/", follow=True).status_code == 200
+    request.refresh_from_db()
+    assert request.refund is None  # still above the agent's limit
+
+    client.force_login(owner)
+    client.post(url + "return/approve_refund/")
+
+    request.refresh_from_db()
+    assert request.status == "refunded"
+    assert request.refund.amount == request.refund_due
+    assert request.case.refunds.count() == 1

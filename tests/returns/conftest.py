@@ -12,6 +12,20 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _agents_may_refund_returns(db):
+    # Agents refund within a limit the owner sets; these tests are about returns, not limits
+    # (test_refund_limits.py is), so the agents' limit covers every refund here.
+    from decimal import Decimal
+
+    from django.contrib.auth.models import Group
+
+    from config.roles import AGENTS
+    from decisions.models import RefundLimit
+
+    RefundLimit.objects.create(group=Group.objects.get(name=AGENTS), amount=Decimal("10000"))
+
+
 @pytest.fixture
 def delivered_order(shop, carrier):
     """2 sets of napkins (24.90 €) and a tablecloth (89.00 €), 144.70 € paid with shipping, delivered 3 days ago."""
