@@ -194,20 +194,26 @@ def test_dispute_case_downloads_one_evidence_pdf(client, agent, shop, carrier):
     assert order.number in text and "K. Nachbar" in text and "dp_123" in text
 
 
-def test_agent_receives_and_inspects_a_return_from_the_case_page(client, agent, shop, carrier):
-    from messaging.models import OutboundMessage
+def _napkins_sent_back(shop):
+    """A buyer's return of 2 sets of napkins (49.80 €), delivered 3 days ago, refund wanted."""
     from returns import services as returns
     from returns.eligibility import LineIn
 
     order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
     track(order, "delivered", days_ago=3)
-    request = returns.return_request(
+    return returns.return_request(
         order=order,
         lines=[LineIn(order_line=order.lines.first(), quantity=2, reason="changed_mind")],
         method="drop_off",
         resolution="refund",
         opened_via=OpenedVia.PORTAL,
     )
+
+
+def test_agent_receives_and_inspects_a_return_from_the_case_page(client, agent, shop, carrier):
+    from messaging.models import OutboundMessage
+
+    request = _napkins_sent_back(shop)
     RefundLimit.objects.create(user=agent, amount=Decimal("100"))
     client.force_login(agent)
     line = request.lines.get()
@@ -278,18 +284,8 @@ def test_queue_finds_a_return_by_its_rma(client, agent, shop, carrier):
 def test_a_return_refund_above_the_agents_limit_waits_for_the_owner_on_the_case_page(
     client, agent, owner, shop, carrier
 ):
-    from returns import services as returns
-    from returns.eligibility import LineIn
 
-    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
-    track(order, "delivered", days_ago=3)
-    request = returns.return_request(
-        order=order,
-        lines=[LineIn(order_line=order.lines.first(), quantity=2, reason="changed_mind")],
-        method="drop_off",
-        resolution="refund",
-        opened_via=OpenedVia.PORTAL,
-    )
+    request = _napkins_sent_back(shop)
     RefundLimit.objects.create(user=agent, amount=Decimal("20"))
     line = request.lines.get()
     url = f"/desk/cases/{request.case.reference}/"

@@ -16,11 +16,9 @@ from .test_return_api import open_return
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def inspected(agent, agent_api, delivered_order):
-    """2 sets of napkins (49.80 €) back as new, inspected by an agent whose own limit is 20 €."""
-    RefundLimit.objects.create(user=agent, amount=Decimal("20"))
-    rma = open_return(agent_api, delivered_order).json()["rma"]
+def return_napkins(agent_api, order) -> dict:
+    """2 sets of napkins (49.80 €) returned, received and accepted as new; the inspection's answer."""
+    rma = open_return(agent_api, order).json()["rma"]
     agent_api.post(
         f"/api/v1/returns/{rma}/receive/", {"lines": [{"sku": NAPKINS["sku"], "quantity": 2}]}, format="json"
     )
@@ -31,6 +29,13 @@ def inspected(agent, agent_api, delivered_order):
     )
     assert response.status_code == 200, response.json()
     return response.json()
+
+
+@pytest.fixture
+def inspected(agent, agent_api, delivered_order):
+    """Inspected by an agent whose own limit is 20 €."""
+    RefundLimit.objects.create(user=agent, amount=Decimal("20"))
+    return return_napkins(agent_api, delivered_order)
 
 
 @pytest.fixture
@@ -85,16 +90,9 @@ def test_an_owner_approves_it_once(inspected, owner_api):
 
 def test_a_refund_within_the_limit_is_made_at_inspection(agent, agent_api, delivered_order):
     RefundLimit.objects.create(user=agent, amount=Decimal("60"))
-    rma = open_return(agent_api, delivered_order).json()["rma"]
-    agent_api.post(
-        f"/api/v1/returns/{rma}/receive/", {"lines": [{"sku": NAPKINS["sku"], "quantity": 2}]}, format="json"
-    )
-    response = agent_api.post(
-        f"/api/v1/returns/{rma}/inspect/",
-        {"lines": [{"sku": NAPKINS["sku"], "accepted_quantity": 2, "condition": "as_new"}]},
-        format="json",
-    )
 
-    assert response.json()["status"] == "refunded"
-    assert response.json()["return"]["awaits_refund_approval"] is False
-    assert agent_api.post(f"/api/v1/returns/{rma}/refund/").status_code == 409
+    inspected = return_napkins(agent_api, delivered_order)
+
+    assert inspected["status"] == "refunded"
+    assert inspected["return"]["awaits_refund_approval"] is False
+    assert agent_api.post(f"/api/v1/returns/{inspected['rma']}/refund/").status_code == 409
