@@ -240,6 +240,11 @@ CELERY_BEAT_SCHEDULE["expire-stale-returns"] = {
     "task": "returns.tasks.expire_stale_returns",
     "schedule": 60 * 60,
 }
+# The buyer hears "exchange shipped" once the shop has shipped it, with its tracking number.
+CELERY_BEAT_SCHEDULE["announce-shipped-exchanges"] = {
+    "task": "returns.tasks.announce_shipped_exchanges",
+    "schedule": 60,
+}
 CELERY_BEAT_SCHEDULE["messaging-outbox-sweep"] = {"task": "messaging.tasks.outbox_sweep", "schedule": 60}
 
 # --- E-mail ---------------------------------------------------------------

@@ -38,6 +38,7 @@ VERBS = {
     "feedback_rated": _("Buyer rated the help"),
     "return_requested": _("Return requested"),
     "return_status_changed": _("Return status changed"),
+    "exchange_shipped": _("Exchange sent to the buyer"),
     "return_label_reissued": _("Return label issued again"),
     "return_receipt_corrected": _("Received quantities corrected"),
     "buyer_stated_condition": _("Buyer described the condition"),

@@ -612,8 +612,8 @@ def return_inspect(
         _notify(request, "inspection_result", outcome="rejected", lines=summary)
     elif request.resolution == Resolution.EXCHANGE:
         exchange_order = _exchange(request, return_lines, exchange_skus or {}, actor=actor)
+        # "Exchange shipped" waits for the shop to ship it: return_exchanges_announce_shipped.
         _notify(request, "inspection_result", outcome="exchange", lines=summary)
-        _notify(request, "exchange_shipped", exchange_order=exchange_order.number)
     else:
         refund = _refund_inspected(request, return_lines, actor=actor, summary=summary)
     return InspectionResult(request=request, refund=refund, exchange_order=exchange_order)
@@ -813,6 +813,52 @@ def _exchange(
         swaps={k: v for k, v in wanted.items() if k != v},
     )
     return exchange_order
+
+
+def return_exchanges_announce_shipped() -> int:
+    """Tell buyers whose exchange the shop has now shipped, with that parcel's tracking.
+
+    The exchange is an order in the shop's normal flow; its parcel arrives like
+    any other (the shop system, a webhook, the API). Run every minute by beat;
+    sequence 1 makes the e-mail once per return however often this runs.
+    """
+    waiting = (
+        ReturnRequest.objects.filter(exchange_order__shipments__tracking_number__gt="")
+        .exclude(case__outbound_messages__event="exchange_shipped")
+        .select_related("case", "exchange_order")
+        .distinct()
+    )
+    announced = 0
+    for request in waiting[:500]:
+        shipment = (
+            request.exchange_order.shipments.select_related("carrier")
+            .exclude(tracking_number="")
+            .order_by("-shipped_at", "-id")
+            .first()
+        )
+        with transaction.atomic():
+            notify_buyer(
+                case=request.case,
+                event="exchange_shipped",
+                sequence=1,
+                context={
+                    "rma": request.rma,
+                    "exchange_order": request.exchange_order.number,
+                    "order_number": request.exchange_order.number,
+                    "tracking_number": shipment.tracking_number,
+                    "carrier_name": shipment.carrier.name,
+                    "tracking_link": shipment.tracking_link,
+                },
+            )
+            desk.case_event(
+                request.case,
+                "exchange_shipped",
+                rma=request.rma,
+                exchange_order=request.exchange_order.number,
+                tracking_number=shipment.tracking_number,
+            )
+        announced += 1
+    return announced
 
 
 # --- closing and expiry ------------------------------------------------------------

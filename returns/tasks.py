@@ -6,3 +6,8 @@ from . import services
 @shared_task(acks_late=True)
 def expire_stale_returns() -> int:
     return services.return_expire_stale()
+
+
+@shared_task(acks_late=True)
+def announce_shipped_exchanges() -> int:
+    return services.return_exchanges_announce_shipped()

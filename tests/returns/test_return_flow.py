@@ -10,6 +10,7 @@ from config.api import Conflict
 from desk.models import CaseStatus, Refund
 from messaging.models import OutboundMessage
 from orders.models import Product
+from orders.services import orders_upsert
 from returns import services
 from returns.models import ReturnStatus
 from returns.services import InspectLine
@@ -193,7 +194,40 @@ def test_an_exchange_becomes_a_new_order_linked_to_the_return(delivered_order):
     assert request.status == ReturnStatus.EXCHANGED
     assert request.exchange_order == exchange
     assert result.refund is None and not Refund.objects.exists()
-    assert events(request)[-2:] == ["inspection_result", "exchange_shipped"]
+    # Not shipped yet: the buyer hears what inspection found, and "shipped" only once it is.
+    assert events(request)[-1] == "inspection_result"
+    assert "exchange_shipped" not in events(request)
+
+
+def test_the_buyer_hears_the_exchange_shipped_once_the_shop_ships_it(delivered_order, carrier):
+    request = request_return(
+        delivered_order, line(delivered_order, quantity=2, reason="too_small"), resolution="exchange"
+    )
+    services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
+    exchange = services.return_inspect(
+        rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 2, "as_new")]
+    ).exchange_order
+    assert services.return_exchanges_announce_shipped() == 0
+
+    # The shop system ships the exchange order like any other.
+    orders_upsert(
+        items=[
+            {
+                "shop": exchange.shop.slug,
+                "number": exchange.number,
+                "placed_at": exchange.placed_at,
+                "total": exchange.total,
+                "buyer": {"email": exchange.buyer.email},
+                "shipments": [{"carrier": carrier.code, "tracking_number": "00340434161094099999"}],
+            }
+        ]
+    )
+
+    assert services.return_exchanges_announce_shipped() == 1
+    assert services.return_exchanges_announce_shipped() == 0
+    [message] = OutboundMessage.objects.filter(case=request.case, event="exchange_shipped")
+    assert message.context["tracking_number"] == "00340434161094099999"
+    assert message.context["order_number"] == exchange.number
 
 
 def test_an_exchange_can_swap_for_another_size(shop, delivered_order):
