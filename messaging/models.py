@@ -36,6 +36,7 @@ class BuyerEvent(models.TextChoices):
     REFUND_INITIATED = "refund_initiated", _("Refund initiated")
     EXCHANGE_SHIPPED = "exchange_shipped", _("Exchange shipped")
     RETURN_EXPIRED = "return_expired", _("Return expired")
+    RETURN_DECLINED = "return_declined", _("Return request declined")
     FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
     AGENT_REPLY = "agent_reply", _("Reply from an agent")
 

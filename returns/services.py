@@ -345,6 +345,7 @@ def return_reject(*, rma: str, actor, reason: str) -> ReturnRequest:
         )
     request.reject_reason = reason.strip()[:300]
     _move(request, R.REJECTED, actor=actor, reason=request.reject_reason, fields=["reject_reason"])
+    _notify(request, "return_declined", reason=request.reject_reason)
     return request
 
 

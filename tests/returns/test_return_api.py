@@ -260,3 +260,22 @@ def test_a_return_handed_to_the_carrier_no_longer_expires(agent_api, delivered_o
     assert response.json()["status"] == "in_transit"
     assert services.return_expire_stale(now=timezone.now() + timedelta(days=60)) == 0
     assert ReturnRequest.objects.get(rma=rma).tracking_number == "00340434999"
+
+
+def test_a_rejected_request_tells_the_buyer_why(agent_api, delivered_order):
+    from messaging.models import OutboundMessage
+
+    Product.objects.filter(sku=NAPKINS["sku"]).update(returnable=False)
+    waiting = open_return(agent_api, delivered_order, outside_policy=True).json()
+    missing_reason = agent_api.post(f"/api/v1/returns/{waiting['rma']}/reject/", {}, format="json")
+    rejected = agent_api.post(
+        f"/api/v1/returns/{waiting['rma']}/reject/",
+        {"reason": "Die Servietten wurden mit Monogramm gefertigt."},
+        format="json",
+    )
+
+    assert missing_reason.status_code == 400 and "reason" in missing_reason.json()
+    assert rejected.json()["status"] == "rejected", rejected.json()
+    [message] = OutboundMessage.objects.filter(event="return_declined")
+    assert message.context["reason"] == "Die Servietten wurden mit Monogramm gefertigt."
+    assert message.to_email == delivered_order.buyer.email
