@@ -271,6 +271,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Buyers answer to reply+<token>@POSTSALE_REPLY_DOMAIN; the ESP's inbound route for
 # that domain posts to /anymail/<esp>/inbound/ and the token finds the case.
 POSTSALE_REPLY_DOMAIN = env("POSTSALE_REPLY_DOMAIN", default="reply.postsale.localhost")
+# Fernet keys for integration secrets at rest, comma-separated, newest first
+# (integrations/vault.py); empty: derived from SECRET_KEY.
+POSTSALE_SECRETS_KEY = env.list("POSTSALE_SECRETS_KEY", default=[])
 # A row left in "sending" this long is taken to be orphaned by a dead worker and
 # sent again; it must outlast the send task's hard time limit.
 POSTSALE_EMAIL_STALE_SECONDS = env.int("POSTSALE_EMAIL_STALE_SECONDS", default=180)

@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import services, vault
 from .models import InboundEvent, InboundStatus, Integration
 
 RECENT = timedelta(days=7)
@@ -51,6 +51,7 @@ class IntegrationForm(forms.ModelForm):
         model = Integration
         fields = ["shop", "source", "secret", "api_key", "active"]
 
+    # The form's values are what the owner typed; the model stores them sealed (integrations.vault).
     def clean_secret(self):
         secret = self.cleaned_data["secret"].strip()
         if not secret:
@@ -58,10 +59,13 @@ class IntegrationForm(forms.ModelForm):
                 return self.instance.secret
             if self.cleaned_data.get("source") not in ("postnord", "dhl"):
                 raise forms.ValidationError(_("The signing secret is required."))
-        return secret
+        return vault.seal(secret)
 
     def clean_api_key(self):
-        return self.cleaned_data["api_key"].strip() or (self.instance.api_key if self.instance.pk else "")
+        api_key = self.cleaned_data["api_key"].strip()
+        if api_key:
+            return vault.seal(api_key)
+        return self.instance.api_key if self.instance.pk else ""
 
 
 @admin.register(Integration)

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, Shipment, Shop
 
+from . import vault
+
 
 class Source(models.TextChoices):
     SHOPIFY = "shopify", "Shopify"
@@ -41,9 +43,10 @@ class Integration(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     # The shared signing secret (Shopify client secret, WooCommerce/EasyPost/AfterShip
     # webhook secret, Stripe endpoint secret `whsec_…`); for PayPal the webhook ID,
-    # which is part of the signed string. Never shown again once saved.
-    secret = models.CharField(_("secret"), max_length=255, blank=True)
-    api_key = models.CharField(_("API key"), max_length=255, blank=True)
+    # which is part of the signed string. Never shown again once saved. Both columns
+    # hold ciphertext (integrations.vault): use `signing_secret` and `carrier_api_key`.
+    secret = models.CharField(_("secret"), max_length=500, blank=True)
+    api_key = models.CharField(_("API key"), max_length=500, blank=True)
     active = models.BooleanField(_("active"), default=True)
     last_event_at = models.DateTimeField(_("last event"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -59,6 +62,22 @@ class Integration(models.Model):
 
     def __str__(self):
         return f"{self.shop.slug} · {self.get_source_display()}"
+
+    @property
+    def signing_secret(self) -> str:
+        return vault.unseal(self.secret)
+
+    @signing_secret.setter
+    def signing_secret(self, value: str) -> None:
+        self.secret = vault.seal(value)
+
+    @property
+    def carrier_api_key(self) -> str:
+        return vault.unseal(self.api_key)
+
+    @carrier_api_key.setter
+    def carrier_api_key(self, value: str) -> None:
+        self.api_key = vault.seal(value)
 
     @property
     def receives_webhooks(self) -> bool:

@@ -224,10 +224,9 @@ def _api_key(carrier: Carrier, shipment: Shipment, default: str) -> str:
     own = (
         Integration.objects.filter(shop_id=shipment.order.shop_id, source=carrier.source, active=True)
         .exclude(api_key="")
-        .values_list("api_key", flat=True)
         .first()
     )
-    return own or default
+    return (own.carrier_api_key if own else "") or default
 
 
 def poll_carrier(source: str, *, client: HttpClient | None = None, now: datetime | None = None) -> dict:

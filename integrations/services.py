@@ -181,9 +181,9 @@ def integration_configure(*, shop, source: str, secret: str, api_key: str | None
     if not secret.strip() and source not in (Source.POSTNORD, Source.DHL):
         raise ValidationError({"secret": ["The signing secret is required."]})
     integration, _ = Integration.objects.select_for_update().get_or_create(shop=shop, source=source)
-    integration.secret = secret.strip()
+    integration.signing_secret = secret.strip()
     if api_key is not None:
-        integration.api_key = api_key.strip()
+        integration.carrier_api_key = api_key.strip()
     integration.active = True
     integration.save()
     return integration

@@ -44,7 +44,7 @@ def status_for(tag: str | None, subtag: str | None) -> str:
 
 
 def verify(body: bytes, headers, integration) -> None:
-    verify_base64_hmac(body, headers, integration.secret, SIGNATURE_HEADER)
+    verify_base64_hmac(body, headers, integration.signing_secret, SIGNATURE_HEADER)
 
 
 def identify(payload: dict, headers) -> tuple[str, str]:

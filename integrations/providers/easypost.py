@@ -54,9 +54,9 @@ def status_for(status: str | None, detail: str | None) -> str:
 
 def verify(body: bytes, headers, integration) -> None:
     given = header(headers, SIGNATURE_HEADER)
-    if not given or not integration.secret:
+    if not given or not integration.signing_secret:
         raise SignatureInvalid(f"Missing {SIGNATURE_HEADER}.")
-    key = unicodedata.normalize("NFKD", integration.secret).encode("utf-8")
+    key = unicodedata.normalize("NFKD", integration.signing_secret).encode("utf-8")
     expected = "hmac-sha256-hex=" + hmac.new(key, body, hashlib.sha256).hexdigest()
     if not same(expected, given.strip()):
         raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body.")

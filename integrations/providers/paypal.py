@@ -109,7 +109,7 @@ def verify(body: bytes, headers, integration, *, source: PayPalCertificateSource
     from cryptography.hazmat.primitives.asymmetric import padding
 
     values = {name: header(headers, name) for name in KEPT_HEADERS}
-    if not all(values.values()) or not integration.secret:
+    if not all(values.values()) or not integration.signing_secret:
         raise SignatureInvalid("Missing PayPal transmission headers.")
     if values["PAYPAL-AUTH-ALGO"] != "SHA256withRSA":
         raise SignatureInvalid(f"Unexpected PAYPAL-AUTH-ALGO {values['PAYPAL-AUTH-ALGO']}.")
@@ -125,7 +125,7 @@ def verify(body: bytes, headers, integration, *, source: PayPalCertificateSource
         body,
         transmission_id=values["PAYPAL-TRANSMISSION-ID"],
         transmission_time=values["PAYPAL-TRANSMISSION-TIME"],
-        webhook_id=integration.secret,
+        webhook_id=integration.signing_secret,
     )
     try:
         certificate.public_key().verify(signature, message, padding.PKCS1v15(), hashes.SHA256())

@@ -34,7 +34,7 @@ ZERO_DECIMAL = {
 
 def verify(body: bytes, headers, integration, *, now: float | None = None) -> None:
     given = header(headers, SIGNATURE_HEADER)
-    if not given or not integration.secret:
+    if not given or not integration.signing_secret:
         raise SignatureInvalid(f"Missing {SIGNATURE_HEADER}.")
     timestamp, signatures = None, []
     for part in given.split(","):
@@ -46,7 +46,7 @@ def verify(body: bytes, headers, integration, *, now: float | None = None) -> No
     if not timestamp or not timestamp.isdigit() or not signatures:
         raise SignatureInvalid(f"{SIGNATURE_HEADER} has no timestamp or no v1 signature.")
     signed = timestamp.encode() + b"." + body
-    expected = hmac.new(integration.secret.encode(), signed, hashlib.sha256).hexdigest()
+    expected = hmac.new(integration.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
     if not any(hmac.compare_digest(expected, signature) for signature in signatures):
         raise SignatureInvalid(f"No v1 signature in {SIGNATURE_HEADER} matches the body.")
     if int(timestamp) < (now if now is not None else time.time()) - TOLERANCE_SECONDS:

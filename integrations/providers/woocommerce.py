@@ -67,7 +67,7 @@ def is_ping(body: bytes, headers) -> bool:
 
 
 def verify(body: bytes, headers, integration) -> None:
-    verify_base64_hmac(body, headers, integration.secret, SIGNATURE_HEADER)
+    verify_base64_hmac(body, headers, integration.signing_secret, SIGNATURE_HEADER)
 
 
 def identify(payload: dict, headers) -> tuple[str, str]:

@@ -22,7 +22,7 @@ def test_configure_integration_prints_the_url_to_paste(shop, settings):
     call_command("configure_integration", shop=shop.slug, source="shopify", secret=SECRET, stdout=out)
 
     assert "https://postsale.example/hooks/shopify/leinen/" in out.getvalue()
-    assert Integration.objects.get(shop=shop, source="shopify").secret == SECRET
+    assert Integration.objects.get(shop=shop, source="shopify").signing_secret == SECRET
 
 
 def test_configure_integration_again_replaces_the_secret(shop):
@@ -33,7 +33,7 @@ def test_configure_integration_again_replaces_the_secret(shop):
         "configure_integration", shop=shop.slug, source="aftership", secret="new", stdout=io.StringIO()
     )
 
-    assert Integration.objects.get(shop=shop, source="aftership").secret == "new"
+    assert Integration.objects.get(shop=shop, source="aftership").signing_secret == "new"
 
 
 def test_replay_events_processes_stored_events_again(web, shop, connect):
@@ -95,7 +95,7 @@ def test_admin_change_without_a_secret_keeps_the_stored_one(owner_client, shop, 
 
     assert response.status_code == 302
     integration.refresh_from_db()
-    assert integration.secret == "whsec_keep_me"
+    assert integration.signing_secret == "whsec_keep_me"
 
 
 def test_admin_lists_recent_failures_and_retries_them(owner_client, web, shop, connect):
