@@ -8,6 +8,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run web worker beat test lint migrate seed messages clean
 
+# GNU gettext's msgfmt compiles the catalogues where it is installed; the compiled .mo files
+# are committed (a test keeps them in step with the .po files), so Python alone is enough.
+COMPILE_MESSAGES = if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv >/dev/null; \
+	else echo "msgfmt (GNU gettext) not found: using the committed translations"; fi
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -23,12 +28,12 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 run: seed
-	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+	@$(COMPILE_MESSAGES)
 	@echo "Postsale runs on http://127.0.0.1:8000  (owner/owner, agent/agent)"
 	$(VENV)/bin/honcho -f Procfile.dev start
 
 test: install
-	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+	@$(COMPILE_MESSAGES)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -110,6 +110,7 @@ def compute_evidence(claim, *, now=None) -> dict:
         "needed_by": order.needed_by.isoformat() if order.needed_by else None,
         "days_until_needed": (order.needed_by - timezone.localdate(now)).days if order.needed_by else None,
         "payment": {
+            # Codes, like every stored fact; the case page words them (desk_tags.payment_method_labels).
             "methods": sorted({p.method for p in payments}),
             "cleared": bool(payments) and all(p.cleared_at is not None for p in payments),
             "paid": str(sum((p.amount for p in payments if p.status == "paid"), start=0)),

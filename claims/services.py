@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,6 +21,7 @@ from decisions.selectors import latest_decision
 from desk import approvals
 from desk import services as desk
 from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, OpenedVia, RefundMethod
+from desk.timeline import action_label
 from messaging.services import notify_buyer, notify_owners
 from orders.models import Order, OrderLine, Shipment, TrackingStatus
 from orders.services import carrier_code, carriers_for_codes
@@ -141,6 +144,10 @@ def claim_open(
     return claim
 
 
+# How owners know the payment providers (the stored value is our source code).
+PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal", "amazon": "Amazon", "klarna": "Klarna"}
+
+
 def _tell_claim_opened(claim: Claim) -> None:
     """Who hears of a new claim: the buyer (acknowledged, or told of a delay we found), owners of disputes."""
     case = claim.case
@@ -149,9 +156,10 @@ def _tell_claim_opened(claim: Claim) -> None:
             case=case,
             event="owner_dispute",
             context={
-                "provider": claim.dispute_provider,
+                "provider": PROVIDER_NAMES.get(claim.dispute_provider, claim.dispute_provider),
                 "reason": claim.dispute_reason,
                 "amount": str(claim.dispute_amount or ""),
+                "currency": case.order.currency if case.order_id else case.currency,
                 "respond_by": claim.respond_by.isoformat() if claim.respond_by else "",
             },
         )
@@ -328,6 +336,9 @@ def claim_resolve(
     if amount is not None and amount < 0:
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})
 
+    if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND) and amount and case.order_id:
+        # Before the limit: an impossible amount is the agent's mistake, not an owner's decision.
+        desk.refund_room_check(case.order, amount)
     if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
         limit = approvals.limit_below(actor=actor, shop=case.shop, amount=amount)
         if limit is not None:
@@ -435,7 +446,7 @@ def _move_on(case, claim, *, action, actor, reason) -> ResolveResult:
         desk.move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=actor, reason=reason)
         if claim is not None and claim.type == ClaimType.DELIVERED_NOT_RECEIVED:
             # Seed 000: ask around first: household, neighbours, office, post office.
-            notify_buyer(case=case, event="check_household_neighbours")
+            _ask_to_check(claim)
     elif action == "carrier_claim":
         if claim is not None and claim.shipment_id and not claim.carrier_claims.exists():
             carrier_claim_open(claim=claim, actor=actor)
@@ -479,7 +490,7 @@ def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwa
                 {
                     "reason": [
                         _("The recommendation was %(recommended)s; say why you choose %(chosen)s instead.")
-                        % {"recommended": record.action, "chosen": action}
+                        % {"recommended": action_label(record.action), "chosen": action_label(action)}
                     ]
                 }
             )
@@ -501,7 +512,41 @@ def playbook_step_done(*, claim: Claim, key: str, actor) -> PlaybookStep:
     step, created = PlaybookStep.objects.get_or_create(claim=claim, key=key, defaults={"done_by": actor})
     if created:
         desk.case_event(claim.case, "playbook_step", actor=actor, new=key)
+        _send_step_email(claim, key)
     return step
+
+
+def _send_step_email(claim: Claim, key: str) -> None:
+    """The e-mail a step names goes out when the agent ticks it, unless the buyer already had it.
+
+    "Ask the buyer to check with the neighbours" is done by sending that e-mail; the
+    acknowledgement usually went out when the claim was opened, and is not sent twice.
+    """
+    event = next(step.email_event for step in playbook_for(claim.type) if step.key == key)
+    if not event or claim.case.outbound_messages.filter(event=event).exists():
+        return
+    if event == "check_household_neighbours":
+        _ask_to_check(claim)
+    else:
+        notify_buyer(case=claim.case, event=event)
+
+
+def _ask_to_check(claim: Claim) -> None:
+    notify_buyer(case=claim.case, event="check_household_neighbours", attachments=_shipping_documents(claim))
+
+
+def _shipping_documents(claim: Claim) -> list[tuple[str, bytes, str]]:
+    """The parcel's label copy, so the buyer can show the neighbours and the post office (seed 000)."""
+    shipment = claim.shipment if claim.shipment_id else None
+    if shipment is None or not shipment.label_document:
+        return []
+    try:
+        with shipment.label_document.open("rb") as document:
+            content = document.read()
+    except OSError:
+        return []  # a label copy gone from storage must not stop the e-mail
+    name = Path(shipment.label_document.name).name
+    return [(name, content, mimetypes.guess_type(name)[0] or "application/octet-stream")]
 
 
 @transaction.atomic

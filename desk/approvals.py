@@ -26,7 +26,9 @@ def limit_below(*, actor, shop, amount: Decimal | None) -> Decimal | None:
     return limit if limit is not None and amount > limit else None
 
 
-def hold_for_approval(case: Case, *, actor, action: str, amount: Decimal, limit: Decimal, reason: str) -> None:
+def hold_for_approval(
+    case: Case, *, actor, action: str, amount: Decimal, limit: Decimal, reason: str
+) -> None:
     desk.case_event(
         case,
         "refund_needs_approval",

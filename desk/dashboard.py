@@ -2,6 +2,9 @@
 
 Each chart is a table (columns and rows) so the page draws it as bars and the
 same data downloads as CSV. Aggregation happens in the database.
+
+Money is never added across currencies (one shop sells in EUR, another in
+SEK): every money figure is summed per currency, and its row says which.
 """
 
 from __future__ import annotations
@@ -17,13 +20,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import CarrierClaim, ClaimType, Resolution
+from decisions.defaults import CURRENCY_SCALE, LARGE, SMALL, scale_for
 from orders.models import Shipment
 
 from .models import OPEN_STATUSES, Case, CaseKind, Refund, RefundStatus
 
 AGE_BUCKETS = [(1, _("under 1 day")), (3, _("1–3 days")), (7, _("3–7 days")), (None, _("over 7 days"))]
-# Value bands for "which parcels get lost", in the shop's currency units.
-VALUE_BANDS = [(0, 50), (50, 250), (250, None)]
+# Value bands for "which parcels get lost", in EUR: the lines the default decision
+# matrix draws (seed 002 #3). Other currencies get the same bands times the
+# matrix's own factor (decisions.defaults.CURRENCY_SCALE: SEK and NOK ×10, so
+# 0–500 / 500–2500 / 2500+ SEK; DKK ×7.5). A currency missing there is taken at
+# par with the euro (×1) until someone adds its factor, which then serves the
+# matrix and this chart alike.
+VALUE_BANDS = [(Decimal("0"), SMALL), (SMALL, LARGE), (LARGE, None)]
+CENT = Decimal("0.01")
 LOSS_TYPES = [ClaimType.LOST_IN_TRANSIT, ClaimType.DELIVERED_NOT_RECEIVED]
 
 
@@ -35,11 +45,48 @@ class Chart:
     rows: list[list]
     # Which column the bars are drawn from.
     value_column: int = -1
+    # Rows with different values here are drawn to their own scale: bars of
+    # SEK amounts next to EUR amounts would say nothing.
+    scale_column: int | None = None
 
     @property
     def max_value(self) -> float:
         values = [float(row[self.value_column] or 0) for row in self.rows]
         return max(values, default=0) or 1
+
+    @property
+    def bars(self) -> list[tuple[list, object, str]]:
+        """(row, value, bar width in % as a string) per row, each row scaled within its group."""
+        group = (lambda row: row[self.scale_column]) if self.scale_column is not None else (lambda row: None)
+        largest: dict = {}
+        for row in self.rows:
+            value = float(row[self.value_column] or 0)
+            largest[group(row)] = max(largest.get(group(row), 0.0), value)
+        result = []
+        for row in self.rows:
+            value = row[self.value_column] or 0
+            # A string, so the template's number localisation cannot turn 42.5 into "42,5" inside SVG.
+            width = f"{100 * float(value) / (largest[group(row)] or 1):.1f}"
+            result.append((row, value, width))
+        return result
+
+
+def value_bands(currency: str) -> list[tuple[Decimal, Decimal | None]]:
+    """The order value bands in `currency`'s own units (see VALUE_BANDS)."""
+    scale = scale_for(currency)
+    return [(low * scale, high * scale if high is not None else None) for low, high in VALUE_BANDS]
+
+
+def _band_label(low: Decimal, high: Decimal | None, currency: str) -> str:
+    def amount(value: Decimal) -> str:
+        return f"{value.normalize():f}"
+
+    return f"{amount(low)}–{amount(high)} {currency}" if high is not None else f"{amount(low)}+ {currency}"
+
+
+def _money(value) -> Decimal:
+    # SQLite sums decimals with trailing digits; money shows in cents.
+    return Decimal(value or 0).quantize(CENT)
 
 
 def open_by_type_and_age(*, shop=None, now=None) -> Chart:
@@ -101,21 +148,23 @@ def claims_by_type_and_carrier(*, shop=None) -> Chart:
     if shop:
         cases = cases.filter(shop=shop)
     type_labels = dict(ClaimType.choices)
+    # One row per currency as well: a carrier that serves both shops has EUR and SEK claims.
     rows = [
         [
             row["claim__shipment__carrier__name"],
             str(type_labels.get(row["claim__type"], row["claim__type"])),
             row["n"],
-            row["cost"] or Decimal("0"),
+            _money(row["cost"]),
+            row["currency"],
         ]
-        for row in cases.values("claim__shipment__carrier__name", "claim__type")
+        for row in cases.values("claim__shipment__carrier__name", "claim__type", "currency")
         .annotate(n=Count("id"), cost=Sum("cost_total"))
-        .order_by("-n")
+        .order_by("-n", "currency", "claim__shipment__carrier__name", "claim__type")
     ]
     return Chart(
         "claims",
         str(_("Claims by carrier and type")),
-        [str(_("Carrier")), str(_("Type")), str(_("Claims")), str(_("Cost"))],
+        [str(_("Carrier")), str(_("Type")), str(_("Claims")), str(_("Cost")), str(_("Currency"))],
         rows,
         value_column=2,
     )
@@ -130,31 +179,39 @@ def loss_rate_by_carrier_and_value(*, shop=None) -> Chart:
     shipments = Shipment.objects.all()
     if shop:
         shipments = shipments.filter(order__shop=shop)
-    rows = []
-    for low, high in VALUE_BANDS:
-        band = Q(order__total__gte=low) & (Q(order__total__lt=high) if high is not None else Q())
-        label = f"{low}–{high}" if high is not None else f"{low}+"
+    found = []
+    # One query per band, whatever the currencies: each band is "this range in EUR, or that
+    # range in SEK, ..., or the EUR range in a currency without a factor".
+    for index in range(len(VALUE_BANDS)):
+        band = Q()
+        for currency in CURRENCY_SCALE:
+            band |= Q(order__currency=currency) & _in_band(value_bands(currency)[index])
+        band |= ~Q(order__currency__in=list(CURRENCY_SCALE)) & _in_band(VALUE_BANDS[index])
         grouped = (
             shipments.filter(band)
-            .values("carrier__name", "signature_required")
+            .values("order__currency", "carrier__name", "signature_required")
             .annotate(
                 shipped=Count("id", distinct=True),
                 lost=Count("claims", filter=Q(claims__type__in=LOSS_TYPES), distinct=True),
             )
-            .order_by("carrier__name", "signature_required")
+            .order_by("order__currency", "carrier__name", "signature_required")
         )
-        for row in grouped:
-            rate = round(100 * row["lost"] / row["shipped"], 1) if row["shipped"] else 0.0
-            rows.append(
-                [
-                    row["carrier__name"],
-                    label,
-                    str(_("yes")) if row["signature_required"] else str(_("no")),
-                    row["shipped"],
-                    row["lost"],
-                    rate,
-                ]
-            )
+        found += [(row["order__currency"], index, row) for row in grouped]
+    rows = []
+    for currency, index, row in sorted(
+        found, key=lambda item: (item[0], item[1], item[2]["carrier__name"], item[2]["signature_required"])
+    ):
+        rate = round(100 * row["lost"] / row["shipped"], 1) if row["shipped"] else 0.0
+        rows.append(
+            [
+                row["carrier__name"],
+                _band_label(*value_bands(currency)[index], currency),
+                str(_("yes")) if row["signature_required"] else str(_("no")),
+                row["shipped"],
+                row["lost"],
+                rate,
+            ]
+        )
     return Chart(
         "loss",
         str(_("Lost or not received per 100 parcels")),
@@ -170,6 +227,11 @@ def loss_rate_by_carrier_and_value(*, shop=None) -> Chart:
     )
 
 
+def _in_band(band: tuple[Decimal, Decimal | None]) -> Q:
+    low, high = band
+    return Q(order__total__gte=low) & (Q(order__total__lt=high) if high is not None else Q())
+
+
 def money_by_month(*, shop=None, months=12, now=None) -> Chart:
     now = now or timezone.now()
     since = (now - timedelta(days=31 * months)).replace(day=1)
@@ -183,21 +245,28 @@ def money_by_month(*, shop=None, months=12, now=None) -> Chart:
         reships = reships.filter(case__shop=shop)
         recovered = recovered.filter(claim__case__shop=shop)
     money = DecimalField(max_digits=14, decimal_places=2)
-    table: dict = {}
-    for row in refunds.annotate(m=TruncMonth("created_at")).values("m").annotate(s=Sum("amount")):
-        table.setdefault(row["m"], [0, 0, 0])[0] = row["s"] or 0
     reship_cost = ExpressionWrapper(F("goods_cost") + F("shipping_cost"), output_field=money)
-    for row in reships.annotate(m=TruncMonth("created_at")).values("m").annotate(s=Sum(reship_cost)):
-        table.setdefault(row["m"], [0, 0, 0])[1] = row["s"] or 0
-    for row in recovered.annotate(m=TruncMonth("created_at")).values("m").annotate(s=Sum("recovered_amount")):
-        table.setdefault(row["m"], [0, 0, 0])[2] = row["s"] or 0
-    rows = [[month.strftime("%Y-%m"), *values] for month, values in sorted(table.items())]
+    # (month, currency) -> [refunded, reshipped, recovered]: a month with EUR and SEK is two rows.
+    table: dict = {}
+    sums = [
+        (refunds, "currency", Sum("amount")),
+        (reships, "case__currency", Sum(reship_cost)),
+        (recovered, "claim__case__currency", Sum("recovered_amount")),
+    ]
+    for column, (queryset, currency, amount) in enumerate(sums):
+        grouped = queryset.annotate(m=TruncMonth("created_at")).values("m", currency).annotate(s=amount)
+        for row in grouped:
+            table.setdefault((row[currency], row["m"]), [_money(0)] * 3)[column] = _money(row["s"])
+    rows = [
+        [month.strftime("%Y-%m"), *values, currency] for (currency, month), values in sorted(table.items())
+    ]
     return Chart(
         "money",
         str(_("Refunded and reshipped against recovered, per month")),
-        [str(_("Month")), str(_("Refunded")), str(_("Reshipped")), str(_("Recovered"))],
+        [str(_("Month")), str(_("Refunded")), str(_("Reshipped")), str(_("Recovered")), str(_("Currency"))],
         rows,
         value_column=1,
+        scale_column=4,
     )
 
 
@@ -280,7 +349,10 @@ def _percent(rate) -> float:
 
 
 def returns_cost_by_product(*, shop=None, days=365, now=None) -> Chart:
-    """What returns cost per product: the goods value of what came back and was refunded or exchanged."""
+    """What returns cost per product: the goods value of what came back and was refunded or exchanged.
+
+    In the currency of the orders, one row per product and currency.
+    """
     from returns.models import ReturnLine
 
     now = now or timezone.now()
@@ -299,18 +371,29 @@ def returns_cost_by_product(*, shop=None, days=365, now=None) -> Chart:
             row["order_line__sku"],
             row["title"],
             row["units"],
-            # SQLite sums decimals with trailing digits; money shows in cents.
-            Decimal(row["value"] or 0).quantize(Decimal("0.01")),
+            _money(row["value"]),
+            row["order_line__order__currency"],
         ]
-        for row in lines.values("order_line__order__shop__name", "order_line__sku")
+        for row in lines.values(
+            "order_line__order__shop__name", "order_line__sku", "order_line__order__currency"
+        )
         .annotate(title=Max("order_line__title"), units=Sum("accepted_quantity"), value=Sum(value))
         .order_by("-value")[:50]
     ]
     return Chart(
         "returns_cost",
         str(_("Returned goods refunded or exchanged per product, last 12 months")),
-        [str(_("Shop")), str(_("SKU")), str(_("Product")), str(_("Units")), str(_("Value"))],
+        [
+            str(_("Shop")),
+            str(_("SKU")),
+            str(_("Product")),
+            str(_("Units")),
+            str(_("Value")),
+            str(_("Currency")),
+        ],
         rows,
+        value_column=4,
+        scale_column=5,
     )
 
 

@@ -1,13 +1,18 @@
-"""Demo cases: the seeds' stories as open cases, so the desk has work on the first visit.
+"""Demo cases: the seeds' stories as open cases, so the desk has work on the first visit,
+and three months of settled ones, so the dashboard has costs and resolution times.
 
 Everything goes through the real services (claims, returns, the automatic
 sweeps), so the demo shows decisions, e-mails and timelines as they really
-come about. Safe to run again: a story whose case exists is skipped.
+come about. Safe to run again: a story whose case exists is skipped, and a
+shop's history is settled once.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import bisect
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,10 +20,11 @@ from django.utils import timezone
 
 from claims import automatic
 from claims import services as claims
-from claims.models import Claim, ClaimType
-from desk.models import OpenedVia
+from claims.models import CarrierClaimStatus, Claim, ClaimType
+from desk import services as desk
+from desk.models import Case, CaseEvent, CaseStatus, OpenedVia, Refund, RefundStatus
 from orders.demo import DE_SHOP, SE_SHOP
-from orders.models import Order, TrackingStatus
+from orders.models import Order, PaymentStatus, RiskFlag, Shipment, TrackingStatus
 
 # (shop, buyer name, claim type, statement, affected lines as (position, quantity))
 BUYER_CLAIMS = [
@@ -94,7 +100,7 @@ def setup_refund_limits() -> None:
 
 
 def seed_cases() -> int:
-    """Open the demo cases that are not there yet; returns how many were opened."""
+    """Open the demo cases that are not there yet, settle the history; returns how many cases that made."""
     setup_refund_limits()
     opened = 0
     for shop, name, claim_type, statement, positions in BUYER_CLAIMS:
@@ -114,6 +120,7 @@ def seed_cases() -> int:
     opened += automatic.open_payment_reviews()
     opened += _seed_chargeback()
     opened += _seed_returns()
+    opened += seed_history()
     return opened
 
 
@@ -189,3 +196,467 @@ def _seed_returns() -> int:
             opened += 1
             break
     return opened
+
+
+# --- history: the last three months, settled ---------------------------------------
+#
+# Without it a fresh demo has nothing resolved, so the dashboard cannot show what
+# claims and returns cost per carrier and product, or how long they take. These
+# stories are played through the same services as the open cases above, by the
+# demo agent (the owner where a refund is above the agent's limit), on parcels
+# the demo delivered; afterwards every timestamp of the case is moved back to the
+# day the story stands for (`_Clock`), so months and resolution times vary.
+
+RETURN = "return"
+
+
+@dataclass(frozen=True)
+class Settled:
+    """One case of the last three months, from the buyer's first message to its close."""
+
+    days_ago: int  # when the buyer got in touch
+    kind: str  # a claim type, or RETURN
+    # A resolution action, or "found" (the buyer found the parcel after all); for a
+    # return, the condition it came back in.
+    outcome: str
+    hours: int  # from the first message to the outcome
+    carrier: str = ""  # a parcel of this carrier, if one is left
+    reason: str = ""  # the agent's words for the outcome, in the shop's language
+    percent: int | None = None  # of a partial refund
+    ask_first: bool = False  # ask household, neighbours, post office first (seed 000)
+    trace: bool = False  # file a claim with the carrier and wait for it before the outcome
+    # What the carrier paid, in % of the claim; 0: it refused; None: no claim, or no answer yet.
+    carrier_pays: int | None = None
+    return_reason: str = "changed_mind"
+
+
+T = ClaimType
+# fmt: off
+HISTORY = {
+    DE_SHOP: [
+        Settled(86, T.DELIVERED_NOT_RECEIVED, "reship", 52, "dhl", ask_first=True,
+                reason="Nicht beim Nachbarn, nicht in der Filiale: Ersatz geht raus."),
+        Settled(81, T.DAMAGED, "partial_refund", 20, "hermes", percent=30, carrier_pays=100,
+                reason="Kleiner Riss, die Ware darf bleiben: 30 % zurück."),
+        Settled(74, T.DELIVERED_NOT_RECEIVED, "refund", 120, "dpd", trace=True, carrier_pays=100,
+                reason="DPD findet das Paket nicht: Erstattung."),
+        Settled(69, T.MISSING_ITEMS, "reship", 6, "dhl", reason="Der fehlende Artikel wird nachgeschickt."),
+        Settled(63, T.WRONG_ITEM, "reship_with_return_label", 26, "dpd",
+                reason="Falscher Artikel: der richtige geht raus, mit Rücksendeetikett."),
+        Settled(57, T.DAMAGED, "refund", 30, "ups", carrier_pays=100,
+                reason="Wasserschaden laut Fotos, nicht mehr verkäuflich."),
+        Settled(50, T.DELIVERED_NOT_RECEIVED, "reship", 96, "hermes", trace=True, carrier_pays=0,
+                reason="Hermes lehnt ab, wir schicken trotzdem neu."),
+        Settled(44, T.DAMAGED, "partial_refund", 9, "dhl", percent=20,
+                reason="Verfärbung an einer Serviette: 20 % Nachlass."),
+        Settled(37, T.DELIVERED_NOT_RECEIVED, "found", 70, "dhl", ask_first=True,
+                reason="Das Paket lag bei den Nachbarn."),
+        Settled(29, T.DELIVERED_NOT_RECEIVED, "refund", 160, "dpd", trace=True, carrier_pays=100,
+                reason="Nachforschung ohne Ergebnis: Erstattung."),
+        Settled(22, T.DAMAGED, "refund", 4, "hermes", reason="Karton nass, Ware fleckig: Erstattung."),
+        Settled(15, T.WRONG_ITEM, "reship", 28, "dhl", reason="Falsche Farbe verschickt, die richtige geht raus."),
+        Settled(8, T.DELIVERED_NOT_RECEIVED, "refund", 48, "ups", trace=True,
+                reason="UPS prüft noch, die Erstattung geht schon jetzt raus."),
+        Settled(12, RETURN, "as_new", 100, return_reason="too_small"),
+        Settled(10, RETURN, "used", 110, return_reason="not_as_described"),
+        Settled(7, RETURN, "as_new", 90, return_reason="changed_mind"),
+    ],
+    SE_SHOP: [
+        Settled(88, T.DELIVERED_NOT_RECEIVED, "refund", 140, "postnord", trace=True, carrier_pays=100,
+                reason="PostNord hittar inte paketet: återbetalning."),
+        Settled(80, T.DAMAGED, "partial_refund", 18, "postnord", percent=25, carrier_pays=100,
+                reason="Skadad kartong, duken har en fläck: 25 % tillbaka."),
+        Settled(71, T.DELIVERED_NOT_RECEIVED, "reship", 60, "bring", ask_first=True,
+                reason="Inte hos grannar eller ombud: ersättningsleverans."),
+        Settled(66, T.MISSING_ITEMS, "reship", 10, "postnord", reason="Den saknade varan skickas i efterhand."),
+        Settled(58, T.DAMAGED, "refund", 22, "dhl", carrier_pays=100,
+                reason="Trasig vid leverans enligt bilderna: återbetalning."),
+        Settled(52, T.DELIVERED_NOT_RECEIVED, "reship", 200, "postnord", trace=True, carrier_pays=60,
+                reason="Eftersökningen klar: ett nytt paket skickas."),
+        Settled(43, T.WRONG_ITEM, "reship_with_return_label", 30, "bring",
+                reason="Fel vara: rätt vara skickas med returfraktsedel."),
+        Settled(35, T.DAMAGED, "partial_refund", 12, "ups", percent=40,
+                reason="Mindre skada, kunden behåller varan: 40 % tillbaka."),
+        Settled(27, T.DELIVERED_NOT_RECEIVED, "refund", 100, "postnord", trace=True, carrier_pays=0,
+                reason="PostNord avslår, vi återbetalar ändå."),
+        Settled(19, T.DAMAGED, "refund", 5, "postnord", carrier_pays=100,
+                reason="Fuktskadad vid leverans: återbetalning."),
+        Settled(11, T.DELIVERED_NOT_RECEIVED, "reship", 40, "bring", ask_first=True,
+                reason="Inte hittat hos grannar: ersättningsleverans."),
+        Settled(12, RETURN, "as_new", 95, return_reason="too_large"),
+        Settled(9, RETURN, "as_new", 120, return_reason="changed_mind"),
+        Settled(6, RETURN, "opened", 80, return_reason="not_as_described"),
+    ],
+}
+# fmt: on
+# Why the agent takes the first step, in the shop's language.
+ASK_FIRST = {
+    DE_SHOP: "Erst Haushalt, Nachbarn und Filiale fragen lassen.",
+    SE_SHOP: "Be kunden fråga hushåll, grannar och ombud först.",
+}
+TRACE = {
+    DE_SHOP: "Nachforschungsauftrag beim Versanddienstleister.",
+    SE_SHOP: "Eftersökning hos transportören.",
+}
+
+# What buyers write, in their language.
+STATEMENTS = {
+    T.DELIVERED_NOT_RECEIVED: {
+        "de": "Laut Sendungsverfolgung ist das Paket zugestellt, bei mir ist aber nichts angekommen.",
+        "sv": "Enligt spårningen är paketet levererat, men jag har inte fått något.",
+        "en": "The tracking says delivered, but no parcel has arrived here.",
+    },
+    T.DAMAGED: {
+        "de": "Der Karton war eingedrückt und die Ware ist beschädigt. Fotos kann ich schicken.",
+        "sv": "Kartongen var intryckt och varan är skadad. Jag kan skicka bilder.",
+        "en": "The box was crushed and the item inside is damaged. I can send photos.",
+    },
+    T.MISSING_ITEMS: {
+        "de": "Im Paket fehlt ein Artikel.",
+        "sv": "En vara saknas i paketet.",
+        "en": "One item is missing from the parcel.",
+    },
+    T.WRONG_ITEM: {
+        "de": "Ich habe einen anderen Artikel bekommen, als ich bestellt habe.",
+        "sv": "Jag har fått en annan vara än den jag beställde.",
+        "en": "I received a different item from the one I ordered.",
+    },
+}
+# Claims about particular goods: the buyer names the first line of the order.
+ABOUT_A_LINE = {T.DAMAGED, T.MISSING_ITEMS, T.WRONG_ITEM}
+HISTORY_KEY = "demo-history"
+
+
+def seed_history() -> int:
+    """Settle the stories of HISTORY in each shop that has none yet; returns how many cases that made."""
+    from django.contrib.auth.models import User
+
+    from orders.models import Shop
+
+    users = {user.username: user for user in User.objects.filter(username__in=["agent", "owner"])}
+    if len(users) < 2:
+        return 0
+    made = 0
+    for shop in Shop.objects.filter(slug__in=HISTORY).order_by("slug"):
+        # The refunds of a shop's history carry this key: one there means the history is.
+        if Refund.objects.filter(idempotency_key__startswith=f"{HISTORY_KEY}-{shop.slug}-").exists():
+            continue
+        with transaction.atomic():
+            made += _seed_shop_history(shop, agent=users["agent"], owner=users["owner"])
+    return made
+
+
+def _seed_shop_history(shop, *, agent, owner) -> int:
+    now = timezone.now()
+    zone = zoneinfo.ZoneInfo(shop.time_zone)
+    parcels = list(
+        Shipment.objects.filter(
+            order__shop=shop,
+            status=TrackingStatus.DELIVERED,
+            delivered_at__lt=now - timedelta(days=4),
+            order__cases__isnull=True,
+            order__needed_by__isnull=True,
+            order__buyer__risk_flag=RiskFlag.NONE,
+            order__payments__status=PaymentStatus.PAID,
+        )
+        .select_related("order__shop", "order__buyer", "carrier")
+        .prefetch_related("order__lines__product")
+        .distinct()
+        .order_by("delivered_at", "id")
+    )
+    made = 0
+    for index, story in enumerate(HISTORY[shop.slug]):
+        parcel = _parcel_for(story, parcels, now=now)
+        if parcel is None:
+            continue
+        parcels.remove(parcel)
+        # The buyer writes a day or two after delivery, in office hours.
+        day = max(now - timedelta(days=story.days_ago), parcel.delivered_at + timedelta(days=1))
+        opened = timezone.localtime(day, zone).replace(hour=8 + index % 9, minute=(index * 17) % 60)
+        clock = _Clock(now=now, zone=zone)
+        if story.kind == RETURN:
+            case = _settle_return(story, parcel.order, opened=opened, clock=clock, agent=agent, owner=owner)
+        else:
+            key = f"{HISTORY_KEY}-{shop.slug}-{index}"
+            case = _settle_claim(story, parcel, opened=opened, clock=clock, agent=agent, owner=owner, key=key)
+        if case is not None:
+            clock.backdate(case)
+            made += 1
+    return made
+
+
+def _parcel_for(story: Settled, parcels: list, *, now) -> Shipment | None:
+    """The parcel delivered closest before the buyer got in touch, of the story's carrier if possible."""
+    if story.kind == RETURN:
+        # Within the 14-day window from delivery, which the return service checks against today.
+        fits = [
+            p
+            for p in parcels
+            if p.delivered_at > now - timedelta(days=13)
+            and any(_returnable(line) for line in p.order.lines.all())
+        ]
+    else:
+        fits = [p for p in parcels if p.carrier.code == story.carrier] or parcels
+    if not fits:
+        return None
+    target = now - timedelta(days=story.days_ago + 1)
+    return min(fits, key=lambda p: abs(p.delivered_at - target))
+
+
+def _returnable(line) -> bool:
+    return (
+        not line.personalisation and (line.product is None or line.product.returnable) and line.unit_price > 0
+    )
+
+
+class _Clock:
+    """When a story's steps are told to have happened.
+
+    The services stamp everything with the real time. `at(moment)` before a step
+    notes the real time it starts and the moment it stands for; `backdate` then
+    moves every stamp of the case by the difference of the step it was made in.
+    Steps happen in the shop's office hours, and a step that would lie in the
+    future is not played (`allows`).
+    """
+
+    def __init__(self, *, now, zone):
+        self.now = now
+        self.zone = zone
+        self.marks: list[tuple[datetime, datetime]] = []
+
+    def office_hours(self, moment) -> datetime:
+        local = timezone.localtime(moment, self.zone)
+        if local.hour < 8:
+            local = local.replace(hour=8)
+        elif local.hour >= 18:
+            local = (local + timedelta(days=1)).replace(hour=8)
+        return local
+
+    def allows(self, moment) -> bool:
+        return self.office_hours(moment) < self.now - timedelta(minutes=30)
+
+    def at(self, moment) -> None:
+        moment = self.office_hours(moment)
+        if self.marks and moment <= self.last:
+            moment = self.last + timedelta(minutes=5)
+        self.marks.append((timezone.now(), min(moment, self.now - timedelta(minutes=1))))
+
+    @property
+    def last(self) -> datetime:
+        return self.marks[-1][1]
+
+    def _shift(self, stamp) -> timedelta:
+        index = max(bisect.bisect_right([real for real, _ in self.marks], stamp) - 1, 0)
+        real, told = self.marks[index]
+        return told - real
+
+    def backdate(self, case) -> None:
+        from claims.models import CarrierClaim, Claim, PlaybookStep, Resolution
+        from decisions.models import DecisionRecord
+        from messaging.models import OutboundMessage
+        from returns.models import ReturnRequest
+
+        # (rows, stamps made at the moment of a step, stamps set from another one: field -> its base)
+        tables = [
+            (
+                Case.objects.filter(pk=case.pk),
+                ["opened_at", "updated_at", "first_responded_at", "resolved_at", "closed_at"],
+                {"first_response_due": "opened_at"},
+            ),
+            (CaseEvent.objects.filter(case=case), ["at"], {}),
+            (Claim.objects.filter(case=case), ["created_at", "evidence_computed_at"], {}),
+            (PlaybookStep.objects.filter(claim__case=case), ["done_at"], {}),
+            (DecisionRecord.objects.filter(case=case), ["created_at", "overridden_at"], {}),
+            (Resolution.objects.filter(case=case), ["created_at"], {}),
+            (
+                Refund.objects.filter(case=case),
+                ["created_at", "completed_at"],
+                {"expected_arrival": "created_at"},
+            ),
+            (
+                CarrierClaim.objects.filter(claim__case=case),
+                ["created_at", "filed_at"],
+                {"deadline": "created_at"},
+            ),
+            (
+                ReturnRequest.objects.filter(case=case),
+                [
+                    "created_at",
+                    "updated_at",
+                    "approved_at",
+                    "label_issued_at",
+                    "first_scan_at",
+                    "received_at",
+                    "inspected_at",
+                    "closed_at",
+                ],
+                {"expires_at": "label_issued_at"},
+            ),
+            (
+                OutboundMessage.objects.filter(case=case),
+                ["created_at", "claimed_at", "sent_at", "delivered_at", "status_changed_at"],
+                {"next_attempt_at": "created_at"},
+            ),
+        ]
+        for rows, stamps, derived in tables:
+            for row in rows.values("pk", *stamps, *derived):
+                changes = {field: row[field] + self._shift(row[field]) for field in stamps if row[field]}
+                for field, base in derived.items():
+                    if row[field] and row[base]:
+                        changes[field] = _moved(row[field], self._shift(row[base]))
+                rows.model.objects.filter(pk=row["pk"]).update(**changes)
+
+
+def _moved(value, offset: timedelta):
+    if isinstance(value, datetime):
+        return value + offset
+    return value + timedelta(days=round(offset / timedelta(days=1)))  # a date
+
+
+def _settle_claim(story: Settled, parcel, *, opened, clock: _Clock, agent, owner, key: str) -> Case | None:
+    order = parcel.order
+    resolved = opened + timedelta(hours=story.hours)
+    if not clock.allows(resolved):
+        return None
+    clock.at(opened)
+    line = order.lines.order_by("position").first()
+    claim = claims.claim_open(
+        order=order,
+        type=story.kind,
+        lines=[claims.LineIn(order_line=line, quantity=1)] if story.kind in ABOUT_A_LINE else [],
+        statement=STATEMENTS[story.kind].get(order.buyer.language, STATEMENTS[story.kind]["en"]),
+        opened_via=OpenedVia.PORTAL,
+        shipment=parcel,
+    )
+    case = claim.case
+    # The matrix may have settled a small case on its own already; the agent takes what is left.
+    clock.at(opened + timedelta(hours=1))
+    desk.case_assign(case=case, assignee=agent, actor=agent)
+    desk.case_mark_responded(case)
+    if story.ask_first and _still_open(case):
+        clock.at(opened + timedelta(hours=2))
+        claims.claim_act(case=case, actor=agent, action="request_info", reason=ASK_FIRST[order.shop.slug])
+    if story.trace and _still_open(case):
+        clock.at(opened + timedelta(hours=20))
+        claims.claim_act(case=case, actor=agent, action="carrier_claim", reason=TRACE[order.shop.slug])
+        _file(claim.carrier_claims.first(), parcel, agent=agent)
+    if _still_open(case):
+        clock.at(resolved)
+        _outcome(story, case, agent=agent, owner=owner, key=key, clock=clock)
+    case.refresh_from_db()
+    if story.carrier_pays is not None and not claim.carrier_claims.exists() and case.cost_total > 0:
+        # Damage: the claim with the carrier follows the refund or the replacement, for what it cost.
+        clock.at(resolved + timedelta(hours=2))
+        _file(
+            claims.carrier_claim_open(claim=claim, actor=agent, amount=case.cost_total), parcel, agent=agent
+        )
+    for refund in case.refunds.filter(status=RefundStatus.PENDING):
+        if clock.allows(resolved + timedelta(days=1)):
+            clock.at(resolved + timedelta(days=1))
+            desk.refund_confirm(refund=refund, actor=agent, gateway_reference=f"RF-{refund.pk:06d}")
+    carrier_claim = claim.carrier_claims.first()
+    answered = resolved + timedelta(days=12)
+    if carrier_claim is not None and story.carrier_pays is not None and clock.allows(answered):
+        clock.at(answered)
+        _carrier_answers(carrier_claim, paid_percent=story.carrier_pays, agent=agent)
+    closed = clock.last + timedelta(days=3)
+    if clock.allows(closed) and Case.objects.filter(pk=case.pk, status=CaseStatus.RESOLVED).exists():
+        clock.at(closed)
+        desk.case_move(case=case, to=CaseStatus.CLOSED, actor=agent)
+    return case
+
+
+def _file(carrier_claim, parcel, *, agent) -> None:
+    if carrier_claim is not None:
+        claims.carrier_claim_update(
+            carrier_claim=carrier_claim,
+            actor=agent,
+            status=CarrierClaimStatus.FILED,
+            reference=f"{parcel.carrier.code.upper()}-{parcel.order.number}",
+        )
+
+
+def _carrier_answers(carrier_claim, *, paid_percent: int, agent) -> None:
+    if not paid_percent:
+        claims.carrier_claim_update(
+            carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.REJECTED
+        )
+        return
+    claims.carrier_claim_update(carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.ACCEPTED)
+    carrier_claim.refresh_from_db()
+    recovered = (carrier_claim.claimed_amount * paid_percent / 100).quantize(Decimal("0.01"))
+    claims.carrier_claim_update(
+        carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.PAID, recovered_amount=recovered
+    )
+
+
+def _still_open(case: Case) -> bool:
+    case.refresh_from_db(fields=["status"])
+    return case.is_open
+
+
+def _outcome(story: Settled, case: Case, *, agent, owner, key: str, clock: _Clock) -> None:
+    from decisions.defaults import shipping_estimate
+
+    if story.outcome == "found":
+        desk.case_move(case=case, to=CaseStatus.RESOLVED, actor=agent, reason=story.reason)
+        return
+    if story.outcome in ("reship", "reship_with_return_label", "remake"):
+        # The order's own shipping may have been free; the second parcel's postage is not.
+        options = {"shipping_cost": shipping_estimate(case.currency)}
+    else:
+        options = {"idempotency_key": key, "percent": story.percent}
+    result = claims.claim_act(case=case, actor=agent, action=story.outcome, reason=story.reason, **options)
+    if result.escalated_for_limit:
+        # Above the agent's refund limit (seed 001 #8): the owner makes it a few hours later.
+        clock.at(clock.last + timedelta(hours=3))
+        claims.claim_act(case=case, actor=owner, action=story.outcome, reason=story.reason, **options)
+
+
+def _settle_return(story: Settled, order, *, opened, clock: _Clock, agent, owner) -> Case | None:
+    from returns import services as returns
+    from returns.eligibility import LineIn
+    from returns.models import ReturnStatus
+
+    done = opened + timedelta(hours=story.hours)
+    if not clock.allows(done):
+        return None
+    line = next(line for line in order.lines.order_by("position") if _returnable(line))
+    clock.at(opened)
+    request = returns.return_request(
+        order=order,
+        lines=[LineIn(order_line=line, quantity=line.quantity, reason=story.return_reason)],
+        method="drop_off",
+        resolution="refund",
+        opened_via=OpenedVia.PORTAL,
+    )
+    clock.at(opened + timedelta(hours=20))
+    returns.return_mark_in_transit(rma=request.rma)
+    clock.at(done - timedelta(hours=3))
+    [return_line] = request.lines.all()
+    returns.return_receive(rma=request.rma, lines={return_line.pk: line.quantity}, actor=agent)
+    clock.at(done)
+    returns.return_inspect(
+        rma=request.rma,
+        lines=[
+            returns.InspectLine(key=return_line.pk, accepted_quantity=line.quantity, condition=story.outcome)
+        ],
+        actor=agent,
+    )
+    request.refresh_from_db()
+    if request.status == ReturnStatus.INSPECTED:
+        # Above the agent's refund limit: the owner pays it out the same day.
+        clock.at(done + timedelta(hours=4))
+        returns.return_refund_approve(rma=request.rma, actor=owner)
+        request.refresh_from_db()
+    confirmed = done + timedelta(days=1)
+    if request.refund_id and clock.allows(confirmed):
+        clock.at(confirmed)
+        desk.refund_confirm(
+            refund=request.refund, actor=agent, gateway_reference=f"RF-{request.refund_id:06d}"
+        )
+    closed = clock.last + timedelta(days=1)
+    if clock.allows(closed):
+        clock.at(closed)
+        returns.return_close(rma=request.rma, actor=agent)
+    return request.case

@@ -66,6 +66,7 @@ def case_page_context(case: Case, *, user) -> dict:
     playbook = (
         [{"step": step, "done": done.get(step.key)} for step in playbook_for(claim.type)] if claim else []
     )
+    refund_limit = refund_limit_for(user=user, shop=case.shop)
     return {
         "case": case,
         "claim": claim,
@@ -79,12 +80,18 @@ def case_page_context(case: Case, *, user) -> dict:
         "status_choices": CaseStatus.choices,
         "risk_choices": RiskFlag.choices,
         "carrier_claim_statuses": CarrierClaimStatus.choices,
-        "refund_limit": refund_limit_for(user=user, shop=case.shop),
+        "refund_limit": refund_limit,
         "evidence": (claim.evidence if claim else {}) or {},
         "return_request": return_request,
         # What the return's state machine allows next decides which form the page offers.
         "rr_can_receive": bool(return_request and return_request.can_move_to("received")),
         "rr_can_close": bool(return_request and return_request.can_move_to("closed")),
+        # The refund button only for someone whose limit covers it (an owner, or a higher limit).
+        "rr_can_approve_refund": bool(
+            return_request
+            and return_request.awaits_refund_approval
+            and (refund_limit is None or return_request.refund_due <= refund_limit)
+        ),
         "conditions": Condition.choices,
         "conversation": case_conversation(case),
         "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),

@@ -22,6 +22,7 @@ from .models import (
     CaseEvent,
     CaseNote,
     CaseStatus,
+    OpenedVia,
     Refund,
     RefundMethod,
     RefundStatus,
@@ -127,12 +128,14 @@ def move_locked(case: Case, to: str, *, actor=None, reason: str = "", now: datet
         case.resolved_at = now
         fields.append("resolved_at")
     if to == CaseStatus.CLOSED:
+        _refuse_while_return_open(case)
         case.closed_at = now
         fields.append("closed_at")
-        from messaging.services import notify_buyer  # messaging builds on desk; imported late
+        if old == CaseStatus.RESOLVED and _buyer_took_part(case):
+            from messaging.services import notify_buyer  # messaging builds on desk; imported late
 
-        # Seed 004: follow up after every case, and ask how it went.
-        notify_buyer(case=case, event="feedback_request")
+            # Seed 004: follow up after a case, and ask how it went.
+            notify_buyer(case=case, event="feedback_request")
     if old in (CaseStatus.RESOLVED,) and to in OPEN_STATUSES:
         case.resolved_at = None
         fields.append("resolved_at")
@@ -140,6 +143,32 @@ def move_locked(case: Case, to: str, *, actor=None, reason: str = "", now: datet
     case.save(update_fields=fields)
     case_event(case, "status_changed", actor=actor, old=old, new=to, reason=reason)
     return case
+
+
+def _refuse_while_return_open(case: Case) -> None:
+    """A return on its way or waiting for inspection keeps its case open: closing would strand it."""
+    return_request = getattr(case, "return_request", None)  # desk does not import returns
+    if (
+        return_request is not None
+        and return_request.status != "closed"
+        and not return_request.can_move_to("closed")
+    ):
+        raise Conflict(
+            _("The return %(rma)s is %(status)s; finish it before closing the case.")
+            % {"rma": return_request.rma, "status": return_request.get_status_display().lower()},
+            code="return_open",
+        )
+
+
+def _buyer_took_part(case: Case) -> bool:
+    """Whether the buyer was in touch about this case: only then is "how did we do?" a fair question.
+
+    Not for a chargeback the bank opened, a payment review, or a stalled parcel the buyer
+    never asked about, unless they wrote to us about it.
+    """
+    if case.opened_via in (OpenedVia.PORTAL, OpenedVia.EMAIL, OpenedVia.AGENT):
+        return True  # the buyer wrote, or called and an agent opened it for them
+    return case.inbound_messages.exists()
 
 
 @transaction.atomic
@@ -264,6 +293,15 @@ def order_refundable_amount(order: Order) -> Decimal:
     return max(order_paid_amount(order) - order_refunded_amount(order), Decimal("0"))
 
 
+def refund_room_check(order: Order, amount: Decimal) -> None:
+    """Refuse a refund to the original payment that is more than is left to refund on the order."""
+    refundable = order_refundable_amount(order)
+    if amount > refundable:
+        raise ValidationError(
+            {"amount": [f"At most {refundable} {order.currency} can still be refunded on this order."]}
+        )
+
+
 @transaction.atomic
 def refund_issue(
     *,
@@ -294,11 +332,7 @@ def refund_issue(
     # Store credit is booked in Postsale itself; money to the original payment goes through the gateway.
     gateway = gateway_for("manual")
     if method == RefundMethod.ORIGINAL_PAYMENT:
-        refundable = order_refundable_amount(order)
-        if amount > refundable:
-            raise ValidationError(
-                {"amount": [f"At most {refundable} {order.currency} can still be refunded on this order."]}
-            )
+        refund_room_check(order, amount)
     refund = Refund.objects.create(
         case=case,
         order=order,

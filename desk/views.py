@@ -15,7 +15,9 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from claims import services as claims
@@ -96,10 +98,21 @@ def bulk_view(request):
             done += 1
         except Conflict as exc:
             refused.append(f"{case.reference}: {exc.message}")
-    messages.success(request, _("%(count)d cases updated.") % {"count": done})
+    messages.success(
+        request, ngettext("%(count)d case updated.", "%(count)d cases updated.", done) % {"count": done}
+    )
     for line in refused:
         messages.warning(request, line)
-    return redirect(request.POST.get("next") or reverse("desk:queue"))
+    return redirect(_safe_next(request) or reverse("desk:queue"))
+
+
+def _safe_next(request) -> str:
+    """The page to go back to, if it is one of ours (never an address on another site)."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 @login_required
@@ -122,7 +135,8 @@ def _after_action(request, case: Case, *, error: str | None = None):
 
 def _errors_text(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
-        return " ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        # The message says what is wrong; the agent never sees the form's field names.
+        return " ".join(message for messages_ in exc.message_dict.values() for message in messages_)
     return " ".join(exc.messages)
 
 
@@ -170,8 +184,8 @@ def move_view(request, reference):
 @permission_required("desk.change_case", raise_exception=True)
 @require_POST
 def assign_me_view(request, reference):
-    case = _case_or_404(reference)
-    services.case_assign(case=case, assignee=request.user, actor=request.user)
+    # The service returns the case as it now is (locked and re-read): render that one.
+    case = services.case_assign(case=_case_or_404(reference), assignee=request.user, actor=request.user)
     if request.htmx and request.POST.get("from") == "queue":
         return render(request, "desk/_assignee.html", {"case": case})
     return _after_action(request, case)

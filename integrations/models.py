@@ -160,6 +160,34 @@ class ExternalOrder(models.Model):
         return f"{self.integration} {self.external_id}"
 
 
+class ExternalDispute(models.Model):
+    """A payment provider's dispute, tied to the chargeback claim it opened.
+
+    Stripe and PayPal deliver a dispute's events out of order; `source_updated_at`
+    is the provider's time of the event applied last (Stripe's event `created`,
+    PayPal's `update_time`), so a late, older event cannot undo a newer one.
+    """
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="disputes", verbose_name=_("integration")
+    )
+    dispute_id = models.CharField(_("dispute reference"), max_length=120)
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.CASCADE, related_name="+", verbose_name=_("claim")
+    )
+    source_updated_at = models.DateTimeField(_("updated at the source"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("external dispute")
+        verbose_name_plural = _("external disputes")
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "dispute_id"], name="externaldispute_unique_id"),
+        ]
+
+    def __str__(self):
+        return f"{self.integration} {self.dispute_id}"
+
+
 class PollState(models.Model):
     """When a polled carrier was last asked about a parcel, and when to ask next."""
 

@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -25,8 +26,11 @@ from django.utils import timezone
 from orders.models import Order, Payment, Shipment
 from orders.services import ORDER_FIELDS, IngestResult, UpsertResult, orders_upsert, tracking_events_ingest
 
-from .models import ExternalOrder, InboundEvent, InboundStatus, Integration, Source
-from .providers import Ignored, MalformedBody, NotYet
+from .models import ExternalDispute, ExternalOrder, InboundEvent, InboundStatus, Integration, Source
+from .providers import Ignored, MalformedBody, NotYet, UnknownParcel
+
+if TYPE_CHECKING:
+    from claims.models import Claim
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +130,8 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
                 note = provider(event.source).process(event, payload)
         except Ignored as exc:
             event.status, event.error = InboundStatus.IGNORED, str(exc)
+        except UnknownParcel as exc:
+            event.status, event.error = _unknown_parcel_outcome(event, exc)
         except (NotYet, MalformedBody, ValidationError, ValueError, KeyError, TypeError) as exc:
             event.status, event.error = InboundStatus.FAILED, _describe(exc)
         except Exception as exc:  # a bug must not leave the event claimed forever
@@ -136,6 +142,22 @@ def inbound_event_process(*, event_id: int) -> InboundEvent | None:
         event.processed_at = timezone.now()
         event.save(update_fields=["status", "error", "attempts", "processed_at"])
     return event
+
+
+def _unknown_parcel_outcome(event: InboundEvent, exc: UnknownParcel) -> tuple[str, str]:
+    """Wait for the parcel's order like any NotYet, then stop counting it as a failure.
+
+    Aggregators track parcels the shop ships outside its shop system too; their
+    order never arrives, and a FAILED event per scan would bury the integration's
+    real failures.
+    """
+    if event.attempts < MAX_ATTEMPTS:
+        return InboundStatus.FAILED, _describe(exc)
+    numbers = ", ".join(exc.numbers)
+    return (
+        InboundStatus.IGNORED,
+        f"No shipment with this tracking number ({numbers}) after {event.attempts} attempts.",
+    )
 
 
 def _describe(exc: Exception) -> str:
@@ -286,7 +308,7 @@ def tracking_apply(*, integration: Integration, events: list[dict], source: str)
     returning = _returns_on_their_way(integration, events, missing)
     missing -= returning
     if missing:
-        raise NotYet(f"No parcel with tracking number {', '.join(sorted(missing))} yet.")
+        raise UnknownParcel(missing)
     return tracking_events_ingest(
         events=[
             dict(event, carrier=carriers[event["tracking_number"]])
@@ -324,67 +346,52 @@ def dispute_record(
     payment_references: list[str],
     reason: str,
     amount: Decimal | None,
-    currency: str,
     respond_by: datetime | None,
     status: str,
     topic: str,
+    source_updated_at: datetime | None,
 ) -> str:
     """Open a chargeback case for a new dispute, or bring its case up to date.
 
     The order is found by the payment reference the shop stored (charge,
-    PaymentIntent, capture). The owners hear of a new dispute in the same
-    transaction that opens its case.
+    PaymentIntent, capture). `claim_open` tells the owners of a new dispute.
+    An event older than the one applied last is ignored: providers deliver a
+    dispute's events out of order, and a late `updated` must not undo `closed`.
     """
-    from claims.models import Claim, ClaimType
-    from claims.services import DisputeIn, claim_open
+    from claims.models import Claim
     from desk import services as desk
-    from desk.models import OpenedVia
-    from messaging.services import notify_owners
 
-    shop_id = integration.shop_id
-    claim = _dispute_claim(shop_id, provider, dispute_id)
+    claim = _dispute_claim(integration.shop_id, provider, dispute_id)
     if claim is None:
-        payment = (
-            Payment.objects.filter(order__shop_id=shop_id, reference__in=payment_references)
-            .order_by("id")
-            .first()
-            if payment_references
-            else None
-        )
-        if payment is None:
-            raise NotYet(f"No order paid with {', '.join(payment_references) or 'an unnamed payment'}.")
-        # Lock the order: `created` and `updated` of one dispute may be processed at once.
-        order = Order.objects.select_for_update().select_related("shop", "buyer").get(pk=payment.order_id)
-        claim = _dispute_claim(shop_id, provider, dispute_id)
+        order = _disputed_order(integration.shop_id, payment_references)
+        # Re-read under the order's lock: `created` and `updated` of one dispute may be processed at once.
+        claim = _dispute_claim(integration.shop_id, provider, dispute_id)
         if claim is None:
-            claim = claim_open(
+            claim = _dispute_open(
                 order=order,
-                type=ClaimType.CHARGEBACK,
-                opened_via=OpenedVia.AUTOMATIC,
-                statement=f"{provider} dispute {dispute_id}: {reason} ({status})",
-                dispute=DisputeIn(
-                    provider=provider,
-                    reference=dispute_id,
-                    reason=reason[:200],
-                    amount=amount,
-                    respond_by=respond_by,
-                ),
+                provider=provider,
+                dispute_id=dispute_id,
+                reason=reason,
+                amount=amount,
+                respond_by=respond_by,
+                status=status,
             )
-            notify_owners(
-                case=claim.case,
-                event="owner_dispute",
-                context={
-                    "provider": provider,
-                    "dispute": dispute_id,
-                    "reason": reason,
-                    "amount": str(amount) if amount is not None else "",
-                    "currency": currency,
-                    "respond_by": respond_by.isoformat() if respond_by else "",
-                    "status": status,
-                },
+            ExternalDispute.objects.create(
+                integration=integration,
+                dispute_id=dispute_id,
+                claim=claim,
+                source_updated_at=source_updated_at,
             )
             return f"chargeback case {claim.case.reference} opened on order {order.number}"
 
+    link = _dispute_link(integration=integration, dispute_id=dispute_id, claim=claim)
+    # Re-read under the link's lock: the claim as the last applied event left it.
+    claim = _dispute_claim(integration.shop_id, provider, dispute_id)
+    if link.source_updated_at and source_updated_at and source_updated_at < link.source_updated_at:
+        raise Ignored(
+            f"An older event of dispute {dispute_id} ({source_updated_at.isoformat()}) than the one "
+            f"applied ({link.source_updated_at.isoformat()})."
+        )
     changed = {}
     for field, value in (
         ("dispute_reason", reason[:200]),
@@ -395,6 +402,9 @@ def dispute_record(
             changed[field] = value
     if changed:
         Claim.objects.filter(pk=claim.pk).update(**changed)
+    if source_updated_at:
+        link.source_updated_at = source_updated_at
+        link.save(update_fields=["source_updated_at"])
     desk.case_event(
         claim.case,
         "dispute_updated",
@@ -404,6 +414,66 @@ def dispute_record(
         changed=sorted(changed),
     )
     return f"case {claim.case.reference}: dispute {status}"
+
+
+def _disputed_order(shop_id: int, payment_references: list[str]) -> Order:
+    """The order paid with one of the references, locked; NotYet until the shop has told us of it."""
+    payment = (
+        Payment.objects.filter(order__shop_id=shop_id, reference__in=payment_references)
+        .order_by("id")
+        .first()
+        if payment_references
+        else None
+    )
+    if payment is None:
+        raise NotYet(f"No order paid with {', '.join(payment_references) or 'an unnamed payment'}.")
+    return Order.objects.select_for_update().select_related("shop", "buyer").get(pk=payment.order_id)
+
+
+def _dispute_open(
+    *,
+    order: Order,
+    provider: str,
+    dispute_id: str,
+    reason: str,
+    amount: Decimal | None,
+    respond_by: datetime | None,
+    status: str,
+) -> Claim:
+    from claims.models import ClaimType
+    from claims.services import DisputeIn, claim_open
+    from desk.models import OpenedVia
+
+    return claim_open(
+        order=order,
+        type=ClaimType.CHARGEBACK,
+        opened_via=OpenedVia.AUTOMATIC,
+        statement=f"{provider} dispute {dispute_id}: {reason} ({status})",
+        dispute=DisputeIn(
+            provider=provider,
+            reference=dispute_id,
+            reason=reason[:200],
+            amount=amount,
+            respond_by=respond_by,
+        ),
+    )
+
+
+def _dispute_link(*, integration: Integration, dispute_id: str, claim: Claim) -> ExternalDispute:
+    """The dispute's link, locked, so two of its events are compared and applied one after the other."""
+    link = (
+        ExternalDispute.objects.select_for_update()
+        .filter(integration=integration, dispute_id=dispute_id)
+        .first()
+    )
+    if link is not None:
+        return link
+    # A case opened before links were kept: from now on its events are compared.
+    try:
+        with transaction.atomic():
+            return ExternalDispute.objects.create(integration=integration, dispute_id=dispute_id, claim=claim)
+    except IntegrityError as exc:
+        raise NotYet(f"Dispute {dispute_id} is being applied by another worker.") from exc
 
 
 def _dispute_claim(shop_id: int, provider: str, dispute_id: str):

@@ -16,7 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import formataddr, getaddresses, make_msgid, parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,13 +29,14 @@ from django.db.models import F, Max, Q
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, VariableDoesNotExist
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext
 from email_reply_parser import EmailReplyParser
 from PIL import Image
 
 from config.roles import OWNERS
 from desk.models import Case, CaseKind, CaseStatus, OpenedVia
 from desk.services import case_event, case_lock, case_mark_responded, case_open, move_locked
-from orders.models import Buyer, Shop
+from orders.models import Buyer, Order, Shop
 
 from . import mailer
 from .models import (
@@ -472,7 +473,9 @@ def is_automatic(mail: InboundIn) -> bool:
         return True
     if headers.get("precedence", "").strip() in ("bulk", "junk", "list", "auto_reply"):
         return True
-    if any(key in headers for key in ("x-autoreply", "x-autorespond", "x-auto-response-suppress", "list-id")):
+    # Not X-Auto-Response-Suppress: Outlook puts it on every mail a person writes, asking us
+    # not to auto-reply; it says nothing about the mail itself being automatic.
+    if any(key in headers for key in ("x-autoreply", "x-autorespond", "list-id")):
         return True
     if headers.get("return-path", "").strip() == "<>":
         return True
@@ -499,16 +502,102 @@ def _thread_message(mail: InboundIn) -> OutboundMessage | None:
     return None
 
 
-def _shop_for_recipient(mail: InboundIn) -> Shop:
-    addresses = [parseaddr(a)[1].lower() for a in mail.to]
-    shop = Shop.objects.filter(support_email__in=[a for a in addresses if a]).first()
-    return shop or Shop.objects.order_by("pk").first()
+def _recipient_addresses(mail: InboundIn) -> list[str]:
+    headers = {key.lower(): value or "" for key, value in mail.headers.items()}
+    # A shop that forwards its support mailbox to us shows up only in the envelope headers.
+    envelope = [headers.get("delivered-to", ""), headers.get("x-original-to", "")]
+    return [address.lower() for _name, address in getaddresses([*mail.to, *envelope]) if address]
+
+
+def _shop_for_recipient(mail: InboundIn) -> Shop | None:
+    """The shop an unthreaded mail was written to: by its address, else the sender's shop, else the first."""
+    addresses = _recipient_addresses(mail)
+    if addresses:
+        written_to = Q()
+        for address in addresses:
+            written_to |= Q(support_email__iexact=address)
+        shops = {shop.support_email.lower(): shop for shop in Shop.objects.filter(written_to)}
+        # In the order given: the webhook puts the envelope recipient, where the mail was delivered, first.
+        for address in addresses:
+            if address in shops:
+                return shops[address]
+    return _shop_of_buyer(mail.from_email) or Shop.objects.order_by("pk").first()
+
+
+def _shop_of_buyer(email: str) -> Shop | None:
+    # Mail to an unknown reply token (an old or mangled Reply-To) names no shop, but the sender's
+    # purchases do; without them a Swedish buyer's mail became a case in whichever shop came first.
+    email = (email or "").strip()
+    if not email:
+        return None
+    shop_ids = set(Buyer.objects.filter(email__iexact=email).values_list("shop_id", flat=True))
+    if len(shop_ids) == 1:
+        return Shop.objects.filter(pk=shop_ids.pop()).first()
+    latest = (
+        Order.objects.filter(buyer__email__iexact=email)
+        .order_by("-placed_at", "-pk")
+        .values("shop_id")
+        .first()
+    )
+    return Shop.objects.filter(pk=latest["shop_id"]).first() if latest else None
+
+
+# Where the quoted history starts in replies from the mail clients our buyers use; email_reply_parser
+# only knows the English "On … wrote:". A buyer's own line rarely starts with a date and ends in "schrieb …:".
+ATTRIBUTION = re.compile(r"^(?:(?:Am|Den|On)\s+\S.*?\d|\d).*\s(?:schrieb|skrev|wrote)\b.*:$")
+ORIGINAL_SEPARATOR = re.compile(
+    r"^-{2,}\s*(?:Ursprüngliche Nachricht|Original-Nachricht|Originalmeddelande|Original Message)\s*-{2,}$",
+    re.IGNORECASE,
+)
+FROM_HEADER = re.compile(r"^\*?(?:Von|Från|From):\*?\s+\S")
+SENT_HEADER = re.compile(r"^\*?(?:Gesendet|Skickat|Sent|Datum|Date):\*?\s+\S")
+
+
+def _is_attribution(lines: list[str], index: int) -> bool:
+    line = lines[index]
+    if ATTRIBUTION.match(line):
+        return True
+    # Gmail wraps a long "… schrieb Name <address>:" line, often inside the address.
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    return (
+        bool(following)
+        and not ATTRIBUTION.match(following)
+        and bool(ATTRIBUTION.match(f"{line} {following}"))
+    )
+
+
+def _starts_header_block(lines: list[str], index: int) -> bool:
+    # Outlook quotes "Von: … / Gesendet: … / An: … / Betreff: …" (GMX puts "Gesendet:" first).
+    # Only the pair makes a header block: a buyer may well begin a sentence with "Von: ".
+    nearby = lines[index + 1 : index + 4]
+    if FROM_HEADER.match(lines[index]):
+        return any(SENT_HEADER.match(line) for line in nearby)
+    if SENT_HEADER.match(lines[index]):
+        return any(FROM_HEADER.match(line) for line in nearby)
+    return False
+
+
+def _quote_start(lines: list[str]) -> int | None:
+    for index, line in enumerate(lines):
+        if (
+            ORIGINAL_SEPARATOR.match(line)
+            or _is_attribution(lines, index)
+            or _starts_header_block(lines, index)
+        ):
+            return index
+    return None
 
 
 def strip_quoted(text: str) -> str:
     """The buyer's new words, without the quoted history below them."""
-    reply = EmailReplyParser.parse_reply(text or "")
-    return (reply or text or "").strip()
+    text = text or ""
+    lines = text.replace("\r\n", "\n").split("\n")
+    start = _quote_start([line.strip() for line in lines])
+    # At the very top the buyer wrote below the quote, or nothing: the parser sorts that out alone.
+    if start:
+        text = "\n".join(lines[:start])
+    reply = EmailReplyParser.parse_reply(text)
+    return (reply or text).strip()
 
 
 @transaction.atomic
@@ -639,18 +728,17 @@ def _safe_filename(filename: str, mimetype: str) -> str:
 # --- agent replies ---------------------------------------------------------------
 
 
-class _Placeholders(dict):
-    # An unknown {placeholder} stays visible for the agent instead of breaking the reply.
-    def __missing__(self, key):
-        return "{" + key + "}"
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def canned_reply_fill(*, body: str, case: Case, agent=None) -> str:
-    context = case_context(case)
-    values = _Placeholders({key: "" if value is None else value for key, value in context.items()})
+    """Fill the case's {placeholders} in a reply; every other brace stays exactly as the agent typed it."""
+    values = {key: "" if value is None else str(value) for key, value in case_context(case).items()}
     if agent is not None:
         values["agent_name"] = agent.get_full_name() or agent.get_username()
-    return body.format_map(values)
+    # Not str.format: agents paste discount codes like "{}" or "{0}", which it refuses with an error.
+    # An unknown {placeholder} stays visible for the agent instead of breaking the reply.
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), body)
 
 
 @transaction.atomic
@@ -663,7 +751,7 @@ def agent_reply(
         body = canned_reply.body
     body = canned_reply_fill(body=body, case=case, agent=agent).strip()
     if not body:
-        raise ValidationError({"body": ["A reply cannot be empty."]})
+        raise ValidationError({"body": [gettext("A reply cannot be empty.")]})
     last_inbound = case.inbound_messages.exclude(message_id="").order_by("-received_at", "-id").first()
     context = {"body": body}
     if last_inbound is not None:
@@ -677,7 +765,7 @@ def agent_reply(
             )
     message = notify_buyer(case=case, event=BuyerEvent.AGENT_REPLY, context=context, author=agent)
     if message is None:
-        raise ValidationError({"body": ["This case has no buyer e-mail address to write to."]})
+        raise ValidationError({"body": [gettext("This case has no buyer e-mail address to write to.")]})
     case_event(
         case, "replied", actor=agent, message_id=message.pk, canned=canned_reply.pk if canned_reply else None
     )
@@ -690,16 +778,24 @@ def agent_reply(
 # --- feedback --------------------------------------------------------------------
 
 
-@transaction.atomic
-def feedback_record(*, token: str, rating: int) -> FeedbackRating:
-    """Record a one-click rating from the feedback e-mail; a later click replaces an earlier one."""
+def feedback_case(*, token: str, rating: int) -> Case:
+    """The case a feedback link (token and rating) is for; ValidationError when it is not valid."""
     if rating not in range(1, 6):
         raise ValidationError({"rating": ["A rating is between 1 and 5."]})
     try:
         case_id = signing.loads(token, salt=FEEDBACK_SALT, max_age=timedelta(days=90))
     except signing.BadSignature as exc:
         raise ValidationError({"token": ["This feedback link is not valid or has expired."]}) from exc
-    case = case_lock(case_id)
+    case = Case.objects.select_related("shop", "buyer").filter(pk=case_id).first()
+    if case is None:
+        raise ValidationError({"token": ["This feedback link is not valid or has expired."]})
+    return case
+
+
+@transaction.atomic
+def feedback_record(*, token: str, rating: int) -> FeedbackRating:
+    """Record a rating from the feedback e-mail; a later one replaces an earlier one."""
+    case = case_lock(feedback_case(token=token, rating=rating))
     feedback, created = FeedbackRating.objects.update_or_create(case=case, defaults={"rating": rating})
     case_event(case, "feedback_rated", new=str(rating), rating=rating, changed=not created)
     return feedback

@@ -20,17 +20,23 @@ from . import services
 # --- feedback ----------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def feedback(request, token: str, rating: int):
-    # One click from the e-mail records the rating (a GET, so it works in every
-    # mail client); a later click replaces it, so a mistaken star is easy to fix.
+    # The e-mail's star is a link (a GET, the only thing every mail client can do), but a GET
+    # records nothing: mail scanners (Outlook Safe Links and the like) open every link in an
+    # e-mail, all five stars, and the last one would win. The page the link opens sends the
+    # rating with a POST at once from the browser, and shows a button where scripts are off.
     try:
-        result = services.feedback_record(token=token, rating=rating)
+        if request.method == "POST":
+            case = services.feedback_record(token=token, rating=rating).case
+        else:
+            case = services.feedback_case(token=token, rating=rating)
     except ValidationError:
         return render(request, "messaging/feedback.html", {"invalid": True}, status=400)
-    case = result.case
     language = (case.buyer.language if case.buyer else "") or case.shop.default_language or "en"
+    context = {"case": case, "shop": case.shop, "rating": rating, "recorded": request.method == "POST"}
     with translation.override(language):
-        return render(request, "messaging/feedback.html", {"case": case, "shop": case.shop, "rating": rating})
+        return render(request, "messaging/feedback.html", context)
 
 
 # --- development mailbox ------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from .models import (
     Buyer,
@@ -117,24 +118,30 @@ def orders_upsert(*, items: list[dict]) -> list[UpsertResult]:
     )
 
     orders = []
+    sent_fields: dict[tuple[str, ...], list[Order]] = defaultdict(list)
     for item in items:
         shop = shops[item["shop"]]
         fields = {name: item[name] for name in ORDER_FIELDS if name in item}
-        fields.setdefault("currency", shop.currency)
-        orders.append(
-            Order(
-                shop=shop,
-                number=item["number"],
-                buyer=buyers[(shop.pk, item["buyer"]["email"].lower())],
-                **fields,
-            )
+        if (shop.pk, item["number"]) not in existing_keys:
+            fields.setdefault("currency", shop.currency)
+        order = Order(
+            shop=shop,
+            number=item["number"],
+            buyer=buyers[(shop.pk, item["buyer"]["email"].lower())],
+            **fields,
         )
-    Order.objects.bulk_create(
-        orders,
-        update_conflicts=True,
-        unique_fields=["shop", "number"],
-        update_fields=[*ORDER_FIELDS, "buyer", "updated_at"],
-    )
+        orders.append(order)
+        sent_fields[tuple(fields)].append(order)
+    # An update writes only what the shop sent: a field it left out (a needed-by date we were
+    # told by phone, say) keeps its value. One statement per shape of payload; a batch from
+    # one shop system has one shape.
+    for fields, group in sent_fields.items():
+        Order.objects.bulk_create(
+            group,
+            update_conflicts=True,
+            unique_fields=["shop", "number"],
+            update_fields=[*fields, "buyer", "updated_at"],
+        )
     # Orders created just now have no lines or payments to reconcile: no need to look.
     known = {order.pk for order in orders if (order.shop_id, order.number) in existing_keys}
 
@@ -299,31 +306,47 @@ def _upsert_shipments(items, orders) -> None:
         return
     carriers = carriers_for_codes({carrier_code(data["carrier"]) for data, _ in pairs})
     # Filtered on both columns so the lookup uses the (carrier, tracking number) unique index.
-    owner_shop = {
-        (carrier_id, number): shop_id
-        for carrier_id, number, shop_id in Shipment.objects.filter(
+    holder = {
+        (carrier_id, number): (shop_id, order_id, order_number)
+        for carrier_id, number, shop_id, order_id, order_number in Shipment.objects.filter(
             carrier_id__in=[carrier.pk for carrier in carriers.values()],
             tracking_number__in={data["tracking_number"] for data, _ in pairs},
-        ).values_list("carrier_id", "tracking_number", "order__shop_id")
+        ).values_list("carrier_id", "tracking_number", "order__shop_id", "order_id", "order__number")
     }
-    shipments = {}
+    shipments: dict[tuple, tuple[tuple[str, ...], Shipment]] = {}
     for data, order in pairs:
         carrier = carriers[carrier_code(data["carrier"])]
         key = (carrier.pk, data["tracking_number"])
-        if key in owner_shop and owner_shop[key] != order.shop_id:
+        if key in holder and holder[key][0] != order.shop_id:
             raise ValidationError(
                 {"shipments": [f"Tracking number {data['tracking_number']} belongs to another shop's order."]}
             )
+        if key in holder and holder[key][1] != order.pk:
+            # Moving the parcel would take its tracking story and any claim away from that order.
+            raise ValidationError(
+                {
+                    "shipments": [
+                        f"Tracking number {data['tracking_number']} is already on order {holder[key][2]}."
+                    ]
+                }
+            )
         fields = {name: data[name] for name in SHIPMENT_FIELDS if name in data and name != "order"}
-        shipments[key] = Shipment(
-            order=order, carrier=carrier, tracking_number=data["tracking_number"], **fields
+        shipments[key] = (
+            tuple(fields),
+            Shipment(order=order, carrier=carrier, tracking_number=data["tracking_number"], **fields),
         )
-    Shipment.objects.bulk_create(
-        list(shipments.values()),
-        update_conflicts=True,
-        unique_fields=["carrier", "tracking_number"],
-        update_fields=list(SHIPMENT_FIELDS),
-    )
+    # As for orders: what the shop left out (the weight we measured, the delivery date a
+    # tracking service estimated) is not reset by a fulfilment update that does not carry it.
+    by_fields: dict[tuple[str, ...], list[Shipment]] = defaultdict(list)
+    for fields, shipment in shipments.values():
+        by_fields[fields].append(shipment)
+    for fields, group in by_fields.items():
+        Shipment.objects.bulk_create(
+            group,
+            update_conflicts=True,
+            unique_fields=["carrier", "tracking_number"],
+            update_fields=["order", *fields],
+        )
 
 
 # --- tracking ---------------------------------------------------------------
@@ -477,7 +500,7 @@ def order_note_add(*, order: Order, author, body: str) -> OrderNote:
 def buyer_set_risk(*, buyer: Buyer, flag: str, reason: str, by) -> Buyer:
     """Flag or clear a buyer (seed 002 #1: "fragwürdig"). A flag needs a reason."""
     if flag != "none" and not reason.strip():
-        raise ValidationError({"risk_reason": ["Say why the buyer is flagged."]})
+        raise ValidationError({"risk_reason": [gettext("Say why the buyer is flagged.")]})
     buyer.risk_flag = flag
     buyer.risk_reason = reason.strip()
     buyer.risk_set_by = by

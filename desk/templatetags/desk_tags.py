@@ -10,11 +10,45 @@ def get_item(mapping, key):
 
 @register.filter
 def grams(value):
-    """1234 -> "1.23 kg", 850 -> "850 g": how a person reads a parcel scale."""
+    """1234 -> "1.23 kg" ("1,23 kg" in German and Swedish), 850 -> "850 g": how a person reads a parcel scale."""
+    from django.utils import formats
+
     if value is None or value == "":
         return "–"
     value = int(value)
-    return f"{value / 1000:.2f} kg" if value >= 1000 else f"{value} g"
+    return f"{formats.number_format(value / 1000, 2)} kg" if value >= 1000 else f"{value} g"
+
+
+@register.filter
+def action_label(value):
+    """A decision's or resolution's action code in words: "reship" -> "Ersatzlieferung"."""
+    from desk.timeline import label
+
+    return label("action", value)
+
+
+@register.filter
+def email_event_label(value):
+    """An e-mail event code in words: "claim_received" -> "Reklamation erhalten"."""
+    from desk.timeline import label
+
+    return label("email_event", value)
+
+
+@register.filter
+def reason_text(value):
+    """A reason the system wrote, in the reader's language; one a person typed, as typed."""
+    from desk.timeline import reason_text
+
+    return reason_text(value)
+
+
+@register.filter
+def payment_method_labels(methods):
+    """Payment method codes stored with the evidence, in words, one list: "Rechnung, Verrechnungsscheck"."""
+    from desk.timeline import label
+
+    return ", ".join(label("payment_method", method) for method in methods or ())
 
 
 @register.filter
@@ -63,3 +97,25 @@ def due_in(moment):
         days = hours // 24
         return sign + ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
     return f"{sign}{hours} h {minutes:02d} min"
+
+
+@register.filter
+def policy_exceptions(exceptions):
+    """Why a return is outside the policy, in the reader's language ("made to the buyer's wishes; …").
+
+    The return stores each exception's code next to an English message for the API; people
+    read the code's label here.
+    """
+    from django.utils.translation import gettext
+
+    labels = {
+        "personalised": gettext("made to the buyer's wishes"),
+        "not_returnable": gettext("not returnable"),
+        "window_passed": gettext("the return window has passed"),
+        "no_exchanges": gettext("the shop does not exchange goods"),
+        "pickup_below_threshold": gettext("pickup only for heavier parcels"),
+    }
+    return "; ".join(
+        labels.get(item.get("code"), item.get("message", "")) if isinstance(item, dict) else str(item)
+        for item in exceptions or []
+    )

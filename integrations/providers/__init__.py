@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -37,6 +38,19 @@ class Ignored(Exception):
 
 class NotYet(Exception):
     """Cannot be applied yet (what it refers to has not arrived): retried later."""
+
+
+class UnknownParcel(NotYet):
+    """Tracking for parcels no order of the shop names.
+
+    Their order may still be on its way, so it is retried like any NotYet; but
+    an aggregator also tracks parcels shipped outside the shop system, whose
+    order never comes, so the waiting ends (see `inbound_event_process`).
+    """
+
+    def __init__(self, numbers):
+        self.numbers = sorted(numbers)
+        super().__init__(f"No shipment with tracking number {', '.join(self.numbers)} yet.")
 
 
 def header(headers, name: str) -> str:
@@ -126,30 +140,33 @@ def language_from_locale(locale: str | None) -> str:
 
 
 # Shop systems and aggregators name carriers freely; the parcels we poll must
-# land on the carrier codes the pollers ask about.
+# land on the carrier codes the pollers ask about. Names these do not cover
+# fall to CARRIER_FAMILIES below.
 CARRIER_ALIASES = {
-    "dhl-paket": "dhl",
-    "dhl-germany": "dhl",
-    "dhl-de": "dhl",
     "deutsche-post": "dhl",
-    "deutsche-post-dhl": "dhl",
+    # Its own code, which parcels stored earlier carry; the DHL poller asks about both.
     "dhlexpress": "dhl-express",
     "dhl-express": "dhl-express",
-    "postnord-sweden": "postnord",
-    "postnord-se": "postnord",
-    "postnord-denmark": "postnord",
-    "postnord-dk": "postnord",
-    "postnord-norway": "postnord",
-    "postnord-finland": "postnord",
+    # Posten AB, part of PostNord since 2009 (Posten Norge is Bring, not PostNord).
     "posten": "postnord",
 }
+
+
+# Each of these carriers has one tracking API for all its services and
+# countries, so every name with the family's word in it ("PostNord Sverige AB",
+# "DHL Intraship (DE)", "DHL.se", "Deutsche Post DHL") is the one polled code.
+CARRIER_FAMILIES = ("postnord", "dhl")
 
 
 def carrier_for(name: str | None) -> str:
     from orders.services import carrier_code
 
     code = carrier_code((name or "").strip())
-    return CARRIER_ALIASES.get(code, code) or "other"
+    if code in CARRIER_ALIASES:
+        return CARRIER_ALIASES[code]
+    words = re.split(r"[-_]", code)
+    family = next((f for f in CARRIER_FAMILIES if any(word.startswith(f) for word in words)), None)
+    return family or code or "other"
 
 
 def provider(source: str):

@@ -51,7 +51,32 @@ def identify(payload: dict, headers) -> tuple[str, str]:
     require(payload, "event_id", "event")
     if not isinstance(payload.get("msg"), dict):
         raise MalformedBody("Missing msg.")
+    if payload["event"] in TOPICS:
+        check_tracking(payload["msg"])
     return str(payload["event_id"]), str(payload["event"])
+
+
+# What `tracking_events` reads from each checkpoint, and must be text (or absent).
+CHECKPOINT_TEXT = ("checkpoint_time", "tag", "subtag")
+
+
+def check_tracking(msg: dict) -> None:
+    """A tracking of the wrong shape is the sender's error (400), not a worker's crash later."""
+    if not isinstance(msg.get("tracking_number"), str) or not msg["tracking_number"]:
+        raise MalformedBody("msg.tracking_number is not a tracking number.")
+    checkpoints = msg.get("checkpoints")
+    if checkpoints is None:
+        return
+    if not isinstance(checkpoints, list) or not all(isinstance(c, dict) for c in checkpoints):
+        raise MalformedBody("msg.checkpoints is not a list of checkpoints.")
+    for checkpoint in checkpoints:
+        for key in CHECKPOINT_TEXT:
+            if not isinstance(checkpoint.get(key), str | None):
+                raise MalformedBody(f"A checkpoint's {key} is not text.")
+        try:
+            parse_datetime(checkpoint.get("checkpoint_time"))
+        except ValueError as exc:
+            raise MalformedBody(f"A checkpoint_time is not a time: {exc}") from exc
 
 
 def process(event, payload: dict) -> str:

@@ -158,8 +158,9 @@ def process(event, payload: dict) -> str:
         payment_references=references,
         reason=str(dispute.get("reason") or ""),
         amount=money(amount_data["value"]) if amount_data.get("value") else None,
-        currency=str(amount_data.get("currency_code") or ""),
         respond_by=parse_datetime(dispute.get("seller_response_due_date")),
         status=f"{status}:{outcome}" if outcome else status,
         topic=event.topic,
+        # The dispute's own last change; the event's `create_time` when it has none.
+        source_updated_at=parse_datetime(dispute.get("update_time") or payload.get("create_time")),
     )

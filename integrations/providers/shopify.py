@@ -1,8 +1,10 @@
 """Shopify webhooks: orders, fulfilments and payment transactions.
 
 Signature: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body,
-keyed with the app's client secret. Duplicates: `X-Shopify-Webhook-Id` is the
-same on every retry of one delivery. Shopify retries 8 times over 4 hours and
+keyed with the app's client secret. Duplicates: Shopify's "Ignore duplicate
+webhooks" names `X-Shopify-Event-Id` as the value duplicates share; a duplicate
+may come with a new `X-Shopify-Webhook-Id`, which is only the fallback for
+deliveries without an event id. Shopify retries 8 times over 4 hours and
 wants an answer within 5 seconds, hence store-then-process.
 """
 
@@ -61,11 +63,21 @@ def verify(body: bytes, headers, integration) -> None:
 
 
 def identify(payload: dict, headers) -> tuple[str, str]:
+    """Duplicates share X-Shopify-Event-Id; without it, X-Shopify-Webhook-Id is all we have.
+
+    Shopify gives every delivery one merchant action causes the same event id
+    (`orders/updated` and `fulfillments/create` of one fulfilment, and any
+    other resource the action touched): the topic and the resource's `id` keep
+    those apart.
+    """
     webhook_id = header(headers, "X-Shopify-Webhook-Id")
+    event_id = header(headers, "X-Shopify-Event-Id")
     topic = header(headers, "X-Shopify-Topic")
-    if not webhook_id or not topic:
-        raise MalformedBody("Missing X-Shopify-Webhook-Id or X-Shopify-Topic.")
+    if not (event_id or webhook_id) or not topic:
+        raise MalformedBody("Missing X-Shopify-Event-Id (or X-Shopify-Webhook-Id) or X-Shopify-Topic.")
     require(payload, "id")
+    if event_id:
+        return f"{event_id}:{topic}:{payload['id']}", topic
     return webhook_id, topic
 
 

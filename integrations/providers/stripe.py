@@ -85,9 +85,10 @@ def process(event, payload: dict) -> str:
         payment_references=references,
         reason=str(dispute.get("reason") or ""),
         amount=amount(dispute.get("amount"), currency),
-        currency=currency.upper(),
         respond_by=parse_datetime(due_by) if due_by else None,
         status=str(dispute.get("status") or ""),
         topic=event.topic,
+        # The dispute object has no update time; the Event's `created` orders its events.
+        source_updated_at=parse_datetime(payload.get("created")),
     )
     return outcome

@@ -1,7 +1,8 @@
 """WooCommerce webhooks: `order.created` and `order.updated`.
 
 Signature: `X-WC-Webhook-Signature` is the base64 HMAC-SHA256 of the raw body,
-keyed with the secret entered on the webhook. Duplicates: `X-WC-Webhook-Delivery-ID`.
+keyed with the secret entered on the webhook. Duplicates: the topic, the
+order's `id` and `date_modified_gmt` (see `identify`).
 When a webhook is saved, WooCommerce first sends an unsigned ping whose form
 body is just `webhook_id=N`; it must get a 2xx or the webhook is not activated.
 """
@@ -71,11 +72,21 @@ def verify(body: bytes, headers, integration) -> None:
 
 
 def identify(payload: dict, headers) -> tuple[str, str]:
-    delivery = header(headers, "X-WC-Webhook-Delivery-ID")
+    """The event is the resource in one state: topic, its `id` and its `date_modified_gmt`.
+
+    X-WC-Webhook-Delivery-ID cannot be it: WooCommerce makes it from the webhook
+    id and the current second, so a bulk action sends several orders under one
+    delivery ID. It only serves for a resource without a modification time.
+    """
     topic = header(headers, "X-WC-Webhook-Topic")
-    if not delivery or not topic:
-        raise MalformedBody("Missing X-WC-Webhook-Delivery-ID or X-WC-Webhook-Topic.")
+    if not topic:
+        raise MalformedBody("Missing X-WC-Webhook-Topic.")
     require(payload, "id")
+    if payload.get("date_modified_gmt"):
+        return f"{topic}:{payload['id']}:{payload['date_modified_gmt']}", topic
+    delivery = header(headers, "X-WC-Webhook-Delivery-ID")
+    if not delivery:
+        raise MalformedBody("Missing date_modified_gmt and X-WC-Webhook-Delivery-ID.")
     return delivery, topic
 
 

@@ -257,7 +257,7 @@ def test_dashboard_shows_what_returns_cost_per_product(client, owner, shop, carr
 
     rows = list(csv.reader(io.StringIO(client.get("/desk/dashboard/returns_cost.csv").content.decode())))
 
-    assert rows[1][1:] == [NAPKINS["sku"], NAPKINS["title"], "2", "49.80"]
+    assert rows[1][1:] == [NAPKINS["sku"], NAPKINS["title"], "2", "49.80", "EUR"]
 
 
 def test_queue_finds_a_return_by_its_rma(client, agent, shop, carrier):
@@ -297,11 +297,13 @@ def test_a_return_refund_above_the_agents_limit_waits_for_the_owner_on_the_case_
     assert (request.status, request.refund) == ("inspected", None)
     page = client.get(url).content.decode()
     assert "waits for an owner" in page
+    assert "approve_refund" not in page  # the agent is not offered a button that would refuse them
     assert client.post(url + "return/approve_refund/", follow=True).status_code == 200
     request.refresh_from_db()
     assert request.refund is None  # still above the agent's limit
 
     client.force_login(owner)
+    assert "approve_refund" in client.get(url).content.decode()
     client.post(url + "return/approve_refund/")
 
     request.refresh_from_db()

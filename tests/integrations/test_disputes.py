@@ -14,8 +14,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
+from django.contrib.auth.models import Group, User
 
 from claims.models import Claim
+from config.roles import OWNERS
 from desk.models import CaseEvent
 from integrations.models import InboundEvent, InboundStatus
 from integrations.providers import SignatureInvalid, paypal
@@ -43,12 +45,14 @@ def dispute_event(
     charge="ch_3PqW2sLkdIwHu7ix1",
     amount=6570,
     currency="eur",
+    reason="product_not_received",
+    created=1777900000,
 ):
     return {
         "id": event_id,
         "object": "event",
         "api_version": "2024-06-20",
-        "created": 1777900000,
+        "created": created,
         "livemode": True,
         "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None},
@@ -70,7 +74,7 @@ def dispute_event(
                 "is_charge_refundable": False,
                 "livemode": True,
                 "payment_intent": "pi_3PqW2sLkdIwHu7ix1T0aBcDe",
-                "reason": "product_not_received",
+                "reason": reason,
                 "status": status,
             }
         },
@@ -158,6 +162,53 @@ def test_stripe_update_before_create_still_gives_one_case(web, shop, stripe, pai
     assert list(
         CaseEvent.objects.filter(case=claim.case, verb="dispute_updated").values_list("new", flat=True)
     ) == ["needs_response", "won"]
+
+
+def test_one_new_dispute_tells_each_owner_once(web, shop, stripe, paid_order, owner):
+    owner.email = "inhaberin@leinen.example"
+    owner.save()
+    partner = User.objects.create_user(username="partner", email="partner@leinen.example")
+    partner.groups.add(Group.objects.get(name=OWNERS))
+    send_stripe(web, shop, dispute_event())
+    process_all()
+
+    messages = OutboundMessage.objects.filter(event="owner_dispute")
+    assert sorted(messages.values_list("to_email", flat=True)) == [
+        "inhaberin@leinen.example",
+        "partner@leinen.example",
+    ]
+
+
+def test_stripe_update_delivered_after_the_close_does_not_undo_it(web, shop, stripe, paid_order):
+    send_stripe(web, shop, dispute_event("charge.dispute.created", event_id="evt_1", created=1777900000))
+    send_stripe(
+        web,
+        shop,
+        dispute_event("charge.dispute.closed", event_id="evt_3", status="lost", created=1778700000),
+    )
+    # Sent before the close, delivered after it (Stripe does not keep events in order).
+    late = dispute_event(
+        "charge.dispute.updated",
+        event_id="evt_2",
+        status="under_review",
+        amount=5000,
+        reason="fraudulent",
+        created=1778000000,
+    )
+    late["data"]["object"]["evidence_details"]["due_by"] = 1779000000
+    send_stripe(web, shop, late)
+
+    created, closed, updated = process_all()
+
+    assert (created.status, closed.status) == (InboundStatus.PROCESSED, InboundStatus.PROCESSED)
+    assert updated.status == InboundStatus.IGNORED
+    assert "older" in updated.error
+    claim = Claim.objects.get()
+    assert (claim.dispute_reason, claim.dispute_amount) == ("product_not_received", Decimal("65.70"))
+    assert claim.respond_by == datetime.fromtimestamp(1778716799, tz=UTC)
+    assert list(
+        CaseEvent.objects.filter(case=claim.case, verb="dispute_updated").values_list("new", flat=True)
+    ) == ["lost"]
 
 
 def test_stripe_signature_older_than_five_minutes_is_refused(web, shop, stripe, paid_order):
@@ -329,6 +380,23 @@ def test_paypal_resolution_updates_the_same_case(web, shop, paypal_integration, 
 
     claim = Claim.objects.get()
     assert CaseEvent.objects.filter(case=claim.case, verb="dispute_updated", new="RESOLVED").exists()
+
+
+def test_paypal_update_older_than_the_resolution_is_ignored(web, shop, paypal_integration, paypal_order):
+    resolved = paypal_dispute("CUSTOMER.DISPUTE.RESOLVED", event_id="WH-3", status="RESOLVED")
+    resolved["resource"]["update_time"] = "2026-05-20T09:00:00.000Z"
+    late = paypal_dispute("CUSTOMER.DISPUTE.UPDATED", event_id="WH-2", status="UNDER_REVIEW")
+    late["resource"]["update_time"] = "2026-05-10T09:00:00.000Z"
+    late["resource"]["seller_response_due_date"] = "2026-05-30T16:01:21.000Z"
+    for payload in (paypal_dispute(), resolved, late):
+        send_paypal(web, shop, payload)
+
+    assert [event.status for event in process_all()] == ["processed", "processed", "ignored"]
+    claim = Claim.objects.get()
+    assert claim.respond_by == datetime(2026, 5, 24, 16, 1, 21, tzinfo=UTC)
+    assert list(
+        CaseEvent.objects.filter(case=claim.case, verb="dispute_updated").values_list("new", flat=True)
+    ) == ["RESOLVED"]
 
 
 def test_paypal_signature_made_with_another_key_is_refused(web, shop, paypal_integration, paypal_order):

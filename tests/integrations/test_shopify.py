@@ -89,6 +89,7 @@ def send(
     *,
     topic="orders/create",
     webhook_id="b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+    event_id=None,
     secret=SECRET,
 ):
     body = body_of(payload)
@@ -99,6 +100,8 @@ def send(
         "X-Shopify-Webhook-Id": webhook_id,
         "X-Shopify-API-Version": "2025-01",
     }
+    if event_id:
+        headers["X-Shopify-Event-Id"] = event_id
     return post(web, "shopify", shop.slug, body, headers)
 
 
@@ -187,6 +190,27 @@ def test_redelivery_with_the_same_webhook_id_is_acknowledged_and_ignored(web, sh
     assert InboundEvent.objects.count() == 1
 
 
+def test_duplicate_with_a_new_webhook_id_is_recognised_by_its_event_id(web, shop, shopify):
+    # Shopify's "Ignore duplicate webhooks": duplicates share X-Shopify-Event-Id.
+    event_id = "98880550-7158-44d4-b7cd-2c97c8a091b5"
+    send(web, shop, ORDER, webhook_id="b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", event_id=event_id)
+    response = send(web, shop, ORDER, webhook_id="0a6a7c4e-3e3b-4a59-9a4b-6d1f6c0e2f11", event_id=event_id)
+
+    assert response.json()["status"] == "duplicate"
+    event = InboundEvent.objects.get()
+    assert event.headers["X-Shopify-Event-Id"] == event_id
+
+
+def test_deliveries_of_one_merchant_action_on_other_topics_are_all_kept(web, shop, shopify):
+    # Fulfilling an order sends orders/updated and fulfillments/create with one event id.
+    event_id = "98880550-7158-44d4-b7cd-2c97c8a091b5"
+    send(web, shop, ORDER, topic="orders/updated", webhook_id="w-1", event_id=event_id)
+    response = send(web, shop, FULFILMENT, topic="fulfillments/create", webhook_id="w-2", event_id=event_id)
+
+    assert response.json()["status"] == "received"
+    assert [event.status for event in process_all()] == ["processed", "processed"]
+
+
 def test_older_update_arriving_late_does_not_overwrite_the_newer(web, shop, shopify):
     newer = order_payload(updated_at="2026-03-02T12:00:00+01:00", total_price="70.00")
     older = order_payload(updated_at="2026-03-02T11:00:00+01:00", total_price="65.70")
@@ -255,6 +279,21 @@ def test_fulfilment_before_its_order_waits_and_applies_once_the_order_is_there(w
     assert (shipment.carrier.code, shipment.tracking_number) == ("dhl", "00340434161094042557")
     # Adding the parcel left the order as it was.
     assert order.ship_city == "Berlin" and order.total == Decimal("65.70")
+
+
+def test_fulfilment_by_a_dhl_service_lands_on_the_polled_dhl_code(web, shop, shopify):
+    send(web, shop, ORDER, webhook_id="o-1")
+    send(
+        web,
+        shop,
+        FULFILMENT | {"tracking_company": "DHL Parcel"},
+        topic="fulfillments/create",
+        webhook_id="f-1",
+    )
+    process_all()
+
+    [shipment] = Order.objects.get(number="1001").shipments.select_related("carrier")
+    assert shipment.carrier.code == "dhl"
 
 
 def test_order_with_fulfilments_creates_its_shipments(web, shop, shopify):

@@ -10,6 +10,7 @@ import pytest
 
 from integrations.models import InboundEvent, InboundStatus
 from integrations.providers import aftership, easypost
+from integrations.services import MAX_ATTEMPTS, inbound_event_process
 from orders.models import TrackingEvent, TrackingStatus
 from tests.factories import make_order
 
@@ -178,6 +179,27 @@ def test_easypost_tracker_for_an_unknown_parcel_waits_for_it(web, shop, ep):
     assert TRACKING in event.error
 
 
+def process_until_given_up(event):
+    """What the worker does: retry a FAILED event until its attempts are used up."""
+    outcomes = []
+    for _ in range(MAX_ATTEMPTS):
+        event = inbound_event_process(event_id=event.pk)
+        outcomes.append(event.status)
+    return event, outcomes
+
+
+def test_easypost_tracker_for_a_parcel_that_never_comes_is_ignored_once_retries_are_used_up(web, shop, ep):
+    send_easypost(
+        web, shop, tracker_event([detail("2026-05-02T09:00:00Z", "in_transit", "arrived_at_facility", "x")])
+    )
+
+    event, outcomes = process_until_given_up(InboundEvent.objects.get())
+
+    assert outcomes == [InboundStatus.FAILED] * (MAX_ATTEMPTS - 1) + [InboundStatus.IGNORED]
+    assert "No shipment with this tracking number" in event.error
+    assert TRACKING in event.error
+
+
 def test_easypost_status_table():
     assert easypost.status_for("return_to_sender", "return") == TrackingStatus.RETURNED_TO_SENDER
     assert easypost.status_for("failure", "lost") == TrackingStatus.LOST
@@ -323,3 +345,83 @@ def test_aftership_tag_table():
 
 def test_aftership_body_without_msg_is_400(web, shop, aship):
     assert send_aftership(web, shop, {"event": "tracking_update", "event_id": "x"}).status_code == 400
+
+
+def test_aftership_tracking_for_a_parcel_that_never_comes_is_ignored_once_retries_are_used_up(
+    web, shop, aship
+):
+    send_aftership(
+        web,
+        shop,
+        aftership_webhook([checkpoint("2026-05-02T09:00:00+02:00", "InTransit", "InTransit_001", "x")]),
+    )
+
+    event, outcomes = process_until_given_up(InboundEvent.objects.get())
+
+    assert outcomes[:-1] == [InboundStatus.FAILED] * (MAX_ATTEMPTS - 1)
+    assert event.status == InboundStatus.IGNORED
+    assert "No shipment with this tracking number" in event.error
+
+
+def test_aftership_parcel_whose_order_comes_during_the_retries_is_applied(web, shop, aship):
+    send_aftership(
+        web,
+        shop,
+        aftership_webhook([checkpoint("2026-05-02T09:00:00+02:00", "InTransit", "InTransit_001", "x")]),
+    )
+    [early] = process_all()
+    assert early.status == InboundStatus.FAILED
+
+    parcel = make_order(shop, carrier="usps", tracking_number=TRACKING).shipments.get()
+
+    assert inbound_event_process(event_id=early.pk).status == InboundStatus.PROCESSED
+    assert parcel.events.count() == 1
+
+
+def _with_msg(**changes):
+    payload = aftership_webhook([checkpoint("2026-05-02T09:00:00+02:00", "InTransit", "InTransit_001", "x")])
+    payload["msg"].update(changes)
+    return payload
+
+
+def _with_checkpoint(**changes):
+    payload = aftership_webhook([checkpoint("2026-05-02T09:00:00+02:00", "InTransit", "InTransit_001", "x")])
+    payload["msg"]["checkpoints"][0].update(changes)
+    return payload
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _with_msg(checkpoints={"checkpoint_time": "2026-05-02T09:00:00+02:00"}),
+        _with_msg(checkpoints="InTransit"),
+        _with_msg(checkpoints=["InTransit"]),
+        _with_msg(tracking_number=None),
+        _with_msg(tracking_number={"number": TRACKING}),
+        _with_checkpoint(tag=["InTransit"]),
+        _with_checkpoint(subtag={"code": "InTransit_001"}),
+        _with_checkpoint(checkpoint_time="yesterday"),
+        _with_checkpoint(checkpoint_time=["2026-05-02T09:00:00+02:00"]),
+    ],
+    ids=[
+        "checkpoints-object",
+        "checkpoints-text",
+        "checkpoint-text",
+        "no-tracking-number",
+        "tracking-number-object",
+        "tag-list",
+        "subtag-object",
+        "time-not-a-time",
+        "time-list",
+    ],
+)
+def test_aftership_signed_tracking_of_the_wrong_shape_is_400(web, shop, aship, parcel, payload):
+    assert send_aftership(web, shop, payload).status_code == 400
+    assert not InboundEvent.objects.exists()
+
+
+def test_aftership_tracking_without_checkpoints_yet_is_accepted(web, shop, aship, parcel):
+    payload = _with_msg(checkpoints=[])
+
+    assert send_aftership(web, shop, payload).status_code == 200
+    assert [event.status for event in process_all()] == [InboundStatus.IGNORED]

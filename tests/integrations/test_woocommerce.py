@@ -209,3 +209,44 @@ def test_on_hold_cheque_order_is_an_uncleared_payment(web, shop, woo):
 
     payment = Order.objects.get(number="727").payments.get()
     assert (payment.method, payment.status, payment.cleared_at) == ("personal_cheque", "pending", None)
+
+
+def test_two_orders_sent_in_the_same_second_are_both_kept(web, shop, woo):
+    # WooCommerce makes X-WC-Webhook-Delivery-ID from the webhook id and the current
+    # second: a bulk "mark completed" sends every order under the same one.
+    first = copy.deepcopy(ORDER) | {"status": "completed"}
+    second = copy.deepcopy(ORDER) | {"id": 728, "number": "728", "status": "completed", "meta_data": []}
+    send(web, shop, first, topic="order.updated", delivery="5d41402abc4b2a76b9719d911017c592")
+    response = send(web, shop, second, topic="order.updated", delivery="5d41402abc4b2a76b9719d911017c592")
+
+    assert response.json()["status"] == "received"
+    assert [event.status for event in process_all()] == ["processed", "processed"]
+    assert sorted(Order.objects.values_list("number", flat=True)) == ["727", "728"]
+
+
+def test_same_order_state_delivered_again_is_one_event(web, shop, woo):
+    send(web, shop, ORDER, topic="order.updated", delivery="5d41402abc4b2a76b9719d911017c592")
+    response = send(web, shop, ORDER, topic="order.updated", delivery="7d793037a0760186574b0282f2f435e7")
+
+    assert response.json()["status"] == "duplicate"
+    assert InboundEvent.objects.count() == 1
+
+
+def test_order_without_a_modification_time_is_told_apart_by_its_delivery(web, shop, woo):
+    payload = copy.deepcopy(ORDER)
+    del payload["date_modified_gmt"]
+    send(web, shop, payload, topic="order.updated", delivery="5d41402abc4b2a76b9719d911017c592")
+    send(web, shop, payload, topic="order.updated", delivery="7d793037a0760186574b0282f2f435e7")
+
+    assert InboundEvent.objects.count() == 2
+
+
+def test_custom_carrier_name_lands_on_the_polled_postnord_code(web, shop, woo):
+    payload = copy.deepcopy(ORDER)
+    [tracking] = payload["meta_data"][1]["value"]
+    tracking |= {"tracking_provider": "", "custom_tracking_provider": "PostNord Sverige AB"}
+    send(web, shop, payload)
+    process_all()
+
+    [shipment] = Order.objects.get(number="727").shipments.select_related("carrier")
+    assert shipment.carrier.code == "postnord"

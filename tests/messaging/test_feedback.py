@@ -9,24 +9,37 @@ from messaging.rendering import feedback_links
 pytestmark = pytest.mark.django_db
 
 
-def test_one_click_records_the_rating_on_the_case(swedish_claim):
+def _links(case):
+    return {link["rating"]: "/" + link["url"].split("/", 3)[3] for link in feedback_links(case)}
+
+
+def test_the_link_opens_a_page_that_sends_the_rating(swedish_claim):
     case = swedish_claim.case
-    four = next(link for link in feedback_links(case) if link["rating"] == 4)
+    browser = Client()
 
-    response = Client().get("/" + four["url"].split("/", 3)[3])
+    page = browser.get(_links(case)[4])
+    sent = browser.post(_links(case)[4])
 
-    assert response.status_code == 200
+    assert page.status_code == 200
+    assert 'id="feedback-form"' in page.content.decode() and "submit()" in page.content.decode()
+    assert sent.status_code == 200
     assert FeedbackRating.objects.get(case=case).rating == 4
     assert case.events.filter(verb="feedback_rated", new="4").exists()
-    assert "Tack för ditt omdöme" in response.content.decode()
+    assert "Tack för ditt omdöme" in sent.content.decode()
 
 
-def test_a_later_click_replaces_the_rating(swedish_claim):
-    links = {
-        link["rating"]: "/" + link["url"].split("/", 3)[3] for link in feedback_links(swedish_claim.case)
-    }
-    Client().get(links[2])
-    Client().get(links[5])
+def test_a_mail_scanner_opening_every_star_records_nothing(swedish_claim):
+    scanner = Client()
+    for link in _links(swedish_claim.case).values():
+        assert scanner.get(link).status_code == 200
+
+    assert not FeedbackRating.objects.exists()
+
+
+def test_a_later_rating_replaces_the_earlier(swedish_claim):
+    links = _links(swedish_claim.case)
+    Client().post(links[2])
+    Client().post(links[5])
 
     assert FeedbackRating.objects.get(case=swedish_claim.case).rating == 5
 

@@ -75,3 +75,15 @@ def test_project_has_one_catalogue_per_language():
         if not skipped & set(path.relative_to(root).parts) and path.relative_to(root).parts[0] != "locale"
     ]
     assert app_catalogues == []
+
+
+def test_committed_compiled_catalogue_matches_the_po_file(catalogue):
+    # `make run` on a machine without GNU gettext uses the committed .mo files: they must be current.
+    compiled = polib.mofile(catalogue.fpath.replace(".po", ".mo"))
+    in_mo = {(entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural for entry in compiled}
+    stale = [
+        entry.msgid
+        for entry in catalogue.translated_entries()
+        if in_mo.get((entry.msgctxt, entry.msgid)) != (entry.msgstr or entry.msgstr_plural)
+    ]
+    assert stale == [], "run `make messages` (or manage.py compilemessages) and commit the .mo files"

@@ -372,3 +372,58 @@ def test_order_list_has_the_same_query_count_for_1_and_20_orders(api, shop, djan
         format="json",
     )
     assert len(_list_queries(api, django_assert_num_queries)) == 20
+
+
+def test_an_update_that_leaves_fields_out_keeps_their_values(api, shop, carrier):
+    first = order_payload("2001")
+    first["needed_by"] = "2026-12-12"
+    first["shipping_speed"] = "express"
+    first["shipments"][0].update(packed_weight_g=2400, signature_required=True, insured_value="500.00")
+    api.post("/api/v1/orders/", first, format="json")
+    Shipment.objects.filter(tracking_number="JJD2001").update(estimated_delivery="2026-11-05")
+
+    # The shop system later sends a "shipped" update that knows none of it.
+    update = order_payload("2001")
+    update["total"] = "64.80"
+    update["shipments"][0]["shipped_at"] = "2026-11-02T08:00:00Z"
+    response = api.post("/api/v1/orders/", update, format="json")
+
+    assert response.status_code == 200
+    order = Order.objects.get(number="2001")
+    shipment = order.shipments.get()
+    assert (str(order.total), str(order.needed_by), order.shipping_speed) == ("64.80", "2026-12-12", "express")
+    assert (shipment.packed_weight_g, shipment.signature_required, str(shipment.insured_value)) == (
+        2400,
+        True,
+        "500.00",
+    )
+    assert str(shipment.estimated_delivery) == "2026-11-05"
+    assert shipment.shipped_at is not None
+
+
+def test_a_tracking_number_already_on_another_order_is_refused_not_dropped(api, shop, carrier):
+    api.post("/api/v1/orders/", order_payload("3001", tracking_number="JJD-SHARED"), format="json")
+
+    response = api.post("/api/v1/orders/", order_payload("3002", tracking_number="JJD-SHARED"), format="json")
+
+    assert response.status_code == 400
+    assert "3001" in str(response.json())
+    assert not Order.objects.filter(number="3002").exists()
+    assert Shipment.objects.get(tracking_number="JJD-SHARED").order.number == "3001"
+
+
+def test_a_scan_from_the_future_is_refused(api, shop, carrier):
+    api.post("/api/v1/orders/", order_payload("3003"), format="json")
+    event = {
+        "carrier": "dhl",
+        "tracking_number": "JJD3003",
+        "event_id": "future-1",
+        "occurred_at": "2030-01-01T10:00:00Z",
+        "status": "lost",
+    }
+
+    response = api.post("/api/v1/tracking-events/", event, format="json")
+
+    assert response.status_code == 400
+    assert "occurred_at" in str(response.json())
+    assert Shipment.objects.get(tracking_number="JJD3003").status != "lost"

@@ -1,0 +1,147 @@
+"""The dashboard never adds euros and kronor: every money figure is per currency."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+
+from claims import services as claims
+from claims.models import ClaimType
+from desk import dashboard
+from desk.models import OpenedVia
+from orders.models import Shop
+from tests.factories import make_order, track
+
+pytestmark = pytest.mark.django_db
+
+LAKAN = {"sku": "LAK-240-270", "title": "Lakan i linne", "unit_price": "1195.00", "unit_weight_g": 1100}
+DUK = {"sku": "DUK-150-250", "title": "Linneduk", "unit_price": "995.00", "unit_weight_g": 950}
+DAMAST = {"sku": "TD-DAM-160", "title": "Damast-Tischdecke", "unit_price": "129.90", "unit_weight_g": 1350}
+
+
+@pytest.fixture
+def swedish_shop(db):
+    return Shop.objects.create(
+        slug="linne", name="Linnestugan", currency="SEK", default_language="sv", time_zone="Europe/Stockholm"
+    )
+
+
+def refunded(shop, line, quantity, *, number, claim_type=ClaimType.DAMAGED):
+    order = make_order(shop, number=number, lines=[dict(line, quantity=quantity)], shipping_total="0")
+    track(order, "delivered", days_ago=2)
+    case = claims.claim_open(order=order, type=claim_type, opened_via=OpenedVia.AGENT, decide=False).case
+    claims.claim_resolve(case=case, action="refund", reason="Beschädigt angekommen.")
+    return case
+
+
+def csv_rows(client, key, shop=None):
+    url = f"/desk/dashboard/{key}.csv" + (f"?shop={shop.slug}" if shop else "")
+    return list(csv.reader(io.StringIO(client.get(url).content.decode())))
+
+
+def test_money_per_month_keeps_kronor_and_euros_apart(client, owner, shop, swedish_shop, carrier):
+    refunded(swedish_shop, LAKAN, 1, number="LS-1")
+    refunded(shop, DAMAST, 2, number="LL-1")
+    client.force_login(owner)
+
+    header, *rows = csv_rows(client, "money")
+
+    assert header == ["Month", "Refunded", "Reshipped", "Recovered", "Currency"]
+    assert sorted((row[1], row[4]) for row in rows) == [("1195.00", "SEK"), ("259.80", "EUR")]
+    assert not any("1454.80" in row for row in rows)
+
+
+def test_claims_by_carrier_sum_their_cost_per_currency(client, owner, shop, swedish_shop, carrier):
+    refunded(swedish_shop, LAKAN, 1, number="LS-1")
+    refunded(shop, DAMAST, 2, number="LL-1")
+    refunded(shop, DAMAST, 1, number="LL-2")
+    client.force_login(owner)
+
+    header, *rows = csv_rows(client, "claims")
+
+    assert header == ["Carrier", "Type", "Claims", "Cost", "Currency"]
+    assert sorted(rows) == [
+        ["DHL", "Damaged", "1", "1195.00", "SEK"],
+        ["DHL", "Damaged", "2", "389.70", "EUR"],
+    ]
+
+
+def test_swedish_orders_fall_into_bands_of_kronor(client, owner, shop, swedish_shop, carrier):
+    make_order(swedish_shop, number="LS-1", lines=[dict(DUK, quantity=1)], shipping_total="0")
+    make_order(swedish_shop, number="LS-2", lines=[dict(LAKAN, quantity=3)], shipping_total="0")
+    make_order(shop, number="LL-1", lines=[dict(DAMAST, quantity=1)], shipping_total="0")
+    client.force_login(owner)
+
+    _header, *rows = csv_rows(client, "loss")
+
+    assert {row[1] for row in rows} == {"50–250 EUR", "500–2500 SEK", "2500+ SEK"}
+
+
+def test_a_currency_without_a_factor_gets_the_euro_bands():
+    assert dashboard.value_bands("SEK") == [
+        (Decimal("0"), Decimal("500")),
+        (Decimal("500"), Decimal("2500")),
+        (Decimal("2500"), None),
+    ]
+    assert dashboard.value_bands("CHF") == dashboard.value_bands("EUR") == dashboard.VALUE_BANDS
+
+
+def test_returns_cost_per_product_says_its_currency(client, owner, swedish_shop, carrier):
+    from returns import services as returns
+    from returns.eligibility import LineIn
+
+    order = make_order(swedish_shop, number="LS-1", lines=[dict(DUK, quantity=1)], shipping_total="0")
+    track(order, "delivered", days_ago=3)
+    request = returns.return_request(
+        order=order,
+        lines=[LineIn(order_line=order.lines.get(), quantity=1, reason="too_small")],
+        method="drop_off",
+        resolution="refund",
+        opened_via=OpenedVia.PORTAL,
+    )
+    line = request.lines.get()
+    returns.return_receive(rma=request.rma, lines={line.pk: 1})
+    returns.return_inspect(
+        rma=request.rma, lines=[returns.InspectLine(key=line.pk, accepted_quantity=1, condition="as_new")]
+    )
+    client.force_login(owner)
+
+    header, *rows = csv_rows(client, "returns_cost")
+
+    assert header[-2:] == ["Value", "Currency"]
+    assert rows == [["Linnestugan", "DUK-150-250", "Linneduk", "1", "995.00", "SEK"]]
+
+
+def test_bars_are_scaled_within_each_currency():
+    chart = dashboard.Chart(
+        "money",
+        "Money",
+        ["Month", "Refunded", "Currency"],
+        [
+            ["2025-06", Decimal("100.00"), "EUR"],
+            ["2025-06", Decimal("1000.00"), "SEK"],
+            ["2025-07", 0, "SEK"],
+        ],
+        value_column=1,
+        scale_column=2,
+    )
+
+    assert [width for _row, _value, width in chart.bars] == ["100.0", "100.0", "0.0"]
+
+
+@pytest.mark.parametrize("currencies", [1, 2])
+def test_dashboard_runs_the_same_queries_for_one_and_two_currencies(
+    client, owner, shop, swedish_shop, carrier, currencies, django_assert_num_queries
+):
+    refunded(shop, DAMAST, 1, number="LL-1")
+    if currencies == 2:
+        refunded(swedish_shop, LAKAN, 1, number="LS-1")
+    client.force_login(owner)
+    client.get("/desk/dashboard/?shop=")
+    # session, user; open cases by age; first-response breaches; claims by carrier; one per value band (3);
+    # refunds, reshipments and recoveries per month (3); resolution times; the shops for return rates,
+    # then five queries per shop (2 shops); returns cost per product; the shops for the menu.
+    with django_assert_num_queries(25):
+        response = client.get("/desk/dashboard/")
+    assert response.status_code == 200
