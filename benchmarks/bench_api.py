@@ -41,6 +41,10 @@ SHOP = "bench"
 CARRIERS = ["dhl", "dpd", "hermes", "ups"]
 STATUSES = ["pre_transit", "in_transit", "out_for_delivery", "delivered"]
 SKUS = [(f"LIN-{index:03d}", 180 + 15 * index) for index in range(200)]
+BENCH_SECRET_KEY = "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+# The cache gunicorn and this script share (permission sets, integrations), as every process
+# of one installation shares it; emptied at the start, since the database is new.
+BENCH_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 REQUEST_TIMEOUT = 300  # seconds; a request slower than this counts as a failure
 
 
@@ -77,13 +81,21 @@ def recreate_database(url: str) -> None:
     admin.close()
 
 
-def prepare(url: str) -> str:
-    """Migrate, create the shop and an integration user; return its API token."""
-    os.environ["DATABASE_URL"] = url
+def setup_django(url: str) -> None:
+    """Django in this process, on the benchmark's database and cache, with gunicorn's secret key."""
+    os.environ.update(DATABASE_URL=url, REDIS_URL=BENCH_REDIS_URL, SECRET_KEY=BENCH_SECRET_KEY)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def prepare(url: str) -> str:
+    """Migrate, create the shop and an integration user; return its API token."""
+    setup_django(url)
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
@@ -111,15 +123,14 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": url,
         "DEBUG": "false",
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "SECRET_KEY": BENCH_SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
         # One PostgreSQL backend per worker for the whole run, as in production
         # (and so that the CPU accounting below sees every backend).
         "CONN_MAX_AGE": "3600",
-        # The cache (permission sets) on Redis, as in production.
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "REDIS_URL": BENCH_REDIS_URL,
     }
     process = subprocess.Popen(
         [
@@ -190,7 +201,13 @@ def order(index: int, prefix: str = "B") -> dict:
         "lines": lines,
         "payment": {"method": "card", "reference": f"ch_{prefix}{index}"},
         "shipments": [
-            {"carrier": CARRIERS[index % len(CARRIERS)], "tracking_number": tracking_number(index)}
+            # Each order its own parcel: a tracking number already on another order is refused.
+            {
+                "carrier": CARRIERS[index % len(CARRIERS)],
+                "tracking_number": tracking_number(index)
+                if prefix == "B"
+                else f"{prefix}{tracking_number(index)}",
+            }
         ],
     }
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders and shipments")
+
+    def ready(self):
+        from .lookups import connect_signals
+
+        connect_signals()

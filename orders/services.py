@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
+from . import lookups
 from .models import (
     Buyer,
     Carrier,
@@ -28,7 +29,6 @@ from .models import (
     Payment,
     Product,
     Shipment,
-    Shop,
     TrackingEvent,
     TrackingStatus,
 )
@@ -72,14 +72,14 @@ class UpsertResult:
 
 def carriers_for_codes(codes: set[str]) -> dict[str, Carrier]:
     """Carriers by code, creating the ones we have not seen (shop systems name carriers freely)."""
-    found = Carrier.objects.in_bulk(codes, field_name="code")
+    found = lookups.carriers_by_code(codes)
     missing = [code for code in codes if code not in found]
     if missing:
         Carrier.objects.bulk_create(
             [Carrier(code=code, name=code.replace("-", " ").title()) for code in missing],
             ignore_conflicts=True,
         )
-        found = Carrier.objects.in_bulk(codes, field_name="code")
+        found = lookups.carriers_by_code(codes)
     return found
 
 
@@ -101,7 +101,7 @@ def orders_upsert(*, items: list[dict]) -> list[UpsertResult]:
         by_key[(item["shop"], item["number"])] = item
     items = list(by_key.values())
 
-    shops = Shop.objects.in_bulk({item["shop"] for item in items}, field_name="slug")
+    shops = lookups.shops_by_slug({item["shop"] for item in items})
     unknown = sorted({item["shop"] for item in items} - set(shops))
     if unknown:
         raise ValidationError({"shop": [f"Unknown shop: {', '.join(unknown)}."]})
