@@ -63,3 +63,59 @@ def test_a_permission_given_to_the_user_directly_counts_and_goes_at_once(client,
     assert client.get("/desk/").status_code == 200  # still has it directly
     agent.user_permissions.clear()
     assert client.get("/desk/").status_code == 403
+
+
+# --- API tokens: the token's user comes from the cache, and a revoked token stops at once ---
+
+
+@pytest.fixture
+def token_client(integration):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token = Token.objects.create(user=integration)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client, token
+
+
+def test_the_second_request_with_a_token_does_not_look_it_up(token_client):
+    client, _token = token_client
+    assert client.get("/api/v1/orders/").status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/orders/").status_code == 200
+
+    assert not any("authtoken_token" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_deleted_token_is_refused_on_the_next_request(token_client):
+    client, token = token_client
+    assert client.get("/api/v1/orders/").status_code == 200
+
+    token.delete()
+
+    assert client.get("/api/v1/orders/").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_on_the_next_request(token_client, integration):
+    client, _token = token_client
+    assert client.get("/api/v1/orders/").status_code == 200
+
+    integration.is_active = False
+    integration.save()
+
+    assert client.get("/api/v1/orders/").status_code == 401
+
+
+def test_the_cache_holds_neither_the_token_nor_the_password_hash(token_client, integration):
+    from django.core.cache import cache
+
+    from config.auth import _token_key
+
+    client, token = token_client
+    client.get("/api/v1/orders/")
+
+    cached = cache.get(_token_key(token.key))
+    assert cached.pk == integration.pk
+    assert "password" not in cached.__dict__
