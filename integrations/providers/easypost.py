@@ -64,8 +64,15 @@ def verify(body: bytes, headers, integration) -> None:
 
 def identify(payload: dict, headers) -> tuple[str, str]:
     require(payload, "id", "description")
-    if payload.get("description") in TOPICS and not isinstance(payload.get("result"), dict):
-        raise MalformedBody("A tracker event without its Tracker in `result`.")
+    if payload.get("description") in TOPICS:
+        if not isinstance(payload.get("result"), dict):
+            raise MalformedBody("A tracker event without its Tracker in `result`.")
+        try:
+            # Read it now as the worker will: a Tracker of the wrong shape is the sender's
+            # error (400 to EasyPost), not a crash in the worker later.
+            tracker_events(payload["result"])
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise MalformedBody(f"The Tracker cannot be read: {exc}") from exc
     return str(payload["id"]), str(payload["description"])
 
 

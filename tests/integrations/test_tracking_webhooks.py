@@ -215,6 +215,25 @@ def test_easypost_malformed_event_is_400(web, shop, ep):
     assert send_easypost(web, shop, {"object": "Event"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "details",
+    [
+        "in_transit",  # not a list
+        ["in_transit"],  # a list, but not of TrackingDetails
+        [{"datetime": "yesterday", "status": "in_transit"}],  # not a time
+        [{"datetime": "2026-05-04T10:00:00Z", "status": "in_transit", "tracking_location": "Houston"}],
+    ],
+)
+def test_easypost_tracker_of_the_wrong_shape_is_400_and_stores_nothing(web, shop, ep, details):
+    from integrations.models import InboundEvent
+
+    payload = tracker_event([{"status_detail": "arrived_at_facility"}])
+    payload["result"]["tracking_details"] = details
+
+    assert send_easypost(web, shop, payload).status_code == 400
+    assert not InboundEvent.objects.exists()
+
+
 # --- AfterShip --------------------------------------------------------------------
 
 AS_SECRET = "aftership-webhook-secret"
