@@ -33,9 +33,12 @@ from .models import ClaimType
 class OrderRefField(serializers.Field):
     """An order by id, or by {"shop": slug, "number": number}."""
 
-    default_error_messages = {"invalid": 'Give the order id or {"shop": ..., "number": ...}.'}
+    # DRF runs the messages through str.format: the JSON's braces are doubled.
+    default_error_messages = {"invalid": 'Give the order id or {{"shop": ..., "number": ...}}.'}
 
     def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")  # true is an int to Python, not an order id to anyone
         if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
             order = Order.objects.select_related("shop", "buyer").filter(pk=int(data)).first()
         elif isinstance(data, dict) and data.get("shop") and data.get("number"):

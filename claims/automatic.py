@@ -21,8 +21,13 @@ log = logging.getLogger(__name__)
 DEFAULT_DAYS = {False: 5, True: 10}  # domestic, international
 # A parcel this many days past its estimated delivery is stalled whatever its scans say.
 DAYS_PAST_ESTIMATE = 2
-# Statuses after which a parcel is no longer moving towards the buyer.
-FINISHED = [TrackingStatus.DELIVERED, TrackingStatus.RETURNED_TO_SENDER, TrackingStatus.LOST]
+# Statuses in which a quiet parcel is not lost: it arrived, went back, or waits for
+# the buyer at a pickup point (quiet there is normal; the buyer was told to fetch it).
+NOT_STALLED = [
+    TrackingStatus.DELIVERED,
+    TrackingStatus.RETURNED_TO_SENDER,
+    TrackingStatus.AVAILABLE_FOR_PICKUP,
+]
 
 
 def stall_days(thresholds: list[StallThreshold], *, carrier_id: int, international: bool) -> int:
@@ -36,15 +41,17 @@ def stall_days(thresholds: list[StallThreshold], *, carrier_id: int, internation
 
 
 def stalled_shipments(*, now=None):
-    """Shipments under way that have gone quiet, with no lost-in-transit claim yet."""
+    """Shipments under way that have gone quiet, or that the carrier says it lost, with no
+    lost-in-transit claim yet."""
     now = now or timezone.now()
     shortest = min([*DEFAULT_DAYS.values(), *StallThreshold.objects.values_list("days", flat=True)])
     quiet_since = now - timedelta(days=shortest)
     late_since = timezone.localdate(now) - timedelta(days=DAYS_PAST_ESTIMATE)
     candidates = (
-        Shipment.objects.exclude(status__in=FINISHED)
+        Shipment.objects.exclude(status__in=NOT_STALLED)
         .filter(
-            Q(last_event_at__lt=quiet_since)
+            Q(status=TrackingStatus.LOST)
+            | Q(last_event_at__lt=quiet_since)
             | Q(estimated_delivery__lt=late_since)
             | Q(last_event_at__isnull=True, shipped_at__lt=quiet_since)
         )
@@ -54,6 +61,9 @@ def stalled_shipments(*, now=None):
     )
     thresholds: dict[int, list[StallThreshold]] = {}
     for shipment in candidates.iterator(chunk_size=500):
+        if shipment.status == TrackingStatus.LOST:
+            yield shipment  # the carrier said so: no need to wait for it to go quiet
+            continue
         shop = shipment.order.shop
         if shop.pk not in thresholds:
             thresholds[shop.pk] = list(StallThreshold.objects.filter(shop=shop))

@@ -276,12 +276,17 @@ def _amount_for(case: Case, claim: Claim | None, action: str, percent: int | Non
         )
         return goods.quantize(CENT)
     base = claimed if claimed is not None else (order.total if order else Decimal("0"))
-    if action in (ResolutionAction.REFUND, ResolutionAction.STORE_CREDIT):
-        return base.quantize(CENT)
-    if action == ResolutionAction.PARTIAL_REFUND:
-        share = Decimal(percent if percent is not None else 50) / 100
-        return (base * share).quantize(CENT, rounding=ROUND_HALF_UP)
-    return None
+    if action not in (
+        ResolutionAction.REFUND,
+        ResolutionAction.PARTIAL_REFUND,
+        ResolutionAction.STORE_CREDIT,
+    ):
+        return None
+    if percent is None:
+        # A partial refund nobody gave a share for is half; a refund or store credit is all of it.
+        percent = 50 if action == ResolutionAction.PARTIAL_REFUND else 100
+    # A refund rule may name a percent too: it is paid at that percent, as simulate costs it.
+    return (base * Decimal(percent) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # Actions that do not end the case but move it on.
@@ -321,6 +326,10 @@ def claim_resolve(
     if action not in RESOLVE_ACTIONS:
         raise ValidationError({"action": [f"Unknown action {action!r}."]})
     case = desk.case_lock(case)
+    if idempotency_key:
+        earlier = _resolution_for_key(case, action, idempotency_key)
+        if earlier is not None:
+            return ResolveResult(case=case, resolution=earlier)
     if case.status not in OPEN_STATUSES:
         raise Conflict(
             _("Case %(reference)s is already %(status)s; reopen it first.")
@@ -340,7 +349,7 @@ def claim_resolve(
         # Before the limit: an impossible amount is the agent's mistake, not an owner's decision.
         desk.refund_room_check(case.order, amount)
     if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
-        limit = approvals.limit_below(actor=actor, shop=case.shop, amount=amount)
+        limit = approvals.limit_below(actor=actor, shop=case.shop, amount=amount, case=case)
         if limit is not None:
             approvals.hold_for_approval(
                 case, actor=actor, action=action, amount=amount, limit=limit, reason=reason
@@ -362,7 +371,7 @@ def claim_resolve(
         resolution.refund = desk.refund_issue(
             case=case,
             amount=amount,
-            idempotency_key=idempotency_key or f"case-{case.pk}-{action}-{amount}",
+            idempotency_key=idempotency_key or _default_refund_key(case, action, amount),
             actor=actor,
             method=RefundMethod.STORE_CREDIT
             if action == ResolutionAction.STORE_CREDIT
@@ -405,6 +414,32 @@ def claim_resolve(
     )
     desk.move_locked(case, CaseStatus.RESOLVED, actor=actor, reason=reason)
     return ResolveResult(case=case, resolution=resolution)
+
+
+def _resolution_for_key(case: Case, action: str, idempotency_key: str) -> Resolution | None:
+    """The resolution an earlier call with this idempotency key made, for a client that retries.
+
+    The retry gets the first answer back instead of "case not open"; the same
+    key for something else is the client's mistake and a conflict.
+    """
+    earlier = (
+        Resolution.objects.filter(case=case, refund__idempotency_key=idempotency_key)
+        .select_related("refund")
+        .first()
+    )
+    if earlier is not None and earlier.action != action:
+        raise Conflict(_("This idempotency key was already used for a different refund."), code="idempotency")
+    return earlier
+
+
+def _default_refund_key(case: Case, action: str, amount: Decimal) -> str:
+    """One key per resolution attempt: the case's earlier resolutions are counted in.
+
+    Without the count a second refund of the same amount after a reopen would
+    find the first refund by its key and fail on linking it to a second resolution.
+    """
+    attempt = case.resolutions.count()
+    return f"case-{case.pk}-{attempt}-{action}-{amount}"
 
 
 def _tell_resolved(case: Case, resolution: Resolution) -> None:
@@ -484,6 +519,14 @@ def _replacement_shipment(case: Case, data: dict) -> Shipment:
 def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwargs) -> ResolveResult:
     """An agent acts on a case: follows the recommendation, or overrides it with a reason."""
     record = latest_decision(case)
+    if (
+        record is not None
+        and record.action == action
+        and resolve_kwargs.get("amount") is None
+        and resolve_kwargs.get("percent") is None
+    ):
+        # Following the recommendation: the rule's percent, not the service's default share.
+        resolve_kwargs["percent"] = record.refund_percent
     if record is not None and record.action != action and action != ResolutionAction.ESCALATE:
         if not (reason or "").strip():
             raise ValidationError(
@@ -599,6 +642,7 @@ def carrier_claim_update(
         carrier_claim.filed_at = timezone.now()
     recovered_delta = Decimal("0")
     if recovered_amount is not None:
+        _check_recovered(carrier_claim, status=status, recovered_amount=recovered_amount)
         recovered_delta = recovered_amount - carrier_claim.recovered_amount
         carrier_claim.recovered_amount = recovered_amount
     carrier_claim.save()
@@ -619,3 +663,30 @@ def carrier_claim_update(
         recovered=str(carrier_claim.recovered_amount),
     )
     return carrier_claim
+
+
+def _check_recovered(carrier_claim: CarrierClaim, *, status: str, recovered_amount: Decimal) -> None:
+    """What the carrier paid back: never more than was claimed, and only once it has paid.
+
+    Anything else makes the case's net loss wrong (negative, or money counted
+    from a claim the carrier rejected).
+    """
+    if recovered_amount < 0:
+        raise ValidationError({"recovered_amount": [_("The amount cannot be negative.")]})
+    if recovered_amount > carrier_claim.claimed_amount:
+        raise ValidationError(
+            {
+                "recovered_amount": [
+                    _("The carrier cannot pay back more than the %(claimed)s claimed.")
+                    % {"claimed": carrier_claim.claimed_amount}
+                ]
+            }
+        )
+    if recovered_amount > 0 and status != CarrierClaimStatus.PAID:
+        raise ValidationError(
+            {
+                "recovered_amount": [
+                    _("Money is recovered only when the carrier has paid; set the status to paid.")
+                ]
+            }
+        )

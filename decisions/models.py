@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import ClaimType
+from claims.models import ClaimType, ResolutionAction
 from desk.models import Case
 from orders.models import Shop
 
@@ -42,6 +42,12 @@ class Action(models.TextChoices):
     DENY = "deny", _("Decline")
     HOLD_ORDER = "hold_order", _("Hold the order")
     CANCEL_ORDER = "cancel_order", _("Cancel the order")
+
+
+# What an agent may choose instead of the recommendation: every rule action, and
+# what only an agent does (store credit, which no rule recommends).
+OVERRIDE_ACTION_CHOICES = list({**dict(Action.choices), **dict(ResolutionAction.choices)}.items())
+OVERRIDE_ACTION_VALUES = [value for value, _label in OVERRIDE_ACTION_CHOICES]
 
 
 class BuyerRisk(models.TextChoices):
@@ -238,7 +244,7 @@ class DecisionRecord(models.Model):
         verbose_name=_("overridden by"),
     )
     override_action = models.CharField(
-        _("override action"), max_length=30, choices=Action.choices, blank=True
+        _("override action"), max_length=30, choices=OVERRIDE_ACTION_CHOICES, blank=True
     )
     override_reason = models.TextField(_("override reason"), blank=True)
     overridden_at = models.DateTimeField(_("overridden at"), null=True, blank=True)
@@ -251,7 +257,7 @@ class DecisionRecord(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(action__in=Action.values), name="decisionrecord_action_valid"),
             models.CheckConstraint(
-                condition=Q(override_action="") | Q(override_action__in=Action.values),
+                condition=Q(override_action="") | Q(override_action__in=OVERRIDE_ACTION_VALUES),
                 name="decisionrecord_override_action_valid",
             ),
         ]

@@ -30,6 +30,7 @@ from . import defaults
 from .engine import ANY, CompiledMatrix, Decision, DecisionInput, compile_matrix
 from .models import (
     CLAIM_TYPE_VALUES,
+    OVERRIDE_ACTION_VALUES,
     Action,
     BuyerRisk,
     DecisionMatrix,
@@ -53,6 +54,8 @@ RULE_FIELDS = (
     "reason",
 )
 MAX_RULES = 500
+# Ten years: longer is a typo, and the database column holds only so much.
+MAX_NEEDED_WITHIN_DAYS = 3650
 
 
 # --- the active matrix and its compiled form --------------------------------
@@ -164,7 +167,7 @@ def override_decision(*, record: DecisionRecord, by, action: str, reason: str) -
     """An agent replaces the matrix's recommendation; the reason is required and goes on the timeline."""
     reason = (reason or "").strip()
     errors = {}
-    if action not in Action.values:
+    if action not in OVERRIDE_ACTION_VALUES:
         errors["action"] = [f"Unknown action {action!r}."]
     if not reason:
         errors["reason"] = ["Say why the recommendation is overridden."]
@@ -239,8 +242,13 @@ def rule_errors(rule: dict) -> dict[str, list[str]]:
     if low is not None and high is not None and low >= high:
         add("max_value", f"The band [{low}, {high}) is empty: the upper bound must be above the lower one.")
     days = rule.get("needed_within_days")
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
-        add("needed_within_days", "Give a whole number of days, 0 or more, or leave it empty.")
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_NEEDED_WITHIN_DAYS
+    ):
+        add(
+            "needed_within_days",
+            f"Give a whole number of days from 0 to {MAX_NEEDED_WITHIN_DAYS}, or leave it empty.",
+        )
     percent = rule.get("refund_percent")
     if percent is not None and (
         isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100
@@ -427,13 +435,19 @@ def matrix_export(matrix: DecisionMatrix) -> dict:
     }
 
 
-def _checked_file(*, shop: Shop, data: Any) -> tuple[Decimal, list[dict]]:
+def _checked_file(*, shop: Shop, data: Any, other_shop: bool = False) -> tuple[Decimal, list[dict]]:
     if not isinstance(data, dict):
         raise ValidationError({"file": ['The file must hold one JSON object with a "rules" list.']})
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(data) - {"shop", "version", "currency", "auto_apply_limit", "rules"})
     if unknown:
         errors["file"] = [f"Unknown keys: {', '.join(unknown)}."]
+    source = data.get("shop")
+    if source is not None and source != shop.slug and not other_shop:
+        # Another shop's rules (its amounts, its reasons) are usually the wrong file.
+        errors["shop"] = [
+            f"The file is the matrix of shop {source!r}, not {shop.slug!r}; copy it on purpose with --force."
+        ]
     currency = data.get("currency")
     if currency != shop.currency:
         errors["currency"] = [f"The file is in {currency!r}, shop {shop.slug!r} sells in {shop.currency!r}."]
@@ -475,13 +489,16 @@ def _checked_file(*, shop: Shop, data: Any) -> tuple[Decimal, list[dict]]:
     return limit, cleaned
 
 
-def matrix_import(*, shop: Shop, data: Any, by=None, activate: bool = False) -> DecisionMatrix:
+def matrix_import(
+    *, shop: Shop, data: Any, by=None, activate: bool = False, other_shop: bool = False
+) -> DecisionMatrix:
     """Read a matrix file (the form `matrix_export` writes) into a new draft of `shop`, or activate it.
 
     Bad files raise ValidationError keyed by where the problem is: `currency`,
-    `rules[3].max_value`… Nothing is stored unless the whole file is good.
+    `rules[3].max_value`… Nothing is stored unless the whole file is good. A
+    file exported from another shop is refused unless `other_shop` says it is meant.
     """
-    limit, rules = _checked_file(shop=shop, data=data)
+    limit, rules = _checked_file(shop=shop, data=data, other_shop=other_shop)
     with transaction.atomic():
         Shop.objects.select_for_update().filter(pk=shop.pk).order_by().first()
         matrix = DecisionMatrix.objects.create(

@@ -7,23 +7,36 @@ and an owner (or an agent whose limit covers it) makes it.
 
 from decimal import Decimal
 
+from django.db.models import Sum
+
 from decisions.services import refund_limit_for
 from messaging.services import notify_owners
 
 from . import services as desk
-from .models import Case, CaseStatus
+from .models import Case, CaseStatus, Refund, RefundStatus
 
 
-def limit_below(*, actor, shop, amount: Decimal | None) -> Decimal | None:
+def limit_below(*, actor, shop, amount: Decimal | None, case: Case | None = None) -> Decimal | None:
     """The actor's limit when `amount` is above it; None when they may refund it.
 
+    The limit is per case: with `case`, what the case has refunded already
+    counts too, or reopening a case and refunding again would get round it.
     No actor (the system applying a decision the owner set to run on its own)
     means the owner's own rules decided, so there is no agent limit to check.
     """
     if actor is None or amount is None:
         return None
     limit = refund_limit_for(user=actor, shop=shop)
-    return limit if limit is not None and amount > limit else None
+    if limit is None:
+        return None
+    total = amount + (refunded_on_case(case) if case is not None else Decimal("0"))
+    return limit if total > limit else None
+
+
+def refunded_on_case(case: Case) -> Decimal:
+    """Money this case has sent back, pending or done; a failed refund paid nothing."""
+    refunds = Refund.objects.filter(case=case).exclude(status=RefundStatus.FAILED)
+    return refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
 def hold_for_approval(

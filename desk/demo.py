@@ -82,7 +82,7 @@ def _has_claim(order: Order, claim_type: str) -> bool:
 
 # What the demo agents may refund on one case without an owner (seed 001 #8): a
 # small shop lets its support settle the everyday cases and keeps the big ones.
-DEMO_REFUND_LIMITS = {DE_SHOP: Decimal("100.00"), SE_SHOP: Decimal("1000.00")}
+DEMO_REFUND_LIMITS = {DE_SHOP: Decimal("250.00"), SE_SHOP: Decimal("2500.00")}
 
 
 def setup_refund_limits() -> None:
@@ -99,9 +99,24 @@ def setup_refund_limits() -> None:
         )
 
 
+def setup_return_addresses() -> None:
+    """The demo shops' return addresses (orders/demo.py), so every demo label says where to send it."""
+    from orders.demo import RETURN_POLICIES
+    from orders.models import Shop
+    from returns.models import ReturnPolicy
+
+    for shop in Shop.objects.filter(slug__in=RETURN_POLICIES):
+        policy, _ = ReturnPolicy.objects.get_or_create(shop=shop)
+        if not policy.has_return_address:
+            for field, value in RETURN_POLICIES[shop.slug].items():
+                setattr(policy, field, value)
+            policy.save()
+
+
 def seed_cases() -> int:
     """Open the demo cases that are not there yet, settle the history; returns how many cases that made."""
     setup_refund_limits()
+    setup_return_addresses()
     opened = 0
     for shop, name, claim_type, statement, positions in BUYER_CLAIMS:
         order = _order_of(shop, name)

@@ -23,20 +23,17 @@ EURO_PER_UNIT = {
     "USD": Decimal("0.92"),
 }
 
+# A needed-by date this many days past still counts as urgent (the buyer may
+# still want the goods); after that it no longer raises the priority.
+NEEDED_BY_GRACE_DAYS = 3
+
 
 def case_priority(case, *, now: datetime | None = None) -> int:
     now = now or timezone.now()
     score = 0
     if case.status == "escalated":
         score += 30
-    if case.needed_by:
-        days = (case.needed_by - timezone.localdate(now)).days
-        if days <= 3:
-            score += 30
-        elif days <= 7:
-            score += 22
-        elif days <= 14:
-            score += 12
+    score += _needed_by_points(case, now)
     if case.first_responded_at is None and case.first_response_due:
         hours_left = (case.first_response_due - now).total_seconds() / 3600
         if hours_left <= 0:
@@ -53,3 +50,18 @@ def case_priority(case, *, now: datetime | None = None) -> int:
     elif euros >= 100:
         score += 5
     return min(score, 100)
+
+
+def _needed_by_points(case, now: datetime) -> int:
+    if not case.needed_by:
+        return 0
+    days = (case.needed_by - timezone.localdate(now)).days
+    if days < -NEEDED_BY_GRACE_DAYS:
+        return 0  # long gone: hurrying now no longer gets the goods there in time
+    if days <= 3:
+        return 30
+    if days <= 7:
+        return 22
+    if days <= 14:
+        return 12
+    return 0

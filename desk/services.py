@@ -298,7 +298,7 @@ def refund_room_check(order: Order, amount: Decimal) -> None:
     refundable = order_refundable_amount(order)
     if amount > refundable:
         raise ValidationError(
-            {"amount": [f"At most {refundable} {order.currency} can still be refunded on this order."]}
+            {"amount": [f"At most {refundable:.2f} {order.currency} can still be refunded on this order."]}
         )
 
 

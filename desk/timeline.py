@@ -44,6 +44,8 @@ VERBS = {
     "return_requested": _("Return requested"),
     "return_status_changed": _("Return status changed"),
     "exchange_shipped": _("Exchange sent to the buyer"),
+    "buyer_reported_again": _("The buyer reported the same problem again"),
+    "return_refund_capped": _("Return refund limited to what was left to refund on the order"),
     "return_label_reissued": _("Return label issued again"),
     "return_receipt_corrected": _("Received quantities corrected"),
     "buyer_stated_condition": _("Buyer described the condition"),

@@ -263,7 +263,7 @@ def sample_context(shop=None) -> dict:
         "refund_method_code": "original_payment",
         "refund_expected": date.today() + timedelta(days=5),
         "reason": "…",
-        "items": [{"title": "Leinenservietten, 12 Stück", "accepted": True}],
+        "items": [{"title": "Leinenservietten, 12 Stück", "received": 2, "accepted": 2, "note": ""}],
         "all_accepted": True,
         "feedback_links": [
             {"rating": n, "stars": "★" * n, "url": f"{settings.SITE_URL}/feedback/preview/{n}/"}

@@ -82,6 +82,25 @@ SHOPS = {
     },
 }
 ORIGIN = {DE_SHOP: ("Bielefeld", "DE"), SE_SHOP: ("Bollnäs", "SE")}
+# Each shop's return address (returns.ReturnPolicy fields): returns go back to the warehouse they left.
+RETURN_POLICIES = {
+    DE_SHOP: {
+        "return_name": "Leinen & Liebe Retouren",
+        "return_line1": "Heeper Straße 212",
+        "return_line2": "Halle 3, Tor 2",
+        "return_postal_code": "33607",
+        "return_city": "Bielefeld",
+        "return_country": "DE",
+    },
+    SE_SHOP: {
+        "return_name": "Linnestugan Returer",
+        "return_line1": "Hällbovägen 14",
+        "return_line2": "",
+        "return_postal_code": "821 43",
+        "return_city": "Bollnäs",
+        "return_country": "SE",
+    },
+}
 
 USERS = (
     # username (= demo password), group, may use the admin

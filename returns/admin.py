@@ -1,11 +1,40 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .models import InspectionPhoto, ReturnLine, ReturnPolicy, ReturnRequest
 
+RETURN_ADDRESS_FIELDS = [
+    "return_name",
+    "return_line1",
+    "return_line2",
+    "return_postal_code",
+    "return_city",
+    "return_country",
+]
+
+
+class ReturnPolicyForm(forms.ModelForm):
+    class Meta:
+        model = ReturnPolicy
+        # The admin adds the rest from its fieldsets; the address is what this form checks.
+        fields = RETURN_ADDRESS_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        # A half-filled address prints a label no carrier can deliver; none at all is allowed
+        # (the label then shows the shop's contact) and warned about when saving.
+        started = any(data.get(field) for field in RETURN_ADDRESS_FIELDS)
+        missing = [f for f in ("return_line1", "return_postal_code", "return_city") if not data.get(f)]
+        if started and missing:
+            for field in missing:
+                self.add_error(field, _("Return labels need street, postal code and city."))
+        return data
+
 
 @admin.register(ReturnPolicy)
 class ReturnPolicyAdmin(admin.ModelAdmin):
+    form = ReturnPolicyForm
     list_display = ["shop", "window_days", "free_returns", "return_fee", "exchanges_allowed", "refund_method"]
     list_select_related = ["shop"]
     fieldsets = [
@@ -37,14 +66,11 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
         (
             _("Return address"),
             {
-                "fields": [
-                    "return_name",
-                    "return_line1",
-                    "return_line2",
-                    "return_postal_code",
-                    "return_city",
-                    "return_country",
-                ]
+                "fields": RETURN_ADDRESS_FIELDS,
+                "description": _(
+                    "Printed on every return label. Without it the label shows only the shop's name"
+                    " and support contact, and the parcel may not reach you."
+                ),
             },
         ),
         (
@@ -52,6 +78,16 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
             {"fields": ["packing_instructions_de", "packing_instructions_sv", "packing_instructions_en"]},
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.has_return_address:
+            self.message_user(
+                request,
+                _("%(shop)s has no return address: return labels will show only the shop's contact.")
+                % {"shop": obj.shop},
+                messages.WARNING,
+            )
 
 
 class ReturnLineInline(admin.TabularInline):

@@ -7,6 +7,7 @@ warehouse can scan: the RMA as Code128 and as a QR code for label-free drop-off.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Protocol
@@ -23,6 +24,8 @@ from reportlab.pdfgen import canvas
 
 from .models import ReturnPolicy, ReturnRequest
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Label:
@@ -38,6 +41,22 @@ class LabelProvider(Protocol):
     code: str
 
     def create_label(self, request: ReturnRequest, policy: ReturnPolicy) -> Label: ...
+
+
+def return_to_lines(policy: ReturnPolicy, request: ReturnRequest) -> list[str]:
+    """Where the parcel goes: the shop's return address, else the shop and how to reach it.
+
+    A label with only the shop's name cannot be delivered, and the buyer cannot tell; the
+    support contact at least lets the service point or the buyer ask where it should go.
+    """
+    if policy.has_return_address:
+        return policy.return_address_lines
+    shop = policy.shop
+    logger.warning(
+        "Return label %s drawn without a return address: shop %s has none set.", request.rma, shop.slug
+    )
+    contact = [policy.return_name or shop.name, shop.support_email, shop.support_phone, shop.support_url]
+    return [line for line in contact if line]
 
 
 def qr_payload(request: ReturnRequest) -> str:
@@ -83,7 +102,7 @@ class OwnLabelProvider:
             self._address(
                 pdf, left, top - 15 * mm, _("From"), order.shipping_address_lines or [order.buyer.name]
             )
-            self._address(pdf, left, top - 55 * mm, _("To"), policy.return_address_lines, bold=True)
+            self._address(pdf, left, top - 55 * mm, _("To"), return_to_lines(policy, request), bold=True)
 
             qr_image = qrcode.make(
                 payload, box_size=8, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M

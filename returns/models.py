@@ -109,6 +109,11 @@ class ReturnPolicy(models.Model):
         }.get(condition, 0)
 
     @property
+    def has_return_address(self) -> bool:
+        """Enough for a carrier or a warehouse to deliver to: a street, a postal code and a city."""
+        return bool(self.return_line1 and self.return_postal_code and self.return_city)
+
+    @property
     def return_address_lines(self) -> list[str]:
         city = " ".join(part for part in (self.return_postal_code, self.return_city) if part)
         lines = [

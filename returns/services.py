@@ -281,7 +281,9 @@ def return_request(
         outside_policy=[e["code"] for e in result.exceptions],
         keep_item=keep_item,
     )
-    _notify(request, "return_requested", method=method, resolution=resolution, units=units)
+    _notify(
+        request, "return_requested", method=method, resolution=resolution, units=units, keep_item=keep_item
+    )
     if not result.exceptions:
         _approve(request, policy, actor=None, reason="within the return policy", issue_label=issue_label)
     return request
@@ -391,8 +393,10 @@ def _issue_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) -> None
         "return_label",
         attachments=[(f"{request.rma}.pdf", label.pdf, "application/pdf")],
         method=request.method,
-        expires_on=timezone.localdate(request.expires_at).isoformat(),
-        qr_payload=label.qr_payload,
+        return_deadline=timezone.localdate(request.expires_at).isoformat(),
+        # The carrier that takes the return: a carrier provider's booking names one; our own
+        # label does not, and the parcel that went out (in the case's context) may not be it.
+        carrier_name=label.carrier_code.upper() if label.carrier_code else "",
     )
 
 
@@ -604,19 +608,32 @@ def return_inspect(
         for line in return_lines
     ]
     _move(request, R.INSPECTED, actor=actor, fields=["inspected_at"], lines=summary)
+    # What the buyer reads in the inspection e-mail: each item, how many of those that arrived
+    # were accepted, and the inspector's note where something was not.
+    items = [
+        {
+            "title": line.order_line.title,
+            "received": line.received_quantity,
+            "accepted": line.accepted_quantity,
+            "note": line.notes if line.accepted_quantity < line.received_quantity else "",
+        }
+        for line in return_lines
+        if line.received_quantity
+    ]
+    all_accepted = all(item["accepted"] == item["received"] for item in items)
 
     refund = None
     exchange_order = None
     if accepted_total == 0:
         request.reject_reason = "Nothing was accepted at inspection."
         _move(request, R.REJECTED, actor=actor, reason=request.reject_reason, fields=["reject_reason"])
-        _notify(request, "inspection_result", outcome="rejected", lines=summary)
+        _notify(request, "inspection_result", outcome="rejected", items=items, all_accepted=False)
     elif request.resolution == Resolution.EXCHANGE:
         exchange_order = _exchange(request, return_lines, exchange_skus or {}, actor=actor)
         # "Exchange shipped" waits for the shop to ship it: return_exchanges_announce_shipped.
-        _notify(request, "inspection_result", outcome="exchange", lines=summary)
+        _notify(request, "inspection_result", outcome="exchange", items=items, all_accepted=all_accepted)
     else:
-        refund = _refund_inspected(request, return_lines, actor=actor, summary=summary)
+        refund = _refund_inspected(request, return_lines, actor=actor, items=items)
     return InspectionResult(request=request, refund=refund, exchange_order=exchange_order)
 
 
@@ -640,7 +657,7 @@ def _issue_refund(request: ReturnRequest, amount: Decimal, *, actor):
     )
 
 
-def _refund_inspected(request: ReturnRequest, return_lines: list[ReturnLine], *, actor, summary):
+def _refund_inspected(request: ReturnRequest, return_lines: list[ReturnLine], *, actor, items):
     breakdown = refund_compute(
         lines=[
             RefundLine(
@@ -656,32 +673,47 @@ def _refund_inspected(request: ReturnRequest, return_lines: list[ReturnLine], *,
     request.restocking_fee = breakdown.restocking_fee
     request.return_fee = breakdown.return_fee
     request.save(update_fields=["goods_value", "restocking_fee", "return_fee", "updated_at"])
-    everything = all(line.accepted_quantity == line.quantity for line in return_lines)
+    amount = _refundable_part(request, breakdown.amount)
     # The buyer hears what inspection found now, whoever makes the refund.
     _notify(
         request,
         "inspection_result",
-        outcome="refund" if everything else "partial_refund",
-        lines=summary,
+        outcome="refund" if all(i["accepted"] == i["received"] for i in items) else "partial_refund",
+        items=items,
+        all_accepted=all(i["accepted"] == i["received"] for i in items),
         goods=str(breakdown.goods),
         restocking_fee=str(breakdown.restocking_fee),
         return_fee=str(breakdown.return_fee),
-        amount=str(breakdown.amount),
+        amount=str(amount),
         currency=request.order.currency,
     )
-    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=breakdown.amount)
+    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
     if limit is not None:
         # Stays "inspected" until an owner (or an agent whose limit covers it) makes the refund.
         approvals.hold_for_approval(
             request.case,
             actor=actor,
             action="return_refund",
-            amount=breakdown.amount,
+            amount=amount,
             limit=limit,
             reason=f"Return {request.rma}",
         )
         return None
-    return _pay_out(request, return_lines, breakdown.amount, actor=actor)
+    return _pay_out(request, return_lines, amount, actor=actor)
+
+
+def _refundable_part(request: ReturnRequest, amount: Decimal) -> Decimal:
+    """What can still go back on the order: a claim may have refunded it already (a parcel
+    reported lost, refunded, then found and sent back). The goods come back all the same."""
+    if request.terms.get("refund_method", "original_payment") != "original_payment":
+        return amount
+    left = desk.order_refundable_amount(request.order)
+    if amount > left:
+        desk.case_event(
+            request.case, "return_refund_capped", rma=request.rma, due=str(amount), refundable=str(left)
+        )
+        return left
+    return amount
 
 
 def _pay_out(request: ReturnRequest, return_lines: list[ReturnLine], amount: Decimal, *, actor):
@@ -712,8 +744,8 @@ def return_refund_approve(*, rma: str, actor) -> ReturnRequest:
             f"Return {rma} has no refund waiting for approval.",
             code="invalid_transition",
         )
-    amount = request.refund_due
-    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount)
+    amount = _refundable_part(request, request.refund_due)
+    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
     if limit is not None:
         raise Conflict(
             f"The refund of {amount} is above your limit of {limit}; an owner must approve it.",

@@ -3,24 +3,22 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from orders.models import Shop
 
 from . import selectors
 from .models import Condition
-
-LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+from .portal.language import page_language
 
 
 @require_GET
 def policy_view(request, shop):
     shop = get_object_or_404(Shop, slug=shop)
     policy = selectors.policy_or_default(shop)
-    # ?lang= makes a link in a German e-mail open the German page whatever the browser says.
-    language = request.GET.get("lang", "")
-    if language not in LANGUAGE_CODES:
-        language = translation.get_language() or shop.default_language
+    # As in the portal: ?lang= (a link in a German e-mail), the cookie, the browser, else the shop's language.
+    language, _remember = page_language(request, shop)
     with translation.override(language):
         request.LANGUAGE_CODE = language
         restocking = [
@@ -42,4 +40,5 @@ def policy_view(request, shop):
             },
         )
     response.headers["Content-Language"] = language
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
     return response

@@ -7,9 +7,18 @@ import hashlib
 from django.core.cache import cache
 
 
+def _cache_key(key: str) -> str:
+    return "portal:rl:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def count(key: str) -> int:
+    """How many attempts `hit` counted under `key` in the running window, without counting one."""
+    return cache.get(_cache_key(key)) or 0
+
+
 def hit(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt under `key`; False once more than `limit` were made in the window."""
-    key = "portal:rl:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    key = _cache_key(key)
     # add() starts the window only if none is running; incr() is atomic on Redis.
     cache.add(key, 0, timeout=window_seconds)
     try:

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Prefetch
 
 from claims.models import Claim, ClaimType
-from desk.models import Case, CaseKind, CaseStatus, Refund, RefundStatus
+from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, Refund, RefundStatus
 from orders.models import Order, OrderLine, Shipment, Shop, TrackingEvent
 from returns.models import DONE, ReturnRequest
 
@@ -90,6 +90,16 @@ def buyer_cases(order: Order) -> list[BuyerCase]:
 
 def buyer_case(order: Order, reference: str) -> BuyerCase | None:
     return next((row for row in buyer_cases(order) if row.case.reference == reference), None)
+
+
+def open_claim_of_type(order: Order, type: str) -> Claim | None:
+    """The order's newest claim of this type that is still being worked on, if any."""
+    return (
+        Claim.objects.select_related("case")
+        .filter(case__order=order, type=type, case__status__in=OPEN_STATUSES)
+        .order_by("-case__opened_at", "-id")
+        .first()
+    )
 
 
 def order_return(order: Order, rma: str) -> ReturnRequest | None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from claims import services as claims
+from claims.models import Claim
 from desk import services as desk
 from desk.models import OpenedVia
 from orders.models import Order
 from returns import services as returns
 from returns.eligibility import LineIn
 from returns.models import Condition, ReturnRequest
+
+from .selectors import open_claim_of_type
 
 
 @transaction.atomic
@@ -23,3 +27,30 @@ def portal_return_start(
     if condition in Condition.values:
         desk.case_event(request.case, "buyer_stated_condition", new=condition, rma=request.rma)
     return request
+
+
+@transaction.atomic
+def portal_problem_report(
+    *, order: Order, type: str, lines: list[claims.LineIn], statement: str, photos
+) -> tuple[Claim, bool]:
+    """A buyer reports a problem: a new claim, or the open one of the same type (the bool: opened now).
+
+    A second report of the same problem (a double click, a reload, a buyer who is unsure
+    it went through) must not open a second case for agents to work twice.
+    """
+    # The order row serialises two submits arriving at once: the second sees the first's claim.
+    Order.objects.select_for_update().filter(pk=order.pk).first()
+    existing = open_claim_of_type(order, type)
+    if existing is not None:
+        # What the buyer wrote again stays on the case for the agent; it may add something.
+        desk.case_event(existing.case, "buyer_reported_again", statement=statement, photos=len(photos or ()))
+        return existing, False
+    claim = claims.claim_open(
+        order=order,
+        type=type,
+        opened_via=OpenedVia.PORTAL,
+        lines=lines,
+        statement=statement,
+        photos=photos,
+    )
+    return claim, True

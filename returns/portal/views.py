@@ -13,12 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import services as claims
 from claims.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS
-from desk.models import OpenedVia
 from orders.models import Shop
 from returns import eligibility, labels
 from returns import selectors as return_selectors
@@ -27,27 +25,13 @@ from returns.services import RefundLine, refund_compute
 
 from . import access, ratelimit, selectors
 from .forms import LookupForm, ProblemForm, ReturnForm
-from .services import portal_return_start
+from .language import LANGUAGES, page_language
+from .services import portal_problem_report, portal_return_start
 
-LANGUAGES = [code for code, _name in settings.LANGUAGES]
 LOOKUP_LIMIT = getattr(settings, "POSTSALE_PORTAL_LOOKUPS", 10)
 LOOKUP_WINDOW_SECONDS = getattr(settings, "POSTSALE_PORTAL_LOOKUP_WINDOW", 600)
 # Six photos of at most 8 MB and a statement; anything bigger is not a buyer with a phone.
 MAX_UPLOAD_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024
-
-
-def _language(request, shop: Shop | None) -> tuple[str, bool]:
-    """?lang= (remembered in the language cookie), else the cookie, else the browser, else the shop's."""
-    asked = request.GET.get("lang", "")
-    if asked in LANGUAGES:
-        return asked, True
-    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    if cookie in LANGUAGES:
-        return cookie, False
-    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
-        if code[:2].lower() in LANGUAGES:
-            return code[:2].lower(), False
-    return (shop.default_language if shop else settings.LANGUAGE_CODE), False
 
 
 def _finish(request, response, language: str, remember: bool):
@@ -68,7 +52,7 @@ def portal_page(view):
     @wraps(view)
     def wrapper(request, shop, **kwargs):
         shop = get_object_or_404(Shop, slug=shop)
-        language, remember = _language(request, shop)
+        language, remember = page_language(request, shop)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         return _finish(request, view(request, shop, **kwargs), language, remember)
@@ -106,10 +90,29 @@ def _render(request, template, context, *, shop=None, status=200):
 
 @require_GET
 def shops_view(request):
-    language, remember = _language(request, None)
+    language, remember = page_language(request, None)
     translation.activate(language)
     response = _render(request, "portal/shops.html", {"shops": Shop.objects.order_by("name")})
     return _finish(request, response, language, remember)
+
+
+def _lookup_refused(*, ip: str, order_key: str) -> bool:
+    """Whether this attempt is refused before the order is even looked at.
+
+    Every attempt counts against the address it comes from. Per order only failures count,
+    so nobody can lock the real buyer out by trying wrong e-mails: once an order has had
+    too many, only the addresses that failed on it are refused, and any other address still
+    gets its try (a distributed guesser gets one guess per address, the buyer gets in).
+    """
+    ip_allowed = ratelimit.hit(f"ip:{ip}", limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
+    order_exhausted = ratelimit.count(order_key) >= LOOKUP_LIMIT
+    failed_here = ratelimit.count(f"{order_key}:ip:{ip}") > 0
+    return not ip_allowed or (order_exhausted and failed_here)
+
+
+def _lookup_failed(*, ip: str, order_key: str) -> None:
+    ratelimit.hit(order_key, limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
+    ratelimit.hit(f"{order_key}:ip:{ip}", limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,16 +121,10 @@ def lookup_view(request, shop):
     if request.method == "GET":
         return _render(request, "portal/lookup.html", {"form": LookupForm()}, shop=shop)
     form = LookupForm(request.POST)
+    # Keyed on the number as typed, never on whether it exists: counting must not tell which orders do.
     number = access.normalise_number(request.POST.get("number", ""))[:64].casefold()
-    allowed = ratelimit.hit(
-        f"ip:{ratelimit.client_ip(request)}", limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS
-    )
-    # Per order too: guessing the e-mail of one order from many addresses is stopped as well.
-    allowed = (
-        ratelimit.hit(f"order:{shop.pk}:{number}", limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
-        and allowed
-    )
-    if not allowed:
+    ip = ratelimit.client_ip(request)
+    if _lookup_refused(ip=ip, order_key=f"order:{shop.pk}:{number}"):
         return _render(
             request, "portal/lookup.html", {"form": form, "problem": "too_many"}, shop=shop, status=429
         )
@@ -135,6 +132,7 @@ def lookup_view(request, shop):
     if form.is_valid():
         order = access.order_lookup(shop=shop, **form.cleaned_data)
     if order is None:
+        _lookup_failed(ip=ip, order_key=f"order:{shop.pk}:{number}")
         # Not "wrong e-mail" or "no such order": the answer must not tell which orders exist.
         return _render(request, "portal/lookup.html", {"form": form, "problem": "not_found"}, shop=shop)
     access.scope_to(request, order)
@@ -203,10 +201,9 @@ def problem_view(request, shop, order):
         form = ProblemForm(order=order)
     if request.method == "POST" and form.is_valid():
         try:
-            claim = claims.claim_open(
+            claim, opened = portal_problem_report(
                 order=order,
                 type=form.cleaned_data["type"],
-                opened_via=OpenedVia.PORTAL,
                 lines=[claims.LineIn(order_line=line, quantity=qty) for line, qty in form.chosen_lines()],
                 statement=form.cleaned_data["statement"],
                 photos=form.cleaned_data["photos"],
@@ -220,9 +217,12 @@ def problem_view(request, shop, order):
                 else:
                     form.add_error(None, _("We could not take this report. Please check what you entered."))
         else:
-            return redirect(
-                "portal:problem_done", shop=shop.slug, number=order.number, reference=claim.case.reference
+            done = reverse(
+                "portal:problem_done",
+                kwargs={"shop": shop.slug, "number": order.number, "reference": claim.case.reference},
             )
+            # Reported before: the page says so instead of thanking for a new report.
+            return redirect(done if opened else f"{done}?again=1")
     return _render(request, "portal/problem.html", {"order": order, "form": form}, shop=shop)
 
 
@@ -232,7 +232,12 @@ def problem_done_view(request, shop, order, reference):
     row = selectors.buyer_case(order, reference)
     if row is None or row.claim is None:
         raise Http404
-    return _render(request, "portal/problem_done.html", {"order": order, "row": row}, shop=shop)
+    return _render(
+        request,
+        "portal/problem_done.html",
+        {"order": order, "row": row, "reported_again": request.GET.get("again") == "1"},
+        shop=shop,
+    )
 
 
 # Why the services refused, in the buyer's words (the services speak English to agents and APIs).

@@ -23,8 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="path to the JSON file, or - for standard input")
         parser.add_argument("--shop", required=True, help="shop slug")
         parser.add_argument("--activate", action="store_true", help="make the imported matrix the active one")
+        parser.add_argument(
+            "--force", action="store_true", help="import a file exported from another shop into this one"
+        )
 
-    def handle(self, *args, file, shop, activate=False, **options):
+    def handle(self, *args, file, shop, activate=False, force=False, **options):
         try:
             shop = Shop.objects.get(slug=shop)
         except Shop.DoesNotExist as exc:
@@ -40,7 +43,7 @@ class Command(BaseCommand):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CommandError(f"{file} is not valid JSON: {exc}.") from exc
         try:
-            matrix = services.matrix_import(shop=shop, data=data, activate=activate)
+            matrix = services.matrix_import(shop=shop, data=data, activate=activate, other_shop=force)
         except ValidationError as exc:
             raise CommandError(f"{file} was not imported:\n{describe(exc)}") from exc
         state = "active" if activate else "a draft"

@@ -1,0 +1,70 @@
+"""Nobody can lock the real buyer out of the lookup by trying wrong e-mails for their order number."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from returns.portal.access import SESSION_KEY
+
+from .conftest import lookup
+
+pytestmark = pytest.mark.django_db
+
+
+def page_without_csrf(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def fail_ten_times(order, number):
+    """Ten wrong e-mails for the number, from ten addresses: none of them over its own limit."""
+    for attempt in range(10):
+        response = lookup(
+            Client(REMOTE_ADDR=f"10.9.9.{attempt}"), order, number, f"guess{attempt}@example.de"
+        )
+        assert response.status_code == 200
+
+
+def test_the_buyer_gets_in_from_another_address_after_someone_else_failed_ten_times(de_order):
+    fail_ten_times(de_order, de_order.number)
+    buyer = Client(REMOTE_ADDR="192.0.2.7")
+
+    response = lookup(buyer, de_order, de_order.number, "anna.berg@example.de")
+
+    assert response.status_code == 302
+    assert buyer.session[SESSION_KEY] == {str(de_order.shop_id): de_order.pk}
+
+
+def test_the_address_that_failed_ten_times_is_refused_even_with_the_right_email(de_order):
+    fail_ten_times(de_order, de_order.number)
+
+    response = lookup(Client(REMOTE_ADDR="10.9.9.0"), de_order, de_order.number, "anna.berg@example.de")
+
+    assert response.status_code == 429
+
+
+def test_correct_lookups_do_not_count_against_the_order(de_order):
+    for attempt in range(12):
+        lookup(Client(REMOTE_ADDR=f"10.0.3.{attempt}"), de_order, de_order.number, "anna.berg@example.de")
+    guesser = Client(REMOTE_ADDR="10.0.4.1")
+
+    assert lookup(guesser, de_order, de_order.number, "wrong@example.de").status_code == 200
+    assert lookup(guesser, de_order, de_order.number, "wrong2@example.de").status_code == 200
+
+
+def test_an_exhausted_order_number_answers_like_an_exhausted_unknown_one(de_order):
+    fail_ten_times(de_order, de_order.number)
+    fail_ten_times(de_order, "77777777")
+    guesser, fresh = Client(REMOTE_ADDR="10.9.9.0"), Client(REMOTE_ADDR="10.0.5.1")
+
+    existing = lookup(guesser, de_order, de_order.number, "x@example.de")
+    unknown = lookup(guesser, de_order, "77777777", "x@example.de")
+    fresh_existing = lookup(fresh, de_order, de_order.number, "x@example.de")
+    fresh_unknown = lookup(fresh, de_order, "77777777", "x@example.de")
+
+    assert existing.status_code == unknown.status_code == 429
+    assert fresh_existing.status_code == fresh_unknown.status_code == 200
+    for a, b in ((existing, unknown), (fresh_existing, fresh_unknown)):
+        assert page_without_csrf(a).replace(de_order.number, "X") == page_without_csrf(b).replace(
+            "77777777", "X"
+        )
