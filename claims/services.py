@@ -169,6 +169,7 @@ def _tell_claim_opened(claim: Claim) -> None:
         notify_buyer(case=case, event="shipment_delayed")
     else:
         notify_buyer(case=case, event="claim_received")
+        _tick_steps_for(claim, "claim_received")
 
 
 def _extension(content_type: str) -> str:
@@ -487,6 +488,8 @@ def _move_on(case, claim, *, action, actor, reason) -> ResolveResult:
             carrier_claim_open(claim=claim, actor=actor)
         desk.move_locked(case, CaseStatus.WAITING_ON_CARRIER, actor=actor, reason=reason)
         notify_buyer(case=case, event="carrier_investigation_started")
+        if claim is not None:
+            _tick_steps_for(claim, "carrier_investigation_started")
     elif action == "hold_order":
         Order.objects.filter(pk=case.order_id, held_at__isnull=True).update(held_at=timezone.now())
         desk.case_event(case, "order_held", actor=actor, reason=reason)
@@ -576,6 +579,20 @@ def _send_step_email(claim: Claim, key: str) -> None:
 
 def _ask_to_check(claim: Claim) -> None:
     notify_buyer(case=claim.case, event="check_household_neighbours", attachments=_shipping_documents(claim))
+    _tick_steps_for(claim, "check_household_neighbours")
+
+
+def _tick_steps_for(claim: Claim, event: str) -> None:
+    """The playbook step that consists of sending this e-mail is done once it is sent, whoever sent it.
+
+    Only the first such step: a later one naming the same e-mail (photos asked for in the
+    acknowledgement) still waits for the agent to see the answer.
+    """
+    step = next((step for step in playbook_for(claim.type) if step.email_event == event), None)
+    if step is not None:
+        _, created = PlaybookStep.objects.get_or_create(claim=claim, key=step.key)
+        if created:
+            desk.case_event(claim.case, "playbook_step", new=step.key)
 
 
 def _shipping_documents(claim: Claim) -> list[tuple[str, bytes, str]]:

@@ -47,7 +47,8 @@ def test_case_detail_shows_the_timeline_with_who_and_what(shop, carrier, agent, 
     body = agent_api.get(f"/api/v1/cases/{claim.case.reference}/").json()
 
     whats = [event["what"] for event in body["timeline"]]
-    assert whats[:3] == ["opened", "claim_opened", "decision"]
+    # The acknowledgement e-mail goes out with the claim, and ticks the playbook step it is.
+    assert whats[:4] == ["opened", "claim_opened", "playbook_step", "decision"]
     assert "note_added" in whats
     assert body["notes"][0]["body"] == "Fotos angefordert"
     assert body["claim"]["playbook"][0]["key"] == "acknowledge"

@@ -131,3 +131,14 @@ def test_asking_the_buyer_to_check_with_the_neighbours_attaches_the_shipping_lab
     [attachment] = message.attachments.all()
     assert attachment.filename == "00340434161094042557.pdf"
     assert bytes(attachment.content) == b"%PDF-1.4 label"
+
+
+def test_asking_for_information_ticks_the_playbook_step_it_consists_of(client, agent, shop, carrier):
+    from claims import services as claims
+
+    [case] = open_claims(shop, 1, claim_type="delivered_not_received")
+    claims.claim_resolve(case=case, action="request_info", reason="Bitte bei Nachbarn fragen", actor=agent)
+
+    done = set(case.claim.steps_done.values_list("key", flat=True))
+    assert "ask_to_check" in done
+    assert case.events.filter(verb="playbook_step", new="ask_to_check").exists()
