@@ -471,6 +471,18 @@ def _tell_resolved(case: Case, resolution: Resolution) -> None:
                 "remake": action == ResolutionAction.REMAKE,
                 "replacement_tracking_number": replacement.tracking_number if replacement else "",
                 "replacement_tracking_url": replacement.tracking_link if replacement else "",
+                # Without a replacement parcel yet, the e-mail must not show the lost parcel's
+                # tracking (the case's context would): it says the replacement is being sent.
+                **(
+                    {}
+                    if replacement
+                    else {
+                        "tracking_number": "",
+                        "tracking_link": "",
+                        "carrier_name": "",
+                        "not_yet_shipped": True,
+                    }
+                ),
             },
         )
     elif action == ResolutionAction.DENY:

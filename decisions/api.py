@@ -34,8 +34,11 @@ class EvaluateInSerializer(serializers.Serializer):
 
 class DecisionOutSerializer(serializers.Serializer):
     action = serializers.CharField()
-    rule = serializers.IntegerField(source="rule_id", allow_null=True)
+    # "rule" is the rule's number in the matrix, as the owner sees it and as a claim's decision
+    # reports it; rule_id is its database id (for the admin URL).
+    rule = serializers.IntegerField(source="rule_position", allow_null=True)
     rule_position = serializers.IntegerField(allow_null=True)
+    rule_id = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField()
     refund_percent = serializers.IntegerField(allow_null=True)
     auto_apply = serializers.BooleanField()

@@ -40,12 +40,13 @@ def test_evaluate_answers_with_the_decision_and_its_reason(shop, agent_api):
     assert body["action"] == "reship_with_return_label"
     assert body["auto_apply"] is True
     assert body["matrix_version"] == 1
-    assert isinstance(body["rule"], int) and isinstance(body["rule_position"], int)
+    assert body["rule"] == body["rule_position"] and isinstance(body["rule_id"], int)
     assert "return label" in body["reason"]
     assert set(body) == {
         "action",
         "rule",
         "rule_position",
+        "rule_id",
         "reason",
         "refund_percent",
         "auto_apply",
