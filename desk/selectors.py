@@ -55,6 +55,7 @@ def case_page_context(case: Case, *, user) -> dict:
     from orders.models import RiskFlag
     from returns.models import Condition
 
+    from .approvals import limit_below
     from .forms import ACTION_CHOICES
     from .models import CaseStatus
     from .timeline import timeline_entries
@@ -90,7 +91,7 @@ def case_page_context(case: Case, *, user) -> dict:
         "rr_can_approve_refund": bool(
             return_request
             and return_request.awaits_refund_approval
-            and (refund_limit is None or return_request.refund_due <= refund_limit)
+            and limit_below(actor=user, shop=case.shop, amount=return_request.refund_due, case=case) is None
         ),
         "conditions": Condition.choices,
         "conversation": case_conversation(case),

@@ -9,7 +9,6 @@ a URL nobody configured does not reach the database each time.
 """
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from config import caching
 from orders.models import Shop
@@ -34,23 +33,16 @@ def webhook_integration(*, shop_slug: str, source: str) -> Integration | None:
     return None if found == _NONE else found
 
 
-def _integration_changed(sender, instance, **kwargs):
-    slug = Shop.objects.filter(pk=instance.shop_id).values_list("slug", flat=True).first()
-    if slug is not None:
-        caching.forget([_key(slug, instance.source)])
-
-
-def _shop_saved(sender, instance, **kwargs):
-    # Before and after saving: a renamed slug must neither keep nor miss its integrations.
-    slugs = {instance.slug}
-    if instance.pk:
-        slugs.update(Shop.objects.filter(pk=instance.pk).values_list("slug", flat=True))
-    caching.forget(_key(slug, source) for slug in slugs for source in WEBHOOK_SOURCES)
+def _integration_keys(integration: Integration) -> list[str]:
+    slug = Shop.objects.filter(pk=integration.shop_id).values_list("slug", flat=True).first()
+    return [_key(slug, integration.source)] if slug is not None else []
 
 
 def connect_signals() -> None:
-    post_save.connect(_integration_changed, sender=Integration, dispatch_uid="integration-cache-saved")
-    post_delete.connect(_integration_changed, sender=Integration, dispatch_uid="integration-cache-deleted")
-    pre_save.connect(_shop_saved, sender=Shop, dispatch_uid="integration-cache-shop-before")
-    post_save.connect(_shop_saved, sender=Shop, dispatch_uid="integration-cache-shop-after")
-    pre_delete.connect(_shop_saved, sender=Shop, dispatch_uid="integration-cache-shop-deleted")
+    caching.forget_on_change(Integration, _integration_keys, uid="integration-cache")
+    # A renamed or deleted shop takes its webhook URLs with it.
+    caching.forget_on_change(
+        Shop,
+        lambda shop: [_key(shop.slug, source) for source in WEBHOOK_SOURCES],
+        uid="integration-cache-shop",
+    )

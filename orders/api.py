@@ -1,10 +1,7 @@
 """Orders and tracking API: validate, call a service, serialise."""
 
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -30,7 +27,6 @@ from .models import (
 
 MAX_BATCH = 500
 MAX_EVENTS = 5000
-FUTURE_SLACK = timedelta(days=1)
 ADDRESS_KEYS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
 
 
@@ -366,14 +362,6 @@ class TrackingEventInSerializer(InputSerializer):
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     signed_by = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     estimated_delivery = serializers.DateField(required=False, allow_null=True, default=None)
-
-    def validate_occurred_at(self, value):
-        # A scan from the future would outrank every real scan after it (the latest event sets the
-        # status): a clock or time-zone mistake must not freeze a parcel's status. A day of slack
-        # covers carriers that send local times without an offset.
-        if value > timezone.now() + FUTURE_SLACK:
-            raise ValidationError("This is in the future; send the time the carrier scanned the parcel.")
-        return value
 
 
 class TrackingEventPermission(DjangoModelPermissions):

@@ -7,7 +7,6 @@ entry at once (and again at commit), so nobody ever sees an old one.
 """
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save, pre_save
 
 from config import caching
 
@@ -45,18 +44,6 @@ def _through_cache(names: set[str], key, load) -> dict:
     return found
 
 
-def _shop_changed(sender, instance, **kwargs):
-    # Before a save too: a renamed slug must not keep answering under its old name.
-    slugs = {instance.slug, *Shop.objects.filter(pk=instance.pk).values_list("slug", flat=True)}
-    caching.forget(_shop_key(slug) for slug in slugs)
-
-
-def _carrier_changed(sender, instance, **kwargs):
-    codes = {instance.code, *Carrier.objects.filter(pk=instance.pk).values_list("code", flat=True)}
-    caching.forget(_carrier_key(code) for code in codes)
-
-
 def connect_signals() -> None:
-    for signal, name in ((pre_save, "before"), (post_save, "saved"), (post_delete, "deleted")):
-        signal.connect(_shop_changed, sender=Shop, dispatch_uid=f"shop-cache-{name}")
-        signal.connect(_carrier_changed, sender=Carrier, dispatch_uid=f"carrier-cache-{name}")
+    caching.forget_on_change(Shop, lambda shop: [_shop_key(shop.slug)], uid="shop-cache")
+    caching.forget_on_change(Carrier, lambda carrier: [_carrier_key(carrier.code)], uid="carrier-cache")

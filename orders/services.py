@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
@@ -62,6 +63,7 @@ SHIPMENT_FIELDS = (
     "estimated_delivery",
 )
 PAYMENT_FIELDS = ("method", "status", "amount", "reference", "cleared_at")
+FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -358,6 +360,12 @@ class IngestResult:
     duplicates: int
 
 
+def _as_datetime(value) -> datetime:
+    # The API hands over datetimes; the demo, the CSV import and some providers ISO strings.
+    value = parse_datetime(value) if isinstance(value, str) else value
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 @transaction.atomic
 def tracking_events_ingest(*, events: list[dict], source: str = "api") -> IngestResult:
     """Store carrier events once each and move each shipment to its latest status.
@@ -369,7 +377,7 @@ def tracking_events_ingest(*, events: list[dict], source: str = "api") -> Ingest
     """
     if not events:
         return IngestResult(accepted=0, duplicates=0)
-    carriers = Carrier.objects.in_bulk({carrier_code(e["carrier"]) for e in events}, field_name="code")
+    carriers = lookups.carriers_by_code({carrier_code(e["carrier"]) for e in events})
     numbers = {e["tracking_number"] for e in events}
     # Locked in id order so two batches touching the same parcels queue up instead of deadlocking.
     shipments = {
@@ -380,10 +388,18 @@ def tracking_events_ingest(*, events: list[dict], source: str = "api") -> Ingest
         .order_by("id")
     }
     errors = {}
+    # A scan from the future would outrank every real scan after it (the latest event sets the
+    # status): a clock or time-zone mistake must not freeze a parcel. A day of slack covers
+    # carriers that send local times without an offset.
+    latest_possible = timezone.now() + FUTURE_SLACK
     for index, event in enumerate(events):
         if (carrier_code(event["carrier"]), event["tracking_number"]) not in shipments:
             errors[f"[{index}].tracking_number"] = [
                 f"No shipment with {event['carrier']} tracking number {event['tracking_number']}."
+            ]
+        if _as_datetime(event["occurred_at"]) > latest_possible:
+            errors[f"[{index}].occurred_at"] = [
+                "This is in the future; send the time the carrier scanned the parcel."
             ]
     if errors:
         raise ValidationError(errors)

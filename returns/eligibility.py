@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderLine
 
@@ -26,6 +27,17 @@ class LineIn:
     order_line: OrderLine
     quantity: int
     reason: str
+
+
+# Why a request is outside the policy, by the code each exception carries; the
+# English message beside it is for the API, people read these.
+EXCEPTION_LABELS = {
+    "personalised": _("made to the buyer's wishes"),
+    "not_returnable": _("not returnable"),
+    "window_passed": _("the return window has passed"),
+    "no_exchanges": _("the shop does not exchange goods"),
+    "pickup_below_threshold": _("pickup only for heavier parcels"),
+}
 
 
 @dataclass

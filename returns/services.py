@@ -633,7 +633,7 @@ def return_inspect(
         # "Exchange shipped" waits for the shop to ship it: return_exchanges_announce_shipped.
         _notify(request, "inspection_result", outcome="exchange", items=items, all_accepted=all_accepted)
     else:
-        refund = _refund_inspected(request, return_lines, actor=actor, items=items)
+        refund = _refund_inspected(request, return_lines, actor=actor, items=items, all_accepted=all_accepted)
     return InspectionResult(request=request, refund=refund, exchange_order=exchange_order)
 
 
@@ -657,7 +657,9 @@ def _issue_refund(request: ReturnRequest, amount: Decimal, *, actor):
     )
 
 
-def _refund_inspected(request: ReturnRequest, return_lines: list[ReturnLine], *, actor, items):
+def _refund_inspected(
+    request: ReturnRequest, return_lines: list[ReturnLine], *, actor, items: list[dict], all_accepted: bool
+):
     breakdown = refund_compute(
         lines=[
             RefundLine(
@@ -678,9 +680,9 @@ def _refund_inspected(request: ReturnRequest, return_lines: list[ReturnLine], *,
     _notify(
         request,
         "inspection_result",
-        outcome="refund" if all(i["accepted"] == i["received"] for i in items) else "partial_refund",
+        outcome="refund" if all_accepted else "partial_refund",
         items=items,
-        all_accepted=all(i["accepted"] == i["received"] for i in items),
+        all_accepted=all_accepted,
         goods=str(breakdown.goods),
         restocking_fee=str(breakdown.restocking_fee),
         return_fee=str(breakdown.return_fee),

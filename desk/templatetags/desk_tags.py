@@ -106,16 +106,9 @@ def policy_exceptions(exceptions):
     The return stores each exception's code next to an English message for the API; people
     read the code's label here.
     """
-    from django.utils.translation import gettext
+    from returns.eligibility import EXCEPTION_LABELS as labels
 
-    labels = {
-        "personalised": gettext("made to the buyer's wishes"),
-        "not_returnable": gettext("not returnable"),
-        "window_passed": gettext("the return window has passed"),
-        "no_exchanges": gettext("the shop does not exchange goods"),
-        "pickup_below_threshold": gettext("pickup only for heavier parcels"),
-    }
     return "; ".join(
-        labels.get(item.get("code"), item.get("message", "")) if isinstance(item, dict) else str(item)
+        str(labels.get(item.get("code"), item.get("message", ""))) if isinstance(item, dict) else str(item)
         for item in exceptions or []
     )
