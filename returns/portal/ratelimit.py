@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
+
+LOOKUP_LIMIT = getattr(settings, "POSTSALE_PORTAL_LOOKUPS", 10)
+LOOKUP_WINDOW_SECONDS = getattr(settings, "POSTSALE_PORTAL_LOOKUP_WINDOW", 600)
 
 
 def _cache_key(key: str) -> str:
@@ -34,3 +38,25 @@ def client_ip(request) -> str:
     # REMOTE_ADDR only: X-Forwarded-For is whatever the client wants it to be unless a
     # proxy we trust rewrites it, and then the proxy should set REMOTE_ADDR itself.
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+# --- the order lookup ---------------------------------------------------------------
+
+
+def lookup_refused(*, ip: str, order_key: str) -> bool:
+    """Whether this attempt is refused before the order is even looked at.
+
+    Every attempt counts against the address it comes from. Per order only failures count,
+    so nobody can lock the real buyer out by trying wrong e-mails: once an order has had
+    too many, only the addresses that failed on it are refused, and any other address still
+    gets its try (a distributed guesser gets one guess per address, the buyer gets in).
+    """
+    ip_allowed = hit(f"ip:{ip}", limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
+    order_exhausted = count(order_key) >= LOOKUP_LIMIT
+    failed_here = count(f"{order_key}:ip:{ip}") > 0
+    return not ip_allowed or (order_exhausted and failed_here)
+
+
+def lookup_failed(*, ip: str, order_key: str) -> None:
+    hit(order_key, limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
+    hit(f"{order_key}:ip:{ip}", limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)

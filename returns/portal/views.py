@@ -28,8 +28,6 @@ from .forms import LookupForm, ProblemForm, ReturnForm
 from .language import LANGUAGES, page_language
 from .services import portal_problem_report, portal_return_start
 
-LOOKUP_LIMIT = getattr(settings, "POSTSALE_PORTAL_LOOKUPS", 10)
-LOOKUP_WINDOW_SECONDS = getattr(settings, "POSTSALE_PORTAL_LOOKUP_WINDOW", 600)
 # Six photos of at most 8 MB and a statement; anything bigger is not a buyer with a phone.
 MAX_UPLOAD_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024
 
@@ -96,25 +94,6 @@ def shops_view(request):
     return _finish(request, response, language, remember)
 
 
-def _lookup_refused(*, ip: str, order_key: str) -> bool:
-    """Whether this attempt is refused before the order is even looked at.
-
-    Every attempt counts against the address it comes from. Per order only failures count,
-    so nobody can lock the real buyer out by trying wrong e-mails: once an order has had
-    too many, only the addresses that failed on it are refused, and any other address still
-    gets its try (a distributed guesser gets one guess per address, the buyer gets in).
-    """
-    ip_allowed = ratelimit.hit(f"ip:{ip}", limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
-    order_exhausted = ratelimit.count(order_key) >= LOOKUP_LIMIT
-    failed_here = ratelimit.count(f"{order_key}:ip:{ip}") > 0
-    return not ip_allowed or (order_exhausted and failed_here)
-
-
-def _lookup_failed(*, ip: str, order_key: str) -> None:
-    ratelimit.hit(order_key, limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
-    ratelimit.hit(f"{order_key}:ip:{ip}", limit=LOOKUP_LIMIT, window_seconds=LOOKUP_WINDOW_SECONDS)
-
-
 @require_http_methods(["GET", "POST"])
 @portal_page
 def lookup_view(request, shop):
@@ -124,7 +103,7 @@ def lookup_view(request, shop):
     # Keyed on the number as typed, never on whether it exists: counting must not tell which orders do.
     number = access.normalise_number(request.POST.get("number", ""))[:64].casefold()
     ip = ratelimit.client_ip(request)
-    if _lookup_refused(ip=ip, order_key=f"order:{shop.pk}:{number}"):
+    if ratelimit.lookup_refused(ip=ip, order_key=f"order:{shop.pk}:{number}"):
         return _render(
             request, "portal/lookup.html", {"form": form, "problem": "too_many"}, shop=shop, status=429
         )
@@ -132,7 +111,7 @@ def lookup_view(request, shop):
     if form.is_valid():
         order = access.order_lookup(shop=shop, **form.cleaned_data)
     if order is None:
-        _lookup_failed(ip=ip, order_key=f"order:{shop.pk}:{number}")
+        ratelimit.lookup_failed(ip=ip, order_key=f"order:{shop.pk}:{number}")
         # Not "wrong e-mail" or "no such order": the answer must not tell which orders exist.
         return _render(request, "portal/lookup.html", {"form": form, "problem": "not_found"}, shop=shop)
     access.scope_to(request, order)
