@@ -131,9 +131,9 @@ def bench_database(url: str, records: int) -> None:
     django.setup()
     from django.core.management import call_command
 
+    from cases.models import Case, CaseKind, OpenedVia
     from decisions import services
     from decisions.models import DecisionRecord
-    from desk.models import Case, CaseKind, OpenedVia
     from orders.models import Shop
 
     call_command("migrate", verbosity=0)

@@ -149,8 +149,8 @@ def measure(runs: int) -> list[tuple[str, list[float]]]:
     from django.contrib.auth.models import Group, User
     from django.test import Client
 
+    from cases.models import Case
     from config.roles import AGENTS
-    from desk.models import Case
     from desk.queue import encode_cursor
 
     agent, created = User.objects.get_or_create(username="bench-agent")

@@ -81,8 +81,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import transaction
 
+    from cases.services import case_open
     from config.celery import app as celery_app
-    from desk.services import case_open
     from messaging.services import notify_buyer
     from orders.models import Carrier, Shop
     from tests.factories import make_order

@@ -9,13 +9,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.choices import ClaimType
+from cases.models import OpenedVia
 from config.permissions import has_perms
 from decisions.selectors import latest_decision
-from desk.models import OpenedVia
 from orders.models import Order
 
 from . import services
-from .models import ClaimType
 
 
 @extend_schema_field(

@@ -9,10 +9,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from desk.models import OpenedVia
+from cases.choices import ClaimType
+from cases.models import OpenedVia
 from orders.models import Order, PaymentMethod, Shipment, ShippingSpeed, TrackingStatus
 
-from .models import Claim, ClaimType, StallThreshold
+from .models import Claim, StallThreshold
 from .services import claim_open
 
 log = logging.getLogger(__name__)

@@ -7,20 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from desk.models import Case, Refund
+from cases.choices import RESOLUTIONS, ClaimType, choices_of
+from cases.models import Case, Refund, StatusMachine
 from orders.models import Carrier, OrderLine, Shipment
-
-
-class ClaimType(models.TextChoices):
-    LOST_IN_TRANSIT = "lost_in_transit", _("Lost in transit")
-    DELIVERED_NOT_RECEIVED = "delivered_not_received", _("Delivered but not received")
-    DAMAGED = "damaged", _("Damaged")
-    MISSING_ITEMS = "missing_items", _("Missing items")
-    WRONG_ITEM = "wrong_item", _("Wrong item")
-    PERSONALISATION_ERROR = "personalisation_error", _("Personalisation error")
-    LATE_FOR_NEEDED_BY = "late_for_needed_by", _("Late for a needed-by date")
-    CHARGEBACK = "chargeback", _("Chargeback / A-to-z dispute")
-    PAYMENT_REVIEW = "payment_review", _("Payment review")
 
 
 class Claim(models.Model):
@@ -123,17 +112,21 @@ class CarrierClaimStatus(models.TextChoices):
     PAID = "paid", _("Paid")
 
 
-CARRIER_CLAIM_TRANSITIONS = {
-    CarrierClaimStatus.DRAFT: {CarrierClaimStatus.FILED},
-    CarrierClaimStatus.FILED: {CarrierClaimStatus.ACCEPTED, CarrierClaimStatus.REJECTED},
-    CarrierClaimStatus.ACCEPTED: {CarrierClaimStatus.PAID},
-    CarrierClaimStatus.REJECTED: set(),
-    CarrierClaimStatus.PAID: set(),
+CC = CarrierClaimStatus
+CARRIER_CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
+    CC.DRAFT: frozenset({CC.FILED}),
+    CC.FILED: frozenset({CC.ACCEPTED, CC.REJECTED}),
+    CC.ACCEPTED: frozenset({CC.PAID}),
+    CC.REJECTED: frozenset(),
+    CC.PAID: frozenset(),
 }
 
 
-class CarrierClaim(models.Model):
-    """A claim the shop files with the carrier to recover the loss (seed 000)."""
+class CarrierClaim(StatusMachine):
+    """A claim the shop files with the carrier to recover what it lost."""
+
+    TRANSITIONS = CARRIER_CLAIM_TRANSITIONS
+    status_noun = _("Carrier claim")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="carrier_claims")
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, verbose_name=_("carrier"))
@@ -165,23 +158,14 @@ class CarrierClaim(models.Model):
         return f"{self.carrier.code} {self.reference or self.pk}"
 
 
-class ResolutionAction(models.TextChoices):
-    REFUND = "refund", _("Refund")
-    PARTIAL_REFUND = "partial_refund", _("Partial refund")
-    RESHIP = "reship", _("Replacement")
-    RESHIP_WITH_RETURN_LABEL = "reship_with_return_label", _("Replacement with return label")
-    REMAKE = "remake", _("Remake")
-    STORE_CREDIT = "store_credit", _("Store credit")
-    DENY = "deny", _("Decline")
-    ESCALATE = "escalate", _("Escalate to owner")
-    CANCEL_ORDER = "cancel_order", _("Cancel the order")
+RESOLUTION_CHOICES = choices_of(RESOLUTIONS)
 
 
 class Resolution(models.Model):
     """What was done for the buyer, and what it cost the shop."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="resolutions")
-    action = models.CharField(_("action"), max_length=30, choices=ResolutionAction.choices)
+    action = models.CharField(_("action"), max_length=30, choices=RESOLUTION_CHOICES)
     reason = models.TextField(_("reason"), blank=True)
     refund = models.OneToOneField(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="resolution"
@@ -210,7 +194,7 @@ class Resolution(models.Model):
         verbose_name_plural = _("resolutions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__in=ResolutionAction.values), name="resolution_action_valid"
+                condition=Q(action__in=[value for value, _label in RESOLUTION_CHOICES]), name="resolution_action_valid"
             ),
         ]
 

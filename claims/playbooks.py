@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import ClaimType as T
+from cases.choices import ClaimType as T
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.api import Conflict
+from cases import approvals
+from cases.choices import Action, ClaimType
+from cases.events import case_event, user_or_none
+from cases.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, OpenedVia, RefundMethod
+from cases.refunds import refund_expected_arrival, refund_issue, refund_room_check
+from cases.services import case_add_cost, case_add_search_terms, case_lock, case_open, move_locked
+from cases.uploads import validate_photos
+from config.errors import Conflict
 from decisions import services as decisions
 from decisions.engine import DecisionInput
 from decisions.selectors import latest_decision
-from desk import approvals
-from desk import services as desk
-from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, OpenedVia, RefundMethod
-from desk.timeline import action_label
 from messaging.services import notify_buyer, notify_owners
 from orders.models import Order, OrderLine, Shipment, TrackingStatus
 from orders.services import carrier_code, carriers_for_codes
+from returns import public as returns
 
 from .evidence import compute_evidence
 from .models import (
@@ -34,13 +38,10 @@ from .models import (
     Claim,
     ClaimLine,
     ClaimPhoto,
-    ClaimType,
     PlaybookStep,
     Resolution,
-    ResolutionAction,
 )
 from .playbooks import playbook_for
-from .uploads import validate_photos
 
 CENT = Decimal("0.01")
 # Claim types about particular goods: the buyer must say which lines.
@@ -109,7 +110,7 @@ def claim_open(
         # Disputes are answered by the provider's deadline; give agents a day's margin.
         hours = (dispute.respond_by - timezone.now()).total_seconds() / 3600 - 24
         first_response_hours = max(1, int(hours)) if hours < 24 else None
-    case = desk.case_open(
+    case = case_open(
         kind=CaseKind.CLAIM,
         shop=order.shop,
         order=order,
@@ -137,7 +138,7 @@ def claim_open(
         photo.file.save(f"{uuid.uuid4().hex}{_extension(content_type)}", upload, save=False)
         photo.save()
     claim_refresh_evidence(claim)
-    desk.case_event(case, "claim_opened", actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
+    case_event(case, "claim_opened", actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
     _tell_claim_opened(claim)
     if decide:
         claim_decide(claim=claim, actor=actor, auto_apply=True)
@@ -217,7 +218,7 @@ def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
         if amount is None or amount <= matrix.auto_apply_limit:
             applied = True
     record = decisions.record_decision(case=case, decision=decision, inputs=inputs, auto_applied=applied)
-    desk.case_event(
+    case_event(
         case,
         "decision",
         actor=actor,
@@ -264,9 +265,9 @@ def _amount_for(case: Case, claim: Claim | None, action: str, percent: int | Non
     claimed = _claimed_goods(claim)
     order = case.order
     if action in (
-        ResolutionAction.RESHIP,
-        ResolutionAction.RESHIP_WITH_RETURN_LABEL,
-        ResolutionAction.REMAKE,
+        Action.RESHIP,
+        Action.RESHIP_WITH_RETURN_LABEL,
+        Action.REMAKE,
     ):
         if claimed is not None:
             return claimed.quantize(CENT)
@@ -278,21 +279,21 @@ def _amount_for(case: Case, claim: Claim | None, action: str, percent: int | Non
         return goods.quantize(CENT)
     base = claimed if claimed is not None else (order.total if order else Decimal("0"))
     if action not in (
-        ResolutionAction.REFUND,
-        ResolutionAction.PARTIAL_REFUND,
-        ResolutionAction.STORE_CREDIT,
+        Action.REFUND,
+        Action.PARTIAL_REFUND,
+        Action.STORE_CREDIT,
     ):
         return None
     if percent is None:
         # A partial refund nobody gave a share for is half; a refund or store credit is all of it.
-        percent = 50 if action == ResolutionAction.PARTIAL_REFUND else 100
+        percent = 50 if action == Action.PARTIAL_REFUND else 100
     # A refund rule may name a percent too: it is paid at that percent, as simulate costs it.
     return (base * Decimal(percent) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # Actions that do not end the case but move it on.
 WAITING_ACTIONS = {"request_info", "carrier_claim", "hold_order"}
-RESOLVE_ACTIONS = set(ResolutionAction.values) | WAITING_ACTIONS
+RESOLVE_ACTIONS = set(Action.values) | WAITING_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,7 @@ def claim_resolve(
     """
     if action not in RESOLVE_ACTIONS:
         raise ValidationError({"action": [f"Unknown action {action!r}."]})
-    case = desk.case_lock(case)
+    case = case_lock(case)
     if idempotency_key:
         earlier = _resolution_for_key(case, action, idempotency_key)
         if earlier is not None:
@@ -339,17 +340,17 @@ def claim_resolve(
         )
     claim = Claim.objects.filter(case=case).first()
     reason = (reason or "").strip()
-    if action in (ResolutionAction.DENY, ResolutionAction.ESCALATE) and not reason:
+    if action in (Action.DENY, Action.ESCALATE) and not reason:
         raise ValidationError({"reason": [_("Say why: the buyer or the owner will read it.")]})
     if amount is None:
         amount = _amount_for(case, claim, action, percent)
     if amount is not None and amount < 0:
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})
 
-    if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND) and amount and case.order_id:
+    if action in (Action.REFUND, Action.PARTIAL_REFUND) and amount and case.order_id:
         # Before the limit: an impossible amount is the agent's mistake, not an owner's decision.
-        desk.refund_room_check(case.order, amount)
-    if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
+        refund_room_check(case.order, amount)
+    if action in (Action.REFUND, Action.PARTIAL_REFUND, Action.STORE_CREDIT):
         limit = approvals.limit_below(actor=actor, shop=case.shop, amount=amount, case=case)
         if limit is not None:
             approvals.hold_for_approval(
@@ -359,37 +360,38 @@ def claim_resolve(
 
     if action in WAITING_ACTIONS:
         return _move_on(case, claim, action=action, actor=actor, reason=reason)
-    if action == ResolutionAction.ESCALATE:
-        desk.move_locked(case, CaseStatus.ESCALATED, actor=actor, reason=reason)
-        desk.case_event(case, "escalated", actor=actor, reason=reason)
+    if action == Action.ESCALATE:
+        move_locked(case, CaseStatus.ESCALATED, actor=actor, reason=reason)
+        case_event(case, "escalated", actor=actor, reason=reason)
         notify_owners(case=case, event="owner_escalation", context={"reason": reason})
         return ResolveResult(case=case, resolution=None)
 
-    resolution = Resolution(case=case, action=action, reason=reason, created_by=desk.user_or_none(actor))
-    if action in (ResolutionAction.REFUND, ResolutionAction.PARTIAL_REFUND, ResolutionAction.STORE_CREDIT):
+    resolution = Resolution(case=case, action=action, reason=reason, created_by=user_or_none(actor))
+    if action in (Action.REFUND, Action.PARTIAL_REFUND, Action.STORE_CREDIT):
         if amount is None or amount <= 0:
             raise ValidationError({"amount": [_("Give the amount to refund.")]})
-        resolution.refund = desk.refund_issue(
+        resolution.refund = refund_issue(
             case=case,
             amount=amount,
             idempotency_key=idempotency_key or _default_refund_key(case, action, amount),
             actor=actor,
             method=RefundMethod.STORE_CREDIT
-            if action == ResolutionAction.STORE_CREDIT
+            if action == Action.STORE_CREDIT
             else RefundMethod.ORIGINAL_PAYMENT,
             reason=reason,
-            expected_arrival=expected_arrival or desk.refund_expected_arrival(case.shop),
+            expected_arrival=expected_arrival
+            or refund_expected_arrival(processing_days=returns.refund_processing_days(case.shop)),
         )
         resolution.amount = amount
     elif action in (
-        ResolutionAction.RESHIP,
-        ResolutionAction.RESHIP_WITH_RETURN_LABEL,
-        ResolutionAction.REMAKE,
+        Action.RESHIP,
+        Action.RESHIP_WITH_RETURN_LABEL,
+        Action.REMAKE,
     ):
         resolution.goods_cost = goods_cost if goods_cost is not None else (amount or Decimal("0"))
-        resolution.with_return_label = action == ResolutionAction.RESHIP_WITH_RETURN_LABEL
+        resolution.with_return_label = action == Action.RESHIP_WITH_RETURN_LABEL
         resolution.goodwill = goodwill
-        if action == ResolutionAction.REMAKE and not goodwill:
+        if action == Action.REMAKE and not goodwill:
             # Remade at cost: the buyer pays for the goods, the shop carries only the shipping.
             resolution.goods_cost = Decimal("0")
         resolution.shipping_cost = (
@@ -399,12 +401,12 @@ def claim_resolve(
         )
         if replacement:
             resolution.replacement = _replacement_shipment(case, replacement)
-    elif action == ResolutionAction.CANCEL_ORDER:
+    elif action == Action.CANCEL_ORDER:
         Order.objects.filter(pk=case.order_id, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
     resolution.save()
     _tell_resolved(case, resolution)
-    desk.case_add_cost(case, cost=resolution.cost)
-    desk.case_event(
+    case_add_cost(case, cost=resolution.cost)
+    case_event(
         case,
         "resolved",
         actor=actor,
@@ -413,7 +415,7 @@ def claim_resolve(
         cost=str(resolution.cost),
         reason=reason,
     )
-    desk.move_locked(case, CaseStatus.RESOLVED, actor=actor, reason=reason)
+    move_locked(case, CaseStatus.RESOLVED, actor=actor, reason=reason)
     return ResolveResult(case=case, resolution=resolution)
 
 
@@ -458,9 +460,9 @@ def _tell_resolved(case: Case, resolution: Resolution) -> None:
             },
         )
     elif action in (
-        ResolutionAction.RESHIP,
-        ResolutionAction.RESHIP_WITH_RETURN_LABEL,
-        ResolutionAction.REMAKE,
+        Action.RESHIP,
+        Action.RESHIP_WITH_RETURN_LABEL,
+        Action.REMAKE,
     ):
         replacement = resolution.replacement
         notify_buyer(
@@ -468,7 +470,7 @@ def _tell_resolved(case: Case, resolution: Resolution) -> None:
             event="replacement_shipped",
             context={
                 "with_return_label": resolution.with_return_label,
-                "remake": action == ResolutionAction.REMAKE,
+                "remake": action == Action.REMAKE,
                 "replacement_tracking_number": replacement.tracking_number if replacement else "",
                 "replacement_tracking_url": replacement.tracking_link if replacement else "",
                 # Without a replacement parcel yet, the e-mail must not show the lost parcel's
@@ -485,27 +487,27 @@ def _tell_resolved(case: Case, resolution: Resolution) -> None:
                 ),
             },
         )
-    elif action == ResolutionAction.DENY:
+    elif action == Action.DENY:
         notify_buyer(case=case, event="claim_declined", context={"reason": resolution.reason})
 
 
 def _move_on(case, claim, *, action, actor, reason) -> ResolveResult:
     if action == "request_info":
-        desk.move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=actor, reason=reason)
+        move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=actor, reason=reason)
         if claim is not None and claim.type == ClaimType.DELIVERED_NOT_RECEIVED:
             # Seed 000: ask around first: household, neighbours, office, post office.
             _ask_to_check(claim)
     elif action == "carrier_claim":
         if claim is not None and claim.shipment_id and not claim.carrier_claims.exists():
             carrier_claim_open(claim=claim, actor=actor)
-        desk.move_locked(case, CaseStatus.WAITING_ON_CARRIER, actor=actor, reason=reason)
+        move_locked(case, CaseStatus.WAITING_ON_CARRIER, actor=actor, reason=reason)
         notify_buyer(case=case, event="carrier_investigation_started")
         if claim is not None:
             _tick_steps_for(claim, "carrier_investigation_started")
     elif action == "hold_order":
         Order.objects.filter(pk=case.order_id, held_at__isnull=True).update(held_at=timezone.now())
-        desk.case_event(case, "order_held", actor=actor, reason=reason)
-        desk.move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=reason)
+        case_event(case, "order_held", actor=actor, reason=reason)
+        move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=reason)
     return ResolveResult(case=case, resolution=None)
 
 
@@ -526,7 +528,7 @@ def _replacement_shipment(case: Case, data: dict) -> Shipment:
         raise ValidationError(
             {"replacement.tracking_number": [_("This tracking number is already in use.")]}
         ) from exc
-    desk.case_add_search_terms(case, shipment.tracking_number)
+    case_add_search_terms(case, shipment.tracking_number)
     return shipment
 
 
@@ -542,13 +544,13 @@ def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwa
     ):
         # Following the recommendation: the rule's percent, not the service's default share.
         resolve_kwargs["percent"] = record.refund_percent
-    if record is not None and record.action != action and action != ResolutionAction.ESCALATE:
+    if record is not None and record.action != action and action != Action.ESCALATE:
         if not (reason or "").strip():
             raise ValidationError(
                 {
                     "reason": [
                         _("The recommendation was %(recommended)s; say why you choose %(chosen)s instead.")
-                        % {"recommended": action_label(record.action), "chosen": action_label(action)}
+                        % {"recommended": Action(record.action).label, "chosen": Action(action).label}
                     ]
                 }
             )
@@ -569,7 +571,7 @@ def playbook_step_done(*, claim: Claim, key: str, actor) -> PlaybookStep:
         raise ValidationError({"key": [f"{key!r} is not a step of this playbook."]})
     step, created = PlaybookStep.objects.get_or_create(claim=claim, key=key, defaults={"done_by": actor})
     if created:
-        desk.case_event(claim.case, "playbook_step", actor=actor, new=key)
+        case_event(claim.case, "playbook_step", actor=actor, new=key)
         _send_step_email(claim, key)
     return step
 
@@ -604,7 +606,7 @@ def _tick_steps_for(claim: Claim, event: str) -> None:
     if step is not None:
         _, created = PlaybookStep.objects.get_or_create(claim=claim, key=step.key)
         if created:
-            desk.case_event(claim.case, "playbook_step", new=step.key)
+            case_event(claim.case, "playbook_step", new=step.key)
 
 
 def _shipping_documents(claim: Claim) -> list[tuple[str, bytes, str]]:
@@ -637,7 +639,7 @@ def carrier_claim_open(
     carrier_claim = CarrierClaim.objects.create(
         claim=claim, carrier=shipment.carrier, reference=reference, claimed_amount=claimed, deadline=deadline
     )
-    desk.case_event(
+    case_event(
         claim.case,
         "carrier_claim_opened",
         actor=actor,
@@ -677,12 +679,12 @@ def carrier_claim_update(
     carrier_claim.save()
     case = carrier_claim.claim.case
     if recovered_delta:
-        desk.case_add_cost(case, recovered=recovered_delta)
+        case_add_cost(case, recovered=recovered_delta)
     if status == CarrierClaimStatus.FILED and old != status:
         notify_buyer(
             case=case, event="carrier_claim_filed", context={"carrier_reference": carrier_claim.reference}
         )
-    desk.case_event(
+    case_event(
         case,
         "carrier_claim_updated",
         actor=actor,

@@ -7,14 +7,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class Conflict(Exception):
-    """A move the current state does not allow (answered with 409)."""
-
-    def __init__(self, message: str, *, code: str = "conflict"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+from .errors import Conflict
 
 
 def exception_handler(exc, context):

@@ -47,13 +47,18 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "anymail",
+    "config.apps.PostsaleConfig",
+    # From the bottom layer up; the README's "The apps" draws the layers.
     "orders",
-    "desk",
-    "claims",
-    "returns",
-    "messaging",
+    "cases",
     "decisions",
+    "messaging",
+    "returns",
+    "claims",
     "integrations",
+    "desk",
+    "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -182,10 +187,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TrackingStatusEnum": "orders.models.TrackingStatus",
         "PaymentStatusEnum": "orders.models.PaymentStatus",
-        "CaseStatusEnum": "desk.models.CaseStatus",
-        "RefundStatusEnum": "desk.models.RefundStatus",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "RefundStatusEnum": "cases.models.RefundStatus",
         "CarrierClaimStatusEnum": "claims.models.CarrierClaimStatus",
-        "ClaimTypeEnum": "claims.models.ClaimType",
+        "ClaimTypeEnum": "cases.choices.ClaimType",
         "ReturnStatusEnum": "returns.models.ReturnStatus",
         "OutboundStatusEnum": "messaging.models.OutboundStatus",
     },
@@ -224,7 +229,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "open-stalled-claims": {"task": "claims.tasks.open_stalled_claims", "schedule": 60 * 60},
     "open-payment-reviews": {"task": "claims.tasks.open_payment_reviews", "schedule": 10 * 60},
-    "reprioritise-open-cases": {"task": "desk.tasks.reprioritise_open_cases", "schedule": 15 * 60},
+    "reprioritise-open-cases": {"task": "cases.tasks.reprioritise_open_cases", "schedule": 15 * 60},
 }
 CELERY_BEAT_SCHEDULE |= {
     # Every 30 min: with 5 DHL calls a run that stays under DHL's default 250 calls a day.

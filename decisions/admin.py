@@ -17,10 +17,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from config.api import Conflict
+from config.errors import Conflict
 
 from . import services
-from .models import DecisionMatrix, DecisionRecord, MatrixStatus, RefundLimit, Rule
+from .models import DecisionMatrix, DecisionRecord, MatrixStatus, Rule
 
 SIMULATION_DAYS = 90
 SIMULATION_ROWS_SHOWN = 500
@@ -248,19 +248,6 @@ class DecisionMatrixAdmin(admin.ModelAdmin):
             self.message_user(request, _("Select one draft to activate."), messages.WARNING)
             return
         self._activate(request, queryset.select_related("shop").get())
-
-
-@admin.register(RefundLimit)
-class RefundLimitAdmin(admin.ModelAdmin):
-    list_display = ["who", "shop", "amount"]
-    list_filter = ["shop", "group"]
-    list_select_related = ["shop", "user", "group"]
-    search_fields = ["user__username", "group__name"]
-    fields = ["shop", "user", "group", "amount"]
-
-    @admin.display(description=_("agent or group"))
-    def who(self, obj):
-        return obj.user or obj.group
 
 
 @admin.register(DecisionRecord)

@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.models import ClaimType
+from cases.choices import ClaimType
 from config.permissions import has_perms
 
 from . import selectors, services

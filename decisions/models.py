@@ -1,4 +1,4 @@
-"""The decision matrix (seed 003 #7): per shop, versioned, in the shop's currency.
+"""The decision matrix: per shop, versioned, in the shop's currency.
 
 A matrix is an ordered list of rules: claim type × order value band × buyer
 risk × evidence × urgency → action, and whether the action may apply itself.
@@ -15,8 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import ClaimType, ResolutionAction
-from desk.models import Case
+from cases.choices import RULE_ACTIONS, Action, ClaimType, choices_of
+from cases.models import Case
 from orders.models import Shop
 
 from . import engine
@@ -30,24 +30,11 @@ class MatrixStatus(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
-class Action(models.TextChoices):
-    REFUND = "refund", _("Refund")
-    PARTIAL_REFUND = "partial_refund", _("Partial refund")
-    RESHIP = "reship", _("Replacement")
-    RESHIP_WITH_RETURN_LABEL = "reship_with_return_label", _("Replacement with return label")
-    REMAKE = "remake", _("Remake")
-    REQUEST_INFO = "request_info", _("Ask the buyer for information")
-    CARRIER_CLAIM = "carrier_claim", _("File a carrier claim")
-    ESCALATE = "escalate", _("Escalate to owner")
-    DENY = "deny", _("Decline")
-    HOLD_ORDER = "hold_order", _("Hold the order")
-    CANCEL_ORDER = "cancel_order", _("Cancel the order")
-
-
-# What an agent may choose instead of the recommendation: every rule action, and
-# what only an agent does (store credit, which no rule recommends).
-OVERRIDE_ACTION_CHOICES = list({**dict(Action.choices), **dict(ResolutionAction.choices)}.items())
-OVERRIDE_ACTION_VALUES = [value for value, _label in OVERRIDE_ACTION_CHOICES]
+# What a rule may recommend, and what an agent may choose instead (store credit too).
+RULE_ACTION_CHOICES = choices_of(RULE_ACTIONS)
+RULE_ACTION_VALUES = [value for value, _label in RULE_ACTION_CHOICES]
+OVERRIDE_ACTION_CHOICES = Action.choices
+OVERRIDE_ACTION_VALUES = Action.values
 
 
 class BuyerRisk(models.TextChoices):
@@ -170,7 +157,7 @@ class Rule(models.Model):
         blank=True,
         help_text=_("Matches when the buyer's needed-by date is at most this many days ahead."),
     )
-    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=30, choices=RULE_ACTION_CHOICES)
     refund_percent = models.PositiveSmallIntegerField(
         _("refund %"),
         null=True,
@@ -198,7 +185,7 @@ class Rule(models.Model):
                 name="rule_refund_percent_range",
                 violation_error_message=_("The refund percentage lies between 0 and 100."),
             ),
-            models.CheckConstraint(condition=Q(action__in=Action.values), name="rule_action_valid"),
+            models.CheckConstraint(condition=Q(action__in=RULE_ACTION_VALUES), name="rule_action_valid"),
             models.CheckConstraint(
                 condition=Q(buyer_risk__in=BuyerRisk.values), name="rule_buyer_risk_valid"
             ),
@@ -230,7 +217,7 @@ class DecisionRecord(models.Model):
     )
     rule_position = models.PositiveIntegerField(_("rule position"), null=True, blank=True)
     inputs = models.JSONField(_("inputs"), default=dict)
-    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=30, choices=RULE_ACTION_CHOICES)
     refund_percent = models.PositiveSmallIntegerField(_("refund %"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     auto_apply = models.BooleanField(_("rule allowed auto-apply"), default=False)
@@ -255,7 +242,7 @@ class DecisionRecord(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         constraints = [
-            models.CheckConstraint(condition=Q(action__in=Action.values), name="decisionrecord_action_valid"),
+            models.CheckConstraint(condition=Q(action__in=RULE_ACTION_VALUES), name="decisionrecord_action_valid"),
             models.CheckConstraint(
                 condition=Q(override_action="") | Q(override_action__in=OVERRIDE_ACTION_VALUES),
                 name="decisionrecord_override_action_valid",
@@ -272,72 +259,3 @@ class DecisionRecord(models.Model):
     @property
     def effective_action(self) -> str:
         return self.override_action or self.action
-
-
-class RefundLimit(models.Model):
-    """How much an agent (or a group of agents) may refund without an owner (seed 001 #8).
-
-    An agent's limit is their own, else the highest of their groups', else 0:
-    no refund without an owner. A row without a shop applies to every shop; a
-    shop's own row wins over it.
-    """
-
-    shop = models.ForeignKey(
-        Shop,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="refund_limits",
-        verbose_name=_("shop"),
-        help_text=_("Empty: every shop."),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="refund_limits",
-        verbose_name=_("agent"),
-    )
-    group = models.ForeignKey(
-        "auth.Group",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="refund_limits",
-        verbose_name=_("group"),
-    )
-    amount = models.DecimalField(
-        _("limit"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
-    )
-
-    class Meta:
-        verbose_name = _("refund limit")
-        verbose_name_plural = _("refund limits")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(user__isnull=False) & Q(group__isnull=True))
-                | (Q(user__isnull=True) & Q(group__isnull=False)),
-                name="refundlimit_user_xor_group",
-                violation_error_message=_("A refund limit belongs either to an agent or to a group."),
-            ),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="refundlimit_amount_not_negative"),
-            models.UniqueConstraint(
-                fields=["shop", "user"], condition=Q(shop__isnull=False), name="refundlimit_one_per_user_shop"
-            ),
-            models.UniqueConstraint(
-                fields=["user"], condition=Q(shop__isnull=True), name="refundlimit_one_per_user_all_shops"
-            ),
-            models.UniqueConstraint(
-                fields=["shop", "group"],
-                condition=Q(shop__isnull=False),
-                name="refundlimit_one_per_group_shop",
-            ),
-            models.UniqueConstraint(
-                fields=["group"], condition=Q(shop__isnull=True), name="refundlimit_one_per_group_all_shops"
-            ),
-        ]
-
-    def __str__(self):
-        who = self.user or self.group
-        return f"{who}: {self.amount}"

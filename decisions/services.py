@@ -16,14 +16,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.db.models.fields.json import KT
 from django.utils import timezone, translation
 
-from config.api import Conflict
-from config.roles import OWNERS
-from desk import services as desk_services
-from desk.models import Case
+from cases.choices import Action
+from cases.events import case_event, user_or_none
+from cases.models import Case
+from config.errors import Conflict
 from orders.models import Shop
 
 from . import defaults
@@ -31,13 +31,11 @@ from .engine import ANY, CompiledMatrix, Decision, DecisionInput, compile_matrix
 from .models import (
     CLAIM_TYPE_VALUES,
     OVERRIDE_ACTION_VALUES,
-    Action,
     BuyerRisk,
     DecisionMatrix,
     DecisionRecord,
     Evidence,
     MatrixStatus,
-    RefundLimit,
     Rule,
 )
 
@@ -178,10 +176,10 @@ def override_decision(*, record: DecisionRecord, by, action: str, reason: str) -
         old = record.effective_action
         record.override_action = action
         record.override_reason = reason
-        record.overridden_by = desk_services.user_or_none(by)
+        record.overridden_by = user_or_none(by)
         record.overridden_at = timezone.now()
         record.save(update_fields=["override_action", "override_reason", "overridden_by", "overridden_at"])
-        desk_services.case_event(
+        case_event(
             record.case,
             "decision_overridden",
             actor=by,
@@ -380,35 +378,6 @@ def matrix_activate(*, matrix: DecisionMatrix, by=None) -> DecisionMatrix:
         matrix.activated_by = by
         matrix.save(update_fields=["status", "activated_at", "activated_by", "updated_at"])
     return matrix
-
-
-# --- refund limits ----------------------------------------------------------
-
-
-def refund_limit_for(*, user, shop: Shop) -> Decimal | None:
-    """How much `user` may refund on one case of `shop` without an owner; None means no limit.
-
-    The user's own limit, else the highest of their groups', else 0. For both,
-    a limit for this shop wins over one for every shop.
-    """
-    if user.is_superuser:
-        return None
-    groups = dict(user.groups.values_list("pk", "name"))
-    if OWNERS in groups.values():
-        return None
-    limits = list(
-        RefundLimit.objects.filter(Q(shop__isnull=True) | Q(shop=shop))
-        .filter(Q(user=user) | Q(group_id__in=list(groups)))
-        .values_list("shop_id", "user_id", "group_id", "amount")
-    )
-    own = {shop_id: amount for shop_id, user_id, _group, amount in limits if user_id is not None}
-    if own:
-        return own.get(shop.pk, own.get(None))
-    by_group: dict[int, dict] = {}
-    for shop_id, _user, group_id, amount in limits:
-        by_group.setdefault(group_id, {})[shop_id] = amount
-    amounts = [scoped.get(shop.pk, scoped.get(None)) for scoped in by_group.values()]
-    return max(amounts) if amounts else Decimal("0")
 
 
 # --- matrix files -----------------------------------------------------------

@@ -9,14 +9,17 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases import refunds
+from cases import services as cases
+from cases.choices import ClaimType
+from cases.models import Case, CaseKind, CaseStatus, Refund
 from claims import services as claims
 from claims.api import decision_summary
-from claims.models import CarrierClaim, CarrierClaimStatus, ClaimType
+from claims.models import CarrierClaim, CarrierClaimStatus
 from claims.playbooks import playbook_for
 from config.permissions import has_perms
 
-from . import selectors, services
-from .models import Case, CaseKind, CaseStatus, Refund
+from . import selectors
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -184,7 +187,7 @@ class CaseDetailSerializer(CaseListSerializer):
 
 class CaseList(generics.ListAPIView):
     serializer_class = CaseListSerializer
-    permission_classes = [has_perms("desk.view_case")]
+    permission_classes = [has_perms("cases.view_case")]
     filterset_class = CaseFilter
 
     def get_queryset(self):
@@ -193,7 +196,7 @@ class CaseList(generics.ListAPIView):
 
 class CaseDetail(generics.RetrieveAPIView):
     serializer_class = CaseDetailSerializer
-    permission_classes = [has_perms("desk.view_case")]
+    permission_classes = [has_perms("cases.view_case")]
     lookup_field = "reference"
 
     def get_queryset(self):
@@ -241,14 +244,14 @@ class NoteSerializer(serializers.Serializer):
 
 
 class CaseNoteCreate(APIView):
-    permission_classes = [has_perms("desk.add_casenote")]
+    permission_classes = [has_perms("cases.add_casenote")]
 
     @extend_schema(request=NoteSerializer, responses={201: dict})
     def post(self, request, reference):
         case = get_object_or_404(Case, reference=reference)
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        note = services.case_note_add(case=case, author=request.user, body=serializer.validated_data["body"])
+        note = cases.case_note_add(case=case, author=request.user, body=serializer.validated_data["body"])
         return Response({"id": note.pk, "body": note.body}, status=201)
 
 
@@ -257,7 +260,7 @@ class AssignSerializer(serializers.Serializer):
 
 
 class CaseAssign(APIView):
-    permission_classes = [has_perms("desk.change_case")]
+    permission_classes = [has_perms("cases.change_case")]
 
     @extend_schema(request=AssignSerializer, responses={200: CaseListSerializer})
     def post(self, request, reference):
@@ -268,9 +271,9 @@ class CaseAssign(APIView):
         assignee = None
         if username:
             assignee = get_user_model().objects.filter(username=username, is_active=True).first()
-            if assignee is None or not assignee.has_perm("desk.view_case"):
+            if assignee is None or not assignee.has_perm("cases.view_case"):
                 raise serializers.ValidationError({"assignee": ["No agent with this user name."]})
-        case = services.case_assign(case=case, assignee=assignee, actor=request.user)
+        case = cases.case_assign(case=case, assignee=assignee, actor=request.user)
         return Response(CaseListSerializer(selectors.cases_list().get(pk=case.pk)).data)
 
 
@@ -279,14 +282,14 @@ class RefundConfirmSerializer(serializers.Serializer):
 
 
 class RefundConfirm(APIView):
-    permission_classes = [has_perms("desk.change_refund")]
+    permission_classes = [has_perms("cases.change_refund")]
 
     @extend_schema(request=RefundConfirmSerializer, responses={200: dict})
     def post(self, request, pk):
         refund = get_object_or_404(Refund, pk=pk)
         serializer = RefundConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        refund = services.refund_confirm(refund=refund, actor=request.user, **serializer.validated_data)
+        refund = refunds.refund_confirm(refund=refund, actor=request.user, **serializer.validated_data)
         return Response({"id": refund.pk, "status": refund.status, "completed_at": refund.completed_at})
 
 

@@ -19,11 +19,11 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import CarrierClaim, ClaimType, Resolution
+from cases.choices import ClaimType
+from cases.models import OPEN_STATUSES, Case, CaseKind, Refund, RefundStatus
+from claims.models import CarrierClaim, Resolution
 from decisions.defaults import CURRENCY_SCALE, LARGE, SMALL, scale_for
 from orders.models import Shipment
-
-from .models import OPEN_STATUSES, Case, CaseKind, Refund, RefundStatus
 
 AGE_BUCKETS = [(1, _("under 1 day")), (3, _("1–3 days")), (7, _("3–7 days")), (None, _("over 7 days"))]
 # Value bands for "which parcels get lost", in EUR: the lines the default decision

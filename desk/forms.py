@@ -2,13 +2,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import CarrierClaimStatus, ResolutionAction
+from cases.choices import Action
+from cases.models import CaseStatus
+from claims.models import CarrierClaimStatus
 from orders.models import RiskFlag
 
-from .models import CaseStatus
-
 ACTION_CHOICES = [
-    *ResolutionAction.choices,
+    *Action.choices,
     ("request_info", _("Ask the buyer for information")),
     ("carrier_claim", _("File a carrier claim")),
     ("hold_order", _("Hold the order")),

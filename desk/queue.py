@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import OPEN_STATUSES, Case, CaseStatus
 from orders.models import Shipment
-
-from .models import OPEN_STATUSES, Case, CaseStatus
 
 PAGE_SIZE = 25
 # Counts on the saved views stop here: "999+" tells an agent enough.

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import Case, CaseEvent
+from cases.models import Case, CaseEvent
 
 
 def cases_list() -> QuerySet[Case]:
@@ -47,17 +47,16 @@ def case_page() -> QuerySet[Case]:
 
 
 def case_page_context(case: Case, *, user) -> dict:
+    from cases.approvals import limit_below, refund_limit_for
+    from cases.models import CaseStatus
     from claims.models import CarrierClaimStatus
     from claims.playbooks import playbook_for
     from decisions.selectors import latest_decision
-    from decisions.services import refund_limit_for
     from messaging.selectors import canned_replies_for, case_conversation
     from orders.models import RiskFlag
     from returns.models import Condition
 
-    from .approvals import limit_below
     from .forms import ACTION_CHOICES
-    from .models import CaseStatus
     from .timeline import timeline_entries
 
     claim = getattr(case, "claim", None)

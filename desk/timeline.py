@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from .models import CaseStatus
+from cases.models import CaseStatus
 
 VERBS = {
     "opened": _("Case opened"),
@@ -73,7 +73,7 @@ ABOVE_LIMIT = re.compile(r"^Refund (?P<amount>\S+) above the agent's limit (?P<l
 @functools.cache
 def _choices() -> dict[str, dict]:
     """Stored values in words, by what they are; the labels stay lazy, so translated per reader."""
-    from claims.models import CarrierClaimStatus, ClaimType, ResolutionAction
+    from claims.models import CarrierClaimStatus, ClaimType
     from decisions.models import Action
     from messaging.models import ALL_EVENTS
     from orders.models import PaymentMethod, RiskFlag
@@ -84,7 +84,7 @@ def _choices() -> dict[str, dict]:
         "claim_type": dict(ClaimType.choices),
         # A decision's action or what an agent chose instead; a return's refund may wait for an owner too.
         "action": {
-            **dict(ResolutionAction.choices),
+            **dict(Action.choices),
             **dict(Action.choices),
             "return_refund": _("Refund for a return"),
         },

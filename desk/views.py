@@ -20,21 +20,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from cases import refunds
+from cases import services as cases
+from cases.choices import ClaimType
+from cases.models import Case, CaseKind, CaseStatus, Refund
 from claims import services as claims
-from claims.models import CarrierClaim, ClaimType
-from config.api import Conflict
+from claims.models import CarrierClaim
+from config.errors import Conflict
 from messaging.models import CannedReply
 from messaging.rendering import case_context, render_event
 from messaging.services import agent_reply, canned_reply_fill
 from orders.models import Carrier, Shop
 from returns import services as returns
 
-from . import dashboard, queue, selectors, services
+from . import dashboard, queue, selectors
 from .bundle import evidence_bundle_pdf
 from .forms import ActForm, CarrierClaimForm, LanguageForm, MoveForm, NoteForm, RiskForm
-from .models import AgentProfile, Case, CaseKind, CaseStatus, Refund
+from .models import AgentProfile
 
-desk_access = permission_required("desk.view_case", raise_exception=True)
+desk_access = permission_required("cases.view_case", raise_exception=True)
 
 
 @login_required
@@ -88,9 +92,9 @@ def bulk_view(request):
     for case in Case.objects.filter(reference__in=references[:200]):
         try:
             if action == "assign_me":
-                services.case_assign(case=case, assignee=request.user, actor=request.user)
+                cases.case_assign(case=case, assignee=request.user, actor=request.user)
             elif action == "close":
-                services.case_move(
+                cases.case_move(
                     case=case, to=CaseStatus.CLOSED, actor=request.user, reason=_("Closed in bulk")
                 )
             else:
@@ -162,14 +166,14 @@ def act_view(request, reference):
 
 
 @login_required
-@permission_required("desk.change_case", raise_exception=True)
+@permission_required("cases.change_case", raise_exception=True)
 @require_POST
 def move_view(request, reference):
     case = _case_or_404(reference)
     form = MoveForm(request.POST)
     if form.is_valid():
         try:
-            services.case_move(
+            cases.case_move(
                 case=case,
                 to=form.cleaned_data["status"],
                 actor=request.user,
@@ -181,24 +185,24 @@ def move_view(request, reference):
 
 
 @login_required
-@permission_required("desk.change_case", raise_exception=True)
+@permission_required("cases.change_case", raise_exception=True)
 @require_POST
 def assign_me_view(request, reference):
     # The service returns the case as it now is (locked and re-read): render that one.
-    case = services.case_assign(case=_case_or_404(reference), assignee=request.user, actor=request.user)
+    case = cases.case_assign(case=_case_or_404(reference), assignee=request.user, actor=request.user)
     if request.htmx and request.POST.get("from") == "queue":
         return render(request, "desk/_assignee.html", {"case": case})
     return _after_action(request, case)
 
 
 @login_required
-@permission_required("desk.add_casenote", raise_exception=True)
+@permission_required("cases.add_casenote", raise_exception=True)
 @require_POST
 def note_view(request, reference):
     case = _case_or_404(reference)
     form = NoteForm(request.POST)
     if form.is_valid():
-        services.case_note_add(case=case, author=request.user, body=form.cleaned_data["body"])
+        cases.case_note_add(case=case, author=request.user, body=form.cleaned_data["body"])
     return _after_action(request, case)
 
 
@@ -223,7 +227,7 @@ def risk_view(request, reference):
     if not form.is_valid() or case.buyer is None:
         return _after_action(request, case, error=_("Choose a risk flag."))
     try:
-        services.case_set_buyer_risk(
+        cases.case_set_buyer_risk(
             case=case, flag=form.cleaned_data["flag"], reason=form.cleaned_data["reason"], actor=request.user
         )
     except ValidationError as exc:
@@ -261,13 +265,13 @@ def carrier_claim_open_view(request, reference):
 
 
 @login_required
-@permission_required("desk.change_refund", raise_exception=True)
+@permission_required("cases.change_refund", raise_exception=True)
 @require_POST
 def refund_confirm_view(request, reference, pk):
     case = _case_or_404(reference)
     refund = get_object_or_404(Refund, pk=pk, case=case)
     try:
-        services.refund_confirm(
+        refunds.refund_confirm(
             refund=refund, actor=request.user, gateway_reference=request.POST.get("gateway_reference", "")
         )
     except Conflict as exc:
@@ -327,7 +331,7 @@ def bundle_view(request, reference):
 
 
 @login_required
-@permission_required("desk.change_case", raise_exception=True)
+@permission_required("cases.change_case", raise_exception=True)
 @require_POST
 def reply_view(request, reference):
     case = _case_or_404(reference)

@@ -358,8 +358,8 @@ def dispute_record(
     An event older than the one applied last is ignored: providers deliver a
     dispute's events out of order, and a late `updated` must not undo `closed`.
     """
+    from cases.events import case_event
     from claims.models import Claim
-    from desk import services as desk
 
     claim = _dispute_claim(integration.shop_id, provider, dispute_id)
     if claim is None:
@@ -405,7 +405,7 @@ def dispute_record(
     if source_updated_at:
         link.source_updated_at = source_updated_at
         link.save(update_fields=["source_updated_at"])
-    desk.case_event(
+    case_event(
         claim.case,
         "dispute_updated",
         new=status,
@@ -440,9 +440,9 @@ def _dispute_open(
     respond_by: datetime | None,
     status: str,
 ) -> Claim:
+    from cases.models import OpenedVia
     from claims.models import ClaimType
     from claims.services import DisputeIn, claim_open
-    from desk.models import OpenedVia
 
     return claim_open(
         order=order,

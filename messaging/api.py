@@ -7,8 +7,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.models import Case
 from config.permissions import has_perms
-from desk.models import Case
 
 from . import selectors, services
 from .models import CannedReply
@@ -63,7 +63,7 @@ class ReplySerializer(serializers.Serializer):
 class _ReadOrReply(BasePermission):
     def has_permission(self, request, view):
         if request.method in ("GET", "HEAD", "OPTIONS"):
-            return has_perms("desk.view_case")().has_permission(request, view)
+            return has_perms("cases.view_case")().has_permission(request, view)
         return has_perms("messaging.add_outboundmessage")().has_permission(request, view)
 
 

@@ -7,4 +7,4 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
-        from . import webhooks  # noqa: F401  connects the anymail signal receivers
+        from . import receivers, webhooks  # noqa: F401  connect the kernel's and anymail's signals

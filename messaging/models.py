@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from desk.models import Case
+from cases.models import Case
 from orders.models import Language, Shop
 
 

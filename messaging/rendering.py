@@ -22,8 +22,8 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape, linebreaks
 
-from desk.models import Case
-from returns.portal.access import portal_link
+from cases.models import Case
+from orders.links import portal_link
 
 from .models import Audience, EmailTemplateOverride, OutboundMessage
 

@@ -33,9 +33,10 @@ from django.utils.translation import gettext
 from email_reply_parser import EmailReplyParser
 from PIL import Image
 
+from cases.events import case_event
+from cases.models import Case, CaseKind, CaseStatus, OpenedVia
+from cases.services import case_lock, case_mark_responded, case_open, move_locked
 from config.roles import OWNERS
-from desk.models import Case, CaseKind, CaseStatus, OpenedVia
-from desk.services import case_event, case_lock, case_mark_responded, case_open, move_locked
 from orders.models import Buyer, Order, Shop
 
 from . import mailer

@@ -13,8 +13,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.models import OpenedVia
 from config.permissions import has_perms
-from desk.models import OpenedVia
 from orders.api import flat_errors
 from orders.models import Order, Shop
 
@@ -356,7 +356,7 @@ class ReturnReject(APIView):
 class ReturnRefundApprove(APIView):
     """Make a refund that inspection left waiting because it was above the agent's limit."""
 
-    permission_classes = [CHANGE, has_perms("desk.add_refund")]
+    permission_classes = [CHANGE, has_perms("cases.add_refund")]
 
     @extend_schema(request=None, responses={200: dict, 409: dict})
     def post(self, request, rma):

@@ -1,6 +1,6 @@
 """Returns: each shop's return policy, return requests (RMA) with their lines, labels and inspection.
 
-A `ReturnRequest` is one-to-one with a `desk.Case` of kind "return", so returns
+A `ReturnRequest` is one-to-one with a `cases.Case` of kind "return", so returns
 share the queue, timeline and refunds with claims. Its status machine is
 `TRANSITIONS`; every move goes through `returns.services`.
 """
@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from desk.models import Case, Refund, RefundMethod
+from cases.models import Case, Refund, RefundMethod, StatusMachine
 from orders.models import Carrier, Order, OrderLine, Shop
 
 
@@ -197,7 +197,10 @@ class ReturnReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ReturnRequest(models.Model):
+class ReturnRequest(StatusMachine):
+    TRANSITIONS = TRANSITIONS
+    status_noun = _("Return")
+
     case = models.OneToOneField(
         Case, on_delete=models.PROTECT, related_name="return_request", verbose_name=_("case")
     )
@@ -274,9 +277,6 @@ class ReturnRequest(models.Model):
 
     def __str__(self):
         return self.rma
-
-    def can_move_to(self, status: str) -> bool:
-        return status in TRANSITIONS[self.status]
 
     @property
     def refund_due(self) -> Decimal | None:

@@ -19,11 +19,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from claims.uploads import validate_photos
-from config.api import Conflict
-from desk import approvals
-from desk import services as desk
-from desk.models import OPEN_STATUSES, CaseKind, CaseStatus
+from cases import approvals
+from cases.events import case_event
+from cases.models import OPEN_STATUSES, CaseKind, CaseStatus
+from cases.refunds import add_business_days, order_refundable_amount, refund_issue
+from cases.services import case_add_cost, case_add_search_terms, case_lock, case_open, move_locked
+from cases.uploads import validate_photos
+from config.errors import Conflict
 from messaging.services import notify_buyer
 from orders.models import Order, Product
 from orders.services import orders_upsert
@@ -116,10 +118,6 @@ def refund_compute(*, lines: list[RefundLine], terms: dict) -> RefundBreakdown:
     )
 
 
-# One rule for when refund money arrives, shared with claims' refunds.
-add_business_days = desk.add_business_days
-
-
 # --- status machine -------------------------------------------------------------
 
 
@@ -149,7 +147,7 @@ def _move(request: ReturnRequest, to: str, *, actor=None, reason: str = "", fiel
         request.expired_at = None
         fields.append("expired_at")
     request.save(update_fields=fields)
-    desk.case_event(
+    case_event(
         request.case,
         "return_status_changed",
         actor=actor,
@@ -164,16 +162,16 @@ def _move(request: ReturnRequest, to: str, *, actor=None, reason: str = "", fiel
 
 def _sync_case(request: ReturnRequest, *, actor=None) -> None:
     """Keep the desk case in step, without fighting an agent who moved the case on their own."""
-    case = desk.case_lock(request.case)
+    case = case_lock(request.case)
     request.case = case
     target = CASE_STATUS[request.status]
     if case.status == target:
         return
     if not case.can_move_to(target) and case.status == CaseStatus.RESOLVED and target in OPEN_STATUSES:
         # A late parcel after expiry: the resolved case opens again.
-        desk.move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=f"return {request.status}")
+        move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=f"return {request.status}")
     if case.can_move_to(target):
-        desk.move_locked(case, target, actor=actor, reason=f"return {request.status}")
+        move_locked(case, target, actor=actor, reason=f"return {request.status}")
 
 
 def _notify(request: ReturnRequest, event: str, *, attachments=None, **context) -> None:
@@ -238,7 +236,7 @@ def return_request(
         resolution == Resolution.REFUND and policy.keep_item_below > 0 and value < policy.keep_item_below
     )
     units = sum(line.quantity for line in lines)
-    case = desk.case_open(
+    case = case_open(
         kind=CaseKind.RETURN,
         shop=order.shop,
         order=order,
@@ -260,7 +258,7 @@ def return_request(
     request.rma = f"R-{request.created_at:%Y}-{request.pk:06d}"
     ReturnRequest.objects.filter(pk=request.pk).update(rma=request.rma)
     # Agents search the queue by RMA, as buyers quote it.
-    desk.case_add_search_terms(case, request.rma)
+    case_add_search_terms(case, request.rma)
     ReturnLine.objects.bulk_create(
         [
             ReturnLine(
@@ -269,7 +267,7 @@ def return_request(
             for line in lines
         ]
     )
-    desk.case_event(
+    case_event(
         case,
         "return_requested",
         actor=actor,
@@ -324,7 +322,7 @@ def _refund_keep_item(request: ReturnRequest, *, actor) -> None:
     refund = _issue_refund(request, goods, actor=actor)
     request.refund = refund
     # The goods do not come back: what was refunded is lost.
-    desk.case_add_cost(request.case, cost=goods)
+    case_add_cost(request.case, cost=goods)
     _move(
         request,
         R.REFUNDED,
@@ -383,7 +381,7 @@ def _issue_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) -> None
         fields.append("tracking_number")
     if request.status == R.LABEL_ISSUED:
         request.save(update_fields=[*fields, "updated_at"])
-        desk.case_event(
+        case_event(
             request.case, "return_label_reissued", actor=actor, rma=request.rma, provider=label.provider
         )
     else:
@@ -495,7 +493,7 @@ def return_receive(*, rma: str, lines: dict, actor=None) -> ReturnRequest:
             resolution=request.resolution,
         )
     elif any(item["restocked"] for item in received.values()):
-        desk.case_event(request.case, "return_receipt_corrected", actor=actor, rma=rma, lines=received)
+        case_event(request.case, "return_receipt_corrected", actor=actor, rma=rma, lines=received)
     return request
 
 
@@ -645,7 +643,7 @@ def _extension(content_type: str) -> str:
 
 def _issue_refund(request: ReturnRequest, amount: Decimal, *, actor):
     days = request.terms.get("refund_processing_days", 5)
-    return desk.refund_issue(
+    return refund_issue(
         case=request.case,
         amount=amount,
         # One refund per return, whoever asks and however often.
@@ -709,9 +707,9 @@ def _refundable_part(request: ReturnRequest, amount: Decimal) -> Decimal:
     reported lost, refunded, then found and sent back). The goods come back all the same."""
     if request.terms.get("refund_method", "original_payment") != "original_payment":
         return amount
-    left = desk.order_refundable_amount(request.order)
+    left = order_refundable_amount(request.order)
     if amount > left:
-        desk.case_event(
+        case_event(
             request.case, "return_refund_capped", rma=request.rma, due=str(amount), refundable=str(left)
         )
         return left
@@ -885,7 +883,7 @@ def return_exchanges_announce_shipped() -> int:
                     "tracking_link": shipment.tracking_link,
                 },
             )
-            desk.case_event(
+            case_event(
                 request.case,
                 "exchange_shipped",
                 rma=request.rma,

@@ -12,7 +12,7 @@ def forwards(apps, schema_editor):
             # they change neither the rules nor their own refund limits.
             AGENTS: model_perms("decisions", ["decisionmatrix", "rule", "decisionrecord"], actions=("view",))
             + ["decisions.add_decisionrecord"],
-            OWNERS: model_perms("decisions", ["decisionmatrix", "rule", "decisionrecord", "refundlimit"]),
+            OWNERS: model_perms("decisions", ["decisionmatrix", "rule", "decisionrecord"]),
         },
     )
 

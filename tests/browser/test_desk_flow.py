@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, User
 
+from cases.choices import ClaimType
+from cases.models import CaseStatus, OpenedVia
 from claims import services as claims
-from claims.models import ClaimType
 from config.roles import AGENTS, OWNERS
 from decisions.services import active_matrix
-from desk.models import CaseStatus, OpenedVia
 from messaging.models import OutboundMessage
 from tests.factories import NAPKINS, make_order, track
 

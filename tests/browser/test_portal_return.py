@@ -2,7 +2,7 @@
 
 import pytest
 
-from orders import demo
+from demo import orders as demo
 from returns.models import ReturnRequest, ReturnStatus
 from tests.factories import make_order, track
 

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 
+from cases.choices import ClaimType
+from cases.models import OpenedVia
+from cases.priority import case_priority
 from claims import automatic, services
-from claims.models import CarrierClaimStatus, Claim, ClaimType
-from desk.models import OpenedVia
-from desk.priority import case_priority
+from claims.models import CarrierClaimStatus, Claim
 from tests.factories import make_order, track
 
 pytestmark = pytest.mark.django_db

@@ -5,11 +5,10 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from cases.models import CaseStatus, OpenedVia, Refund, RefundLimit, RefundStatus
+from cases.services import case_move
 from claims import services
 from decisions import services as decisions
-from decisions.models import RefundLimit
-from desk import services as desk
-from desk.models import CaseStatus, OpenedVia, Refund, RefundStatus
 from tests.factories import NAPKINS, make_order
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +91,7 @@ def test_an_agent_cannot_pass_the_limit_by_reopening_and_refunding_again(shop, a
     first = services.claim_act(
         case=case, actor=agent, action="partial_refund", amount=Decimal("30"), reason="x"
     )
-    desk.case_move(case=case, to=CaseStatus.IN_PROGRESS, actor=agent, reason="Buyer wrote again")
+    case_move(case=case, to=CaseStatus.IN_PROGRESS, actor=agent, reason="Buyer wrote again")
     second = services.claim_act(
         case=case, actor=agent, action="partial_refund", amount=Decimal("25"), reason="x"
     )
@@ -110,7 +109,7 @@ def test_a_failed_refund_does_not_count_against_the_limit(shop, agent):
     case = open_damaged(order_of_89_40(shop)).case
     services.claim_act(case=case, actor=agent, action="partial_refund", amount=Decimal("60"), reason="x")
     Refund.objects.filter(case=case).update(status=RefundStatus.FAILED)
-    desk.case_move(case=case, to=CaseStatus.IN_PROGRESS, actor=agent, reason="The refund bounced")
+    case_move(case=case, to=CaseStatus.IN_PROGRESS, actor=agent, reason="The refund bounced")
 
     again = services.claim_act(
         case=case, actor=agent, action="partial_refund", amount=Decimal("60"), reason="x"
@@ -138,7 +137,7 @@ def test_a_second_refund_of_the_same_amount_after_a_reopen_is_made(shop, owner):
     use_rules(shop, {"action": "request_info", "reason": "Ask first"})
     case = open_damaged(order_of_89_40(shop)).case
     services.claim_act(case=case, actor=owner, action="partial_refund", amount=Decimal("20"), reason="x")
-    desk.case_move(case=case, to=CaseStatus.IN_PROGRESS, actor=owner, reason="Second item broken too")
+    case_move(case=case, to=CaseStatus.IN_PROGRESS, actor=owner, reason="Second item broken too")
 
     services.claim_act(case=case, actor=owner, action="partial_refund", amount=Decimal("20"), reason="x")
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from cases.choices import ClaimType
+from cases.models import CaseStatus, OpenedVia
 from claims import automatic, services
-from claims.models import CarrierClaimStatus, Claim, ClaimType
-from desk.models import CaseStatus, OpenedVia
+from claims.models import CarrierClaimStatus, Claim
 from orders.models import Order
 from orders.services import buyer_set_risk
 from tests.factories import NAPKINS, make_order, track

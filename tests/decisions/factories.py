@@ -3,9 +3,9 @@
 import itertools
 from decimal import Decimal
 
+from cases.models import Case, CaseKind, OpenedVia
 from decisions import services
 from decisions.engine import DecisionInput
-from desk.models import Case, CaseKind, OpenedVia
 
 _references = itertools.count(1)
 

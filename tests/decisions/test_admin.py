@@ -166,7 +166,7 @@ def test_the_decision_list_pages_show_for_owners(owner_client, shop):
     for url in (
         "/admin/decisions/decisionmatrix/",
         "/admin/decisions/decisionrecord/",
-        "/admin/decisions/refundlimit/",
+        "/admin/cases/refundlimit/",
     ):
         assert owner_client.get(url).status_code == 200, url
 
@@ -195,3 +195,10 @@ def test_a_matrix_added_in_the_admin_is_a_draft_in_the_shops_currency(owner_clie
     draft = DecisionMatrix.objects.get(shop=shop, status=MatrixStatus.DRAFT)
     assert (draft.version, draft.currency, draft.auto_apply_limit) == (2, "EUR", Decimal("30.00"))
     assert draft.rules.get().action == "escalate"
+
+
+def test_a_bookmark_to_the_old_refund_limit_page_leads_to_its_new_place(owner_client):
+    response = owner_client.get("/admin/decisions/refundlimit/?shop__id__exact=1")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/cases/refundlimit/?shop__id__exact=1"

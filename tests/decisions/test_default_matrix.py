@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims.models import ClaimType
+from cases.choices import ClaimType
 from decisions import services
 from decisions.defaults import DEFAULT_RULES_EUR, default_rules
 from decisions.engine import DecisionInput

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from config.api import Conflict
+from config.errors import Conflict
 from decisions import services
 from decisions.engine import DecisionInput
 from decisions.models import DecisionMatrix, MatrixStatus, Rule

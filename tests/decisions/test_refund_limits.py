@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, User
 
+from cases import approvals as services
+from cases.models import RefundLimit
 from config.roles import AGENTS
-from decisions import services
-from decisions.models import RefundLimit
 from orders.models import Shop
 
 

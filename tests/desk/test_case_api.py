@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from cases.choices import ClaimType
+from cases.models import CaseStatus, OpenedVia
 from claims import services
-from claims.models import ClaimType
-from desk.models import CaseStatus, OpenedVia
 from tests.factories import NAPKINS, make_order
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_case_detail_shows_the_timeline_with_who_and_what(shop, carrier, agent, 
 
 
 def test_resolving_a_resolved_case_is_a_409_with_a_clear_message(shop, carrier, agent, agent_api):
-    from decisions.models import RefundLimit
+    from cases.models import RefundLimit
 
     RefundLimit.objects.create(user=agent, amount=Decimal("100.00"))
     order = make_order(shop, total="30.80")
@@ -70,7 +70,7 @@ def test_resolving_a_resolved_case_is_a_409_with_a_clear_message(shop, carrier, 
 
 
 def test_refund_above_agent_limit_escalates_to_the_owner(shop, carrier, agent, agent_api):
-    from decisions.models import RefundLimit
+    from cases.models import RefundLimit
 
     RefundLimit.objects.create(user=agent, amount=Decimal("50.00"))
     order = make_order(shop, lines=[dict(NAPKINS, quantity=4)])
@@ -105,7 +105,7 @@ def test_override_of_the_recommendation_needs_a_reason(shop, carrier, agent_api)
 
 
 def test_claim_with_a_line_not_on_the_order_is_refused_and_writes_nothing(shop, carrier, agent_api):
-    from desk.models import Case
+    from cases.models import Case
 
     order = make_order(shop)
     response = agent_api.post(
@@ -123,7 +123,7 @@ def test_anonymous_cannot_read_cases(client, db):
 
 
 def test_manual_refund_is_pending_until_an_agent_confirms_it_once(shop, carrier, agent, agent_api):
-    from decisions.models import RefundLimit
+    from cases.models import RefundLimit
 
     RefundLimit.objects.create(user=agent, amount=Decimal("100.00"))
     order = make_order(shop, total="30.80")

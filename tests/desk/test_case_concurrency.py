@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from cases.choices import ClaimType
+from cases.models import OpenedVia, Refund
+from cases.refunds import refund_issue
 from claims import services
-from claims.models import ClaimType, Resolution
-from config.api import Conflict
-from desk.models import OpenedVia, Refund
-from desk.services import refund_issue
+from claims.models import Resolution
+from config.errors import Conflict
 from tests.factories import NAPKINS, make_order
 
 pytestmark = [

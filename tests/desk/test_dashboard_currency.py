@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from cases.choices import ClaimType
+from cases.models import OpenedVia
 from claims import services as claims
-from claims.models import ClaimType
 from desk import dashboard
-from desk.models import OpenedVia
 from orders.models import Shop
 from tests.factories import make_order, track
 

@@ -12,9 +12,9 @@ from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 
+from cases.models import Case, CaseEvent, CaseStatus, Refund
 from claims.models import CarrierClaim, CarrierClaimStatus
 from desk import dashboard
-from desk.models import Case, CaseEvent, CaseStatus, Refund
 
 
 @pytest.fixture(scope="module")

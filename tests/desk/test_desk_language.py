@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from cases.choices import ClaimType
+from cases.models import Case, CaseStatus, OpenedVia
 from claims import services
-from claims.models import ClaimType
-from desk.models import AgentProfile, Case, CaseStatus, OpenedVia
+from desk.models import AgentProfile
 from messaging.rendering import render_event
 from tests.factories import NAPKINS, make_order, track
 from tests.returns.helpers import request_return
@@ -163,9 +164,9 @@ def test_check_household_e_mail_words_the_delivery_time_naturally(language, sent
 
 
 def test_case_status_moved_by_the_desk_keeps_its_label(client, claim_case, german_agent):
-    from desk import services as desk
+    from cases.services import case_move
 
-    desk.case_move(case=claim_case, to=CaseStatus.WAITING_ON_CARRIER, actor=german_agent, reason="")
+    case_move(case=claim_case, to=CaseStatus.WAITING_ON_CARRIER, actor=german_agent, reason="")
 
     assert "→ Wartet auf Versanddienstleister" in timeline(page_text(client, claim_case))
 

@@ -3,10 +3,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 
+from cases.choices import ClaimType
+from cases.models import Case, CaseStatus, OpenedVia, RefundLimit
+from cases.services import case_note_add
 from claims import services
-from claims.models import ClaimType
-from decisions.models import RefundLimit
-from desk.models import Case, CaseStatus, OpenedVia
 from tests.factories import NAPKINS, make_order, track
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_case_page_runs_the_same_queries_however_much_the_case_holds(
         order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, actor=agent
     ).case
     for n in range(count):
-        services.desk.case_note_add(case=case, author=agent, body=f"Notiz {n}")
+        case_note_add(case=case, author=agent, body=f"Notiz {n}")
     client.force_login(agent)
     client.get("/desk/")
     # session, user; the case with shop, order, buyer, assignee, claim and parcel joined;

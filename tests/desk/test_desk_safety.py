@@ -2,7 +2,7 @@
 
 import pytest
 
-from desk.models import CaseStatus
+from cases.models import CaseStatus
 from messaging.models import OutboundMessage
 
 from .test_desk_pages import _napkins_sent_back, open_claims
@@ -63,8 +63,8 @@ def test_closing_a_case_nobody_resolved_asks_the_buyer_nothing(client, agent, sh
     [("portal", True), ("email", True), ("agent", True), ("api", False), ("automatic", False)],
 )
 def test_only_buyers_who_were_in_touch_are_asked_how_it_went(shop, carrier, agent, opened_via, asked):
+    from cases.services import case_move
     from claims import services as claims
-    from desk import services as desk
     from tests.factories import make_order, track
 
     order = make_order(shop)
@@ -72,7 +72,7 @@ def test_only_buyers_who_were_in_touch_are_asked_how_it_went(shop, carrier, agen
     case = claims.claim_open(order=order, type="damaged", opened_via=opened_via, decide=False).case
     claims.claim_resolve(case=case, action="deny", reason="Die Ware war unbeschädigt.", actor=agent)
 
-    desk.case_move(case=case, to=CaseStatus.CLOSED, actor=agent)
+    case_move(case=case, to=CaseStatus.CLOSED, actor=agent)
 
     assert OutboundMessage.objects.filter(case=case, event="feedback_request").exists() is asked
 
@@ -82,8 +82,8 @@ def test_an_impossible_refund_is_refused_before_any_owner_is_asked(shop, carrier
 
     from django.core.exceptions import ValidationError
 
+    from cases.models import RefundLimit
     from claims import services as claims
-    from decisions.models import RefundLimit
     from tests.factories import make_order, track
 
     RefundLimit.objects.create(user=agent, amount=Decimal("20"))

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from django.contrib.auth.models import Group, User
 
+from cases.models import CaseEvent
 from claims.models import Claim
 from config.roles import OWNERS
-from desk.models import CaseEvent
 from integrations.models import InboundEvent, InboundStatus
 from integrations.providers import SignatureInvalid, paypal
 from messaging.models import OutboundMessage

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from desk.models import OpenedVia
+from cases.models import OpenedVia
 from integrations.services import tracking_apply
 from returns import services as returns
 from returns.eligibility import LineIn

@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from desk.models import Case, CaseKind, CaseStatus
+from cases.models import Case, CaseKind, CaseStatus
 from messaging.models import InboundMessage
 from messaging.services import InboundAttachmentIn, InboundIn, inbound_receive, outbox_send
 

@@ -4,7 +4,7 @@ replies with braces in them."""
 import pytest
 from rest_framework.test import APIClient
 
-from desk.models import CaseStatus
+from cases.models import CaseStatus
 from messaging.models import OutboundMessage, OutboundStatus
 from messaging.services import InboundIn, inbound_receive
 from orders.models import Shop

@@ -9,8 +9,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from cases.models import CaseEvent
 from config.roles import OWNERS
-from desk.models import CaseEvent
 from messaging.models import OutboundMessage, OutboundStatus, OwnerNotificationSetting
 from messaging.services import notify_buyer, notify_owners, outbox_send, outbox_sweep
 

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 from django.test import Client
 
-from desk.models import CaseStatus
+from cases.models import CaseStatus
 from messaging.models import DeliveryEvent, InboundMessage, OutboundStatus
 from messaging.services import outbox_send
 

@@ -3,8 +3,8 @@ import uuid
 import pytest
 from django.test import Client
 
+from orders import links
 from orders.models import Carrier, Shop
-from returns.portal import access
 from tests.factories import NAPKINS, make_order, track
 
 TABLECLOTH = {
@@ -106,7 +106,7 @@ def se_order(se_shop, postnord):
 
 def scope(client, order):
     """Open the order the way an e-mail link does."""
-    response = client.get(access.portal_link(order).split("127.0.0.1:8000", 1)[-1].split("?")[0])
+    response = client.get(links.portal_link(order).split("127.0.0.1:8000", 1)[-1].split("?")[0])
     assert response.status_code == 302
     return response
 

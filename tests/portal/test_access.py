@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.core import signing
 
-from returns.portal import access
-from returns.portal.access import SESSION_KEY
+from orders import links
+from portal.access import SESSION_KEY
 from tests.factories import NAPKINS, make_order, track
 from tests.returns.helpers import line, request_return
 
@@ -27,7 +27,7 @@ def other_order(shop):
 
 
 def link_path(order) -> str:
-    return access.portal_link(order).removeprefix("http://127.0.0.1:8000").split("?")[0]
+    return links.portal_link(order).removeprefix("http://127.0.0.1:8000").split("?")[0]
 
 
 def test_the_order_page_needs_a_lookup_or_a_link_first(client, de_order):
@@ -112,8 +112,8 @@ def test_the_label_of_another_orders_return_is_not_found(client, de_order, other
 
 
 def test_a_case_of_another_order_is_not_shown(client, de_order, other_order):
+    from cases.models import OpenedVia
     from claims.services import claim_open
-    from desk.models import OpenedVia
 
     foreign = claim_open(order=other_order, type="damaged", opened_via=OpenedVia.PORTAL, decide=False)
     scope(client, de_order)
@@ -132,7 +132,7 @@ def test_a_signed_link_opens_its_order_for_this_session(client, de_order):
 
 
 def test_the_link_for_e_mails_is_absolute_and_in_the_buyers_language(de_order):
-    url = access.portal_link(de_order)
+    url = links.portal_link(de_order)
 
     assert url.startswith("http://127.0.0.1:8000/portal/leinen/o/")
     assert url.endswith("?lang=de")

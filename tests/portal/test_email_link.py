@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from cases.choices import ClaimType
+from cases.models import OpenedVia
 from claims import services as claims
-from claims.models import ClaimType
-from desk.models import OpenedVia
 from messaging.models import OutboundMessage
 from messaging.rendering import render_message
 from tests.factories import make_order

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from returns.portal.access import SESSION_KEY
+from portal.access import SESSION_KEY
 
 from .conftest import lookup
 

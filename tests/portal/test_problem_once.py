@@ -2,8 +2,8 @@
 
 import pytest
 
+from cases.models import Case, CaseStatus
 from claims.models import Claim
-from desk.models import Case, CaseStatus
 
 from .conftest import RUNNER, lookup
 

@@ -20,8 +20,8 @@ def _agents_may_refund_returns(db):
 
     from django.contrib.auth.models import Group
 
+    from cases.models import RefundLimit
     from config.roles import AGENTS
-    from decisions.models import RefundLimit
 
     RefundLimit.objects.create(group=Group.objects.get(name=AGENTS), amount=Decimal("10000"))
 

@@ -1,6 +1,6 @@
 """Return requests made through the real services."""
 
-from desk.models import OpenedVia
+from cases.models import OpenedVia
 from returns import services
 from returns.eligibility import LineIn
 from tests.factories import NAPKINS

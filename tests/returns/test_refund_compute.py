@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from returns.services import RefundLine, add_business_days, refund_compute
+from cases.refunds import add_business_days
+from returns.services import RefundLine, refund_compute
 
 FREE = {
     "free_returns": True,

@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from decisions.models import RefundLimit
-from desk.models import CaseStatus, Refund
+from cases.models import CaseStatus, Refund, RefundLimit
 from messaging.models import OutboundMessage
 from returns.models import ReturnRequest
 from tests.factories import NAPKINS

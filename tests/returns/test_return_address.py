@@ -5,7 +5,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from orders import demo
+from demo import orders as demo
 from orders.models import Shop
 from returns import services
 from returns.admin import ReturnPolicyForm

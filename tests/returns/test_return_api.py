@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from desk.models import Refund
+from cases.models import Refund
 from orders.models import Product
 from returns.models import ReturnRequest, ReturnStatus
 from tests.factories import NAPKINS, make_order

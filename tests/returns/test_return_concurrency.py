@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from config.api import Conflict
-from desk.models import Refund
+from cases.models import Refund
+from config.errors import Conflict
 from orders.models import Product
 from returns import services
 from returns.models import ReturnRequest

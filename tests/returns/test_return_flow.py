@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from config.api import Conflict
-from desk.models import CaseStatus, Refund
+from cases.models import CaseStatus, Refund
+from cases.refunds import add_business_days
+from config.errors import Conflict
 from messaging.models import OutboundMessage
 from orders.models import Product
 from orders.services import orders_upsert
@@ -106,7 +107,7 @@ def test_inspection_refunds_accepted_goods_through_the_shared_refund_service(del
     assert refund.amount == Decimal("138.80")
     assert refund.idempotency_key == f"return-{request.pk}-refund"
     assert refund.case == request.case
-    assert refund.expected_arrival == services.add_business_days(timezone.localdate(), 5)
+    assert refund.expected_arrival == add_business_days(timezone.localdate(), 5)
     request.refresh_from_db()
     assert request.status == ReturnStatus.REFUNDED
     assert request.case.status == CaseStatus.RESOLVED

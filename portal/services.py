@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from cases.events import case_event
+from cases.models import OpenedVia
 from claims import services as claims
 from claims.models import Claim
-from desk import services as desk
-from desk.models import OpenedVia
 from orders.models import Order
 from returns import services as returns
 from returns.eligibility import LineIn
@@ -25,7 +25,7 @@ def portal_return_start(
         order=order, lines=lines, method=method, resolution=resolution, opened_via=OpenedVia.PORTAL
     )
     if condition in Condition.values:
-        desk.case_event(request.case, "buyer_stated_condition", new=condition, rma=request.rma)
+        case_event(request.case, "buyer_stated_condition", new=condition, rma=request.rma)
     return request
 
 
@@ -43,7 +43,7 @@ def portal_problem_report(
     existing = open_claim_of_type(order, type)
     if existing is not None:
         # What the buyer wrote again stays on the case for the agent; it may add something.
-        desk.case_event(existing.case, "buyer_reported_again", statement=statement, photos=len(photos or ()))
+        case_event(existing.case, "buyer_reported_again", statement=statement, photos=len(photos or ()))
         return existing, False
     claim = claims.claim_open(
         order=order,

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import Case, CaseEvent, CaseNote, Refund
+from .models import Case, CaseEvent, CaseNote, Refund, RefundLimit
 
 
 class CaseEventInline(admin.TabularInline):
@@ -48,7 +49,7 @@ class CaseAdmin(admin.ModelAdmin):
         "cost_total",
         "recovered_total",
     ]
-    list_filter = ["kind", "status", "shop", "opened_via", "language", "claim__type"]
+    list_filter = ["kind", "status", "shop", "opened_via", "language"]
     search_fields = ["reference", "order__number", "buyer__email", "buyer__name"]
     list_select_related = ["shop", "order", "buyer", "assignee"]
     raw_id_fields = ["order", "buyer", "assignee"]
@@ -98,3 +99,16 @@ class RefundAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(RefundLimit)
+class RefundLimitAdmin(admin.ModelAdmin):
+    list_display = ["who", "shop", "amount"]
+    list_filter = ["shop", "group"]
+    list_select_related = ["shop", "user", "group"]
+    search_fields = ["user__username", "group__name"]
+    fields = ["shop", "user", "group", "amount"]
+
+    @admin.display(description=_("agent or group"))
+    def who(self, obj):
+        return obj.user or obj.group

@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import ClaimType
-from claims.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS, validate_photo
+from cases.choices import ClaimType
+from cases.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS, validate_photo
 from returns import eligibility
 from returns.eligibility import LineIn
 from returns.models import Condition, Resolution, ReturnMethod, ReturnPolicy, ReturnReason

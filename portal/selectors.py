@@ -7,8 +7,9 @@ from datetime import date
 
 from django.db.models import Prefetch
 
-from claims.models import Claim, ClaimType
-from desk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, Refund, RefundStatus
+from cases.choices import ClaimType
+from cases.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, Refund, RefundStatus
+from claims.models import Claim
 from orders.models import Order, OrderLine, Shipment, Shop, TrackingEvent
 from returns.models import DONE, ReturnRequest
 

@@ -7,10 +7,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from orders.models import Shop
+from returns import selectors
+from returns.models import Condition
 
-from . import selectors
-from .models import Condition
-from .portal.language import page_language
+from .language import page_language
 
 
 @require_GET
@@ -27,7 +27,7 @@ def policy_view(request, shop):
         ]
         response = render(
             request,
-            "returns/policy.html",
+            "portal/policy.html",
             {
                 "shop": shop,
                 "policy": policy,

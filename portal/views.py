@@ -15,8 +15,9 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS
 from claims import services as claims
-from claims.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS
+from orders import links
 from orders.models import Shop
 from returns import eligibility, labels
 from returns import selectors as return_selectors
@@ -122,10 +123,10 @@ def lookup_view(request, shop):
 @portal_page
 def signed_link_view(request, shop, token):
     try:
-        order = access.order_from_token(token, shop=shop)
-    except access.LinkExpired:
+        order = links.order_from_token(token, shop=shop)
+    except links.LinkExpired:
         problem = "link_expired"
-    except access.LinkInvalid:
+    except links.LinkInvalid:
         problem = "link_invalid"
     else:
         access.scope_to(request, order)

@@ -24,9 +24,9 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from config.roles import AGENTS, OWNERS
-
-from . import services
-from .models import Buyer, Carrier, Order, RiskFlag, Shop
+from orders import services
+from orders.api import OrderInSerializer, TrackingEventInSerializer
+from orders.models import Buyer, Carrier, Order, RiskFlag, Shop
 
 SEED = 20250614
 SOURCE = "demo"
@@ -1102,8 +1102,6 @@ def setup_users() -> dict[str, User]:
 def load_orders(chunk: list[DemoOrder], *, author: User) -> int:
     """Upsert a chunk of orders and ingest their tracking; returns the number of events stored."""
     # The API's serializers check the demo like any shop feed, so the demo cannot drift from the API.
-    from .api import OrderInSerializer, TrackingEventInSerializer
-
     orders = OrderInSerializer(data=[o.payload for o in chunk], many=True)
     orders.is_valid(raise_exception=True)
     results = services.orders_upsert(items=orders.validated_data)

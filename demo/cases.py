@@ -18,13 +18,22 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from cases.choices import ClaimType
+from cases.models import Case, CaseEvent, CaseStatus, OpenedVia, Refund, RefundLimit, RefundStatus
+from cases.refunds import refund_confirm
+from cases.services import case_assign, case_mark_responded, case_move
 from claims import automatic
 from claims import services as claims
-from claims.models import CarrierClaimStatus, Claim, ClaimType
-from desk import services as desk
-from desk.models import Case, CaseEvent, CaseStatus, OpenedVia, Refund, RefundStatus
-from orders.demo import DE_SHOP, SE_SHOP
-from orders.models import Order, PaymentStatus, RiskFlag, Shipment, TrackingStatus
+from claims.models import CarrierClaim, CarrierClaimStatus, Claim, PlaybookStep, Resolution
+from config.roles import AGENTS
+from decisions.defaults import shipping_estimate
+from decisions.models import DecisionRecord
+from demo.orders import DE_SHOP, SE_SHOP
+from messaging.models import OutboundMessage
+from orders.models import Order, PaymentStatus, RiskFlag, Shipment, Shop, TrackingStatus
+from returns import services as returns
+from returns.eligibility import LineIn
+from returns.models import ReturnPolicy, ReturnRequest, ReturnStatus
 
 # (shop, buyer name, claim type, statement, affected lines as (position, quantity))
 BUYER_CLAIMS = [
@@ -88,9 +97,6 @@ DEMO_REFUND_LIMITS = {DE_SHOP: Decimal("250.00"), SE_SHOP: Decimal("2500.00")}
 def setup_refund_limits() -> None:
     from django.contrib.auth.models import Group
 
-    from config.roles import AGENTS
-    from decisions.models import RefundLimit
-    from orders.models import Shop
 
     agents = Group.objects.get(name=AGENTS)
     for shop in Shop.objects.filter(slug__in=DEMO_REFUND_LIMITS):
@@ -101,9 +107,7 @@ def setup_refund_limits() -> None:
 
 def setup_return_addresses() -> None:
     """The demo shops' return addresses (orders/demo.py), so every demo label says where to send it."""
-    from orders.demo import RETURN_POLICIES
-    from orders.models import Shop
-    from returns.models import ReturnPolicy
+    from demo.orders import RETURN_POLICIES
 
     for shop in Shop.objects.filter(slug__in=RETURN_POLICIES):
         policy, _ = ReturnPolicy.objects.get_or_create(shop=shop)
@@ -170,9 +174,6 @@ def _seed_chargeback() -> int:
 
 def _seed_returns() -> int:
     """One return in each shop, waiting for the parcel to come back."""
-    from returns import services as returns
-    from returns.eligibility import LineIn
-    from returns.models import ReturnRequest
 
     opened = 0
     for shop in (DE_SHOP, SE_SHOP):
@@ -346,7 +347,6 @@ def seed_history() -> int:
     """Settle the stories of HISTORY in each shop that has none yet; returns how many cases that made."""
     from django.contrib.auth.models import User
 
-    from orders.models import Shop
 
     users = {user.username: user for user in User.objects.filter(username__in=["agent", "owner"])}
     if len(users) < 2:
@@ -466,10 +466,6 @@ class _Clock:
         return told - real
 
     def backdate(self, case) -> None:
-        from claims.models import CarrierClaim, Claim, PlaybookStep, Resolution
-        from decisions.models import DecisionRecord
-        from messaging.models import OutboundMessage
-        from returns.models import ReturnRequest
 
         # (rows, stamps made at the moment of a step, stamps set from another one: field -> its base)
         tables = [
@@ -546,8 +542,8 @@ def _settle_claim(story: Settled, parcel, *, opened, clock: _Clock, agent, owner
     case = claim.case
     # The matrix may have settled a small case on its own already; the agent takes what is left.
     clock.at(opened + timedelta(hours=1))
-    desk.case_assign(case=case, assignee=agent, actor=agent)
-    desk.case_mark_responded(case)
+    case_assign(case=case, assignee=agent, actor=agent)
+    case_mark_responded(case)
     if story.ask_first and _still_open(case):
         clock.at(opened + timedelta(hours=2))
         claims.claim_act(case=case, actor=agent, action="request_info", reason=ASK_FIRST[order.shop.slug])
@@ -568,7 +564,7 @@ def _settle_claim(story: Settled, parcel, *, opened, clock: _Clock, agent, owner
     for refund in case.refunds.filter(status=RefundStatus.PENDING):
         if clock.allows(resolved + timedelta(days=1)):
             clock.at(resolved + timedelta(days=1))
-            desk.refund_confirm(refund=refund, actor=agent, gateway_reference=f"RF-{refund.pk:06d}")
+            refund_confirm(refund=refund, actor=agent, gateway_reference=f"RF-{refund.pk:06d}")
     carrier_claim = claim.carrier_claims.first()
     answered = resolved + timedelta(days=12)
     if carrier_claim is not None and story.carrier_pays is not None and clock.allows(answered):
@@ -577,7 +573,7 @@ def _settle_claim(story: Settled, parcel, *, opened, clock: _Clock, agent, owner
     closed = clock.last + timedelta(days=3)
     if clock.allows(closed) and Case.objects.filter(pk=case.pk, status=CaseStatus.RESOLVED).exists():
         clock.at(closed)
-        desk.case_move(case=case, to=CaseStatus.CLOSED, actor=agent)
+        case_move(case=case, to=CaseStatus.CLOSED, actor=agent)
     return case
 
 
@@ -611,10 +607,9 @@ def _still_open(case: Case) -> bool:
 
 
 def _outcome(story: Settled, case: Case, *, agent, owner, key: str, clock: _Clock) -> None:
-    from decisions.defaults import shipping_estimate
 
     if story.outcome == "found":
-        desk.case_move(case=case, to=CaseStatus.RESOLVED, actor=agent, reason=story.reason)
+        case_move(case=case, to=CaseStatus.RESOLVED, actor=agent, reason=story.reason)
         return
     if story.outcome in ("reship", "reship_with_return_label", "remake"):
         # The order's own shipping may have been free; the second parcel's postage is not.
@@ -629,9 +624,6 @@ def _outcome(story: Settled, case: Case, *, agent, owner, key: str, clock: _Cloc
 
 
 def _settle_return(story: Settled, order, *, opened, clock: _Clock, agent, owner) -> Case | None:
-    from returns import services as returns
-    from returns.eligibility import LineIn
-    from returns.models import ReturnStatus
 
     done = opened + timedelta(hours=story.hours)
     if not clock.allows(done):
@@ -667,7 +659,7 @@ def _settle_return(story: Settled, order, *, opened, clock: _Clock, agent, owner
     confirmed = done + timedelta(days=1)
     if request.refund_id and clock.allows(confirmed):
         clock.at(confirmed)
-        desk.refund_confirm(
+        refund_confirm(
             refund=request.refund, actor=agent, gateway_reference=f"RF-{request.refund_id:06d}"
         )
     closed = clock.last + timedelta(days=1)

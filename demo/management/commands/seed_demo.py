@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from tqdm import tqdm
 
-from orders import demo
+from demo import orders as demo
 
 CHUNK = 50
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         flagged = demo.flag_buyers(by=users["owner"])
 
         # Cases build on orders, claims, returns and messaging; imported here so `orders` stays below them.
-        from desk.demo import seed_cases
+        from demo.cases import seed_cases
 
         cases = seed_cases()
         self.stdout.write(f"Opened {cases} demo cases.")

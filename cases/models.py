@@ -1,0 +1,316 @@
+"""The case kernel: the one record of every buyer problem, shared by claims and returns.
+
+A case has a status machine (`TRANSITIONS`), an audit timeline (`CaseEvent`,
+written in the same transaction as every change by `cases.services`) and
+private notes. Money that leaves the shop for a case is a `Refund`; how much
+an agent may send back without an owner is a `RefundLimit`.
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Buyer, Order, Shop
+
+from .verbs import Verb
+
+
+class StatusMachine(models.Model):
+    """A model whose `status` moves only along its `TRANSITIONS` map."""
+
+    TRANSITIONS: ClassVar[Mapping[str, frozenset[str]]]
+    # What the model is called in an error: "Return R-2026-000001 is closed and cannot …".
+    status_noun: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+
+class CaseKind(models.TextChoices):
+    CLAIM = "claim", _("Claim")
+    RETURN = "return", _("Return")
+    ENQUIRY = "enquiry", _("Enquiry")
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", _("New")
+    WAITING_ON_BUYER = "waiting_on_buyer", _("Waiting on buyer")
+    WAITING_ON_CARRIER = "waiting_on_carrier", _("Waiting on carrier")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ESCALATED = "escalated", _("Escalated")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+S = CaseStatus
+OPEN_STATUSES = (S.NEW, S.WAITING_ON_BUYER, S.WAITING_ON_CARRIER, S.IN_PROGRESS, S.ESCALATED)
+# Where a case may go from each status. A resolved case can be reopened (the
+# buyer writes back, the carrier finds the parcel); a closed one is final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.NEW: frozenset(
+        {S.WAITING_ON_BUYER, S.WAITING_ON_CARRIER, S.IN_PROGRESS, S.ESCALATED, S.RESOLVED, S.CLOSED}
+    ),
+    S.WAITING_ON_BUYER: frozenset({S.IN_PROGRESS, S.WAITING_ON_CARRIER, S.ESCALATED, S.RESOLVED, S.CLOSED}),
+    S.WAITING_ON_CARRIER: frozenset({S.IN_PROGRESS, S.WAITING_ON_BUYER, S.ESCALATED, S.RESOLVED, S.CLOSED}),
+    S.IN_PROGRESS: frozenset({S.WAITING_ON_BUYER, S.WAITING_ON_CARRIER, S.ESCALATED, S.RESOLVED, S.CLOSED}),
+    S.ESCALATED: frozenset({S.IN_PROGRESS, S.WAITING_ON_BUYER, S.WAITING_ON_CARRIER, S.RESOLVED, S.CLOSED}),
+    S.RESOLVED: frozenset({S.IN_PROGRESS, S.CLOSED}),
+    S.CLOSED: frozenset(),
+}
+
+
+class OpenedVia(models.TextChoices):
+    PORTAL = "portal", _("Buyer portal")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+    AGENT = "agent", _("Agent")
+    AUTOMATIC = "automatic", _("Automatic")
+
+
+class Case(StatusMachine):
+    TRANSITIONS = TRANSITIONS
+    status_noun = _("Case")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=CaseKind.choices)
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="cases", verbose_name=_("shop"))
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("order")
+    )
+    buyer = models.ForeignKey(
+        Buyer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("buyer")
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=0)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    opened_via = models.CharField(_("opened via"), max_length=10, choices=OpenedVia.choices)
+    language = models.CharField(_("language"), max_length=2, blank=True)
+    # Copied from the order so the queue sorts and filters without joins.
+    order_value = models.DecimalField(_("order value"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # What the case cost the shop and what came back from the carrier, kept
+    # current by the resolution services so dashboards need no joins.
+    cost_total = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    # Reference, order number, buyer name and e-mail, tracking numbers: what agents type into the search box.
+    search_text = models.TextField(blank=True, default="")
+    recovered_total = models.DecimalField(
+        _("recovered"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+
+    class Meta:
+        ordering = ["-priority", "first_response_due", "id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=CaseKind.values), name="case_kind_valid"),
+        ]
+        indexes = [
+            # The triage queue: open cases, most urgent first.
+            models.Index(
+                fields=["-priority", "first_response_due", "id"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_urgency",
+            ),
+            models.Index(fields=["shop", "status"], name="case_shop_status"),
+            models.Index(fields=["order"], name="case_order"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def net_loss(self) -> Decimal:
+        return self.cost_total - self.recovered_total
+
+
+class CaseEvent(models.Model):
+    """One line of the audit timeline. Stored untranslated; rendered in the reader's language."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("who")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    verb = models.CharField(_("what"), max_length=40, choices=Verb.choices)
+    old = models.CharField(_("old"), max_length=200, blank=True)
+    new = models.CharField(_("new"), max_length=200, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.verb}"
+
+
+class CaseNote(models.Model):
+    """A private note on a case; buyers never see these."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("author")
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("private note")
+        verbose_name_plural = _("private notes")
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class RefundStatus(models.TextChoices):
+    # The manual gateway: an agent confirms the money left the shop's payment system.
+    PENDING = "pending", _("Waiting for confirmation")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+
+
+class RefundMethod(models.TextChoices):
+    ORIGINAL_PAYMENT = "original_payment", _("Original payment method")
+    STORE_CREDIT = "store_credit", _("Store credit")
+
+
+class Refund(models.Model):
+    """Money going back to a buyer, for a claim or a return.
+
+    The sum over an order's pending and completed refunds never exceeds what
+    was paid; `cases.refunds.refund_issue` enforces it under a lock on the order.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("case"))
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    method = models.CharField(
+        _("method"), max_length=20, choices=RefundMethod.choices, default=RefundMethod.ORIGINAL_PAYMENT
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    gateway = models.CharField(_("gateway"), max_length=30, default="manual")
+    gateway_reference = models.CharField(_("gateway reference"), max_length=120, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    expected_arrival = models.DateField(_("expected arrival"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=RefundStatus.values), name="refund_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency}"
+class RefundLimit(models.Model):
+    """How much an agent (or a group of agents) may refund without an owner (seed 001 #8).
+
+    An agent's limit is their own, else the highest of their groups', else 0:
+    no refund without an owner. A row without a shop applies to every shop; a
+    shop's own row wins over it.
+    """
+
+    shop = models.ForeignKey(
+        Shop,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="refund_limits",
+        verbose_name=_("shop"),
+        help_text=_("Empty: every shop."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="refund_limits",
+        verbose_name=_("agent"),
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="refund_limits",
+        verbose_name=_("group"),
+    )
+    amount = models.DecimalField(
+        _("limit"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        verbose_name = _("refund limit")
+        verbose_name_plural = _("refund limits")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(group__isnull=True))
+                | (Q(user__isnull=True) & Q(group__isnull=False)),
+                name="refundlimit_user_xor_group",
+                violation_error_message=_("A refund limit belongs either to an agent or to a group."),
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="refundlimit_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["shop", "user"], condition=Q(shop__isnull=False), name="refundlimit_one_per_user_shop"
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(shop__isnull=True), name="refundlimit_one_per_user_all_shops"
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "group"],
+                condition=Q(shop__isnull=False),
+                name="refundlimit_one_per_group_shop",
+            ),
+            models.UniqueConstraint(
+                fields=["group"], condition=Q(shop__isnull=True), name="refundlimit_one_per_group_all_shops"
+            ),
+        ]
+
+    def __str__(self):
+        who = self.user or self.group
+        return f"{who}: {self.amount}"

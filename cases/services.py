@@ -1,0 +1,206 @@
+"""Writes to cases: open, move, assign, note, priority. Each in one transaction with its audit event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.models import Order
+from orders.services import buyer_set_risk
+
+from . import signals
+from .events import case_event, user_or_none
+from .models import OPEN_STATUSES, Case, CaseNote, CaseStatus
+from .priority import case_priority
+from .transitions import refused
+from .verbs import SystemReason, Verb
+
+# How long a new case may wait for its first answer.
+FIRST_RESPONSE_HOURS = getattr(settings, "POSTSALE_FIRST_RESPONSE_HOURS", 24)
+
+
+@transaction.atomic
+def case_open(
+    *,
+    kind: str,
+    shop,
+    opened_via: str,
+    order: Order | None = None,
+    buyer=None,
+    subject: str = "",
+    actor=None,
+    language: str = "",
+    first_response_hours: int | None = None,
+) -> Case:
+    buyer = buyer or (order.buyer if order else None)
+    now = timezone.now()
+    case = Case(
+        # A placeholder until the id is known; the reference is built from it below.
+        reference=f"tmp-{uuid.uuid4().hex[:16]}",
+        kind=kind,
+        shop=shop,
+        order=order,
+        buyer=buyer,
+        subject=subject[:200],
+        opened_via=opened_via,
+        language=language or (buyer.language if buyer and buyer.language else shop.default_language),
+        order_value=order.total if order else Decimal("0"),
+        currency=order.currency if order else shop.currency,
+        needed_by=order.needed_by if order else None,
+        first_response_due=now + timedelta(hours=first_response_hours or FIRST_RESPONSE_HOURS),
+    )
+    case.priority = case_priority(case, now=now)
+    case.save()
+    case.reference = f"C-{now:%Y}-{case.pk:06d}"
+    case.search_text = case_search_text(case)
+    Case.objects.filter(pk=case.pk).update(reference=case.reference, search_text=case.search_text)
+    case_event(case, Verb.OPENED, actor=actor, new=CaseStatus.NEW, kind=kind, via=opened_via)
+    return case
+
+
+def case_search_text(case: Case, *extra: str) -> str:
+    """What the queue's search box matches: reference, order number, buyer, tracking numbers."""
+    parts = [case.reference, *extra]
+    if case.order_id:
+        parts.append(case.order.number)
+        parts.extend(case.order.shipments.values_list("tracking_number", flat=True))
+    if case.buyer_id:
+        parts.extend([case.buyer.name, case.buyer.email])
+    return " ".join(part for part in parts if part).lower()
+
+
+def case_add_search_terms(case: Case, *terms: str) -> None:
+    """Make the case findable by more words (an RMA, a replacement's tracking number)."""
+    case.search_text = " ".join([case.search_text, *(t.lower() for t in terms if t)]).strip()
+    Case.objects.filter(pk=case.pk).update(search_text=case.search_text)
+
+
+def case_lock(case_or_id) -> Case:
+    """The case row, locked until the transaction ends: two agents acting on it queue up."""
+    pk = case_or_id.pk if isinstance(case_or_id, Case) else case_or_id
+    return Case.objects.select_for_update().get(pk=pk)
+
+
+def move_locked(
+    case: Case, to: str, *, actor=None, reason: str | SystemReason = "", now: datetime | None = None
+) -> Case:
+    """Change the status of a locked case, refusing moves the machine does not allow.
+
+    Not `transitions.move`: a case's own timestamps and priority change with its status,
+    and closing asks the layers above first (`signals.case_closing`) and tells them after.
+    """
+    if case.status == to:
+        return case
+    if not case.can_move_to(to):
+        raise refused(case, to)
+    if to == CaseStatus.CLOSED:
+        signals.case_closing.send(sender=Case, case=case)
+    now = now or timezone.now()
+    old = case.status
+    case.status = to
+    fields = ["status", "priority", "updated_at"]
+    if to == CaseStatus.RESOLVED:
+        case.resolved_at = now
+        fields.append("resolved_at")
+    if to == CaseStatus.CLOSED:
+        case.closed_at = now
+        fields.append("closed_at")
+    if old == CaseStatus.RESOLVED and to in OPEN_STATUSES:
+        case.resolved_at = None
+        fields.append("resolved_at")
+    case.priority = case_priority(case, now=now)
+    case.save(update_fields=fields)
+    case_event(case, Verb.STATUS_CHANGED, actor=actor, old=old, new=to, reason=reason)
+    if to == CaseStatus.CLOSED:
+        signals.case_closed.send(sender=Case, case=case, old_status=old, actor=actor)
+    return case
+
+
+@transaction.atomic
+def case_move(*, case: Case, to: str, actor=None, reason: str = "") -> Case:
+    return move_locked(case_lock(case), to, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee, actor=None) -> Case:
+    case = case_lock(case)
+    old = case.assignee.get_username() if case.assignee else ""
+    new = assignee.get_username() if assignee else ""
+    if old == new:
+        return case
+    case.assignee = assignee
+    case.save(update_fields=["assignee", "updated_at"])
+    case_event(case, Verb.ASSIGNED, actor=actor, old=old, new=new)
+    return case
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, author, body: str) -> CaseNote:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("A note cannot be empty.")]})
+    note = CaseNote.objects.create(case=case, author=user_or_none(author), body=body)
+    case_event(case, Verb.NOTE_ADDED, actor=author, note_id=note.pk)
+    return note
+
+
+def case_mark_responded(case: Case, *, now: datetime | None = None) -> None:
+    """The first answer to the buyer stops the first-response clock."""
+    if case.first_responded_at is None:
+        case.first_responded_at = now or timezone.now()
+        case.priority = case_priority(case, now=case.first_responded_at)
+        Case.objects.filter(pk=case.pk, first_responded_at__isnull=True).update(
+            first_responded_at=case.first_responded_at, priority=case.priority
+        )
+
+
+def case_add_cost(case: Case, *, cost: Decimal = Decimal("0"), recovered: Decimal = Decimal("0")) -> None:
+    # F() so concurrent resolutions on one case add up instead of overwriting each other.
+    Case.objects.filter(pk=case.pk).update(
+        cost_total=F("cost_total") + cost, recovered_total=F("recovered_total") + recovered
+    )
+    case.refresh_from_db(fields=["cost_total", "recovered_total"])
+
+
+def cases_reprioritise(*, now: datetime | None = None) -> int:
+    """Recompute the priority of open cases: urgency grows as deadlines come closer."""
+    now = now or timezone.now()
+    changed = []
+    for case in (
+        Case.objects.filter(status__in=OPEN_STATUSES)
+        .only(
+            "id",
+            "status",
+            "priority",
+            "needed_by",
+            "first_response_due",
+            "first_responded_at",
+            "order_value",
+            "currency",
+            "kind",
+        )
+        .iterator(chunk_size=2000)
+    ):
+        priority = case_priority(case, now=now)
+        if priority != case.priority:
+            case.priority = priority
+            changed.append(case)
+    Case.objects.bulk_update(changed, ["priority"], batch_size=1000)
+    return len(changed)
+
+
+@transaction.atomic
+def case_set_buyer_risk(*, case: Case, flag: str, reason: str, actor) -> None:
+    """Flag or clear the buyer from a case (a buyer whose claims do not add up), with the reason on the timeline."""
+    old = case.buyer.risk_flag
+    buyer_set_risk(buyer=case.buyer, flag=flag, reason=reason, by=actor)
+    if old != flag:
+        case_event(case, Verb.BUYER_RISK_CHANGED, actor=actor, old=old, new=flag, reason=reason)

@@ -1,0 +1,18 @@
+"""Hooks through which the kernel lets the layers above it act, without knowing them.
+
+Each is sent inside the transaction of the change, so what a receiver writes
+(an e-mail in the outbox, a refused close) commits or rolls back with it.
+"""
+
+import django.dispatch
+
+# Before a case closes: a receiver that must keep it open raises `config.errors.Conflict`.
+# Arguments: case.
+case_closing = django.dispatch.Signal()
+
+# A case was closed. Arguments: case, old_status, actor.
+case_closed = django.dispatch.Signal()
+
+# A refund above the agent's limit waits for an owner.
+# Arguments: case, action, amount, limit, reason (what the agent wrote).
+approval_requested = django.dispatch.Signal()

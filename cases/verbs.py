@@ -1,0 +1,91 @@
+"""The words of the case timeline: what can happen to a case, and why the system did something.
+
+An event is stored as codes and raw values (a `Verb`, old and new values, and
+a JSON `data`), never as sentences, and put into words when someone reads it,
+in their language, as Django admin's `LogEntry` does. A reason a person typed
+is kept as typed (`data["reason"]`); a reason the system gives itself is a
+`Reason` code with its parameters (`data["reason_code"]`, `data["reason_params"]`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Verb(models.TextChoices):
+    OPENED = "opened", _("Case opened")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    NOTE_ADDED = "note_added", _("Private note added")
+    CLAIM_OPENED = "claim_opened", _("Claim opened")
+    DECISION = "decision", _("Recommendation")
+    RESOLVED = "resolved", _("Resolved")
+    ESCALATED = "escalated", _("Escalated to the owner")
+    REFUND_ISSUED = "refund_issued", _("Refund issued")
+    REFUND_CONFIRMED = "refund_confirmed", _("Refund confirmed as paid out")
+    REFUND_NEEDS_APPROVAL = "refund_needs_approval", _("Refund above the agent's limit: waits for an owner")
+    PLAYBOOK_STEP = "playbook_step", _("Playbook step done")
+    CARRIER_CLAIM_OPENED = "carrier_claim_opened", _("Carrier claim drafted")
+    CARRIER_CLAIM_UPDATED = "carrier_claim_updated", _("Carrier claim updated")
+    ORDER_HELD = "order_held", _("Order put on hold")
+    BUYER_RISK_CHANGED = "buyer_risk_changed", _("Buyer's risk flag changed")
+    DECISION_OVERRIDDEN = "decision_overridden", _("Recommendation overridden")
+    EMAIL_SENT = "email_sent", _("E-mail sent")
+    EMAIL_FAILED = "email_failed", _("E-mail could not be sent")
+    EMAIL_DELIVERED = "email_delivered", _("E-mail delivered")
+    EMAIL_BOUNCED = "email_bounced", _("E-mail bounced")
+    EMAIL_COMPLAINED = "email_complained", _("E-mail marked as spam")
+    EMAIL_RECEIVED = "email_received", _("E-mail received")
+    REPLIED = "replied", _("Replied to the buyer")
+    FEEDBACK_RATED = "feedback_rated", _("Buyer rated the help")
+    RETURN_REQUESTED = "return_requested", _("Return requested")
+    RETURN_STATUS_CHANGED = "return_status_changed", _("Return status changed")
+    EXCHANGE_SHIPPED = "exchange_shipped", _("Exchange sent to the buyer")
+    BUYER_REPORTED_AGAIN = "buyer_reported_again", _("The buyer reported the same problem again")
+    RETURN_REFUND_CAPPED = "return_refund_capped", _("Return refund limited to what was left to refund on the order")
+    RETURN_LABEL_REISSUED = "return_label_reissued", _("Return label issued again")
+    RETURN_RECEIPT_CORRECTED = "return_receipt_corrected", _("Received quantities corrected")
+    BUYER_STATED_CONDITION = "buyer_stated_condition", _("Buyer described the condition")
+    DISPUTE_UPDATED = "dispute_updated", _("Dispute updated by the payment provider")
+
+
+class Reason(models.TextChoices):
+    """Why the system did something; the label is the sentence, its %(names)s the parameters."""
+
+    WITHIN_POLICY = "within_policy", _("within the return policy")
+    BUYER_KEEPS_GOODS = "buyer_keeps_goods", _("the buyer keeps the goods")
+    NOTHING_ACCEPTED = "nothing_accepted", _("Nothing was accepted at inspection.")
+    LABEL_EXPIRED = "label_expired", _("no carrier scan before the label expired")
+    BUYER_REPLIED = "buyer_replied", _("buyer replied by e-mail")
+    REPLIED_TO_BUYER = "replied_to_buyer", _("replied to the buyer")
+    NO_RULE_MATCHED = "no_rule_matched", _("No rule of the matrix matched this case, so a person decides.")
+    # The case follows its return: "Return: received".
+    RETURN_MOVED = "return_moved", _("Return: %(status)s")
+    # A return's refund that waits for an owner.
+    RETURN_REFUND = "return_refund", _("Return %(rma)s")
+    ABOVE_LIMIT = "above_limit", _("Refund of %(amount)s above the agent's limit of %(limit)s")
+
+
+@dataclass(frozen=True)
+class SystemReason:
+    """A `Reason` and its parameters, as the services pass it on to the timeline."""
+
+    code: Reason
+    params: dict[str, str] = field(default_factory=dict)
+
+    def as_data(self) -> dict:
+        return {"reason_code": self.code.value, "reason_params": dict(self.params)}
+
+
+def because(code: Reason, **params) -> SystemReason:
+    return SystemReason(code, {name: str(value) for name, value in params.items()})
+
+
+def reason_data(reason: str | SystemReason | None) -> dict:
+    """How a reason is stored in an event's data: as typed, or as a code with its parameters."""
+    if isinstance(reason, SystemReason):
+        return reason.as_data()
+    return {"reason": reason or ""}

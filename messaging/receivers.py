@@ -1,0 +1,36 @@
+"""What messaging does when the case kernel reports a change (`cases.signals`)."""
+
+from django.dispatch import receiver
+
+from cases import signals
+from cases.models import Case, CaseStatus, OpenedVia
+
+from .models import BuyerEvent, OwnerEvent
+from .services import notify_buyer, notify_owners
+
+
+def buyer_took_part(case: Case) -> bool:
+    """Whether the buyer was in touch about this case: only then is "how did we do?" a fair question.
+
+    Not for a chargeback the bank opened, a payment review, or a stalled parcel the buyer
+    never asked about, unless they wrote to us about it.
+    """
+    if case.opened_via in (OpenedVia.PORTAL, OpenedVia.EMAIL, OpenedVia.AGENT):
+        return True  # the buyer wrote, or called and an agent opened it for them
+    return case.inbound_messages.exists()
+
+
+@receiver(signals.case_closed, sender=Case, dispatch_uid="messaging-ask-for-feedback")
+def ask_for_feedback(sender, *, case: Case, old_status: str, **kwargs) -> None:
+    """After a case is closed, ask the buyer how it went: follow up after the problem is solved."""
+    if old_status == CaseStatus.RESOLVED and buyer_took_part(case):
+        notify_buyer(case=case, event=BuyerEvent.FEEDBACK_REQUEST)
+
+
+@receiver(signals.approval_requested, sender=Case, dispatch_uid="messaging-tell-owners-of-approval")
+def tell_owners_of_approval(sender, *, case: Case, action: str, amount, limit, reason: str, **kwargs) -> None:
+    notify_owners(
+        case=case,
+        event=OwnerEvent.OWNER_ESCALATION,
+        context={"reason": reason, "amount": str(amount), "limit": str(limit), "action": action},
+    )

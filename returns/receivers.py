@@ -1,0 +1,26 @@
+"""How returns answer the case kernel's hooks (`cases.signals`)."""
+
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from cases import signals
+from cases.models import Case
+from config.errors import Conflict
+
+from .models import ReturnRequest, ReturnStatus
+
+
+@receiver(signals.case_closing, sender=Case, dispatch_uid="returns-keep-case-open")
+def keep_case_open_while_return_open(sender, *, case: Case, **kwargs) -> None:
+    """A return on its way or waiting for inspection keeps its case open: closing would strand it."""
+    return_request = ReturnRequest.objects.filter(case=case).first()
+    if (
+        return_request is not None
+        and return_request.status != ReturnStatus.CLOSED
+        and not return_request.can_move_to(ReturnStatus.CLOSED)
+    ):
+        raise Conflict(
+            _("The return %(rma)s is %(status)s; finish it before closing the case.")
+            % {"rma": return_request.rma, "status": return_request.get_status_display().lower()},
+            code="return_open",
+        )
