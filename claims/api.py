@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from cases.choices import ClaimType
 from cases.models import OpenedVia
 from config.permissions import has_perms
-from decisions.selectors import latest_decision
+from decisions.public import latest_decision
 from orders.models import Order
 
 from . import services

@@ -22,10 +22,9 @@ from cases.refunds import refund_expected_arrival, refund_issue, refund_room_che
 from cases.services import case_add_cost, case_add_search_terms, case_lock, case_open, move_locked
 from cases.uploads import validate_photos
 from config.errors import Conflict
-from decisions import services as decisions
-from decisions.engine import DecisionInput
-from decisions.selectors import latest_decision
-from messaging.services import notify_buyer, notify_owners
+from decisions import public as decisions
+from decisions.public import DecisionInput, latest_decision
+from messaging.public import notify_buyer, notify_owners
 from orders.models import Order, OrderLine, Shipment, TrackingStatus
 from orders.services import carrier_code, carriers_for_codes
 from returns import public as returns
@@ -213,9 +212,8 @@ def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
     decision = decisions.evaluate(shop=case.shop, inputs=inputs)
     applied = False
     if auto_apply and decision.auto_apply:
-        matrix = decisions.active_matrix(case.shop)
         amount = _amount_for(case, claim, decision.action, decision.refund_percent)
-        if amount is None or amount <= matrix.auto_apply_limit:
+        if amount is None or amount <= decisions.auto_apply_limit(case.shop):
             applied = True
     record = decisions.record_decision(case=case, decision=decision, inputs=inputs, auto_applied=applied)
     case_event(

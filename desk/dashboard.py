@@ -23,7 +23,9 @@ from cases.choices import ClaimType
 from cases.models import OPEN_STATUSES, Case, CaseKind, Refund, RefundStatus
 from claims.models import CarrierClaim, Resolution
 from decisions.defaults import CURRENCY_SCALE, LARGE, SMALL, scale_for
-from orders.models import Shipment
+from orders.models import Shipment, Shop
+from returns import selectors as return_selectors
+from returns.models import ReturnLine
 
 AGE_BUCKETS = [(1, _("under 1 day")), (3, _("1–3 days")), (7, _("3–7 days")), (None, _("over 7 days"))]
 # Value bands for "which parcels get lost", in EUR: the lines the default decision
@@ -294,13 +296,11 @@ def time_to_resolution(*, shop=None, days=90, now=None) -> Chart:
 
 def return_rates(*, shop=None, now=None) -> list[Chart]:
     """Return rates of the last 12 months (seed 001 #6): by product, by reason, and by month."""
-    from orders.models import Shop
-    from returns.selectors import return_rates as rates
 
     now = now or timezone.now()
     by_product, by_reason, by_month = [], [], []
     for one in [shop] if shop else Shop.objects.order_by("name"):
-        data = rates(shop=one, date_from=(now - timedelta(days=365)).date(), date_to=now.date())
+        data = return_selectors.return_rates(shop=one, date_from=(now - timedelta(days=365)).date(), date_to=now.date())
         by_product += [
             [one.name, row["sku"], row["title"], row["sold"], row["returned"], _percent(row["rate"])]
             for row in data["by_product"]
@@ -353,7 +353,6 @@ def returns_cost_by_product(*, shop=None, days=365, now=None) -> Chart:
 
     In the currency of the orders, one row per product and currency.
     """
-    from returns.models import ReturnLine
 
     now = now or timezone.now()
     lines = ReturnLine.objects.filter(

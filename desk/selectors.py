@@ -2,7 +2,14 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from cases.models import Case, CaseEvent
+from cases.approvals import limit_below, refund_limit_for
+from cases.models import Case, CaseEvent, CaseStatus
+from claims.models import CarrierClaimStatus, ClaimLine
+from claims.playbooks import playbook_for
+from decisions.selectors import latest_decision
+from messaging.selectors import canned_replies_for, case_conversation
+from orders.models import RiskFlag, Shipment, TrackingEvent
+from returns.models import Condition
 
 
 def cases_list() -> QuerySet[Case]:
@@ -11,7 +18,6 @@ def cases_list() -> QuerySet[Case]:
 
 
 def case_detail() -> QuerySet[Case]:
-    from claims.models import ClaimLine
 
     return cases_list().prefetch_related(
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
@@ -27,7 +33,6 @@ def case_detail() -> QuerySet[Case]:
 
 def case_page() -> QuerySet[Case]:
     """Everything the case page shows, in a fixed number of queries whatever the case holds."""
-    from orders.models import Shipment, TrackingEvent
 
     shipments = Shipment.objects.select_related("carrier").prefetch_related(
         Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
@@ -47,14 +52,6 @@ def case_page() -> QuerySet[Case]:
 
 
 def case_page_context(case: Case, *, user) -> dict:
-    from cases.approvals import limit_below, refund_limit_for
-    from cases.models import CaseStatus
-    from claims.models import CarrierClaimStatus
-    from claims.playbooks import playbook_for
-    from decisions.selectors import latest_decision
-    from messaging.selectors import canned_replies_for, case_conversation
-    from orders.models import RiskFlag
-    from returns.models import Condition
 
     from .forms import ACTION_CHOICES
     from .timeline import timeline_entries

@@ -13,7 +13,13 @@ from decimal import Decimal, InvalidOperation
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import Action, ClaimType
 from cases.models import CaseStatus
+from claims.models import CarrierClaimStatus
+from claims.playbooks import PLAYBOOKS
+from messaging.models import ALL_EVENTS
+from orders.models import PaymentMethod, RiskFlag
+from returns.models import Condition, ReturnStatus
 
 VERBS = {
     "opened": _("Case opened"),
@@ -73,11 +79,6 @@ ABOVE_LIMIT = re.compile(r"^Refund (?P<amount>\S+) above the agent's limit (?P<l
 @functools.cache
 def _choices() -> dict[str, dict]:
     """Stored values in words, by what they are; the labels stay lazy, so translated per reader."""
-    from claims.models import CarrierClaimStatus, ClaimType
-    from decisions.models import Action
-    from messaging.models import ALL_EVENTS
-    from orders.models import PaymentMethod, RiskFlag
-    from returns.models import Condition, ReturnStatus
 
     return {
         "case_status": dict(CaseStatus.choices),
@@ -138,7 +139,6 @@ def action_label(value: str) -> str:
 @functools.cache
 def _step_titles() -> dict[tuple[str, str], str]:
     """Playbook step titles by (claim type, key), and by key alone for a case whose type is not known."""
-    from claims.playbooks import PLAYBOOKS
 
     titles = {}
     for claim_type, steps in PLAYBOOKS.items():

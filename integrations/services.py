@@ -16,21 +16,24 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cases.choices import ClaimType
+from cases.events import case_event
+from cases.models import OpenedVia
+from claims.models import Claim
+from claims.services import DisputeIn, claim_open
 from orders.models import Order, Payment, Shipment
 from orders.services import ORDER_FIELDS, IngestResult, UpsertResult, orders_upsert, tracking_events_ingest
+from returns import services as returns
+from returns.models import ReturnRequest
 
 from .models import ExternalDispute, ExternalOrder, InboundEvent, InboundStatus, Integration, Source
 from .providers import Ignored, MalformedBody, NotYet, UnknownParcel
-
-if TYPE_CHECKING:
-    from claims.models import Claim
 
 log = logging.getLogger(__name__)
 
@@ -321,8 +324,6 @@ def tracking_apply(*, integration: Integration, events: list[dict], source: str)
 
 def _returns_on_their_way(integration: Integration, events: list[dict], numbers: set[str]) -> set[str]:
     """A scan of a return parcel: the return is on its way back and no longer expires (issue: returns)."""
-    from returns import services as returns
-    from returns.models import ReturnRequest
 
     found = dict(
         ReturnRequest.objects.filter(
@@ -358,8 +359,6 @@ def dispute_record(
     An event older than the one applied last is ignored: providers deliver a
     dispute's events out of order, and a late `updated` must not undo `closed`.
     """
-    from cases.events import case_event
-    from claims.models import Claim
 
     claim = _dispute_claim(integration.shop_id, provider, dispute_id)
     if claim is None:
@@ -440,9 +439,6 @@ def _dispute_open(
     respond_by: datetime | None,
     status: str,
 ) -> Claim:
-    from cases.models import OpenedVia
-    from claims.models import ClaimType
-    from claims.services import DisputeIn, claim_open
 
     return claim_open(
         order=order,
@@ -477,7 +473,6 @@ def _dispute_link(*, integration: Integration, dispute_id: str, claim: Claim) ->
 
 
 def _dispute_claim(shop_id: int, provider: str, dispute_id: str):
-    from claims.models import Claim
 
     return (
         Claim.objects.select_related("case")

@@ -26,7 +26,7 @@ from cases.refunds import add_business_days, order_refundable_amount, refund_iss
 from cases.services import case_add_cost, case_add_search_terms, case_lock, case_open, move_locked
 from cases.uploads import validate_photos
 from config.errors import Conflict
-from messaging.services import notify_buyer
+from messaging.public import notify_buyer
 from orders.models import Order, Product
 from orders.services import orders_upsert
 

@@ -1,5 +1,7 @@
 from django import template
 
+from returns.eligibility import EXCEPTION_LABELS
+
 register = template.Library()
 
 
@@ -106,9 +108,8 @@ def policy_exceptions(exceptions):
     The return stores each exception's code next to an English message for the API; people
     read the code's label here.
     """
-    from returns.eligibility import EXCEPTION_LABELS as labels
 
     return "; ".join(
-        str(labels.get(item.get("code"), item.get("message", ""))) if isinstance(item, dict) else str(item)
+        str(EXCEPTION_LABELS.get(item.get("code"), item.get("message", ""))) if isinstance(item, dict) else str(item)
         for item in exceptions or []
     )

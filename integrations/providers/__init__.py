@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from orders.services import carrier_code
+
 
 class SignatureInvalid(Exception):
     """Missing or wrong signature: answered 401, nothing stored."""
@@ -159,7 +161,6 @@ CARRIER_FAMILIES = ("postnord", "dhl")
 
 
 def carrier_for(name: str | None) -> str:
-    from orders.services import carrier_code
 
     code = carrier_code((name or "").strip())
     if code in CARRIER_ALIASES:
