@@ -17,7 +17,7 @@ from . import signals
 from .events import case_event
 from .models import Case, CaseStatus, Refund, RefundLimit, RefundStatus
 from .services import move_locked
-from .verbs import Reason, Verb, because
+from .verbs import Reason, SystemReason, Verb, because
 
 
 def refund_limit_for(*, user, shop: Shop) -> Decimal | None:
@@ -70,7 +70,7 @@ def refunded_on_case(case: Case) -> Decimal:
 
 
 def hold_for_approval(
-    case: Case, *, actor, action: str, amount: Decimal, limit: Decimal, reason: str
+    case: Case, *, actor, action: str, amount: Decimal, limit: Decimal, reason: str | SystemReason
 ) -> None:
     case_event(
         case,

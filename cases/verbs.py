@@ -89,3 +89,12 @@ def reason_data(reason: str | SystemReason | None) -> dict:
     if isinstance(reason, SystemReason):
         return reason.as_data()
     return {"reason": reason or ""}
+
+
+def reason_sentence(code: str, params: dict | None = None) -> str:
+    """A system reason in the active language, its parameters filled in; an unknown code as stored."""
+    try:
+        sentence = str(Reason(code).label)
+    except ValueError:
+        return code
+    return sentence % params if params else sentence

@@ -21,6 +21,7 @@ from cases.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, OpenedVia, R
 from cases.refunds import refund_expected_arrival, refund_issue, refund_room_check
 from cases.services import case_add_cost, case_add_search_terms, case_lock, case_open, move_locked
 from cases.uploads import validate_photos
+from cases.verbs import Reason, Verb, because
 from config.errors import Conflict
 from decisions import public as decisions
 from decisions.public import DecisionInput, latest_decision
@@ -137,7 +138,7 @@ def claim_open(
         photo.file.save(f"{uuid.uuid4().hex}{_extension(content_type)}", upload, save=False)
         photo.save()
     claim_refresh_evidence(claim)
-    case_event(case, "claim_opened", actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
+    case_event(case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
     _tell_claim_opened(claim)
     if decide:
         claim_decide(claim=claim, actor=actor, auto_apply=True)
@@ -218,11 +219,11 @@ def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
     record = decisions.record_decision(case=case, decision=decision, inputs=inputs, auto_applied=applied)
     case_event(
         case,
-        "decision",
+        Verb.DECISION,
         actor=actor,
         new=decision.action,
         rule=decision.rule_position,
-        reason=decision.reason,
+        reason=decision.reason if decision.rule_position is not None else because(Reason.NO_RULE_MATCHED),
         auto_applied=applied,
         matrix_version=decision.matrix_version,
     )
@@ -360,7 +361,7 @@ def claim_resolve(
         return _move_on(case, claim, action=action, actor=actor, reason=reason)
     if action == Action.ESCALATE:
         move_locked(case, CaseStatus.ESCALATED, actor=actor, reason=reason)
-        case_event(case, "escalated", actor=actor, reason=reason)
+        case_event(case, Verb.ESCALATED, actor=actor, reason=reason)
         notify_owners(case=case, event="owner_escalation", context={"reason": reason})
         return ResolveResult(case=case, resolution=None)
 
@@ -406,7 +407,7 @@ def claim_resolve(
     case_add_cost(case, cost=resolution.cost)
     case_event(
         case,
-        "resolved",
+        Verb.RESOLVED,
         actor=actor,
         new=action,
         amount=str(resolution.amount),
@@ -504,7 +505,7 @@ def _move_on(case, claim, *, action, actor, reason) -> ResolveResult:
             _tick_steps_for(claim, "carrier_investigation_started")
     elif action == "hold_order":
         Order.objects.filter(pk=case.order_id, held_at__isnull=True).update(held_at=timezone.now())
-        case_event(case, "order_held", actor=actor, reason=reason)
+        case_event(case, Verb.ORDER_HELD, actor=actor, reason=reason)
         move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=reason)
     return ResolveResult(case=case, resolution=None)
 
@@ -569,7 +570,7 @@ def playbook_step_done(*, claim: Claim, key: str, actor) -> PlaybookStep:
         raise ValidationError({"key": [f"{key!r} is not a step of this playbook."]})
     step, created = PlaybookStep.objects.get_or_create(claim=claim, key=key, defaults={"done_by": actor})
     if created:
-        case_event(claim.case, "playbook_step", actor=actor, new=key)
+        case_event(claim.case, Verb.PLAYBOOK_STEP, actor=actor, new=key)
         _send_step_email(claim, key)
     return step
 
@@ -604,7 +605,7 @@ def _tick_steps_for(claim: Claim, event: str) -> None:
     if step is not None:
         _, created = PlaybookStep.objects.get_or_create(claim=claim, key=step.key)
         if created:
-            case_event(claim.case, "playbook_step", new=step.key)
+            case_event(claim.case, Verb.PLAYBOOK_STEP, new=step.key)
 
 
 def _shipping_documents(claim: Claim) -> list[tuple[str, bytes, str]]:
@@ -639,7 +640,7 @@ def carrier_claim_open(
     )
     case_event(
         claim.case,
-        "carrier_claim_opened",
+        Verb.CARRIER_CLAIM_OPENED,
         actor=actor,
         new=CarrierClaimStatus.DRAFT,
         carrier=shipment.carrier.code,
@@ -684,7 +685,7 @@ def carrier_claim_update(
         )
     case_event(
         case,
-        "carrier_claim_updated",
+        Verb.CARRIER_CLAIM_UPDATED,
         actor=actor,
         old=old,
         new=status,

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from cases.choices import Action
 from cases.events import case_event, user_or_none
 from cases.models import Case
+from cases.verbs import Verb
 from config.errors import Conflict
 from orders.models import Shop
 
@@ -181,7 +182,7 @@ def override_decision(*, record: DecisionRecord, by, action: str, reason: str) -
         record.save(update_fields=["override_action", "override_reason", "overridden_by", "overridden_at"])
         case_event(
             record.case,
-            "decision_overridden",
+            Verb.DECISION_OVERRIDDEN,
             actor=by,
             old=old,
             new=action,

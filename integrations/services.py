@@ -25,6 +25,7 @@ from django.utils import timezone
 from cases.choices import ClaimType
 from cases.events import case_event
 from cases.models import OpenedVia
+from cases.verbs import Verb
 from claims.models import Claim
 from claims.services import DisputeIn, claim_open
 from orders.models import Order, Payment, Shipment
@@ -406,7 +407,7 @@ def dispute_record(
         link.save(update_fields=["source_updated_at"])
     case_event(
         claim.case,
-        "dispute_updated",
+        Verb.DISPUTE_UPDATED,
         new=status,
         provider=provider,
         topic=topic,

@@ -4,6 +4,7 @@ from django.dispatch import receiver
 
 from cases import signals
 from cases.models import Case, CaseStatus, OpenedVia
+from cases.verbs import SystemReason, reason_data
 
 from .models import BuyerEvent, OwnerEvent
 from .services import notify_buyer, notify_owners
@@ -28,9 +29,11 @@ def ask_for_feedback(sender, *, case: Case, old_status: str, **kwargs) -> None:
 
 
 @receiver(signals.approval_requested, sender=Case, dispatch_uid="messaging-tell-owners-of-approval")
-def tell_owners_of_approval(sender, *, case: Case, action: str, amount, limit, reason: str, **kwargs) -> None:
+def tell_owners_of_approval(
+    sender, *, case: Case, action: str, amount, limit, reason: str | SystemReason, **kwargs
+) -> None:
     notify_owners(
         case=case,
         event=OwnerEvent.OWNER_ESCALATION,
-        context={"reason": reason, "amount": str(amount), "limit": str(limit), "action": action},
+        context={"amount": str(amount), "limit": str(limit), "action": action, **reason_data(reason)},
     )

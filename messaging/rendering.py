@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape, linebreaks
 
 from cases.models import Case
+from cases.verbs import reason_sentence
 from orders.links import portal_link
 
 from .models import Audience, EmailTemplateOverride, OutboundMessage
@@ -155,6 +156,9 @@ def message_context(message: OutboundMessage) -> dict:
         context["feedback_links"] = feedback_links(message.case)
     # What the caller knew at the moment of the change wins over what we look up now.
     context.update(message.context or {})
+    if context.get("reason_code"):
+        # A reason the system gave (a return's refund waiting for an owner), in the reader's language.
+        context["reason"] = reason_sentence(context["reason_code"], context.get("reason_params"))
     for key in DATE_KEYS:
         # JSON has no dates: callers store ISO strings, the templates format real dates.
         if isinstance(context.get(key), str) and context[key]:
@@ -224,9 +228,12 @@ def render_event(
 
 def render_message(message: OutboundMessage) -> Rendered:
     language = message_language(message)
+    with translation.override(language):
+        # Words the context itself carries (a reason the system gave) are in the reader's language too.
+        context = message_context(message)
     return render_event(
         message.event,
-        message_context(message),
+        context,
         language=language,
         shop_id=message.case.shop_id,
         time_zone=message.case.shop.time_zone,

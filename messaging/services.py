@@ -36,6 +36,7 @@ from PIL import Image
 from cases.events import case_event
 from cases.models import Case, CaseKind, CaseStatus, OpenedVia
 from cases.services import case_lock, case_mark_responded, case_open, move_locked
+from cases.verbs import Reason, Verb, because
 from config.roles import OWNERS
 from orders.models import Buyer, Order, Shop
 
@@ -302,7 +303,7 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
         logger.warning("Sending outbound message %s failed: %r", message_id, exc)
         if failed:
             case_event(
-                message.case, "email_failed", event=message.event, to=message.to_email, error=repr(exc)[:300]
+                message.case, Verb.EMAIL_FAILED, event=message.event, to=message.to_email, error=repr(exc)[:300]
             )
         return SendOutcome(retry_in=retry_in)
 
@@ -322,7 +323,7 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
         )
         case_event(
             message.case,
-            "email_sent",
+            Verb.EMAIL_SENT,
             new=message.event,
             event=message.event,
             to=message.to_email,
@@ -381,6 +382,10 @@ def _tracked_message(*, esp_message_id: str, metadata: dict | None) -> OutboundM
     return None
 
 
+# What the timeline says when the buyer's mail server refused an e-mail, or the buyer called it spam.
+BOUNCE_VERBS = {OutboundStatus.BOUNCED: Verb.EMAIL_BOUNCED, OutboundStatus.COMPLAINED: Verb.EMAIL_COMPLAINED}
+
+
 @transaction.atomic
 def delivery_event_record(
     *,
@@ -428,7 +433,7 @@ def delivery_event_record(
         # The agent must know the buyer never read it, to try the phone instead.
         case_event(
             message.case,
-            f"email_{to}",
+            BOUNCE_VERBS[to],
             new=message.event,
             event=message.event,
             to=message.to_email,
@@ -668,7 +673,7 @@ def inbound_receive(*, mail: InboundIn) -> InboundMessage | None:
         )
     case_event(
         case,
-        "email_received",
+        Verb.EMAIL_RECEIVED,
         new="auto" if automatic else "buyer",
         inbound_id=message.pk,
         attachments=len(stored),
@@ -676,7 +681,7 @@ def inbound_receive(*, mail: InboundIn) -> InboundMessage | None:
     )
     if not automatic and case.status in (CaseStatus.WAITING_ON_BUYER, CaseStatus.RESOLVED):
         # The buyer answered: the case goes back to the queue.
-        move_locked(case, CaseStatus.IN_PROGRESS, reason="buyer replied by e-mail")
+        move_locked(case, CaseStatus.IN_PROGRESS, reason=because(Reason.BUYER_REPLIED))
     return message
 
 
@@ -768,11 +773,11 @@ def agent_reply(
     if message is None:
         raise ValidationError({"body": [gettext("This case has no buyer e-mail address to write to.")]})
     case_event(
-        case, "replied", actor=agent, message_id=message.pk, canned=canned_reply.pk if canned_reply else None
+        case, Verb.REPLIED, actor=agent, message_id=message.pk, canned=canned_reply.pk if canned_reply else None
     )
     case_mark_responded(case)
     if wait_for_buyer and case.can_move_to(CaseStatus.WAITING_ON_BUYER):
-        move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=agent, reason="replied to the buyer")
+        move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=agent, reason=because(Reason.REPLIED_TO_BUYER))
     return message
 
 
@@ -798,5 +803,5 @@ def feedback_record(*, token: str, rating: int) -> FeedbackRating:
     """Record a rating from the feedback e-mail; a later one replaces an earlier one."""
     case = case_lock(feedback_case(token=token, rating=rating))
     feedback, created = FeedbackRating.objects.update_or_create(case=case, defaults={"rating": rating})
-    case_event(case, "feedback_rated", new=str(rating), rating=rating, changed=not created)
+    case_event(case, Verb.FEEDBACK_RATED, new=str(rating), rating=rating, changed=not created)
     return feedback

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 
 from cases.choices import ClaimType
 from cases.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, Refund, RefundStatus
+from cases.verbs import Verb
 from claims.models import Claim
 from orders.models import Order, OrderLine, Shipment, Shop, TrackingEvent
 from returns.models import DONE, ReturnRequest
@@ -114,5 +115,5 @@ def order_return(order: Order, rma: str) -> ReturnRequest | None:
 
 
 def stated_condition(return_request: ReturnRequest) -> str:
-    event = return_request.case.events.filter(verb="buyer_stated_condition").order_by("-id").first()
+    event = return_request.case.events.filter(verb=Verb.BUYER_STATED_CONDITION).order_by("-id").first()
     return event.new if event else ""

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from cases.events import case_event
 from cases.models import OpenedVia
+from cases.verbs import Verb
 from claims import services as claims
 from claims.models import Claim
 from orders.models import Order
@@ -25,7 +26,7 @@ def portal_return_start(
         order=order, lines=lines, method=method, resolution=resolution, opened_via=OpenedVia.PORTAL
     )
     if condition in Condition.values:
-        case_event(request.case, "buyer_stated_condition", new=condition, rma=request.rma)
+        case_event(request.case, Verb.BUYER_STATED_CONDITION, new=condition, rma=request.rma)
     return request
 
 
@@ -43,7 +44,7 @@ def portal_problem_report(
     existing = open_claim_of_type(order, type)
     if existing is not None:
         # What the buyer wrote again stays on the case for the agent; it may add something.
-        case_event(existing.case, "buyer_reported_again", statement=statement, photos=len(photos or ()))
+        case_event(existing.case, Verb.BUYER_REPORTED_AGAIN, statement=statement, photos=len(photos or ()))
         return existing, False
     claim = claims.claim_open(
         order=order,

@@ -25,6 +25,7 @@ from cases.models import OPEN_STATUSES, CaseKind, CaseStatus
 from cases.refunds import add_business_days, order_refundable_amount, refund_issue
 from cases.services import case_add_cost, case_add_search_terms, case_lock, case_open, move_locked
 from cases.uploads import validate_photos
+from cases.verbs import Reason, Verb, because
 from config.errors import Conflict
 from messaging.public import notify_buyer
 from orders.models import Order, Product
@@ -149,7 +150,7 @@ def _move(request: ReturnRequest, to: str, *, actor=None, reason: str = "", fiel
     request.save(update_fields=fields)
     case_event(
         request.case,
-        "return_status_changed",
+        Verb.RETURN_STATUS_CHANGED,
         actor=actor,
         old=old,
         new=to,
@@ -169,9 +170,9 @@ def _sync_case(request: ReturnRequest, *, actor=None) -> None:
         return
     if not case.can_move_to(target) and case.status == CaseStatus.RESOLVED and target in OPEN_STATUSES:
         # A late parcel after expiry: the resolved case opens again.
-        move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=f"return {request.status}")
+        move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=because(Reason.RETURN_MOVED, status=request.status))
     if case.can_move_to(target):
-        move_locked(case, target, actor=actor, reason=f"return {request.status}")
+        move_locked(case, target, actor=actor, reason=because(Reason.RETURN_MOVED, status=request.status))
 
 
 def _notify(request: ReturnRequest, event: str, *, attachments=None, **context) -> None:
@@ -269,7 +270,7 @@ def return_request(
     )
     case_event(
         case,
-        "return_requested",
+        Verb.RETURN_REQUESTED,
         actor=actor,
         new=R.REQUESTED,
         rma=request.rma,
@@ -283,7 +284,7 @@ def return_request(
         request, "return_requested", method=method, resolution=resolution, units=units, keep_item=keep_item
     )
     if not result.exceptions:
-        _approve(request, policy, actor=None, reason="within the return policy", issue_label=issue_label)
+        _approve(request, policy, actor=None, reason=because(Reason.WITHIN_POLICY), issue_label=issue_label)
     return request
 
 
@@ -327,7 +328,7 @@ def _refund_keep_item(request: ReturnRequest, *, actor) -> None:
         request,
         R.REFUNDED,
         actor=actor,
-        reason="buyer keeps the goods",
+        reason=because(Reason.BUYER_KEEPS_GOODS),
         fields=["goods_value", "restocking_fee", "return_fee", "refund"],
         amount=str(goods),
     )
@@ -382,7 +383,7 @@ def _issue_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) -> None
     if request.status == R.LABEL_ISSUED:
         request.save(update_fields=[*fields, "updated_at"])
         case_event(
-            request.case, "return_label_reissued", actor=actor, rma=request.rma, provider=label.provider
+            request.case, Verb.RETURN_LABEL_REISSUED, actor=actor, rma=request.rma, provider=label.provider
         )
     else:
         _move(request, R.LABEL_ISSUED, actor=actor, fields=fields, provider=label.provider)
@@ -493,7 +494,7 @@ def return_receive(*, rma: str, lines: dict, actor=None) -> ReturnRequest:
             resolution=request.resolution,
         )
     elif any(item["restocked"] for item in received.values()):
-        case_event(request.case, "return_receipt_corrected", actor=actor, rma=rma, lines=received)
+        case_event(request.case, Verb.RETURN_RECEIPT_CORRECTED, actor=actor, rma=rma, lines=received)
     return request
 
 
@@ -624,7 +625,7 @@ def return_inspect(
     exchange_order = None
     if accepted_total == 0:
         request.reject_reason = "Nothing was accepted at inspection."
-        _move(request, R.REJECTED, actor=actor, reason=request.reject_reason, fields=["reject_reason"])
+        _move(request, R.REJECTED, actor=actor, reason=because(Reason.NOTHING_ACCEPTED), fields=["reject_reason"])
         _notify(request, "inspection_result", outcome="rejected", items=items, all_accepted=False)
     elif request.resolution == Resolution.EXCHANGE:
         exchange_order = _exchange(request, return_lines, exchange_skus or {}, actor=actor)
@@ -696,7 +697,7 @@ def _refund_inspected(
             action="return_refund",
             amount=amount,
             limit=limit,
-            reason=f"Return {request.rma}",
+            reason=because(Reason.RETURN_REFUND, rma=request.rma),
         )
         return None
     return _pay_out(request, return_lines, amount, actor=actor)
@@ -710,7 +711,7 @@ def _refundable_part(request: ReturnRequest, amount: Decimal) -> Decimal:
     left = order_refundable_amount(request.order)
     if amount > left:
         case_event(
-            request.case, "return_refund_capped", rma=request.rma, due=str(amount), refundable=str(left)
+            request.case, Verb.RETURN_REFUND_CAPPED, rma=request.rma, due=str(amount), refundable=str(left)
         )
         return left
     return amount
@@ -885,7 +886,7 @@ def return_exchanges_announce_shipped() -> int:
             )
             case_event(
                 request.case,
-                "exchange_shipped",
+                Verb.EXCHANGE_SHIPPED,
                 rma=request.rma,
                 exchange_order=request.exchange_order.number,
                 tracking_number=shipment.tracking_number,
@@ -935,6 +936,6 @@ def _expire_one(rma: str, *, now: datetime) -> int:
     if request is None:
         return 0
     request.expired_at = now
-    _move(request, R.EXPIRED, reason="no carrier scan before the label expired", fields=["expired_at"])
+    _move(request, R.EXPIRED, reason=because(Reason.LABEL_EXPIRED), fields=["expired_at"])
     _notify(request, "return_expired", expired_on=timezone.localdate(now).isoformat())
     return 1

@@ -1,5 +1,8 @@
 from django import template
+from django.utils import formats
 
+from cases.verbs import Reason, reason_sentence
+from desk.timeline import label
 from returns.eligibility import EXCEPTION_LABELS
 
 register = template.Library()
@@ -13,8 +16,6 @@ def get_item(mapping, key):
 @register.filter
 def grams(value):
     """1234 -> "1.23 kg" ("1,23 kg" in German and Swedish), 850 -> "850 g": how a person reads a parcel scale."""
-    from django.utils import formats
-
     if value is None or value == "":
         return "–"
     value = int(value)
@@ -24,32 +25,26 @@ def grams(value):
 @register.filter
 def action_label(value):
     """A decision's or resolution's action code in words: "reship" -> "Ersatzlieferung"."""
-    from desk.timeline import label
-
     return label("action", value)
 
 
 @register.filter
 def email_event_label(value):
     """An e-mail event code in words: "claim_received" -> "Reklamation erhalten"."""
-    from desk.timeline import label
-
     return label("email_event", value)
 
 
 @register.filter
-def reason_text(value):
-    """A reason the system wrote, in the reader's language; one a person typed, as typed."""
-    from desk.timeline import reason_text
-
-    return reason_text(value)
+def decision_reason(decision):
+    """Why the matrix recommended what it did: its rule's reason as the owner wrote it, or that none matched."""
+    if decision.rule_position is None:
+        return reason_sentence(Reason.NO_RULE_MATCHED)
+    return decision.reason
 
 
 @register.filter
 def payment_method_labels(methods):
     """Payment method codes stored with the evidence, in words, one list: "Rechnung, Verrechnungsscheck"."""
-    from desk.timeline import label
-
     return ", ".join(label("payment_method", method) for method in methods or ())
 
 

@@ -135,12 +135,12 @@ def test_return_status_changes_and_their_reasons_read_in_german(client, shop, ca
 def test_a_finished_playbook_step_is_in_the_german_and_swedish_catalogue():
     from django.utils import translation
 
-    from desk.timeline import VERBS
+    from cases.verbs import Verb
 
     with translation.override("de"):
-        assert str(VERBS["playbook_step"]) == "Playbook-Schritt erledigt"
+        assert str(Verb.PLAYBOOK_STEP.label) == "Playbook-Schritt erledigt"
     with translation.override("sv"):
-        assert str(VERBS["playbook_step"]) != "Playbook step done"
+        assert str(Verb.PLAYBOOK_STEP.label) != "Playbook step done"
 
 
 @pytest.mark.parametrize(
@@ -174,14 +174,17 @@ def test_case_status_moved_by_the_desk_keeps_its_label(client, claim_case, germa
 def test_reasons_the_system_wrote_are_translated_and_typed_ones_kept():
     from django.utils import translation
 
-    from decisions.engine import NO_MATCH_REASON
+    from cases.verbs import Reason, because, reason_data
     from desk.timeline import reason_text
 
+    def text(reason):
+        return reason_text(reason_data(reason))
+
     with translation.override("de"):
-        assert reason_text(NO_MATCH_REASON) != NO_MATCH_REASON
-        assert reason_text("buyer keeps the goods") == "der Käufer behält die Ware"
-        assert reason_text("Refund 120.00 above the agent's limit 100.00") == (
+        assert text(because(Reason.NO_RULE_MATCHED)).startswith("Keine Regel der Matrix")
+        assert text(because(Reason.BUYER_KEEPS_GOODS)) == "der Käufer behält die Ware"
+        assert text(because(Reason.ABOVE_LIMIT, amount="120.00", limit="100.00")) == (
             "Rückerstattung von 120,00 über der Grenze des Mitarbeiters von 100,00"
         )
-        assert reason_text("return label_issued") == "Rücksendung: Etikett ausgestellt"
-        assert reason_text("Kunde ruft morgen an") == "Kunde ruft morgen an"
+        assert text(because(Reason.RETURN_MOVED, status="label_issued")) == "Rücksendung: Etikett ausgestellt"
+        assert text("Kunde ruft morgen an") == "Kunde ruft morgen an"
