@@ -122,13 +122,17 @@ def recreate_database(url: str) -> None:
     admin.close()
 
 
-def bench_database(url: str, records: int) -> None:
-    recreate_database(url)
+def setup_django(url: str) -> None:
+    # Settings read the database from the environment once, so it is named before anything loads them.
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
+
+
+def bench_database(url: str, records: int) -> None:
+    recreate_database(url)
     from django.core.management import call_command
 
     from cases.models import Case, CaseKind, OpenedVia
@@ -212,6 +216,8 @@ def bench_database(url: str, records: int) -> None:
 
 def main():
     args = parse_args()
+    # The default rules' reasons are translated text: even the engine's figure needs the settings.
+    setup_django(args.database_url)
     bench_engine(args.evaluations)
     bench_database(args.database_url, args.records)
 

@@ -1,39 +1,42 @@
-"""The matrix every shop starts with: the practice of seeds 002 and 003 written as rules.
+"""The matrix every shop starts with: what the shops we learnt from do with each kind of problem, as rules.
 
 Amounts are in EUR and scaled to the shop's currency (SEK ×10). The shop owner
 changes them in the admin; these are only where everybody starts from.
 
 The reasoning, rule by rule:
 - Chargebacks and A-to-z claims have a deadline and need the evidence bundle:
-  an owner answers them (003 #3, #6).
+  an owner answers them.
 - A payment review is opened for a rush order paid by an uncleared personal
   cheque. A cheque needs five days to clear and a rush order cannot wait, so
-  cancel rather than risk the bounced-cheque fees (002 #4).
+  cancel rather than risk the bounced-cheque fees.
 - Lost in transit: file a carrier claim. When the buyer needs the goods within
-  a week (the wedding handkerchiefs), ship again at once with a return label for
-  the duplicate, and accept the loss if it never comes back (002 #2).
-- Flagged buyers (the "fragwürdig" mark of 002 #1) first show what they got.
+  a week (handkerchiefs for a wedding), ship again at once with a return label
+  for the duplicate, and accept the loss if it never comes back.
+- Flagged buyers (a shop marks a buyer whose claims it doubts) first show what
+  they got.
 - Delivered but not received: under 50 EUR trust the buyer and ship again, a
-  fraudster would order something dearer (002 #3). Larger orders with a
-  signature are declined with the signature as proof; with a delivery scan the
-  buyer checks household, neighbours, office and post office first (000);
-  above 250 EUR without proof the owner decides (002 #3: ship those with
-  signature).
+  fraudster would order something dearer. Larger orders with a signature are
+  declined with the signature as proof; with a delivery scan the buyer checks
+  household, neighbours, office and post office first; above 250 EUR without
+  proof the owner decides (and the shop ships orders that large with
+  signature from then on).
 - Missing items: if the packed weight was too low, we packed too few: ship the
   rest. If the weight matches the whole order (four dozen napkins at 1.2 lb a
   set cannot weigh over 5 lb with a dozen missing) the items were in the box;
-  the napkin shop still sent them as goodwill, but an agent decides (002 #1).
-- Damaged goods under 50 EUR are refunded at once; above, photos first (003 #7:
-  "under XX EUR refund at once, above further steps").
+  a shop may still send them as goodwill, but an agent decides.
+- Damaged goods under 50 EUR are refunded at once; above, photos first.
 - Personalisation errors: check what the buyer typed. A remake is goodwill at
-  the owner's discretion; a large order goes to the owner (002 #5).
+  the owner's discretion; a large order goes to the owner.
 """
 
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import Action, ClaimType
+
 from .engine import ANY
+from .models import BuyerRisk, Evidence
 
 # How many units of a currency make roughly one euro, for the default bands.
 CURRENCY_SCALE = {"EUR": Decimal("1"), "SEK": Decimal("10"), "NOK": Decimal("10"), "DKK": Decimal("7.5")}
@@ -41,9 +44,12 @@ DEFAULT_AUTO_APPLY_LIMIT_EUR = Decimal("50")
 # Used by the simulation to price a replacement's postage.
 SHIPPING_ESTIMATE_EUR = Decimal("6.90")
 
-SMALL = Decimal("50")  # 002 #3: "weniger als 50 $"
-LARGE = Decimal("250")  # 002 #3: "für Bestellungen über 250 USD" use a reliable carrier and signature
-PERSONALISED_LARGE = Decimal("150")  # 002 #5: "Hunderte von Dollar"
+# Below this the buyer's word is enough to ship again or refund: someone out to cheat orders something dearer.
+SMALL = Decimal("50")
+# From this an order is large: it should travel with a signature, and without proof the owner decides.
+LARGE = Decimal("250")
+# A personalised order of this much (hundreds) is a real loss to remake: the owner decides.
+PERSONALISED_LARGE = Decimal("150")
 
 
 def _rule(claim_type=ANY, *, action, reason, min_value=None, max_value=None, buyer_risk=ANY, evidence=ANY,
@@ -64,16 +70,16 @@ def _rule(claim_type=ANY, *, action, reason, min_value=None, max_value=None, buy
 
 DEFAULT_RULES_EUR = [
     _rule(
-        "chargeback",
-        action="escalate",
+        ClaimType.CHARGEBACK,
+        action=Action.ESCALATE,
         reason=_(
             "A chargeback or A-to-z claim has a deadline and needs the evidence bundle "
             "(order, tracking, delivery confirmation, signature, messages); the owner answers it."
         ),
     ),
     _rule(
-        "payment_review",
-        action="cancel_order",
+        ClaimType.PAYMENT_REVIEW,
+        action=Action.CANCEL_ORDER,
         reason=_(
             "Rush order paid by a personal cheque that has not cleared. A cheque needs 5 days to clear "
             "and a rush order cannot wait; cancel rather than risk a bounced cheque and its fees. "
@@ -81,9 +87,9 @@ DEFAULT_RULES_EUR = [
         ),
     ),
     _rule(
-        "lost_in_transit",
+        ClaimType.LOST_IN_TRANSIT,
         needed_within_days=7,
-        action="reship_with_return_label",
+        action=Action.RESHIP_WITH_RETURN_LABEL,
         auto_apply=True,
         reason=_(
             "The parcel is lost or badly late and the buyer needs it within a week (the wedding story): "
@@ -91,32 +97,32 @@ DEFAULT_RULES_EUR = [
         ),
     ),
     _rule(
-        "lost_in_transit",
-        action="carrier_claim",
+        ClaimType.LOST_IN_TRANSIT,
+        action=Action.CARRIER_CLAIM,
         reason=_(
             "Lost in transit and no date pressing: file a claim with the carrier after its waiting period "
             "and keep the buyer informed."
         ),
     ),
     _rule(
-        buyer_risk="flagged",
+        buyer_risk=BuyerRisk.FLAGGED,
         max_value=LARGE,
-        action="request_info",
+        action=Action.REQUEST_INFO,
         reason=_(
             "The buyer is flagged as questionable: ask for photos of the parcel, the label and the contents "
             "before deciding."
         ),
     ),
     _rule(
-        buyer_risk="flagged",
+        buyer_risk=BuyerRisk.FLAGGED,
         min_value=LARGE,
-        action="escalate",
+        action=Action.ESCALATE,
         reason=_("A flagged buyer and a large order: the owner decides."),
     ),
     _rule(
-        "delivered_not_received",
+        ClaimType.DELIVERED_NOT_RECEIVED,
         max_value=SMALL,
-        action="reship",
+        action=Action.RESHIP,
         auto_apply=True,
         reason=_(
             "Small order marked delivered but not received: trust the buyer and ship again. Someone out to "
@@ -124,47 +130,47 @@ DEFAULT_RULES_EUR = [
         ),
     ),
     _rule(
-        "delivered_not_received",
+        ClaimType.DELIVERED_NOT_RECEIVED,
         min_value=LARGE,
-        evidence="signature",
-        action="deny",
+        evidence=Evidence.SIGNATURE,
+        action=Action.DENY,
         reason=_(
             "Someone signed for the parcel on delivery. Decline, send the buyer the signature and the "
             "delivery scan, and offer a carrier trace."
         ),
     ),
     _rule(
-        "delivered_not_received",
+        ClaimType.DELIVERED_NOT_RECEIVED,
         min_value=SMALL,
-        evidence="delivery_confirmed",
-        action="request_info",
+        evidence=Evidence.DELIVERY_CONFIRMED,
+        action=Action.REQUEST_INFO,
         reason=_(
             "The carrier confirms delivery: ask the buyer to check with household, neighbours, office and "
             "the post office, with the shipping documents, before anything else."
         ),
     ),
     _rule(
-        "delivered_not_received",
+        ClaimType.DELIVERED_NOT_RECEIVED,
         min_value=SMALL,
         max_value=LARGE,
-        action="reship",
+        action=Action.RESHIP,
         reason=_(
             "Marked delivered without a delivery scan to show for it: ship again and trace it with the carrier."
         ),
     ),
     _rule(
-        "delivered_not_received",
+        ClaimType.DELIVERED_NOT_RECEIVED,
         min_value=LARGE,
-        action="escalate",
+        action=Action.ESCALATE,
         reason=_(
             "A large order without proof of delivery: the owner decides. Ship orders of this size with "
             "signature confirmation from now on."
         ),
     ),
     _rule(
-        "missing_items",
-        evidence="weight_inconsistent",
-        action="reship",
+        ClaimType.MISSING_ITEMS,
+        evidence=Evidence.WEIGHT_INCONSISTENT,
+        action=Action.RESHIP,
         auto_apply=True,
         reason=_(
             "The measured packed weight is below what the full order weighs: we most likely packed too few. "
@@ -172,9 +178,9 @@ DEFAULT_RULES_EUR = [
         ),
     ),
     _rule(
-        "missing_items",
-        evidence="weight_consistent",
-        action="reship",
+        ClaimType.MISSING_ITEMS,
+        evidence=Evidence.WEIGHT_CONSISTENT,
+        action=Action.RESHIP,
         reason=_(
             "The packed weight matches the full order, so the items were very likely in the box. Sending "
             "them is goodwill at the agent's discretion; if we do, note it and take packing photos of this "
@@ -182,69 +188,69 @@ DEFAULT_RULES_EUR = [
         ),
     ),
     _rule(
-        "missing_items",
+        ClaimType.MISSING_ITEMS,
         max_value=SMALL,
-        action="reship",
+        action=Action.RESHIP,
         auto_apply=True,
         reason=_("Small order and no packed weight to check against: send the missing items."),
     ),
     _rule(
-        "missing_items",
-        action="request_info",
+        ClaimType.MISSING_ITEMS,
+        action=Action.REQUEST_INFO,
         reason=_(
             "No packed weight to check against: ask the buyer for photos of the parcel and its contents."
         ),
     ),
     _rule(
-        "damaged",
+        ClaimType.DAMAGED,
         max_value=SMALL,
-        action="refund",
+        action=Action.REFUND,
         refund_percent=100,
         auto_apply=True,
         reason=_("Small order arrived damaged: refund at once."),
     ),
     _rule(
-        "damaged",
-        action="request_info",
+        ClaimType.DAMAGED,
+        action=Action.REQUEST_INFO,
         reason=_(
             "Ask for photos of the damage and the packaging: they decide between replacement and refund, "
             "and the carrier claim needs them."
         ),
     ),
     _rule(
-        "wrong_item",
+        ClaimType.WRONG_ITEM,
         max_value=SMALL,
-        action="reship",
+        action=Action.RESHIP,
         auto_apply=True,
         reason=_("We sent the wrong item: send the right one; a small item need not come back."),
     ),
     _rule(
-        "wrong_item",
-        action="reship_with_return_label",
+        ClaimType.WRONG_ITEM,
+        action=Action.RESHIP_WITH_RETURN_LABEL,
         reason=_("We sent the wrong item: send the right one with a return label for the wrong one."),
     ),
     _rule(
-        "personalisation_error",
+        ClaimType.PERSONALISATION_ERROR,
         max_value=PERSONALISED_LARGE,
-        action="remake",
+        action=Action.REMAKE,
         reason=_(
             "Compare the monogram with the personalisation as entered. If it is the buyer's own entry, a "
             "remake is goodwill at the owner's discretion (or at cost); if we stitched it wrong, remake it."
         ),
     ),
     _rule(
-        "personalisation_error",
+        ClaimType.PERSONALISATION_ERROR,
         min_value=PERSONALISED_LARGE,
-        action="escalate",
+        action=Action.ESCALATE,
         reason=_(
             "A large personalised order: if it is the buyer's own entry, a remake is goodwill at the "
             "owner's discretion and a real loss; the owner decides between free and at cost."
         ),
     ),
     _rule(
-        "late_for_needed_by",
+        ClaimType.LATE_FOR_NEEDED_BY,
         needed_within_days=7,
-        action="reship_with_return_label",
+        action=Action.RESHIP_WITH_RETURN_LABEL,
         auto_apply=True,
         reason=_(
             "The parcel will not make the buyer's date, which is within a week: ship again now, express, "
@@ -252,8 +258,8 @@ DEFAULT_RULES_EUR = [
         ),
     ),
     _rule(
-        "late_for_needed_by",
-        action="escalate",
+        ClaimType.LATE_FOR_NEEDED_BY,
+        action=Action.ESCALATE,
         reason=_(
             "Late for the buyer's date: either the date has passed (a replacement no longer helps; consider "
             "a partial refund) or it is more than a week away (chase the carrier). The owner decides."

@@ -6,7 +6,7 @@ turns the rules into plain tuples grouped by claim type, so an evaluation is a
 short loop of comparisons (a few microseconds; the budget is 1 ms).
 
 Rules may be model instances or dicts with the fields of `decisions.models.Rule`
-(the JSON form of a matrix file), which is what lets `services.simulate` and the
+(the JSON form of a matrix file), which is what lets the simulation and the
 import check run the engine on rules that are not saved yet.
 """
 

@@ -1,4 +1,4 @@
-"""Drafts, activation, and the next decision following the owner's change."""
+"""The default matrix created once, drafts, activation, and the next decision following the owner's change."""
 
 import threading
 from decimal import Decimal
@@ -12,8 +12,6 @@ from decisions import services
 from decisions.engine import DecisionInput
 from decisions.models import DecisionMatrix, MatrixStatus, Rule
 from orders.models import Shop
-
-from .factories import decided_case
 
 SMALL_PARCEL_GONE = DecisionInput("delivered_not_received", Decimal("60.00"))
 
@@ -97,28 +95,6 @@ def test_an_unchanged_matrix_is_evaluated_with_one_query(shop, django_assert_num
     # The active matrix with its rules' change stamp; the compiled rules come from the cache.
     with django_assert_num_queries(1):
         services.evaluate(shop=shop, inputs=SMALL_PARCEL_GONE)
-
-
-def test_override_needs_a_reason_and_lands_on_the_timeline(shop, agent):
-    record = decided_case(shop, SMALL_PARCEL_GONE)
-
-    with pytest.raises(ValidationError, match="why"):
-        services.override_decision(record=record, by=agent, action="refund", reason="  ")
-    services.override_decision(record=record, by=agent, action="refund", reason="Buyer is a regular; refund.")
-
-    record.refresh_from_db()
-    assert (record.action, record.override_action, record.overridden_by) == ("reship", "refund", agent)
-    event = record.case.events.get(verb="decision_overridden")
-    assert (event.old, event.new, event.actor) == ("reship", "refund", agent)
-
-
-def test_a_decision_is_stored_with_its_rule_and_inputs(shop):
-    record = decided_case(shop, SMALL_PARCEL_GONE)
-
-    assert record.rule.action == record.action == "reship"
-    assert record.matrix_version == 1
-    assert record.inputs == SMALL_PARCEL_GONE.to_json()
-    assert record.shop == shop
 
 
 @pytest.mark.django_db(transaction=True)

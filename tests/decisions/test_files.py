@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from decisions import services
 from decisions.models import DecisionMatrix, MatrixStatus
+from orders.models import Shop
 
 from .factories import rule
 
@@ -182,3 +183,19 @@ def test_every_problem_of_a_file_is_reported_at_once(shop, tmp_path):
 
     text = str(raised.value)
     assert "currency" in text and "rules[0].action" in text and "rules[1].max_value" in text
+
+
+def test_a_file_of_another_shop_is_refused(shop, tmp_path):
+    other = Shop.objects.create(slug="wolle", name="Wolle", currency="EUR")
+
+    with pytest.raises(CommandError, match="shop: .*'leinen'.*--force"):
+        import_file(tmp_path, other, good_file())
+    assert not DecisionMatrix.objects.filter(shop=other).exists()
+
+
+def test_force_imports_a_file_of_another_shop(shop, tmp_path):
+    other = Shop.objects.create(slug="wolle", name="Wolle", currency="EUR")
+
+    import_file(tmp_path, other, good_file(), "--force")
+
+    assert DecisionMatrix.objects.filter(shop=other).count() == 1

@@ -1,4 +1,4 @@
-"""The matrix every shop starts with gives the answers of seed 002's five dilemmas."""
+"""The matrix every shop starts with answers the classic dilemmas of a small shop the way its owners did."""
 
 from decimal import Decimal
 
@@ -34,7 +34,7 @@ def test_a_shop_without_a_matrix_gets_the_default_one_active(shop):
 
 
 def test_napkins_short_but_full_weight_are_reshipped_as_goodwill_by_an_agent(shop):
-    # 002 #1: four dozen ordered, three "received", but the parcel weighed what four dozen weigh.
+    # Four dozen napkins ordered, three "received", but the parcel weighed what four dozen weigh.
     decision = evaluate(shop, "missing_items", "99.60", weight_consistent=True, delivery_confirmed=True)
 
     assert decision.action == "reship"
@@ -49,7 +49,7 @@ def test_missing_items_with_too_light_a_parcel_are_reshipped_automatically(shop)
 
 
 def test_wedding_parcel_lost_a_week_before_the_date_is_reshipped_with_a_return_label(shop):
-    # 002 #2
+    # Handkerchiefs for a wedding in six days, and the parcel is lost.
     decision = evaluate(shop, "lost_in_transit", "37.50", days_until_needed=6)
 
     assert decision.action == "reship_with_return_label"
@@ -62,7 +62,7 @@ def test_lost_parcel_without_a_date_goes_to_a_carrier_claim(shop):
 
 @pytest.mark.parametrize("value", ["12.00", "49.99"])
 def test_small_order_delivered_but_not_received_is_reshipped_automatically(shop, value):
-    # 002 #3: under 50, even with a delivery confirmation, trust the buyer.
+    # Under 50, even with a delivery confirmation, trust the buyer.
     decision = evaluate(shop, "delivered_not_received", value, delivery_confirmed=True)
 
     assert decision.action in ("reship", "refund")
@@ -84,7 +84,7 @@ def test_large_order_with_a_delivery_scan_asks_the_buyer_to_look_around_first(sh
 
 
 def test_rush_order_paid_by_uncleared_cheque_is_cancelled(shop):
-    # 002 #4
+    # A rush order paid by a personal cheque that needs five days to clear.
     decision = evaluate(shop, "payment_review", "480.00", days_until_needed=1)
 
     assert decision.action == "cancel_order"
@@ -92,7 +92,7 @@ def test_rush_order_paid_by_uncleared_cheque_is_cancelled(shop):
 
 
 def test_personalisation_as_entered_by_the_buyer_is_remade_at_the_owners_discretion(shop):
-    # 002 #5: small orders are remade; the reason tells the agent whose entry it was.
+    # The monogram as the buyer typed it: small orders are remade; the reason says whose entry it was.
     small = evaluate(shop, "personalisation_error", "60.00")
     large = evaluate(shop, "personalisation_error", "340.00")
 
