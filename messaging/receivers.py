@@ -7,7 +7,7 @@ from cases.models import Case, CaseStatus, OpenedVia
 from cases.verbs import SystemReason, reason_data
 
 from .models import BuyerEvent, OwnerEvent
-from .services import notify_buyer, notify_owners
+from .services.outbox import notify_buyer, notify_owners
 
 
 def buyer_took_part(case: Case) -> bool:

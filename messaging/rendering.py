@@ -26,7 +26,7 @@ from cases.models import Case
 from cases.verbs import reason_sentence
 from orders.links import portal_link
 
-from .models import Audience, EmailTemplateOverride, OutboundMessage
+from .models import Audience, BuyerEvent, EmailTemplateOverride, OutboundMessage
 
 FALLBACK_LANGUAGE = "en"
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -152,7 +152,7 @@ def message_context(message: OutboundMessage) -> dict:
     context["attachment_names"] = [a.filename for a in message.attachments.all()]
     if message.author_id:
         context["agent_name"] = message.author.get_full_name() or message.author.get_username()
-    if message.event == "feedback_request":
+    if message.event == BuyerEvent.FEEDBACK_REQUEST:
         context["feedback_links"] = feedback_links(message.case)
     # What the caller knew at the moment of the change wins over what we look up now.
     context.update(message.context or {})

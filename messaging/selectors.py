@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import CannedReply, InboundMessage, OutboundMessage
+from .models import Audience, CannedReply, InboundMessage, OutboundMessage
 
 
 def case_conversation(case) -> list[dict]:
@@ -11,7 +11,7 @@ def case_conversation(case) -> list[dict]:
     Two queries whatever the number of messages: outbound with author, inbound
     with attachments prefetched.
     """
-    outbound = OutboundMessage.objects.filter(case=case, audience="buyer").select_related("author")
+    outbound = OutboundMessage.objects.filter(case=case, audience=Audience.BUYER).select_related("author")
     inbound = InboundMessage.objects.filter(case=case).prefetch_related("attachments")
     items = [{"direction": "out", "at": m.created_at, "message": m} for m in outbound]
     items += [{"direction": "in", "at": m.received_at, "message": m} for m in inbound]

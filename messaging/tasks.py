@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from .services import sending
 
 
 @shared_task(
@@ -15,7 +15,7 @@ from . import services
     time_limit=90,
 )
 def send_message(self, message_id: int) -> bool:
-    outcome = services.outbox_send(message_id=message_id)
+    outcome = sending.outbox_send(message_id=message_id)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.sent
@@ -23,7 +23,7 @@ def send_message(self, message_id: int) -> bool:
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
 def outbox_sweep() -> int:
-    ids = services.outbox_sweep()
+    ids = sending.outbox_sweep()
     for message_id in ids:
         send_message.delay(message_id)
     return len(ids)

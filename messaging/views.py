@@ -15,7 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from .mailparse import InboundIn
+from .services.feedback import feedback_case, feedback_record
+from .services.inbound import inbound_receive
 
 # --- feedback ----------------------------------------------------------------
 
@@ -28,9 +30,9 @@ def feedback(request, token: str, rating: int):
     # rating with a POST at once from the browser, and shows a button where scripts are off.
     try:
         if request.method == "POST":
-            case = services.feedback_record(token=token, rating=rating).case
+            case = feedback_record(token=token, rating=rating).case
         else:
-            case = services.feedback_case(token=token, rating=rating)
+            case = feedback_case(token=token, rating=rating)
     except ValidationError:
         return render(request, "messaging/feedback.html", {"invalid": True}, status=400)
     language = (case.buyer.language if case.buyer else "") or case.shop.default_language or "en"
@@ -109,8 +111,8 @@ def dev_mailbox_message(request, key: str):
         # Stands in for the ESP's inbound webhook: the reply takes the same path a real one would.
         reply_to = message["Reply-To"] or message["From"]
         quoted = "\n".join("> " + line for line in (text.get_content() if text else "").splitlines())
-        services.inbound_receive(
-            mail=services.InboundIn(
+        inbound_receive(
+            mail=InboundIn(
                 from_email=parseaddr(str(message["To"]))[1],
                 from_name=parseaddr(str(message["To"]))[0],
                 to=[parseaddr(str(reply_to))[1]],

@@ -7,12 +7,14 @@ sends a signal, so a forged request never reaches these functions.
 from anymail.signals import inbound, tracking
 from django.dispatch import receiver
 
-from . import services
+from .mailparse import InboundAttachmentIn, InboundIn
+from .services.inbound import inbound_receive
+from .services.tracking import delivery_event_record
 
 
 @receiver(tracking, dispatch_uid="messaging.tracking")
 def on_tracking(sender, event, esp_name, **kwargs):
-    services.delivery_event_record(
+    delivery_event_record(
         esp=esp_name.lower(),
         event_type=event.event_type,
         event_id=event.event_id,
@@ -26,15 +28,15 @@ def on_tracking(sender, event, esp_name, **kwargs):
 
 @receiver(inbound, dispatch_uid="messaging.inbound")
 def on_inbound(sender, event, esp_name, **kwargs):
-    services.inbound_receive(mail=inbound_from_anymail(event.message))
+    inbound_receive(mail=inbound_from_anymail(event.message))
 
 
-def inbound_from_anymail(message) -> services.InboundIn:
+def inbound_from_anymail(message) -> InboundIn:
     sender = message.from_email
     recipients = [address.addr_spec for address in [*message.to, *message.cc]]
     if message.envelope_recipient:
         recipients.insert(0, message.envelope_recipient)
-    return services.InboundIn(
+    return InboundIn(
         from_email=sender.addr_spec if sender else "",
         from_name=sender.display_name if sender else "",
         to=recipients,
@@ -47,7 +49,7 @@ def inbound_from_anymail(message) -> services.InboundIn:
         headers={key: str(value) for key, value in message.items()},
         content_type=message.get_content_type(),
         attachments=[
-            services.InboundAttachmentIn(
+            InboundAttachmentIn(
                 filename=part.get_filename() or "attachment",
                 content=part.get_content_bytes() or b"",
                 declared_type=part.get_content_type(),

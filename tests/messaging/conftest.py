@@ -2,8 +2,9 @@ import pytest
 from django.db import transaction
 
 from claims.services import claim_open
+from messaging.models import BuyerEvent
 from messaging.rendering import forget_overrides
-from messaging.services import notify_buyer
+from messaging.services.outbox import notify_buyer
 from tests.factories import make_order
 
 
@@ -24,7 +25,7 @@ def swedish_claim(shop, carrier):
 @pytest.fixture
 def queued(swedish_claim):
     """The claim's acknowledgement row (queued by claim_open, or by us if it did not)."""
-    return notify_buyer(case=swedish_claim.case, event="claim_received", sequence=1)
+    return notify_buyer(case=swedish_claim.case, event=BuyerEvent.CLAIM_RECEIVED, sequence=1)
 
 
 @pytest.fixture(autouse=True)

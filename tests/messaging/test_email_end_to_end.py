@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from claims.services import claim_open
 from config.celery import app as celery_app
 from messaging import tasks
-from messaging.models import OutboundMessage, OutboundStatus
-from messaging.services import notify_buyer
+from messaging.models import BuyerEvent, OutboundMessage, OutboundStatus
+from messaging.services.outbox import notify_buyer
 from tests.factories import make_order
 
 from .smtp_sink import SmtpSink
@@ -154,7 +154,7 @@ def open_claim_for(shop, *, language):
     with transaction.atomic():
         claim = claim_open(order=order, type="lost_in_transit", opened_via="portal", decide=False)
         # sequence=1: if claim_open already queues the acknowledgement, this returns that row.
-        message = notify_buyer(case=claim.case, event="claim_received", sequence=1)
+        message = notify_buyer(case=claim.case, event=BuyerEvent.CLAIM_RECEIVED, sequence=1)
     return claim, message
 
 

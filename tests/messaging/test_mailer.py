@@ -3,8 +3,9 @@
 import pytest
 
 from messaging import mailer
-from messaging.models import OutboundStatus
-from messaging.services import notify_buyer, outbox_send
+from messaging.models import BuyerEvent, OutboundStatus
+from messaging.services.outbox import notify_buyer
+from messaging.services.sending import outbox_send
 from tests.messaging.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def smtp(settings):
 
 
 def _send(case, n):
-    message = notify_buyer(case=case, event="carrier_claim_filed", sequence=100 + n)
+    message = notify_buyer(case=case, event=BuyerEvent.CARRIER_CLAIM_FILED, sequence=100 + n)
     outbox_send(message_id=message.pk)
     message.refresh_from_db()
     return message

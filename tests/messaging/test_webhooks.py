@@ -12,7 +12,7 @@ from django.test import Client
 
 from cases.models import CaseStatus
 from messaging.models import DeliveryEvent, InboundMessage, OutboundStatus
-from messaging.services import outbox_send
+from messaging.services.sending import outbox_send
 
 pytestmark = pytest.mark.django_db
 

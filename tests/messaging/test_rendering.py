@@ -1,14 +1,18 @@
-"""Every e-mail renders in every language, names the shop and the case, and has a one-line subject."""
+"""Every e-mail renders in every language, names the shop and the case, and has a one-line subject;
+owners' own e-mail texts win over the files."""
 
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core import mail
 from django.template.loader import get_template
+from django.test import Client
 
-from messaging.models import ALL_EVENTS
-from messaging.rendering import render_event
+from messaging.models import ALL_EVENTS, BuyerEvent, EmailTemplateOverride
+from messaging.rendering import forget_overrides, render_event
+from messaging.services.sending import outbox_send
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +92,7 @@ def test_every_event_has_subject_text_and_html_templates(event):
 
 def test_an_email_with_an_empty_context_still_renders():
     rendered = render_event(
-        "check_household_neighbours", {"shop_name": "S", "case_reference": "C-1"}, language="sv"
+        BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS, {"shop_name": "S", "case_reference": "C-1"}, language="sv"
     )
 
     assert rendered.subject
@@ -96,7 +100,44 @@ def test_an_email_with_an_empty_context_still_renders():
 
 
 def test_buyer_emails_give_the_support_contact():
-    rendered = render_event("claim_received", DUMMY, language="de")
+    rendered = render_event(BuyerEvent.CLAIM_RECEIVED, DUMMY, language="de")
 
     assert "hilfe@leinen.example" in rendered.text
     assert "+49 30 1234567" in rendered.text
+
+
+# --- owners' overrides ---------------------------------------------------------------
+
+
+def test_owner_override_replaces_subject_and_body_in_that_language(queued, shop, locmem_mail):
+    EmailTemplateOverride.objects.create(
+        shop=shop,
+        event=BuyerEvent.CLAIM_RECEIVED,
+        language="sv",
+        subject="Tack, {{ buyer_name }}! Ärende {{ case_reference }}",
+        body="Hej {{ buyer_name }}!\n\nVi har fått ditt meddelande.",
+    )
+    forget_overrides()
+
+    outbox_send(message_id=queued.pk)
+
+    [email] = mail.outbox
+    assert email.subject == f"Tack, Karin Lind! Ärende {queued.case.reference}"
+    assert email.body.startswith("Hej Karin Lind!")
+    assert queued.case.reference in email.body  # the footer with the shop's contact stays
+
+
+def test_admin_preview_renders_the_override(owner, shop):
+    override = EmailTemplateOverride.objects.create(
+        event=BuyerEvent.REFUND_ISSUED,
+        language="de",
+        subject="Geld zurück: {{ refund_amount }}",
+        body="Hallo {{ buyer_name }}",
+    )
+    client = Client()
+    client.force_login(owner)
+
+    response = client.get(f"/admin/messaging/emailtemplateoverride/{override.pk}/change/")
+
+    assert response.status_code == 200
+    assert "Geld zurück: 24,90" in response.content.decode()

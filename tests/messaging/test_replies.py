@@ -1,11 +1,13 @@
-"""Agents answer buyers from the case, with canned texts in the buyer's language."""
+"""Agents answer buyers from the case, with canned texts in the buyer's language; braces they type stay as typed."""
 
 import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from messaging.models import CannedReply, OutboundMessage
-from messaging.services import InboundIn, inbound_receive, outbox_send
+from messaging.mailparse import InboundIn
+from messaging.models import BuyerEvent, CannedReply, OutboundMessage, OutboundStatus
+from messaging.services.inbound import inbound_receive
+from messaging.services.sending import outbox_send
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +39,7 @@ def test_agent_reply_is_sent_through_the_outbox_in_the_buyers_thread(queued, age
 
     assert response.status_code == 201, response.content
     message = OutboundMessage.objects.get(pk=response.json()["id"])
-    assert message.event == "agent_reply" and message.author.username == "agent"
+    assert message.event == BuyerEvent.AGENT_REPLY and message.author.username == "agent"
     outbox_send(message_id=message.pk)
     [email] = mail.outbox
     assert "Vi tittar på det direkt." in email.body
@@ -86,3 +88,33 @@ def test_empty_reply_is_refused(swedish_claim, agent_api):
     )
 
     assert response.status_code == 400
+
+
+# --- braces in agent replies ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hej, använd koden {} i kassan", "Hej, använd koden {0} i kassan", "Koden är {ABC", "Koden är ABC}"],
+)
+def test_agent_reply_with_braces_is_queued_as_typed(swedish_claim, agent_api, text):
+    response = agent_api.post(
+        f"/api/v1/cases/{swedish_claim.case.reference}/messages/", {"body": text}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    message = OutboundMessage.objects.get(pk=response.json()["id"])
+    assert message.context["body"] == text and message.status == OutboundStatus.QUEUED
+
+
+def test_agent_reply_fills_known_placeholders_next_to_other_braces(swedish_claim, agent_api):
+    case = swedish_claim.case
+
+    response = agent_api.post(
+        f"/api/v1/cases/{case.reference}/messages/",
+        {"body": "Order {order_number}: använd koden {} eller {kod}."},
+        format="json",
+    )
+
+    body = OutboundMessage.objects.get(pk=response.json()["id"]).context["body"]
+    assert body == f"Order {case.order.number}: använd koden {{}} eller {{kod}}."

@@ -1,0 +1,199 @@
+"""Send queued e-mails: claim a row, render it in the reader's language, hand it to the mail server.
+
+`outbox_send` is called by `messaging.tasks.send_message`; `outbox_sweep`
+finds the rows whose task never ran or whose worker died.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist, TemplateSyntaxError, VariableDoesNotExist
+from django.utils import timezone
+
+from cases.events import case_event
+from cases.models import Case
+from cases.verbs import Verb
+
+from .. import mailer
+from ..models import BuyerEvent, OutboundMessage, OutboundStatus
+from ..rendering import render_message
+from .outbox import reply_domain
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SendOutcome:
+    sent: bool = False
+    # Seconds until the task should look again; None when there is nothing left to do.
+    retry_in: int | None = None
+
+
+def backoff_seconds(attempts: int) -> int:
+    # 30 s, 1 min, 2 min, … capped at an hour, with jitter so a recovering SMTP
+    # server is not hit by every queued row in the same second.
+    base = min(30 * 2 ** max(attempts - 1, 0), 3600)
+    return base + random.randint(0, base // 4)
+
+
+def _from_address(case: Case) -> str:
+    # The buyer sees the shop's name; the address stays ours so SPF and DKIM hold.
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((case.shop.name, address))
+
+
+def build_email(message: OutboundMessage, rendered) -> EmailMultiAlternatives:
+    headers = {
+        "Message-ID": message.message_id,
+        "Content-Language": rendered.language,
+        "X-Postsale-Case": message.case.reference,
+    }
+    if message.event != BuyerEvent.AGENT_REPLY:
+        # RFC 3834: tells auto-responders (out-of-office) not to answer a machine.
+        headers["Auto-Submitted"] = "auto-generated"
+    previous = message.context.get("in_reply_to") if message.context else None
+    if previous:
+        headers["In-Reply-To"] = previous
+        headers["References"] = previous
+    email = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=_from_address(message.case),
+        to=[formataddr((message.to_name, message.to_email))],
+        reply_to=[f"reply+{message.reply_token}@{reply_domain()}"],
+        headers=headers,
+    )
+    email.attach_alternative(rendered.html, "text/html")
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
+    # Anymail passes these to the ESP, which echoes them in its tracking webhooks.
+    email.metadata = {"postsale_message": str(message.pk), "case": message.case.reference}
+    email.tags = [message.event]
+    return email
+
+
+def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
+    """Send one outbox row, at most once per claim.
+
+    The claim is a compare-and-set from `queued` (or from a `sending` claim so
+    old that its worker must be dead) to `sending`; a task delivered twice, or
+    a sweep racing a late task, finds the row taken and does nothing.
+
+    At-least-once, not at-most-once: if a worker dies after the SMTP server
+    accepted the message but before the row says `sent`, the sweep sends it
+    again after POSTSALE_EMAIL_STALE_SECONDS. We accept that rare duplicate
+    (it carries the same Message-ID, so mail clients show it once) because the
+    other choice, never retrying a claimed row, silently loses every e-mail
+    whose worker died before the server accepted it. The window is kept small:
+    the row is marked `sent` in the statement right after the server's reply.
+    """
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.POSTSALE_EMAIL_STALE_SECONDS)
+    claimable = Q(status=OutboundStatus.QUEUED) | Q(
+        status=OutboundStatus.SENDING, claimed_at__lt=stale_before
+    )
+    claimed = OutboundMessage.objects.filter(claimable, pk=message_id).update(
+        status=OutboundStatus.SENDING,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        status_changed_at=now,
+        next_attempt_at=None,
+    )
+    if not claimed:
+        current = OutboundMessage.objects.filter(pk=message_id).values("status", "claimed_at").first()
+        if current and current["status"] == OutboundStatus.SENDING:
+            # Another worker has it. Look again once its claim would be stale, in
+            # case that worker dies before it finishes.
+            waited = (now - current["claimed_at"]).total_seconds() if current["claimed_at"] else 0
+            return SendOutcome(retry_in=max(int(settings.POSTSALE_EMAIL_STALE_SECONDS - waited) + 1, 1))
+        return SendOutcome()
+
+    # The message with its case and shop; buyer, order and parcel follow by primary key. One
+    # query joining all eight tables cost PostgreSQL more to plan than the small ones cost to run.
+    message = (
+        OutboundMessage.objects.select_related("case__shop", "case__buyer", "case__order", "author")
+        .prefetch_related("attachments")
+        .get(pk=message_id)
+    )
+    mine = OutboundMessage.objects.filter(pk=message_id, status=OutboundStatus.SENDING, claimed_at=now)
+    try:
+        rendered = render_message(message)
+        email = build_email(message, rendered)
+    except (TemplateDoesNotExist, TemplateSyntaxError, VariableDoesNotExist) as exc:
+        # A broken template does not heal by waiting: fail now and show why.
+        mine.update(
+            status=OutboundStatus.FAILED, last_error=repr(exc)[:2000], status_changed_at=timezone.now()
+        )
+        logger.exception("Cannot render outbound message %s", message_id)
+        return SendOutcome()
+    try:
+        mailer.send(email)
+    except Exception as exc:  # SMTP, network, ESP API errors: all worth another try
+        failed = message.attempts + 1 >= settings.POSTSALE_EMAIL_MAX_ATTEMPTS
+        retry_in = None if failed else backoff_seconds(message.attempts + 1)
+        mine.update(
+            status=OutboundStatus.FAILED if failed else OutboundStatus.QUEUED,
+            claimed_at=None,
+            last_error=repr(exc)[:2000],
+            status_changed_at=timezone.now(),
+            next_attempt_at=None if failed else timezone.now() + timedelta(seconds=retry_in),
+        )
+        logger.warning("Sending outbound message %s failed: %r", message_id, exc)
+        if failed:
+            case_event(
+                message.case,
+                Verb.EMAIL_FAILED,
+                event=message.event,
+                to=message.to_email,
+                error=repr(exc)[:300],
+            )
+        return SendOutcome(retry_in=retry_in)
+
+    status = getattr(email, "anymail_status", None)
+    esp_id = (getattr(status, "message_id", None) or "") if status else ""
+    sent_at = timezone.now()
+    with transaction.atomic():
+        mine.update(
+            status=OutboundStatus.SENT,
+            sent_at=sent_at,
+            status_changed_at=sent_at,
+            esp_message_id=str(esp_id)[:250],
+            language=rendered.language,
+            subject=rendered.subject[:300],
+            body_text=rendered.text,
+            last_error="",
+        )
+        case_event(
+            message.case,
+            Verb.EMAIL_SENT,
+            new=message.event,
+            event=message.event,
+            to=message.to_email,
+            language=rendered.language,
+            message_id=message.pk,
+        )
+    return SendOutcome(sent=True)
+
+
+def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of rows whose send task never ran or whose worker died; the caller re-enqueues them."""
+    now = now or timezone.now()
+    lost_after = now - timedelta(seconds=settings.POSTSALE_EMAIL_LOST_SECONDS)
+    stale_before = now - timedelta(seconds=settings.POSTSALE_EMAIL_STALE_SECONDS)
+    due = (
+        Q(status=OutboundStatus.QUEUED, next_attempt_at__isnull=True, created_at__lt=lost_after)
+        | Q(status=OutboundStatus.QUEUED, next_attempt_at__lt=lost_after)
+        | Q(status=OutboundStatus.SENDING, claimed_at__lt=stale_before)
+    )
+    return list(
+        OutboundMessage.objects.filter(due).order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
