@@ -210,7 +210,7 @@ def _mark_inspected(request: ReturnRequest, return_lines: list[ReturnLine], *, a
     move_return(request, R.INSPECTED, actor=actor, fields=["inspected_at"], lines=summary)
 
 
-# --- decide the outcome -------------------------------------------------------------
+# --- decide the outcome, and tell the buyer -------------------------------------------
 
 
 def everything_accepted(lines: Sequence[ReturnLine]) -> bool:
