@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import InspectionPhoto, ReturnLine, ReturnPolicy, ReturnRequest
+from .models import NOTHING_ACCEPTED, InspectionPhoto, ReturnLine, ReturnPolicy, ReturnRequest
 
 RETURN_ADDRESS_FIELDS = [
     "return_name",
@@ -101,8 +102,22 @@ class ReturnLineInline(admin.TabularInline):
         return False
 
 
+class ReturnRequestForm(forms.ModelForm):
+    """Shows the reason inspection stored in the reader's language, and stores it in English again."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "reject_reason" in self.fields and self.instance.reject_reason == NOTHING_ACCEPTED:
+            self.initial["reject_reason"] = gettext(NOTHING_ACCEPTED)
+
+    def clean_reject_reason(self):
+        reason = self.cleaned_data["reject_reason"]
+        return NOTHING_ACCEPTED if reason == gettext(NOTHING_ACCEPTED) else reason
+
+
 @admin.register(ReturnRequest)
 class ReturnRequestAdmin(admin.ModelAdmin):
+    form = ReturnRequestForm
     list_display = ["rma", "order", "status", "method", "resolution", "created_at", "expires_at"]
     list_filter = ["status", "method", "resolution", "order__shop"]
     search_fields = ["rma", "case__reference", "order__number", "tracking_number", "order__buyer__email"]

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from cases.models import Case, Refund, RefundMethod, StatusMachine
 from orders.models import Carrier, Order, OrderLine, Shop
@@ -71,7 +72,7 @@ class ReturnPolicy(models.Model):
     refund_processing_days = models.PositiveSmallIntegerField(
         _("refund processing (business days)"), default=5
     )
-    # Seed 004: PostNord Return Pickup is for heavier parcels; lighter ones go to a service point.
+    # Carriers' home pickup (PostNord Return Pickup) is for heavier parcels; lighter ones go to a service point.
     pickup_weight_threshold_g = models.PositiveIntegerField(_("pickup offered above (g)"), default=5000)
     label_expiry_days = models.PositiveSmallIntegerField(
         _("label expires after (days without a carrier scan)"), default=21
@@ -177,6 +178,12 @@ AWAITING_PARCEL = (R.APPROVED, R.LABEL_ISSUED)
 DONE = (R.REFUNDED, R.PARTLY_REFUNDED, R.EXCHANGED, R.REJECTED, R.EXPIRED, R.CLOSED)
 
 
+# The reason inspection stores when it accepted nothing: in English, like every stored value, and
+# the same sentence as `cases.verbs.Reason.NOTHING_ACCEPTED`, so the catalogues have it for the
+# admin, which shows it in the reader's language.
+NOTHING_ACCEPTED = gettext_noop("Nothing was accepted at inspection.")
+
+
 class ReturnMethod(models.TextChoices):
     DROP_OFF = "drop_off", _("Drop-off at a service point")
     PICKUP = "pickup", _("Pickup at home")
@@ -232,6 +239,7 @@ class ReturnRequest(StatusMachine):
     inspected_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # As the agent typed it, or NOTHING_ACCEPTED when inspection accepted nothing.
     reject_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
     refund = models.ForeignKey(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("refund")

@@ -45,7 +45,7 @@ def policy_or_default(shop: Shop) -> ReturnPolicy:
 
 
 def packing_steps(policy: ReturnPolicy, *, language: str | None = None, method: str = "") -> list[str]:
-    """The packing instructions step by step (seed 004): the shop's own text, else ours."""
+    """The packing instructions step by step: the shop's own text, else ours."""
     language = language or translation.get_language() or "en"
     own = getattr(policy, f"packing_instructions_{language[:2]}", "") or policy.packing_instructions_en
     if own.strip():

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases.models import CaseStatus, Refund
@@ -86,7 +87,7 @@ def test_a_corrected_count_restocks_the_difference(delivered_order):
 def test_more_than_announced_cannot_be_received(delivered_order):
     request = request_return(delivered_order, line(delivered_order, quantity=1))
 
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
     assert f"lines.{NAPKINS['sku']}" in error.value.message_dict
     assert stock(NAPKINS["sku"]) == 0
@@ -160,7 +161,7 @@ def test_every_received_item_must_be_inspected(delivered_order):
     request = request_return(delivered_order, line(delivered_order), line(delivered_order, TABLECLOTH["sku"]))
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1, TABLECLOTH["sku"]: 1})
 
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "as_new")])
 
     assert "lines" in error.value.message_dict
@@ -388,7 +389,7 @@ def test_an_inspection_photo_that_is_not_a_picture_is_refused(delivered_order):
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
     fake = SimpleUploadedFile("foto.png", b"MZ not a picture", content_type="image/png")
 
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         services.return_inspect(
             rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "opened", photos=(fake,))]
         )

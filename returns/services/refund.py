@@ -1,0 +1,147 @@
+"""The money of a return: what the accepted goods are worth, the refund made for them, and its approval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cases import approvals
+from cases.events import case_event
+from cases.models import Refund
+from cases.refunds import order_refundable_amount, refund_expected_arrival, refund_issue
+from cases.verbs import Verb
+from config.errors import Conflict
+from messaging.public import BuyerEvent
+
+from ..models import Condition, ReturnLine, ReturnRequest, ReturnStatus
+from .machine import lock_return, move_return, notify
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    unit_price: Decimal
+    accepted_quantity: int
+    condition: str = Condition.AS_NEW
+
+
+@dataclass(frozen=True)
+class RefundBreakdown:
+    goods: Decimal
+    restocking_fee: Decimal
+    return_fee: Decimal
+    amount: Decimal
+
+
+def refund_compute(*, lines: list[RefundLine], terms: dict) -> RefundBreakdown:
+    """accepted quantities × unit price − restocking fees by condition − the return fee.
+
+    The fees never take the refund below zero; the return fee is only charged
+    when something is refunded at all, and never with free returns.
+    """
+    goods = Decimal("0")
+    restocking = Decimal("0")
+    percents = terms.get("restocking_percent", {})
+    for line in lines:
+        value = Decimal(line.unit_price) * line.accepted_quantity
+        goods += value
+        percent = Decimal(percents.get(line.condition, 0))
+        restocking += (value * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    restocking = min(restocking, goods)
+    fee = Decimal("0")
+    if goods > 0 and not terms.get("free_returns", True):
+        fee = min(Decimal(terms.get("return_fee", "0")), goods - restocking)
+    goods = goods.quantize(CENT)
+    return RefundBreakdown(
+        goods=goods,
+        restocking_fee=restocking.quantize(CENT),
+        return_fee=fee.quantize(CENT),
+        amount=(goods - restocking - fee).quantize(CENT),
+    )
+
+
+def issue_refund(request: ReturnRequest, amount: Decimal, *, actor) -> Refund:
+    return refund_issue(
+        case=request.case,
+        amount=amount,
+        # One refund per return, whoever asks and however often.
+        idempotency_key=f"return-{request.pk}-refund",
+        actor=actor,
+        method=request.terms.get("refund_method", "original_payment"),
+        reason=f"Return {request.rma}",
+        expected_arrival=refund_expected_arrival(
+            processing_days=request.terms.get("refund_processing_days", 5)
+        ),
+    )
+
+
+def refundable_part(request: ReturnRequest, amount: Decimal) -> Decimal:
+    """What can still go back on the order: a claim may have refunded it already (a parcel
+    reported lost, refunded, then found and sent back). The goods come back all the same."""
+    if request.terms.get("refund_method", "original_payment") != "original_payment":
+        return amount
+    left = order_refundable_amount(request.order)
+    if amount > left:
+        case_event(
+            request.case, Verb.RETURN_REFUND_CAPPED, rma=request.rma, due=str(amount), refundable=str(left)
+        )
+        return left
+    return amount
+
+
+def pay_out(
+    request: ReturnRequest, return_lines: list[ReturnLine], amount: Decimal, *, actor
+) -> Refund | None:
+    """Refund `amount` for the inspected goods and close the deal: refunded, or partly when not all came back."""
+    refund = issue_refund(request, amount, actor=actor) if amount > 0 else None
+    request.refund = refund
+    everything = all(line.accepted_quantity == line.quantity for line in return_lines)
+    move_return(
+        request,
+        ReturnStatus.REFUNDED if everything else ReturnStatus.PARTLY_REFUNDED,
+        actor=actor,
+        fields=["refund"],
+        goods=str(request.goods_value),
+        restocking_fee=str(request.restocking_fee),
+        return_fee=str(request.return_fee),
+        amount=str(amount),
+    )
+    if refund:
+        notify_refund(request, refund)
+    return refund
+
+
+def notify_refund(request: ReturnRequest, refund: Refund) -> None:
+    notify(
+        request,
+        BuyerEvent.REFUND_INITIATED,
+        amount=str(refund.amount),
+        currency=refund.currency,
+        expected_date=refund.expected_arrival.isoformat() if refund.expected_arrival else "",
+        method=refund.method,
+    )
+
+
+@transaction.atomic
+def return_refund_approve(*, rma: str, actor) -> ReturnRequest:
+    """Make the refund an inspection left for an owner because it was above the agent's limit."""
+    request = lock_return(rma)
+    if not request.awaits_refund_approval:
+        raise Conflict(
+            _("Return %(rma)s has no refund waiting for approval.") % {"rma": rma},
+            code="invalid_transition",
+        )
+    amount = refundable_part(request, request.refund_due)
+    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
+    if limit is not None:
+        raise Conflict(
+            _("The refund of %(amount)s is above your limit of %(limit)s; an owner must approve it.")
+            % {"amount": amount, "limit": limit},
+            code="above_refund_limit",
+        )
+    pay_out(request, list(request.lines.select_related("order_line")), amount, actor=actor)
+    return request

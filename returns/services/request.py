@@ -1,0 +1,220 @@
+"""A return is asked for, then approved (with its label, or a refund when the goods stay) or rejected."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.events import case_event
+from cases.models import CaseKind
+from cases.services import case_add_cost, case_add_search_terms, case_open
+from cases.verbs import Reason, SystemReason, Verb, because
+from messaging.public import BuyerEvent
+from orders.models import Order
+
+from .. import eligibility
+from ..eligibility import LineIn
+from ..models import (
+    Resolution,
+    ReturnLine,
+    ReturnMethod,
+    ReturnPolicy,
+    ReturnReason,
+    ReturnRequest,
+    ReturnStatus,
+)
+from . import label
+from .machine import lock_return, move_return, notify, refused_step
+from .policy import label_expires_at, policy_for
+from .refund import CENT, issue_refund, notify_refund
+
+R = ReturnStatus
+
+
+@transaction.atomic
+def return_request(
+    *,
+    order: Order,
+    lines: list[LineIn],
+    method: str,
+    resolution: str,
+    opened_via: str,
+    actor=None,
+    outside_policy: bool = False,
+    issue_label: bool = True,
+) -> ReturnRequest:
+    """Open a return on an order: the case, the request and its lines.
+
+    Within the shop's policy it is approved at once and the label is issued;
+    outside it (window passed, personalised goods...) it is refused, unless
+    `outside_policy` is set by an agent, and then waits for an agent's approval.
+    """
+    # The order row is the lock for "how much of this line is left to return":
+    # two requests for the same socks one after the other, never both at once.
+    order = Order.objects.select_for_update().select_related("shop", "buyer").get(pk=order.pk)
+    policy = policy_for(order.shop)
+    _check_choices(lines=lines, method=method, resolution=resolution)
+    result = eligibility.check(order=order, lines=lines, policy=policy, method=method, resolution=resolution)
+    if result.errors:
+        raise ValidationError(result.errors)
+    if result.exceptions and not outside_policy:
+        refused: dict[str, list[str]] = {}
+        for exception in result.exceptions:
+            refused.setdefault(exception["field"], []).append(exception["message"])
+        raise ValidationError(refused)
+
+    value = sum((line.order_line.unit_price * line.quantity for line in lines), start=Decimal("0"))
+    keep_item = (
+        resolution == Resolution.REFUND and policy.keep_item_below > 0 and value < policy.keep_item_below
+    )
+    units = sum(line.quantity for line in lines)
+    case = case_open(
+        kind=CaseKind.RETURN,
+        shop=order.shop,
+        order=order,
+        opened_via=opened_via,
+        subject=f"Return of {units} item{'s' if units != 1 else ''}",
+        actor=actor,
+    )
+    request = ReturnRequest.objects.create(
+        case=case,
+        # A placeholder until the id is known, like the case reference.
+        rma=f"tmp-{uuid.uuid4().hex[:16]}",
+        order=order,
+        method=method,
+        resolution=resolution,
+        terms=policy.terms(),
+        policy_exceptions=result.exceptions,
+        keep_item=keep_item,
+    )
+    request.rma = f"R-{request.created_at:%Y}-{request.pk:06d}"
+    ReturnRequest.objects.filter(pk=request.pk).update(rma=request.rma)
+    # Agents search the queue by RMA, as buyers quote it.
+    case_add_search_terms(case, request.rma)
+    ReturnLine.objects.bulk_create(
+        [
+            ReturnLine(
+                request=request, order_line=line.order_line, quantity=line.quantity, reason=line.reason
+            )
+            for line in lines
+        ]
+    )
+    case_event(
+        case,
+        Verb.RETURN_REQUESTED,
+        actor=actor,
+        new=R.REQUESTED,
+        rma=request.rma,
+        method=method,
+        resolution=resolution,
+        units=units,
+        outside_policy=[e["code"] for e in result.exceptions],
+        keep_item=keep_item,
+    )
+    notify(
+        request,
+        BuyerEvent.RETURN_REQUESTED,
+        method=method,
+        resolution=resolution,
+        units=units,
+        keep_item=keep_item,
+    )
+    if not result.exceptions:
+        _approve(request, policy, actor=None, reason=because(Reason.WITHIN_POLICY), with_label=issue_label)
+    return request
+
+
+def _check_choices(*, lines: list[LineIn], method: str, resolution: str) -> None:
+    """Refuse a method, resolution or reason the return does not know, all of them at once."""
+    errors: dict[str, list[ValidationError]] = {}
+    if method not in ReturnMethod.values:
+        errors["method"] = [
+            ValidationError(
+                _("Unknown method '%(method)s'."), code="invalid_choice", params={"method": method}
+            )
+        ]
+    if resolution not in Resolution.values:
+        errors["resolution"] = [
+            ValidationError(
+                _("Unknown resolution '%(resolution)s'."),
+                code="invalid_choice",
+                params={"resolution": resolution},
+            )
+        ]
+    for index, line in enumerate(lines):
+        if line.reason not in ReturnReason.values:
+            errors[f"lines[{index}].reason"] = [
+                ValidationError(
+                    _("Unknown reason '%(reason)s'."), code="invalid_choice", params={"reason": line.reason}
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def return_approve(*, rma: str, actor, reason: str = "", issue_label: bool = True) -> ReturnRequest:
+    """An agent approves a request outside the policy (goodwill)."""
+    request = lock_return(rma)
+    if request.status != R.REQUESTED:
+        raise refused_step(request, _("Return %(rma)s is %(status)s; only requests can be approved."))
+    _approve(request, policy_for(request.order.shop), actor=actor, reason=reason, with_label=issue_label)
+    return request
+
+
+def _approve(
+    request: ReturnRequest, policy: ReturnPolicy, *, actor, reason: str | SystemReason, with_label: bool
+) -> None:
+    now = timezone.now()
+    request.approved_at = now
+    request.expires_at = label_expires_at(request, policy, start=now)
+    move_return(request, R.APPROVED, actor=actor, reason=reason, fields=["approved_at", "expires_at"])
+    if request.keep_item:
+        _refund_keep_item(request, actor=actor)
+    elif with_label:
+        label.issue_label(request, policy, actor=actor)
+
+
+def _refund_keep_item(request: ReturnRequest, *, actor) -> None:
+    """Below the keep-the-item value the parcel costs more than the goods: refund, nothing comes back."""
+    lines = list(request.lines.select_related("order_line"))
+    goods = sum((line.order_line.unit_price * line.quantity for line in lines), start=Decimal("0")).quantize(
+        CENT
+    )
+    request.goods_value, request.restocking_fee, request.return_fee = goods, Decimal("0"), Decimal("0")
+    refund = issue_refund(request, goods, actor=actor)
+    request.refund = refund
+    # The goods do not come back: what was refunded is lost.
+    case_add_cost(request.case, cost=goods)
+    move_return(
+        request,
+        R.REFUNDED,
+        actor=actor,
+        reason=because(Reason.BUYER_KEEPS_GOODS),
+        fields=["goods_value", "restocking_fee", "return_fee", "refund"],
+        amount=str(goods),
+    )
+    notify_refund(request, refund)
+
+
+@transaction.atomic
+def return_reject(*, rma: str, actor, reason: str) -> ReturnRequest:
+    """An agent declines a request; the buyer reads the reason as the agent wrote it."""
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": ValidationError(_("Say why the return is rejected."), code="required")}
+        )
+    request = lock_return(rma)
+    if request.status != R.REQUESTED:
+        raise refused_step(
+            request, _("Return %(rma)s is %(status)s; only requests can be rejected before inspection.")
+        )
+    request.reject_reason = reason.strip()[:300]
+    move_return(request, R.REJECTED, actor=actor, reason=request.reject_reason, fields=["reject_reason"])
+    notify(request, BuyerEvent.RETURN_DECLINED, reason=request.reject_reason)
+    return request

@@ -1,0 +1,59 @@
+"""The returns admin shows what the system stored in the reader's language."""
+
+import pytest
+from django.forms import modelform_factory
+from django.urls import reverse
+from django.utils import translation
+
+from returns import services
+from returns.admin import ReturnRequestForm
+from returns.models import NOTHING_ACCEPTED, ReturnRequest
+from returns.services import InspectLine
+from tests.factories import NAPKINS
+
+from .helpers import request_return
+
+pytestmark = pytest.mark.django_db
+
+GERMAN = "Bei der Prüfung wurde nichts angenommen."
+
+
+@pytest.fixture
+def rejected(delivered_order):
+    request = request_return(delivered_order)
+    services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
+    services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 0, "damaged")])
+    request.refresh_from_db()
+    return request
+
+
+def test_the_reason_inspection_stored_is_shown_in_the_readers_language(client, owner, rejected):
+    client.force_login(owner)
+
+    page = client.get(
+        reverse("admin:returns_returnrequest_change", args=[rejected.pk]), HTTP_ACCEPT_LANGUAGE="de"
+    )
+
+    assert page.status_code == 200
+    assert GERMAN in page.content.decode()
+
+
+def test_saving_the_form_unchanged_keeps_the_reason_in_english(rejected):
+    Form = modelform_factory(ReturnRequest, form=ReturnRequestForm, fields=["reject_reason"])
+    with translation.override("de"):
+        assert Form(instance=rejected).initial["reject_reason"] == GERMAN
+        form = Form({"reject_reason": GERMAN}, instance=rejected)
+        assert form.is_valid(), form.errors
+        form.save()
+
+    rejected.refresh_from_db()
+    assert rejected.reject_reason == NOTHING_ACCEPTED
+
+
+def test_a_reason_an_agent_typed_is_shown_and_kept_as_typed(rejected):
+    ReturnRequest.objects.filter(pk=rejected.pk).update(reject_reason="Fleck auf dem Stoff")
+    rejected.refresh_from_db()
+    Form = modelform_factory(ReturnRequest, form=ReturnRequestForm, fields=["reject_reason"])
+
+    with translation.override("de"):
+        assert Form(instance=rejected).initial["reject_reason"] == "Fleck auf dem Stoff"
