@@ -3,6 +3,7 @@
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -15,28 +16,31 @@ MAX_PIXELS = 60_000_000
 def validate_photo(upload) -> str:
     """Return the content type of an acceptable photo, or raise ValidationError."""
     if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError(f"{upload.name}: a photo may be at most {MAX_PHOTO_BYTES // (1024 * 1024)} MB.")
+        raise ValidationError(
+            _("%(name)s: a photo may be at most %(mb)s MB.")
+            % {"name": upload.name, "mb": MAX_PHOTO_BYTES // (1024 * 1024)}
+        )
     data = upload.read()
     upload.seek(0)
     try:
         with Image.open(BytesIO(data)) as image:
             image_format = image.format
             if image.width * image.height > MAX_PIXELS:
-                raise ValidationError(f"{upload.name}: the picture is too large.")
+                raise ValidationError(_("%(name)s: the picture is too large.") % {"name": upload.name})
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValidationError(
-            f"{upload.name}: this is not a photo we can read (JPEG, PNG, WebP or GIF)."
+            _("%(name)s: this is not a photo we can read (JPEG, PNG, WebP or GIF).") % {"name": upload.name}
         ) from exc
     if image_format not in ALLOWED_FORMATS:
-        raise ValidationError(f"{upload.name}: photos must be JPEG, PNG, WebP or GIF.")
+        raise ValidationError(_("%(name)s: photos must be JPEG, PNG, WebP or GIF.") % {"name": upload.name})
     return ALLOWED_FORMATS[image_format]
 
 
 def validate_photos(uploads) -> list[tuple[object, str]]:
     uploads = list(uploads)
     if len(uploads) > MAX_PHOTOS:
-        raise ValidationError({"photos": [f"At most {MAX_PHOTOS} photos."]})
+        raise ValidationError({"photos": [_("At most %(count)s photos.") % {"count": MAX_PHOTOS}]})
     checked, errors = [], []
     for upload in uploads:
         try:

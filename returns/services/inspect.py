@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import approvals
+from cases.choices import RETURN_REFUND
 from cases.models import Refund
 from cases.uploads import validate_photos
 from cases.verbs import Reason, because
@@ -299,7 +300,7 @@ def _refund(
         approvals.hold_for_approval(
             request.case,
             actor=actor,
-            action="return_refund",
+            action=RETURN_REFUND,
             amount=amount,
             limit=limit,
             reason=because(Reason.RETURN_REFUND, rma=request.rma),
