@@ -80,9 +80,7 @@ def claim_resolve(
     reason = (reason or "").strip()
     amount = _check(case, claim, action=action, reason=reason, amount=amount, percent=percent)
 
-    if action in MONEY_BACK and _held_above_limit(
-        case, action=action, actor=actor, amount=amount, reason=reason
-    ):
+    if _held_above_limit(case, action=action, actor=actor, amount=amount, reason=reason):
         return ResolveResult(case=case, resolution=None, escalated_for_limit=True)
     if action in WAITING:
         _move_on(case, claim, action=action, actor=actor, reason=reason)
@@ -151,7 +149,10 @@ def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwa
 def _check(
     case: Case, claim: Claim | None, *, action: str, reason: str, amount: Decimal | None, percent: int | None
 ) -> Decimal | None:
-    """Refuse what cannot be done before anything is done; the amount at stake, as asked or as it follows."""
+    """Refuse what cannot be done, before anything is done.
+
+    Returns the amount at stake: the one asked for, else the one the action implies.
+    """
     if case.status not in OPEN_STATUSES:
         raise Conflict(
             _("Case %(reference)s is already %(status)s; reopen it first.")
@@ -172,6 +173,8 @@ def _check(
 
 def _held_above_limit(case: Case, *, action: str, actor, amount: Decimal | None, reason: str) -> bool:
     """Money back above the agent's limit is not paid: the case waits for an owner instead."""
+    if action not in MONEY_BACK:
+        return False
     limit = approvals.limit_below(actor=actor, shop=case.shop, amount=amount, case=case)
     if limit is None:
         return False
@@ -184,7 +187,7 @@ def _move_on(case: Case, claim: Claim | None, *, action: str, actor, reason: str
     if action == Action.REQUEST_INFO:
         move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=actor, reason=reason)
         if claim is not None and claim.type == ClaimType.DELIVERED_NOT_RECEIVED:
-            # A parcel marked delivered is mostly found at home, next door, at the office or the post office.
+            # Marked delivered: the buyer asks around first (household, neighbours, office, post office).
             ask_to_check(claim)
     elif action == Action.CARRIER_CLAIM:
         if claim is not None and claim.shipment_id and not claim.carrier_claims.exists():
