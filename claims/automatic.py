@@ -98,7 +98,10 @@ def open_stalled_claims(*, now=None) -> int:
 
 
 def risky_payment_orders():
-    """Seed 002 #4: a personal cheque that has not cleared, on an order that must ship at once."""
+    """Orders that must ship at once, paid by a personal cheque that has not cleared.
+
+    Shipped as asked, the goods would be gone before the cheque could bounce.
+    """
     return (
         Order.objects.filter(
             payments__method=PaymentMethod.PERSONAL_CHEQUE,

@@ -18,8 +18,8 @@ WEIGHT_TOLERANCE_MIN_G = 100
 def weight_check(*, lines, claimed_missing: dict[int, int], packaging_g: int, measured_g: int | None) -> dict:
     """Compare the parcel's measured weight with what the order should weigh.
 
-    The napkin story of seed 002 #1: four dozen napkins at 1.2 lb a set cannot
-    make a parcel over 5 lb if one dozen was missing. `claimed_missing` maps an
+    Four dozen napkins at 1.2 lb a dozen cannot make a parcel over 5 lb if a
+    dozen was missing. `claimed_missing` maps an
     order line id to the quantity the buyer says did not arrive.
     """
     goods_g = sum(line.unit_weight_g * line.quantity for line in lines)

@@ -194,7 +194,8 @@ class Resolution(models.Model):
         verbose_name_plural = _("resolutions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__in=[value for value, _label in RESOLUTION_CHOICES]), name="resolution_action_valid"
+                condition=Q(action__in=[value for value, _label in RESOLUTION_CHOICES]),
+                name="resolution_action_valid",
             ),
         ]
 
@@ -210,7 +211,7 @@ class StallThreshold(models.Model):
     """After how many days without a tracking event a parcel counts as stalled.
 
     Per shop, optionally per carrier, domestic or international; the most
-    specific row wins, and `claims.stalls.DEFAULT_DAYS` applies when none does.
+    specific row wins, and `claims.automatic.DEFAULT_DAYS` applies when none does.
     """
 
     shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="stall_thresholds")

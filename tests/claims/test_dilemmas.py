@@ -1,10 +1,11 @@
-"""The five dilemmas of seed 002, each as a story through the services and the API."""
+"""Five hard calls a small shop makes after a sale, each as a story through the services and the API."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia
@@ -34,8 +35,6 @@ def open_claim(api, order, claim_type, lines=(), statement=""):
 
 @pytest.fixture
 def agent_api(agent):
-    from rest_framework.test import APIClient
-
     client = APIClient()
     client.force_authenticate(agent)
     return client
@@ -44,7 +43,7 @@ def agent_api(agent):
 def test_napkins_weight_matches_the_full_order_so_reship_is_goodwill_not_automatic(
     shop, carrier, agent_api, agent
 ):
-    # 002 #1: four dozen napkins at 1.2 lb (545 g) a dozen; the parcel weighed over 5 lb.
+    # Four dozen napkins at 1.2 lb (545 g) a dozen; the parcel weighed over 5 lb.
     order = make_order(shop, lines=[dict(NAPKINS, quantity=4)], packed_weight_g=2400)
     track(order, "delivered", days_ago=1)
 
@@ -94,7 +93,7 @@ def test_napkins_lighter_parcel_means_we_packed_too_few_and_reship_applies_itsel
 
 
 def test_wedding_parcel_lost_reships_with_return_label_and_the_loss_is_counted(shop, carrier, agent):
-    # 002 #2: ordered three weeks before the wedding; after two weeks still "in transit".
+    # Ordered three weeks before the wedding; after two weeks still "in transit".
     wedding = timezone.localdate() + timedelta(days=6)
     order = make_order(
         shop,
@@ -156,7 +155,7 @@ def test_stalled_parcel_gets_one_claim_however_often_the_sweep_runs(shop, carrie
 
 
 def test_small_delivered_not_received_order_is_reshipped_on_trust(shop, carrier, agent_api):
-    # 002 #3: under 50, polite buyer, marked delivered: they sent another parcel.
+    # Under 50, polite buyer, marked delivered: they sent another parcel.
     order = make_order(shop, lines=[dict(NAPKINS, quantity=1)], total="30.80")
     track(order, "delivered", days_ago=30, location="Haustür")
 
@@ -179,7 +178,7 @@ def test_large_delivered_not_received_order_with_signature_is_declined_with_proo
 
 
 def test_uncleared_personal_cheque_on_rush_order_opens_a_review_that_cancels_it(shop, carrier, agent):
-    # 002 #4: a personal cheque instead of a bank cheque, and overnight shipping.
+    # A personal cheque instead of a bank cheque, and overnight shipping.
     order = make_order(
         shop,
         shipping_speed="next_day",
@@ -209,7 +208,7 @@ def test_uncleared_personal_cheque_on_rush_order_opens_a_review_that_cancels_it(
 
 
 def test_personalisation_error_shows_the_entry_and_remakes_at_cost(shop, carrier, agent_api):
-    # 002 #5: the middle letter of a monogram is the surname; the buyer typed her initials in order.
+    # The middle letter of a monogram is the surname; the buyer typed her initials in order.
     order = make_order(
         shop,
         lines=[

@@ -1,4 +1,4 @@
-"""Money the claim services pay and count: rule percents, per-case limits, repeat refunds, store credit."""
+"""Resolving a claim: the money it pays and counts (rule percents, per-case limits, repeat refunds, store credit)."""
 
 from decimal import Decimal
 

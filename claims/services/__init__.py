@@ -1,0 +1,24 @@
+"""The package's public face: what other apps and tests call to open, decide and resolve claims."""
+
+from .carrier_claims import carrier_claim_open, carrier_claim_update
+from .decide import claim_decide, claim_recheck, claim_refresh_evidence, decision_input
+from .open import DisputeIn, LineIn, claim_open
+from .playbook import playbook_step_done
+from .resolve import RESOLVE_ACTIONS, ResolveResult, claim_act, claim_resolve
+
+__all__ = [
+    "RESOLVE_ACTIONS",
+    "DisputeIn",
+    "LineIn",
+    "ResolveResult",
+    "carrier_claim_open",
+    "carrier_claim_update",
+    "claim_act",
+    "claim_decide",
+    "claim_recheck",
+    "claim_open",
+    "claim_refresh_evidence",
+    "claim_resolve",
+    "decision_input",
+    "playbook_step_done",
+]

@@ -1,0 +1,163 @@
+"""Opening a claim: the case, the affected lines and photos, the evidence, who is told, the recommendation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.choices import ClaimType
+from cases.events import case_event
+from cases.models import CaseKind, OpenedVia
+from cases.services import case_open
+from cases.uploads import validate_photos
+from cases.verbs import Verb
+from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
+from orders.models import Order, OrderLine, Shipment
+
+from ..models import Claim, ClaimLine, ClaimPhoto
+from .decide import claim_decide, claim_refresh_evidence
+from .playbook import tick_steps_for
+
+# Claim types about particular goods: the buyer must say which lines.
+NEEDS_LINES = {ClaimType.MISSING_ITEMS}
+# How owners know the payment providers (the stored value is our source code).
+PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal", "amazon": "Amazon", "klarna": "Klarna"}
+
+
+@dataclass(frozen=True)
+class LineIn:
+    order_line: OrderLine
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DisputeIn:
+    provider: str
+    reference: str = ""
+    reason: str = ""
+    amount: Decimal | None = None
+    respond_by: datetime | None = None
+
+
+@transaction.atomic
+def claim_open(
+    *,
+    order: Order,
+    type: str,
+    opened_via: str,
+    lines: list[LineIn] = (),
+    statement: str = "",
+    photos=(),
+    actor=None,
+    shipment: Shipment | None = None,
+    dispute: DisputeIn | None = None,
+    decide: bool = True,
+) -> Claim:
+    """Open a claim on an order: the case, its evidence and the recommended decision."""
+    checked_photos = _check(order=order, type=type, lines=lines, photos=photos, dispute=dispute)
+    first_response_hours = None
+    if dispute and dispute.respond_by:
+        # Disputes are answered by the provider's deadline; give agents a day's margin.
+        hours = (dispute.respond_by - timezone.now()).total_seconds() / 3600 - 24
+        first_response_hours = max(1, int(hours)) if hours < 24 else None
+    case = case_open(
+        kind=CaseKind.CLAIM,
+        shop=order.shop,
+        order=order,
+        opened_via=opened_via,
+        subject=ClaimType(type).label,
+        actor=actor,
+        first_response_hours=first_response_hours,
+    )
+    claim = Claim.objects.create(
+        case=case,
+        type=type,
+        statement=statement.strip(),
+        shipment=shipment or _latest_shipment(order),
+        dispute_provider=dispute.provider if dispute else "",
+        dispute_reference=dispute.reference if dispute else "",
+        dispute_reason=dispute.reason if dispute else "",
+        dispute_amount=dispute.amount if dispute else None,
+        respond_by=dispute.respond_by if dispute else None,
+    )
+    ClaimLine.objects.bulk_create(
+        [ClaimLine(claim=claim, order_line=line.order_line, quantity=line.quantity) for line in lines]
+    )
+    for upload, content_type in checked_photos:
+        photo = ClaimPhoto(claim=claim, content_type=content_type, size=upload.size)
+        photo.file.save(f"{uuid.uuid4().hex}{_extension(content_type)}", upload, save=False)
+        photo.save()
+    claim_refresh_evidence(claim)
+    case_event(case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
+    _tell_claim_opened(claim)
+    if decide:
+        claim_decide(claim=claim, actor=actor, auto_apply=True)
+    return claim
+
+
+def _check(*, order: Order, type: str, lines, photos, dispute: DisputeIn | None) -> list:
+    """Every mistake in the claim at once, to be corrected in one go; returns the checked photos."""
+    if type not in ClaimType.values:
+        raise ValidationError({"type": [f"Unknown claim type {type!r}."]})
+    errors = {}
+    for index, line in enumerate(lines):
+        if line.order_line.order_id != order.pk:
+            errors[f"lines[{index}].position"] = [_("This line is not on the order.")]
+        elif not 0 < line.quantity <= line.order_line.quantity:
+            errors[f"lines[{index}].quantity"] = [
+                _("Between 1 and %(max)s.") % {"max": line.order_line.quantity}
+            ]
+    if type in NEEDS_LINES and not lines:
+        errors["lines"] = [_("Say which items are missing and how many.")]
+    if type == ClaimType.CHARGEBACK and not dispute:
+        errors["dispute"] = [_("A chargeback needs the provider and the respond-by date.")]
+    checked_photos = []
+    if photos:
+        try:
+            checked_photos = validate_photos(photos)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return checked_photos
+
+
+def _latest_shipment(order: Order) -> Shipment | None:
+    return order.shipments.select_related("carrier").order_by("-shipped_at", "-id").first()
+
+
+def _extension(content_type: str) -> str:
+    return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}[
+        content_type
+    ]
+
+
+def _tell_claim_opened(claim: Claim) -> None:
+    """Who hears of a new claim: the buyer (acknowledged, or told of a delay we found), owners of disputes."""
+    case = claim.case
+    if claim.type == ClaimType.CHARGEBACK:
+        notify_owners(
+            case=case,
+            event=OwnerEvent.OWNER_DISPUTE,
+            context={
+                "provider": PROVIDER_NAMES.get(claim.dispute_provider, claim.dispute_provider),
+                "reason": claim.dispute_reason,
+                "amount": str(claim.dispute_amount or ""),
+                "currency": case.order.currency if case.order_id else case.currency,
+                "respond_by": claim.respond_by.isoformat() if claim.respond_by else "",
+            },
+        )
+    elif claim.type == ClaimType.PAYMENT_REVIEW:
+        return  # an internal check: the agent writes to the buyer if the order must change
+    elif case.opened_via == OpenedVia.AUTOMATIC and claim.type == ClaimType.LOST_IN_TRANSIT:
+        notify_buyer(case=case, event=BuyerEvent.SHIPMENT_DELAYED)
+    else:
+        notify_buyer(case=case, event=BuyerEvent.CLAIM_RECEIVED)
+        tick_steps_for(claim, BuyerEvent.CLAIM_RECEIVED)

@@ -1,0 +1,80 @@
+"""Playbook steps: ticked by an agent, or by themselves when the e-mail they consist of goes out."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cases.events import case_event
+from cases.verbs import Verb
+from messaging.public import BuyerEvent, notify_buyer
+
+from ..models import Claim, PlaybookStep
+from ..playbooks import playbook_for
+
+
+@transaction.atomic
+def playbook_step_done(*, claim: Claim, key: str, actor) -> PlaybookStep:
+    keys = [step.key for step in playbook_for(claim.type)]
+    if key not in keys:
+        raise ValidationError({"key": [f"{key!r} is not a step of this playbook."]})
+    step, created = PlaybookStep.objects.get_or_create(claim=claim, key=key, defaults={"done_by": actor})
+    if created:
+        case_event(claim.case, Verb.PLAYBOOK_STEP, actor=actor, new=key)
+        _send_step_email(claim, key)
+    return step
+
+
+def _send_step_email(claim: Claim, key: str) -> None:
+    """The e-mail a step names goes out when the agent ticks it, unless the buyer already had it.
+
+    "Ask the buyer to check with the neighbours" is done by sending that e-mail; the
+    acknowledgement usually went out when the claim was opened, and is not sent twice.
+    """
+    event = next(step.email_event for step in playbook_for(claim.type) if step.key == key)
+    if not event or claim.case.outbound_messages.filter(event=event).exists():
+        return
+    if event == BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS:
+        ask_to_check(claim)
+    else:
+        notify_buyer(case=claim.case, event=event)
+
+
+def ask_to_check(claim: Claim) -> None:
+    """Ask the buyer to look for a parcel marked delivered, with its shipping documents."""
+    notify_buyer(
+        case=claim.case,
+        event=BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS,
+        attachments=_shipping_documents(claim),
+    )
+    tick_steps_for(claim, BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS)
+
+
+def tick_steps_for(claim: Claim, event: BuyerEvent) -> None:
+    """The playbook step that consists of sending this e-mail is done once it is sent, whoever sent it.
+
+    Only the first such step: a later one naming the same e-mail (photos asked for in the
+    acknowledgement) still waits for the agent to see the answer.
+    """
+    step = next((step for step in playbook_for(claim.type) if step.email_event == event), None)
+    if step is not None:
+        _, created = PlaybookStep.objects.get_or_create(claim=claim, key=step.key)
+        if created:
+            case_event(claim.case, Verb.PLAYBOOK_STEP, new=step.key)
+
+
+def _shipping_documents(claim: Claim) -> list[tuple[str, bytes, str]]:
+    """The parcel's label copy: what the neighbours and the post office ask to see before they look."""
+    shipment = claim.shipment if claim.shipment_id else None
+    if shipment is None or not shipment.label_document:
+        return []
+    try:
+        with shipment.label_document.open("rb") as document:
+            content = document.read()
+    except OSError:
+        return []  # a label copy gone from storage must not stop the e-mail
+    name = Path(shipment.label_document.name).name
+    return [(name, content, mimetypes.guess_type(name)[0] or "application/octet-stream")]

@@ -1,0 +1,371 @@
+"""Resolving a claim: do what was decided for the buyer, once, and tell them.
+
+`claim_resolve` runs the steps in order: check the request, hold a refund above
+the agent's limit for an owner, move the case on for an action that waits,
+escalate, or else refund, replace or cancel, record the resolution and tell
+the buyer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import approvals
+from cases.choices import MONEY_BACK, REPLACEMENTS, TO_ORIGINAL_PAYMENT, WAITING, Action, ClaimType
+from cases.events import case_event, user_or_none
+from cases.models import OPEN_STATUSES, Case, CaseStatus, RefundMethod
+from cases.refunds import refund_expected_arrival, refund_issue, refund_room_check
+from cases.services import case_add_cost, case_add_search_terms, case_lock, move_locked
+from cases.verbs import Verb
+from config.errors import Conflict
+from decisions import public as decisions
+from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
+from orders.models import Order, Shipment, TrackingStatus
+from orders.services import carrier_code, carriers_for_codes
+from returns import public as returns
+
+from ..models import Claim, Resolution
+from .carrier_claims import carrier_claim_open
+from .playbook import ask_to_check, tick_steps_for
+from .stake import amount_at_stake
+
+# Every action can be taken on a claim: those that end it, and the WAITING ones that move it on.
+RESOLVE_ACTIONS = frozenset(Action.values)
+
+
+@dataclass(frozen=True)
+class ResolveResult:
+    case: Case
+    resolution: Resolution | None
+    escalated_for_limit: bool = False
+
+
+@transaction.atomic
+def claim_resolve(
+    *,
+    case: Case,
+    action: str,
+    actor=None,
+    reason: str = "",
+    amount: Decimal | None = None,
+    percent: int | None = None,
+    goods_cost: Decimal | None = None,
+    shipping_cost: Decimal | None = None,
+    idempotency_key: str | None = None,
+    replacement: dict | None = None,
+    goodwill: bool = True,
+    expected_arrival: date | None = None,
+) -> ResolveResult:
+    """Do what was decided for the buyer, once.
+
+    The case row is locked first: when two agents click at once the second
+    waits, then finds the case resolved and gets a conflict instead of a
+    second refund or parcel.
+    """
+    if action not in RESOLVE_ACTIONS:
+        raise ValidationError({"action": [f"Unknown action {action!r}."]})
+    case = case_lock(case)
+    if idempotency_key:
+        earlier = _resolution_for_key(case, action, idempotency_key)
+        if earlier is not None:
+            return ResolveResult(case=case, resolution=earlier)
+    claim = Claim.objects.filter(case=case).first()
+    reason = (reason or "").strip()
+    amount = _check(case, claim, action=action, reason=reason, amount=amount, percent=percent)
+
+    if _held_above_limit(case, action=action, actor=actor, amount=amount, reason=reason):
+        return ResolveResult(case=case, resolution=None, escalated_for_limit=True)
+    if action in WAITING:
+        _move_on(case, claim, action=action, actor=actor, reason=reason)
+        return ResolveResult(case=case, resolution=None)
+    if action == Action.ESCALATE:
+        _escalate(case, actor=actor, reason=reason)
+        return ResolveResult(case=case, resolution=None)
+
+    resolution = Resolution(case=case, action=action, reason=reason, created_by=user_or_none(actor))
+    if action in MONEY_BACK:
+        _refund(
+            resolution,
+            amount=amount,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            expected_arrival=expected_arrival,
+        )
+    elif action in REPLACEMENTS:
+        _replace(
+            resolution,
+            amount=amount,
+            goods_cost=goods_cost,
+            shipping_cost=shipping_cost,
+            goodwill=goodwill,
+            replacement=replacement,
+        )
+    elif action == Action.CANCEL_ORDER:
+        _cancel_order(case)
+    _record(resolution, actor=actor)
+    _tell_resolved(case, resolution)
+    return ResolveResult(case=case, resolution=resolution)
+
+
+@transaction.atomic
+def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwargs) -> ResolveResult:
+    """An agent acts on a case: follows the recommendation, or overrides it with a reason."""
+    record = decisions.latest_decision(case)
+    if (
+        record is not None
+        and record.action == action
+        and resolve_kwargs.get("amount") is None
+        and resolve_kwargs.get("percent") is None
+    ):
+        # Following the recommendation: the rule's percent, not the service's default share.
+        resolve_kwargs["percent"] = record.refund_percent
+    if record is not None and record.action != action and action != Action.ESCALATE:
+        if not (reason or "").strip():
+            raise ValidationError(
+                {
+                    "reason": [
+                        _("The recommendation was %(recommended)s; say why you choose %(chosen)s instead.")
+                        % {"recommended": Action(record.action).label, "chosen": Action(action).label}
+                    ]
+                }
+            )
+        result = claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
+        if not result.escalated_for_limit:
+            decisions.override_decision(record=record, by=actor, action=action, reason=reason)
+        return result
+    return claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
+
+
+# --- the steps, in the order claim_resolve takes them ------------------------------
+
+
+def _check(
+    case: Case, claim: Claim | None, *, action: str, reason: str, amount: Decimal | None, percent: int | None
+) -> Decimal | None:
+    """Refuse what cannot be done, before anything is done.
+
+    Returns the amount at stake: the one asked for, else the one the action implies.
+    """
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(
+            _("Case %(reference)s is already %(status)s; reopen it first.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()},
+            code="case_not_open",
+        )
+    if action in (Action.DENY, Action.ESCALATE) and not reason:
+        raise ValidationError({"reason": [_("Say why: the buyer or the owner will read it.")]})
+    if amount is None:
+        amount = amount_at_stake(case, claim, action, percent)
+    if amount is not None and amount < 0:
+        raise ValidationError({"amount": [_("The amount cannot be negative.")]})
+    if action in TO_ORIGINAL_PAYMENT and amount and case.order_id:
+        # Before the limit: an impossible amount is the agent's mistake, not an owner's decision.
+        refund_room_check(case.order, amount)
+    return amount
+
+
+def _held_above_limit(case: Case, *, action: str, actor, amount: Decimal | None, reason: str) -> bool:
+    """Money back above the agent's limit is not paid: the case waits for an owner instead."""
+    if action not in MONEY_BACK:
+        return False
+    limit = approvals.limit_below(actor=actor, shop=case.shop, amount=amount, case=case)
+    if limit is None:
+        return False
+    approvals.hold_for_approval(case, actor=actor, action=action, amount=amount, limit=limit, reason=reason)
+    return True
+
+
+def _move_on(case: Case, claim: Claim | None, *, action: str, actor, reason: str) -> None:
+    """The actions that do not end the case: it waits for the buyer, the carrier or the payment."""
+    if action == Action.REQUEST_INFO:
+        move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=actor, reason=reason)
+        if claim is not None and claim.type == ClaimType.DELIVERED_NOT_RECEIVED:
+            # Marked delivered: the buyer asks around first (household, neighbours, office, post office).
+            ask_to_check(claim)
+    elif action == Action.CARRIER_CLAIM:
+        if claim is not None and claim.shipment_id and not claim.carrier_claims.exists():
+            carrier_claim_open(claim=claim, actor=actor)
+        move_locked(case, CaseStatus.WAITING_ON_CARRIER, actor=actor, reason=reason)
+        notify_buyer(case=case, event=BuyerEvent.CARRIER_INVESTIGATION_STARTED)
+        if claim is not None:
+            tick_steps_for(claim, BuyerEvent.CARRIER_INVESTIGATION_STARTED)
+    elif action == Action.HOLD_ORDER:
+        Order.objects.filter(pk=case.order_id, held_at__isnull=True).update(held_at=timezone.now())
+        case_event(case, Verb.ORDER_HELD, actor=actor, reason=reason)
+        move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=reason)
+
+
+def _escalate(case: Case, *, actor, reason: str) -> None:
+    move_locked(case, CaseStatus.ESCALATED, actor=actor, reason=reason)
+    case_event(case, Verb.ESCALATED, actor=actor, reason=reason)
+    notify_owners(case=case, event=OwnerEvent.OWNER_ESCALATION, context={"reason": reason})
+
+
+def _refund(
+    resolution: Resolution,
+    *,
+    amount: Decimal | None,
+    actor,
+    idempotency_key: str | None,
+    expected_arrival: date | None,
+) -> None:
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": [_("Give the amount to refund.")]})
+    case, action = resolution.case, resolution.action
+    resolution.refund = refund_issue(
+        case=case,
+        amount=amount,
+        idempotency_key=idempotency_key or _default_refund_key(case, action, amount),
+        actor=actor,
+        method=RefundMethod.STORE_CREDIT if action == Action.STORE_CREDIT else RefundMethod.ORIGINAL_PAYMENT,
+        reason=resolution.reason,
+        expected_arrival=expected_arrival
+        or refund_expected_arrival(processing_days=returns.refund_processing_days(case.shop)),
+    )
+    resolution.amount = amount
+
+
+def _replace(
+    resolution: Resolution,
+    *,
+    amount: Decimal | None,
+    goods_cost: Decimal | None,
+    shipping_cost: Decimal | None,
+    goodwill: bool,
+    replacement: dict | None,
+) -> None:
+    """Goods go out again: the shop carries their cost and the shipping."""
+    case, action = resolution.case, resolution.action
+    resolution.goods_cost = goods_cost if goods_cost is not None else (amount or Decimal("0"))
+    resolution.with_return_label = action == Action.RESHIP_WITH_RETURN_LABEL
+    resolution.goodwill = goodwill
+    if action == Action.REMAKE and not goodwill:
+        # Remade at cost: the buyer pays for the goods, the shop carries only the shipping.
+        resolution.goods_cost = Decimal("0")
+    resolution.shipping_cost = (
+        shipping_cost
+        if shipping_cost is not None
+        else (case.order.shipping_total if case.order else Decimal("0"))
+    )
+    if replacement:
+        resolution.replacement = _replacement_shipment(case, replacement)
+
+
+def _replacement_shipment(case: Case, data: dict) -> Shipment:
+    code = carrier_code(data["carrier"])
+    carrier = carriers_for_codes({code})[code]
+    try:
+        with transaction.atomic():
+            shipment = Shipment.objects.create(
+                order=case.order,
+                carrier=carrier,
+                tracking_number=data["tracking_number"],
+                service=data.get("service") or "replacement",
+                shipped_at=timezone.now(),
+                status=TrackingStatus.PRE_TRANSIT,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"replacement.tracking_number": [_("This tracking number is already in use.")]}
+        ) from exc
+    case_add_search_terms(case, shipment.tracking_number)
+    return shipment
+
+
+def _cancel_order(case: Case) -> None:
+    Order.objects.filter(pk=case.order_id, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+
+
+def _record(resolution: Resolution, *, actor) -> None:
+    """The resolution, its cost on the case, the timeline entry, and the case resolved."""
+    case = resolution.case
+    resolution.save()
+    case_add_cost(case, cost=resolution.cost)
+    case_event(
+        case,
+        Verb.RESOLVED,
+        actor=actor,
+        new=resolution.action,
+        amount=str(resolution.amount),
+        cost=str(resolution.cost),
+        reason=resolution.reason,
+    )
+    move_locked(case, CaseStatus.RESOLVED, actor=actor, reason=resolution.reason)
+
+
+def _tell_resolved(case: Case, resolution: Resolution) -> None:
+    action = resolution.action
+    if resolution.refund is not None:
+        refund = resolution.refund
+        notify_buyer(
+            case=case,
+            event=BuyerEvent.REFUND_ISSUED,
+            context={
+                "amount": str(refund.amount),
+                "currency": refund.currency,
+                "method": refund.method,
+                "expected_date": refund.expected_arrival.isoformat() if refund.expected_arrival else "",
+            },
+        )
+    elif action in REPLACEMENTS:
+        replacement = resolution.replacement
+        notify_buyer(
+            case=case,
+            event=BuyerEvent.REPLACEMENT_SHIPPED,
+            context={
+                "with_return_label": resolution.with_return_label,
+                "remake": action == Action.REMAKE,
+                "replacement_tracking_number": replacement.tracking_number if replacement else "",
+                "replacement_tracking_url": replacement.tracking_link if replacement else "",
+                # Without a replacement parcel yet, the e-mail must not show the lost parcel's
+                # tracking (the case's context would): it says the replacement is being sent.
+                **(
+                    {}
+                    if replacement
+                    else {
+                        "tracking_number": "",
+                        "tracking_link": "",
+                        "carrier_name": "",
+                        "not_yet_shipped": True,
+                    }
+                ),
+            },
+        )
+    elif action == Action.DENY:
+        notify_buyer(case=case, event=BuyerEvent.CLAIM_DECLINED, context={"reason": resolution.reason})
+
+
+# --- idempotency ----------------------------------------------------------------
+
+
+def _resolution_for_key(case: Case, action: str, idempotency_key: str) -> Resolution | None:
+    """The resolution an earlier call with this idempotency key made, for a client that retries.
+
+    The retry gets the first answer back instead of "case not open"; the same
+    key for something else is the client's mistake and a conflict.
+    """
+    earlier = (
+        Resolution.objects.filter(case=case, refund__idempotency_key=idempotency_key)
+        .select_related("refund")
+        .first()
+    )
+    if earlier is not None and earlier.action != action:
+        raise Conflict(_("This idempotency key was already used for a different refund."), code="idempotency")
+    return earlier
+
+
+def _default_refund_key(case: Case, action: str, amount: Decimal) -> str:
+    """One key per resolution attempt: the case's earlier resolutions are counted in.
+
+    Without the count a second refund of the same amount after a reopen would
+    find the first refund by its key and fail on linking it to a second resolution.
+    """
+    attempt = case.resolutions.count()
+    return f"case-{case.pk}-{attempt}-{action}-{amount}"

@@ -1,0 +1,17 @@
+"""The claims API refuses what it cannot read clearly."""
+
+import pytest
+
+from tests.factories import make_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("reference", [1.5, {"shop": "leinen"}, True])
+def test_an_order_reference_that_is_no_id_or_shop_and_number_is_a_400(api, shop, reference):
+    make_order(shop)
+
+    response = api.post("/api/v1/claims/", {"order": reference, "type": "damaged"}, format="json")
+
+    assert response.status_code == 400
+    assert "order id" in response.json()["order"][0]
