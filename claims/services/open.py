@@ -105,7 +105,7 @@ def claim_open(
 def _check(*, order: Order, type: str, lines, photos, dispute: DisputeIn | None) -> list:
     """Every mistake in the claim at once, to be corrected in one go; returns the checked photos."""
     if type not in ClaimType.values:
-        raise ValidationError({"type": [f"Unknown claim type {type!r}."]})
+        raise ValidationError({"type": [_("Unknown claim type %(value)s.") % {"value": repr(type)}]})
     errors = {}
     for index, line in enumerate(lines):
         if line.order_line.order_id != order.pk:

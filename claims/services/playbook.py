@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cases.events import case_event
 from cases.verbs import Verb
@@ -20,7 +21,7 @@ from ..playbooks import playbook_for
 def playbook_step_done(*, claim: Claim, key: str, actor) -> PlaybookStep:
     keys = [step.key for step in playbook_for(claim.type)]
     if key not in keys:
-        raise ValidationError({"key": [f"{key!r} is not a step of this playbook."]})
+        raise ValidationError({"key": [_("%(key)s is not a step of this playbook.") % {"key": repr(key)}]})
     step, created = PlaybookStep.objects.get_or_create(claim=claim, key=key, defaults={"done_by": actor})
     if created:
         case_event(claim.case, Verb.PLAYBOOK_STEP, actor=actor, new=key)

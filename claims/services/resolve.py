@@ -70,7 +70,7 @@ def claim_resolve(
     second refund or parcel.
     """
     if action not in RESOLVE_ACTIONS:
-        raise ValidationError({"action": [f"Unknown action {action!r}."]})
+        raise ValidationError({"action": [_("Unknown action %(action)s.") % {"action": repr(action)}]})
     case = case_lock(case)
     if idempotency_key:
         earlier = _resolution_for_key(case, action, idempotency_key)
