@@ -38,9 +38,9 @@ def order_by_key(*, pk: int | None = None, shop: str = "", number: str = "") -> 
 def order_line_for(order: Order, *, position: int | None = None, sku: str | None = None) -> OrderLine:
     """The order's line named by its position or, when only one line carries it, by its SKU.
 
-    A shop may sell one SKU on two lines (two monograms, a gift and one for
-    oneself): then the SKU does not say which, and taking the first would claim
-    or return the wrong item. The error names the field that is wrong.
+    A shop may sell one SKU on two lines (a set at the bundle price next to one
+    at full price, two monograms): then the SKU does not say which, and taking
+    the first would claim or return the wrong item. The error names the field.
     """
     lines = order.lines.all()  # the prefetched lines, when the caller loaded them (order_lines_for)
     if position is not None:

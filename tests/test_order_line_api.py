@@ -1,0 +1,109 @@
+"""The claims and returns APIs name an order's line by one rule (orders.selectors.order_line_for)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from cases.models import Case
+from claims.models import ClaimLine
+from returns.models import ReturnRequest
+from tests.factories import NAPKINS, make_order, track
+
+pytestmark = pytest.mark.django_db
+
+TABLECLOTH = {"sku": "TISCH-LEIN-160", "title": "Tischdecke Leinen 160 cm", "unit_price": "89.00"}
+
+
+@pytest.fixture
+def agent_api(agent):
+    client = APIClient()
+    client.force_authenticate(agent)
+    return client
+
+
+@pytest.fixture
+def napkins_twice(shop, carrier):
+    """Napkins on lines 1 and 3 (the second set at the bundle price), a tablecloth on line 2; delivered."""
+    order = make_order(
+        shop,
+        lines=[
+            dict(NAPKINS, quantity=2),
+            dict(TABLECLOTH, quantity=1),
+            dict(NAPKINS, quantity=1, unit_price="19.90"),
+        ],
+    )
+    track(order, "delivered", days_ago=2)
+    return order
+
+
+def open_claim(client, order, line):
+    body = {"order": order.pk, "type": "missing_items", "lines": [dict(line, quantity=1)]}
+    return client.post("/api/v1/claims/", body, format="json")
+
+
+def open_return(client, order, line):
+    body = {
+        "order": {"shop": order.shop.slug, "number": order.number},
+        "lines": [dict(line, quantity=1, reason="too_small")],
+    }
+    return client.post("/api/v1/returns/", body, format="json")
+
+
+AMBIGUOUS = {"lines[0].sku": [f"SKU {NAPKINS['sku']} is on lines 1 and 3; give the position."]}
+
+
+def test_a_claim_by_an_sku_on_two_lines_is_refused_naming_the_positions(agent_api, napkins_twice):
+    response = open_claim(agent_api, napkins_twice, {"sku": NAPKINS["sku"]})
+
+    assert response.status_code == 400
+    assert response.json() == AMBIGUOUS
+    assert not Case.objects.exists()
+
+
+def test_a_claim_by_the_position_of_a_repeated_sku_takes_that_line(agent_api, napkins_twice):
+    response = open_claim(agent_api, napkins_twice, {"sku": NAPKINS["sku"], "position": 3})
+
+    assert response.status_code == 201, response.json()
+    assert ClaimLine.objects.get().order_line.position == 3
+
+
+def test_a_claim_by_an_unknown_sku_is_refused_naming_the_sku(agent_api, napkins_twice):
+    response = open_claim(agent_api, napkins_twice, {"sku": "NOPE"})
+
+    assert response.status_code == 400
+    assert response.json() == {"lines[0].sku": ["This line is not on the order."]}
+
+
+def test_a_claim_line_without_position_or_sku_is_refused(agent_api, napkins_twice):
+    response = open_claim(agent_api, napkins_twice, {})
+
+    assert response.status_code == 400
+    assert response.json() == {"lines[0].non_field_errors": ["Give the line's position or its SKU."]}
+
+
+def test_a_return_by_an_sku_on_two_lines_is_refused_naming_the_positions(agent_api, napkins_twice):
+    response = open_return(agent_api, napkins_twice, {"sku": NAPKINS["sku"]})
+
+    assert response.status_code == 400
+    assert response.json() == AMBIGUOUS
+    assert not ReturnRequest.objects.exists()
+
+
+def test_a_return_by_the_position_of_a_repeated_sku_takes_that_line(agent_api, napkins_twice):
+    response = open_return(agent_api, napkins_twice, {"position": 3})
+
+    assert response.status_code == 201, response.json()
+    assert ReturnRequest.objects.get().lines.get().order_line.position == 3
+
+
+def test_a_return_by_an_unknown_position_is_refused_naming_the_position(agent_api, napkins_twice):
+    response = open_return(agent_api, napkins_twice, {"position": 9})
+
+    assert response.status_code == 400
+    assert response.json() == {"lines[0].position": ["This line is not on the order."]}
+
+
+def test_a_return_line_without_position_or_sku_is_refused(agent_api, napkins_twice):
+    response = open_return(agent_api, napkins_twice, {})
+
+    assert response.status_code == 400
+    assert response.json() == {"lines[0].non_field_errors": ["Give the line's position or its SKU."]}
