@@ -14,7 +14,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 DOCUMENT_FIELD = "data"
 
-# For views that take a document with files (`parser_classes = JSON_OR_MULTIPART`).
+# For views that take a document with files (`parser_classes = JSON_OR_MULTIPART`); a plain
+# form post, the fields themselves, is still taken as the claims API always took it.
 JSON_OR_MULTIPART = [JSONParser, MultiPartParser, FormParser]
 
 
@@ -41,7 +42,7 @@ def json_or_multipart(serializer, *, files: str) -> dict:
             "properties": {
                 DOCUMENT_FIELD: {
                     "type": "string",
-                    "description": f"the JSON document, as in the application/json body ({serializer.__name__})",
+                    "description": f"the JSON document: {serializer.__name__.removesuffix('Serializer')}, as in a JSON body",
                 }
             },
             "required": [DOCUMENT_FIELD],
