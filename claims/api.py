@@ -1,19 +1,17 @@
 """Claims API: open a claim on an order and get the case, its evidence and the decision."""
 
-import json
-
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.choices import ClaimType
-from cases.models import OpenedVia
-from config.permissions import has_perms
+from cases.models import CaseStatus, OpenedVia
+from config.api import JSON_OR_MULTIPART, has_perms, json_and_files, json_or_multipart, validated
 from decisions.public import latest_decision
-from orders.models import Order
+from orders.api import OrderLineRefSerializer, PersonalisationOut
+from orders.selectors import order_by_key, order_lines_for
 
 from . import services
 
@@ -40,32 +38,21 @@ class OrderRefField(serializers.Field):
         if isinstance(data, bool):
             self.fail("invalid")  # true is an int to Python, not an order id to anyone
         if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
-            order = Order.objects.select_related("shop", "buyer").filter(pk=int(data)).first()
+            order = order_by_key(pk=int(data))
         elif isinstance(data, dict) and data.get("shop") and data.get("number"):
-            order = (
-                Order.objects.select_related("shop", "buyer")
-                .filter(shop__slug=data["shop"], number=str(data["number"]))
-                .first()
-            )
+            order = order_by_key(shop=data["shop"], number=str(data["number"]))
         else:
             self.fail("invalid")
         if order is None:
-            raise serializers.ValidationError("No such order.")
+            raise serializers.ValidationError(_("No such order."))
         return order
 
     def to_representation(self, value):
         return value.pk
 
 
-class ClaimLineInSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=1, required=False)
-    sku = serializers.CharField(max_length=64, required=False)
+class ClaimLineInSerializer(OrderLineRefSerializer):
     quantity = serializers.IntegerField(min_value=1)
-
-    def validate(self, attrs):
-        if "position" not in attrs and "sku" not in attrs:
-            raise serializers.ValidationError("Give the line's position or its SKU.")
-        return attrs
 
 
 class DisputeInSerializer(serializers.Serializer):
@@ -84,96 +71,155 @@ class ClaimInSerializer(serializers.Serializer):
     dispute = DisputeInSerializer(required=False)
 
     def validate(self, attrs):
-        order = attrs["order"]
-        by_position = {line.position: line for line in order.lines.all()}
-        by_sku = {}
-        for line in by_position.values():
-            by_sku.setdefault(line.sku, line)
-        resolved, errors = [], {}
-        for index, data in enumerate(attrs["lines"]):
-            line = by_position.get(data["position"]) if "position" in data else by_sku.get(data["sku"])
-            if line is None:
-                errors[f"lines[{index}]"] = ["This line is not on the order."]
-                continue
-            resolved.append(services.LineIn(order_line=line, quantity=data["quantity"]))
-        if errors:
-            raise serializers.ValidationError(errors)
-        attrs["lines"] = resolved
+        order_lines = order_lines_for(attrs["order"], attrs["lines"])
+        attrs["lines"] = [
+            services.LineIn(order_line=line, quantity=data["quantity"])
+            for line, data in zip(order_lines, attrs["lines"], strict=True)
+        ]
         return attrs
 
 
+class DecisionSummarySerializer(serializers.Serializer):
+    """A case's current recommendation, as the claims and cases APIs show it."""
+
+    action = serializers.CharField()
+    rule = serializers.IntegerField(source="rule_position", allow_null=True, help_text="the rule's number")
+    reason = serializers.CharField()
+    refund_percent = serializers.IntegerField(allow_null=True)
+    auto_applied = serializers.BooleanField()
+    matrix_version = serializers.IntegerField(allow_null=True)
+    overridden_action = serializers.SerializerMethodField()
+
+    def get_overridden_action(self, record) -> str | None:
+        return record.override_action or None
+
+
 def decision_summary(case) -> dict | None:
-    """The case's current recommendation as the API shows it."""
     record = latest_decision(case)
-    if record is None:
-        return None
-    return {
-        "action": record.action,
-        "rule": record.rule_position,
-        "reason": record.reason,
-        "refund_percent": record.refund_percent,
-        "auto_applied": record.auto_applied,
-        "matrix_version": record.matrix_version,
-        "overridden_action": record.override_action or None,
-    }
+    return None if record is None else DecisionSummarySerializer(record).data
 
 
-def evidence_summary(evidence: dict) -> dict:
-    weight = evidence.get("weight") or {}
-    buyer = evidence.get("buyer") or {}
-    return {
-        "weight_verdict": weight.get("verdict"),
-        "expected_g": weight.get("expected_g"),
-        "measured_g": weight.get("measured_g"),
-        "claimed_missing_g": weight.get("claimed_missing_g"),
-        "delivery_confirmed": evidence.get("delivery_confirmed"),
-        "signature": evidence.get("signature"),
-        "buyer_claims_last_365_days": buyer.get("claims_last_365_days"),
-        "buyer_risk_flag": buyer.get("risk_flag"),
-        "days_until_needed": evidence.get("days_until_needed"),
-        "payment_cleared": (evidence.get("payment") or {}).get("cleared"),
-    }
+class WeightCheckSerializer(serializers.Serializer):
+    goods_g = serializers.IntegerField()
+    packaging_g = serializers.IntegerField()
+    expected_g = serializers.IntegerField()
+    measured_g = serializers.IntegerField(allow_null=True)
+    claimed_missing_g = serializers.IntegerField()
+    expected_if_claim_true_g = serializers.IntegerField()
+    tolerance_g = serializers.IntegerField(allow_null=True)
+    verdict = serializers.CharField(
+        help_text="matches_complete_order, matches_claim, inconclusive, … or unknown"
+    )
+    consistent = serializers.BooleanField(allow_null=True)
+
+
+class ShipmentFactsSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    status = serializers.CharField()
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    delivery_location = serializers.CharField()
+    signed_by = serializers.CharField()
+    signature_required = serializers.BooleanField()
+    insured_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    last_event_at = serializers.DateTimeField(allow_null=True)
+
+
+class BuyerFactsSerializer(serializers.Serializer):
+    claims_last_365_days = serializers.IntegerField()
+    orders_last_365_days = serializers.IntegerField()
+    claim_ratio = serializers.FloatField()
+    risk_flag = serializers.CharField()
+    risk_reason = serializers.CharField()
+
+
+class PersonalisedLineSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    sku = serializers.CharField()
+    title = serializers.CharField()
+    fields = PersonalisationOut(many=True)
+
+
+class PaymentFactsSerializer(serializers.Serializer):
+    methods = serializers.ListField(child=serializers.CharField())
+    cleared = serializers.BooleanField()
+    paid = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class EvidenceSerializer(serializers.Serializer):
+    """The schema of a claim's evidence, stored as JSON when the claim opens (claims/evidence.py)."""
+
+    order_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    weight = WeightCheckSerializer()
+    shipment = ShipmentFactsSerializer(allow_null=True)
+    delivery_confirmed = serializers.BooleanField()
+    signature = serializers.BooleanField()
+    buyer = BuyerFactsSerializer()
+    personalisation = PersonalisedLineSerializer(many=True)
+    needed_by = serializers.DateField(allow_null=True)
+    days_until_needed = serializers.IntegerField(allow_null=True)
+    payment = PaymentFactsSerializer()
+    rush = serializers.BooleanField()
+
+
+@extend_schema_field(EvidenceSerializer)
+class EvidenceField(serializers.JSONField):
+    """The evidence as stored: the desk, the decisions and a dispute bundle read the same facts."""
+
+
+class EvidenceSummarySerializer(serializers.Serializer):
+    """The headline facts of a claim's evidence (the whole of it is on the case)."""
+
+    weight_verdict = serializers.CharField(source="weight.verdict", allow_null=True)
+    expected_g = serializers.IntegerField(source="weight.expected_g", allow_null=True)
+    measured_g = serializers.IntegerField(source="weight.measured_g", allow_null=True)
+    claimed_missing_g = serializers.IntegerField(source="weight.claimed_missing_g", allow_null=True)
+    delivery_confirmed = serializers.BooleanField(allow_null=True)
+    signature = serializers.BooleanField(allow_null=True)
+    buyer_claims_last_365_days = serializers.IntegerField(
+        source="buyer.claims_last_365_days", allow_null=True
+    )
+    buyer_risk_flag = serializers.CharField(source="buyer.risk_flag", allow_null=True)
+    days_until_needed = serializers.IntegerField(allow_null=True)
+    payment_cleared = serializers.BooleanField(source="payment.cleared", allow_null=True)
+
+
+class ClaimCreatedSerializer(serializers.Serializer):
+    reference = serializers.CharField(source="case.reference")
+    status = serializers.ChoiceField(source="case.status", choices=CaseStatus.choices)
+    type = serializers.ChoiceField(choices=ClaimType.choices)
+    evidence = EvidenceSummarySerializer()
+    decision = serializers.SerializerMethodField()
+
+    @extend_schema_field(DecisionSummarySerializer(allow_null=True))
+    def get_decision(self, claim) -> dict | None:
+        return decision_summary(claim.case)
 
 
 class ClaimCreate(APIView):
     permission_classes = [has_perms("claims.add_claim")]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = JSON_OR_MULTIPART
 
     @extend_schema(
-        request=ClaimInSerializer,
-        responses={201: dict},
+        request=json_or_multipart(ClaimInSerializer, files="up to 6 photos, each as a `photos` file"),
+        responses={201: ClaimCreatedSerializer},
         description="Open a claim. JSON, or multipart with the JSON in a `data` field and up to 6 `photos`.",
     )
     def post(self, request):
-        data = request.data
-        photos = []
-        if request.content_type and request.content_type.startswith("multipart/"):
-            try:
-                data = json.loads(request.data.get("data") or "{}")
-            except json.JSONDecodeError as exc:
-                raise ValidationError({"data": ["Not valid JSON."]}) from exc
-            photos = request.FILES.getlist("photos")
-        serializer = ClaimInSerializer(data=data)
-        serializer.is_valid(raise_exception=True)
-        values = serializer.validated_data
+        data, files = json_and_files(request)
+        values = validated(ClaimInSerializer, data)
         dispute = values.get("dispute")
         claim = services.claim_open(
             order=values["order"],
             type=values["type"],
             lines=values["lines"],
             statement=values["statement"],
-            photos=photos,
+            photos=files.getlist("photos"),
             opened_via=OpenedVia.API,
             actor=request.user,
             dispute=services.DisputeIn(**dispute) if dispute else None,
         )
-        case = claim.case
-        case.refresh_from_db()
-        body = {
-            "reference": case.reference,
-            "status": case.status,
-            "type": claim.type,
-            "evidence": evidence_summary(claim.evidence),
-            "decision": decision_summary(case),
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        claim.case.refresh_from_db()  # the decision may have moved it on (auto-applied)
+        return Response(ClaimCreatedSerializer(claim).data, status=status.HTTP_201_CREATED)

@@ -5,9 +5,10 @@ from django.views.generic import RedirectView, TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
-    path("", include("orders.urls")),
+    path("", include("orders.api_urls")),
+    path("", include("claims.api_urls")),
     path("", include("desk.api_urls")),
-    path("", include("decisions.urls")),
+    path("", include("decisions.api_urls")),
     path("", include("returns.api_urls")),
     path("", include("messaging.api_urls")),
 ]

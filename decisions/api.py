@@ -2,12 +2,11 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.choices import ClaimType
-from config.permissions import has_perms
+from config.api import has_perms, validated
 
 from . import selectors, services
 from .engine import DecisionInput
@@ -55,10 +54,7 @@ class Evaluate(APIView):
         description="What the shop's active matrix decides for these facts. Nothing is stored.",
     )
     def post(self, request):
-        serializer = EvaluateInSerializer(data=request.data)
-        if not serializer.is_valid():
-            raise ValidationError(serializer.errors)
-        data = dict(serializer.validated_data)
+        data = dict(validated(EvaluateInSerializer, request.data))
         shop = data.pop("shop")
         decision = services.evaluate(shop=shop, inputs=DecisionInput(**data))
         return Response(DecisionOutSerializer(decision).data)

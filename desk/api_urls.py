@@ -1,11 +1,8 @@
 from django.urls import path
 
-from claims.api import ClaimCreate
-
 from . import api
 
 urlpatterns = [
-    path("claims/", ClaimCreate.as_view(), name="api-claims"),
     path("cases/", api.CaseList.as_view(), name="api-cases"),
     path("cases/<str:reference>/", api.CaseDetail.as_view(), name="api-case-detail"),
     path("cases/<str:reference>/resolve/", api.CaseResolve.as_view(), name="api-case-resolve"),

@@ -1,14 +1,14 @@
 """Messages API: a case's conversation with the buyer, and agent replies."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case
-from config.permissions import has_perms
+from config.api import has_perms, validated
 
 from . import selectors, services
 from .models import CannedReply
@@ -22,16 +22,33 @@ class OutboundSerializer(serializers.Serializer):
     subject = serializers.CharField()
     body = serializers.SerializerMethodField()
     language = serializers.CharField()
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True)
     created_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField()
-    delivered_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
     attempts = serializers.IntegerField()
     last_error = serializers.CharField()
 
     def get_body(self, message) -> str:
         # Until it is sent the rendered text does not exist yet; an agent's own words do.
         return message.body_text or message.context.get("body", "")
+
+
+class AttachmentSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    type = serializers.CharField(source="mimetype")
+    size = serializers.IntegerField()
+    url = serializers.CharField(source="file.url")
+
+
+class RejectedAttachmentSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    reason = serializers.CharField()
+
+
+@extend_schema_field(RejectedAttachmentSerializer(many=True))
+class RejectedAttachmentsField(serializers.JSONField):
+    """As stored when the e-mail came in: the files we did not keep, and why."""
 
 
 class InboundSerializer(serializers.Serializer):
@@ -42,13 +59,48 @@ class InboundSerializer(serializers.Serializer):
     body = serializers.CharField()
     auto_submitted = serializers.BooleanField()
     received_at = serializers.DateTimeField()
-    attachments = serializers.SerializerMethodField()
-    rejected_attachments = serializers.JSONField()
+    attachments = AttachmentSerializer(many=True)
+    rejected_attachments = RejectedAttachmentsField()
 
-    def get_attachments(self, message) -> list[dict]:
+
+class Direction(serializers.Serializer):
+    """Which way a message went: the first key of each message in a conversation."""
+
+    way = ""
+    direction = serializers.SerializerMethodField()
+
+    def get_direction(self, message) -> str:
+        return self.way
+
+
+class OutboundItemSerializer(Direction, OutboundSerializer):
+    way = "out"
+
+
+class InboundItemSerializer(Direction, InboundSerializer):
+    way = "in"
+
+
+CONVERSATION_ITEM = {"out": OutboundItemSerializer, "in": InboundItemSerializer}
+
+
+class ConversationSerializer(serializers.Serializer):
+    """Built from {"case": reference, "messages": selectors.case_conversation(case)}."""
+
+    case = serializers.CharField()
+    messages = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        PolymorphicProxySerializer(
+            component_name="ConversationMessage",
+            serializers=CONVERSATION_ITEM,
+            resource_type_field_name="direction",
+            many=True,
+        )
+    )
+    def get_messages(self, conversation) -> list:
         return [
-            {"filename": a.filename, "type": a.mimetype, "size": a.size, "url": a.file.url}
-            for a in message.attachments.all()
+            CONVERSATION_ITEM[item["direction"]](item["message"]).data for item in conversation["messages"]
         ]
 
 
@@ -70,22 +122,18 @@ class _ReadOrReply(BasePermission):
 class CaseMessages(APIView):
     permission_classes = [_ReadOrReply]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: ConversationSerializer})
     def get(self, request, reference):
         case = get_object_or_404(Case, reference=reference)
-        items = []
-        for item in selectors.case_conversation(case):
-            serializer = OutboundSerializer if item["direction"] == "out" else InboundSerializer
-            items.append({"direction": item["direction"], **serializer(item["message"]).data})
-        return Response({"case": case.reference, "messages": items})
+        conversation = {"case": case.reference, "messages": selectors.case_conversation(case)}
+        return Response(ConversationSerializer(conversation).data)
 
-    @extend_schema(request=ReplySerializer, responses={201: OutboundSerializer})
+    @extend_schema(request=ReplySerializer, responses={201: OutboundItemSerializer})
     def post(self, request, reference):
         case = get_object_or_404(Case, reference=reference)
-        serializer = ReplySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        message = services.agent_reply(case=case, agent=request.user, **serializer.validated_data)
-        return Response({"direction": "out", **OutboundSerializer(message).data}, status=201)
+        values = validated(ReplySerializer, request.data)
+        message = services.agent_reply(case=case, agent=request.user, **values)
+        return Response(OutboundItemSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
 class CannedReplySerializer(serializers.ModelSerializer):

@@ -1,8 +1,13 @@
 """Reads shared by the API, the admin and the desk, with the joins that keep query counts fixed."""
 
-from django.db.models import Prefetch, QuerySet
+from collections.abc import Iterable, Mapping
 
-from .models import Order, Shipment, TrackingEvent
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+
+from .models import Order, OrderLine, Shipment, TrackingEvent
 
 
 def orders_for_api(*, shop: str | None = None, number: str | None = None) -> QuerySet[Order]:
@@ -20,3 +25,53 @@ def orders_for_api(*, shop: str | None = None, number: str | None = None) -> Que
     if number:
         queryset = queryset.filter(number=number)
     return queryset
+
+
+def order_by_key(*, pk: int | None = None, shop: str = "", number: str = "") -> Order | None:
+    """An order by its id, or by its shop's slug and number; with the shop and buyer joined."""
+    orders = Order.objects.select_related("shop", "buyer")
+    if pk is not None:
+        return orders.filter(pk=pk).first()
+    return orders.filter(shop__slug=shop, number=number).first()
+
+
+def order_line_for(order: Order, *, position: int | None = None, sku: str | None = None) -> OrderLine:
+    """The order's line named by its position or, when only one line carries it, by its SKU.
+
+    A shop may sell one SKU on two lines (a set at the bundle price next to one
+    at full price, two monograms): then the SKU does not say which, and taking
+    the first would claim or return the wrong item. The error names the field.
+    """
+    lines = order.lines.all()  # the prefetched lines, when the caller loaded them (order_lines_for)
+    if position is not None:
+        line = next((line for line in lines if line.position == position), None)
+        if line is None:
+            raise ValidationError({"position": [_("This line is not on the order.")]})
+        return line
+    matches = [line for line in lines if line.sku == sku]
+    if not matches:
+        raise ValidationError({"sku": [_("This line is not on the order.")]})
+    if len(matches) > 1:
+        positions = get_text_list([str(line.position) for line in matches], _("and"))
+        message = _("SKU %(sku)s is on lines %(positions)s; give the position.")
+        raise ValidationError({"sku": [message % {"sku": sku, "positions": positions}]})
+    return matches[0]
+
+
+def order_lines_for(order: Order, refs: Iterable[Mapping], *, path: str = "lines") -> list[OrderLine]:
+    """The line each of `refs` names ({"position": 2} or {"sku": "X"}), with one query for them all.
+
+    Raises one ValidationError naming every bad reference by its path: "lines[1].sku".
+    """
+    prefetch_related_objects([order], Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
+    found, errors = [], {}
+    for index, ref in enumerate(refs):
+        try:
+            found.append(order_line_for(order, position=ref.get("position"), sku=ref.get("sku")))
+        except ValidationError as exc:
+            errors.update(
+                {f"{path}[{index}].{name}": messages for name, messages in exc.message_dict.items()}
+            )
+    if errors:
+        raise ValidationError(errors)
+    return found

@@ -61,6 +61,13 @@ def api(integration):
     return client
 
 
+@pytest.fixture
+def agent_api(agent):
+    client = APIClient()
+    client.force_authenticate(agent)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for test users.

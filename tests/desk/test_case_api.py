@@ -114,7 +114,7 @@ def test_claim_with_a_line_not_on_the_order_is_refused_and_writes_nothing(shop, 
         format="json",
     )
     assert response.status_code == 400
-    assert response.json() == {"lines[0]": ["This line is not on the order."]}
+    assert response.json() == {"lines[0].position": ["This line is not on the order."]}
     assert Case.objects.count() == 0
 
 

@@ -74,7 +74,7 @@ def test_an_unknown_line_and_too_many_items_are_400(agent_api, delivered_order):
         agent_api, delivered_order, lines=[{"sku": NAPKINS["sku"], "quantity": 5, "reason": "other"}]
     )
 
-    assert unknown.status_code == 400 and "lines[0]" in unknown.json()
+    assert unknown.status_code == 400 and "lines[0].sku" in unknown.json()
     assert too_many.status_code == 400 and "lines[0].quantity" in too_many.json()
     assert not ReturnRequest.objects.exists()
 

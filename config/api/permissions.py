@@ -1,3 +1,6 @@
+"""Who may call an endpoint: Django model permissions, as the groups in config/roles.py grant them."""
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 
@@ -5,7 +8,7 @@ def has_perms(*perms: str) -> type[BasePermission]:
     """A DRF permission class that asks the user for Django model permissions."""
 
     class HasPerms(BasePermission):
-        message = "You do not have permission to do this."
+        message = _("You do not have permission to do this.")
 
         def has_permission(self, request, view):
             user = request.user
