@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from cases.choices import REPLACEMENTS, Action
 from cases.models import Case, CaseStatus, OpenedVia, RefundStatus
 from cases.refunds import refund_confirm
 from cases.services import case_assign, case_mark_responded, case_move
@@ -48,10 +49,12 @@ def settle_claim(story: Settled, parcel, *, opened, clock: Clock, agent, owner, 
     case_mark_responded(case)
     if story.ask_first and _still_open(case):
         clock.at(opened + timedelta(hours=2))
-        claims.claim_act(case=case, actor=agent, action="request_info", reason=ASK_FIRST[order.shop.slug])
+        claims.claim_act(
+            case=case, actor=agent, action=Action.REQUEST_INFO, reason=ASK_FIRST[order.shop.slug]
+        )
     if story.trace and _still_open(case):
         clock.at(opened + timedelta(hours=20))
-        claims.claim_act(case=case, actor=agent, action="carrier_claim", reason=TRACE[order.shop.slug])
+        claims.claim_act(case=case, actor=agent, action=Action.CARRIER_CLAIM, reason=TRACE[order.shop.slug])
         _file(claim.carrier_claims.first(), parcel, agent=agent)
     if _still_open(case):
         clock.at(resolved)
@@ -112,7 +115,7 @@ def _outcome(story: Settled, case: Case, *, agent, owner, key: str, clock: Clock
     if story.outcome == "found":
         case_move(case=case, to=CaseStatus.RESOLVED, actor=agent, reason=story.reason)
         return
-    if story.outcome in ("reship", "reship_with_return_label", "remake"):
+    if story.outcome in REPLACEMENTS:
         # The order's own shipping may have been free; the second parcel's postage is not.
         options = {"shipping_cost": shipping_estimate(case.currency)}
     else:
