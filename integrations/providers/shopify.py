@@ -159,7 +159,7 @@ def _line(line: dict) -> dict:
         # Shopify's `grams` is the weight of one unit.
         "unit_weight_g": int(line.get("grams") or 0),
         # Properties starting with "_" are set by apps and hidden from the buyer;
-        # the rest is what the buyer typed, kept exactly (seed 002 #5).
+        # the rest is what the buyer typed, kept exactly: it decides whose a wrong monogram is.
         "personalisation": [
             {
                 "label": str(prop.get("name"))[:100],
