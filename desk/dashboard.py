@@ -300,7 +300,9 @@ def return_rates(*, shop=None, now=None) -> list[Chart]:
     now = now or timezone.now()
     by_product, by_reason, by_month = [], [], []
     for one in [shop] if shop else Shop.objects.order_by("name"):
-        data = return_selectors.return_rates(shop=one, date_from=(now - timedelta(days=365)).date(), date_to=now.date())
+        data = return_selectors.return_rates(
+            shop=one, date_from=(now - timedelta(days=365)).date(), date_to=now.date()
+        )
         by_product += [
             [one.name, row["sku"], row["title"], row["sold"], row["returned"], _percent(row["rate"])]
             for row in data["by_product"]

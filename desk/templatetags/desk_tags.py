@@ -105,6 +105,8 @@ def policy_exceptions(exceptions):
     """
 
     return "; ".join(
-        str(EXCEPTION_LABELS.get(item.get("code"), item.get("message", ""))) if isinstance(item, dict) else str(item)
+        str(EXCEPTION_LABELS.get(item.get("code"), item.get("message", "")))
+        if isinstance(item, dict)
+        else str(item)
         for item in exceptions or []
     )
