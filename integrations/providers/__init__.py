@@ -161,7 +161,6 @@ CARRIER_FAMILIES = ("postnord", "dhl")
 
 
 def carrier_for(name: str | None) -> str:
-
     code = carrier_code((name or "").strip())
     if code in CARRIER_ALIASES:
         return CARRIER_ALIASES[code]

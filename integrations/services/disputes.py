@@ -39,7 +39,6 @@ def dispute_record(
     An event older than the one applied last is ignored: providers deliver a
     dispute's events out of order, and a late `updated` must not undo `closed`.
     """
-
     claim = _dispute_claim(integration.shop_id, provider, dispute_id)
     if claim is None:
         order = _disputed_order(integration.shop_id, payment_references)
@@ -153,7 +152,6 @@ def _dispute_link(*, integration: Integration, dispute_id: str, claim: Claim) ->
 
 
 def _dispute_claim(shop_id: int, provider: str, dispute_id: str):
-
     return (
         Claim.objects.select_related("case")
         .filter(case__shop_id=shop_id, dispute_provider=provider, dispute_reference=dispute_id)

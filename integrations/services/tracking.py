@@ -39,8 +39,7 @@ def tracking_apply(*, integration: Integration, events: list[dict], source: str)
 
 
 def _returns_on_their_way(integration: Integration, events: list[dict], numbers: set[str]) -> set[str]:
-    """A scan of a return parcel: the return is on its way back and no longer expires (issue: returns)."""
-
+    """A scan of a return parcel: the return is on its way back and no longer expires."""
     found = dict(
         ReturnRequest.objects.filter(
             order__shop_id=integration.shop_id, tracking_number__in=numbers
