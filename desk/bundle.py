@@ -1,4 +1,4 @@
-"""The evidence bundle for a chargeback or A-to-z dispute, as one PDF (seed 003 #3 and #6).
+"""The evidence bundle for a chargeback or A-to-z dispute, as one PDF for the payment provider.
 
 Payment providers decide disputes on paper: what was ordered and paid, when the
 parcel left, where it went, who signed, and what the buyer and shop wrote.

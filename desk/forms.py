@@ -2,17 +2,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import Action
+from cases.choices import RESOLUTIONS, WAITING, choices_of
 from cases.models import CaseStatus
 from claims.models import CarrierClaimStatus
 from orders.models import RiskFlag
 
-ACTION_CHOICES = [
-    *Action.choices,
-    ("request_info", _("Ask the buyer for information")),
-    ("carrier_claim", _("File a carrier claim")),
-    ("hold_order", _("Hold the order")),
-]
+# What an agent may do on a claim: first what settles it, then what keeps it waiting.
+# Between them the two groups hold every action, each once.
+ACTION_CHOICES = choices_of((*RESOLUTIONS, *WAITING))
 
 
 class ActForm(forms.Form):

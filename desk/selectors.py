@@ -11,6 +11,9 @@ from messaging.selectors import canned_replies_for, case_conversation
 from orders.models import RiskFlag, Shipment, TrackingEvent
 from returns.models import Condition
 
+from .forms import ACTION_CHOICES
+from .timeline import timeline_entries
+
 
 def cases_list() -> QuerySet[Case]:
     # One query: the case with its shop, order, buyer, assignee and claim joined.
@@ -18,7 +21,6 @@ def cases_list() -> QuerySet[Case]:
 
 
 def case_detail() -> QuerySet[Case]:
-
     return cases_list().prefetch_related(
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
         "notes__author",
@@ -33,7 +35,6 @@ def case_detail() -> QuerySet[Case]:
 
 def case_page() -> QuerySet[Case]:
     """Everything the case page shows, in a fixed number of queries whatever the case holds."""
-
     shipments = Shipment.objects.select_related("carrier").prefetch_related(
         Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
     )
@@ -52,10 +53,6 @@ def case_page() -> QuerySet[Case]:
 
 
 def case_page_context(case: Case, *, user) -> dict:
-
-    from .forms import ACTION_CHOICES
-    from .timeline import timeline_entries
-
     claim = getattr(case, "claim", None)
     decision = latest_decision(case)
     return_request = getattr(case, "return_request", None)

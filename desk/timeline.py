@@ -30,7 +30,6 @@ REASON_AMOUNT_PARAMS = {"amount", "limit"}
 @functools.cache
 def _choices() -> dict[str, dict]:
     """Stored values in words, by what they are; the labels stay lazy, so translated per reader."""
-
     return {
         "case_status": dict(CaseStatus.choices),
         "claim_type": dict(ClaimType.choices),
@@ -93,7 +92,6 @@ def action_label(value: str) -> str:
 @functools.cache
 def _step_titles() -> dict[tuple[str, str], str]:
     """Playbook step titles by (claim type, key), and by key alone for a case whose type is not known."""
-
     titles = {}
     for claim_type, steps in PLAYBOOKS.items():
         for step in steps:

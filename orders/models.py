@@ -55,7 +55,7 @@ class Shop(models.Model):
     support_email = models.EmailField(_("support e-mail"), blank=True)
     support_phone = models.CharField(_("support phone"), max_length=40, blank=True)
     support_url = models.URLField(_("support page"), blank=True)
-    # Published per shop so buyers know in advance who will bring the parcel (seed 000).
+    # Published per shop so buyers know in advance who will bring the parcel.
     carriers = models.ManyToManyField(Carrier, blank=True, related_name="shops", verbose_name=_("carriers"))
     # The weight of box, filler and tape; the weight check adds it to the goods.
     packaging_allowance_g = models.PositiveIntegerField(_("packaging allowance (g)"), default=250)
@@ -164,9 +164,10 @@ class Order(models.Model):
     shipping_speed = models.CharField(
         _("shipping speed"), max_length=16, choices=ShippingSpeed.choices, default=ShippingSpeed.STANDARD
     )
-    # Seed 000: a buyer may send a new address after ordering; whoever packs must see it.
+    # A buyer may send a new address after ordering; whoever packs must see it.
     buyer_wrote_before_shipping = models.BooleanField(_("buyer wrote before shipping"), default=False)
-    # Set by Postsale (payment review, seed 002 #4), never by the shop's order feed.
+    # Set by Postsale (a payment review: a rush order paid by a cheque that has not cleared),
+    # never by the shop's order feed.
     held_at = models.DateTimeField(_("on hold since"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -216,7 +217,7 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     unit_weight_g = models.PositiveIntegerField(_("unit weight (g)"), default=0)
     # Exactly as the buyer typed it, as [{"label": ..., "value": ...}]: when a monogram
-    # comes out wrong, this is what shows whose mistake it was (seed 002 #5).
+    # comes out wrong, this is what shows whose mistake it was.
     personalisation = models.JSONField(_("personalisation"), default=list, blank=True)
 
     class Meta:
@@ -355,7 +356,7 @@ class Shipment(models.Model):
 
 
 class ShipmentPhoto(models.Model):
-    """A packing photo: the proof of what went into the box (seed 002 #1)."""
+    """A packing photo: the proof of what went into the box when a buyer says something was missing."""
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(_("photo"), upload_to=shipment_upload_path)

@@ -128,7 +128,7 @@ class ReturnForm(forms.Form):
             self.fields["resolution"].choices = [(Resolution.REFUND, Resolution.REFUND.label)]
         self.fields["resolution"].initial = Resolution.REFUND
         self.fields["method"].initial = ReturnMethod.DROP_OFF
-        # Pickup only where a parcel could weigh enough for it (seed 004); the choice is checked again on submit.
+        # Pickup only where a parcel could weigh enough for it; the choice is checked again on submit.
         everything = [
             LineIn(order_line=row["order_line"], quantity=row["returnable_quantity"], reason="")
             for row in self.returnable

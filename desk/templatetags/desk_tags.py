@@ -1,5 +1,7 @@
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import ngettext
 
 from cases.verbs import Reason, reason_sentence
 from desk.timeline import label
@@ -65,9 +67,6 @@ def bar_width(value, maximum):
 @register.filter
 def isodatetime(value):
     """An ISO timestamp from stored evidence, shown in the reader's time zone and format."""
-    from django.utils import formats, timezone
-    from django.utils.dateparse import parse_datetime
-
     moment = parse_datetime(value) if isinstance(value, str) else value
     if moment is None:
         return value or "–"
@@ -81,9 +80,6 @@ def due_in(moment):
     Django's `timeuntil` spells out every unit and costs a dozen translations a
     call; the queue shows one of these per row.
     """
-    from django.utils import timezone
-    from django.utils.translation import ngettext
-
     if not moment:
         return ""
     seconds = (moment - timezone.now()).total_seconds()
@@ -103,8 +99,9 @@ def policy_exceptions(exceptions):
     The return stores each exception's code next to an English message for the API; people
     read the code's label here.
     """
-
     return "; ".join(
-        str(EXCEPTION_LABELS.get(item.get("code"), item.get("message", ""))) if isinstance(item, dict) else str(item)
+        str(EXCEPTION_LABELS.get(item.get("code"), item.get("message", "")))
+        if isinstance(item, dict)
+        else str(item)
         for item in exceptions or []
     )

@@ -5,9 +5,9 @@ A webhook provider module has:
 - `verify(body: bytes, headers, integration)`: raise `SignatureInvalid` unless the
   provider signed exactly these bytes;
 - `identify(payload: dict, headers) -> (event_id, topic)`: the id we deduplicate on;
-- `process(event, payload)`: apply it through our services; raise `Ignored` for a
-  delivery that has nothing for us, `NotYet` for one that must wait (a fulfilment
-  before its order).
+- `process(event, payload)`: apply it through our services (`integrations.services`:
+  `order_sync`, `tracking` or `disputes`); raise `Ignored` for a delivery that has
+  nothing for us, `NotYet` for one that must wait (a fulfilment before its order).
 """
 
 from __future__ import annotations
@@ -161,7 +161,6 @@ CARRIER_FAMILIES = ("postnord", "dhl")
 
 
 def carrier_for(name: str | None) -> str:
-
     code = carrier_code((name or "").strip())
     if code in CARRIER_ALIASES:
         return CARRIER_ALIASES[code]

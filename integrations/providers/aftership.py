@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from orders.models import TrackingStatus as S
 
-from .. import services
+from ..services import tracking
 from . import Ignored, MalformedBody, parse_date, parse_datetime, require, verify_base64_hmac
 
 SIGNATURE_HEADER = "aftership-hmac-sha256"
@@ -85,7 +85,7 @@ def process(event, payload: dict) -> str:
     events = tracking_events(payload["msg"], naive_zone=event.shop.time_zone)
     if not events:
         raise Ignored("The tracking has no checkpoints yet.")
-    result = services.tracking_apply(integration=event.integration, events=events, source="aftership")
+    result = tracking.tracking_apply(integration=event.integration, events=events, source="aftership")
     return f"{result.accepted} new tracking event(s), {result.duplicates} already known"
 
 

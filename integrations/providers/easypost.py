@@ -14,7 +14,7 @@ import unicodedata
 
 from orders.models import TrackingStatus as S
 
-from .. import services
+from ..services import tracking
 from . import Ignored, MalformedBody, SignatureInvalid, header, parse_date, parse_datetime, require, same
 
 SIGNATURE_HEADER = "X-Hmac-Signature"
@@ -83,7 +83,7 @@ def process(event, payload: dict) -> str:
     events = tracker_events(tracker)
     if not events:
         raise Ignored("The tracker has no tracking details yet.")
-    result = services.tracking_apply(integration=event.integration, events=events, source="easypost")
+    result = tracking.tracking_apply(integration=event.integration, events=events, source="easypost")
     return f"{result.accepted} new tracking event(s), {result.duplicates} already known"
 
 

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
 
-from .. import services
+from ..services import disputes
 from . import Ignored, MalformedBody, SignatureInvalid, header, money, parse_datetime, require
 
 KEPT_HEADERS = (
@@ -151,7 +151,7 @@ def process(event, payload: dict) -> str:
     amount_data = dispute.get("dispute_amount") or {}
     status = str(dispute.get("status") or "")
     outcome = (dispute.get("dispute_outcome") or {}).get("outcome_code")
-    return services.dispute_record(
+    return disputes.dispute_record(
         integration=event.integration,
         provider="paypal",
         dispute_id=str(dispute["dispute_id"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from orders.models import PaymentMethod, PaymentStatus
 
-from .. import services
+from ..services import order_sync
 from . import (
     Ignored,
     MalformedBody,
@@ -94,7 +94,7 @@ def process(event, payload: dict) -> str:
 
 def _order(event, payload: dict) -> str:
     item = order_item(event.shop, payload)
-    result = services.order_apply(
+    result = order_sync.order_apply(
         integration=event.integration,
         external_id=str(payload["id"]),
         item=item,
@@ -159,7 +159,7 @@ def _line(line: dict) -> dict:
         # Shopify's `grams` is the weight of one unit.
         "unit_weight_g": int(line.get("grams") or 0),
         # Properties starting with "_" are set by apps and hidden from the buyer;
-        # the rest is what the buyer typed, kept exactly (seed 002 #5).
+        # the rest is what the buyer typed, kept exactly: it decides whose a wrong monogram is.
         "personalisation": [
             {
                 "label": str(prop.get("name"))[:100],
@@ -228,8 +228,8 @@ def _fulfilment(event, payload: dict) -> str:
     shipments = shipments_from([payload])
     if not shipments:
         raise Ignored("The fulfilment has no tracking number.")
-    order = services.order_for_external(integration=event.integration, external_id=str(payload["order_id"]))
-    services.shipments_add(order=order, shipments=shipments)
+    order = order_sync.order_for_external(integration=event.integration, external_id=str(payload["order_id"]))
+    order_sync.shipments_add(order=order, shipments=shipments)
     return f"{len(shipments)} shipment(s) on order {order.number}"
 
 
@@ -242,6 +242,6 @@ def _transaction(event, payload: dict) -> str:
     reference = str(payload.get("authorization") or "")
     if not reference:
         raise Ignored("The transaction carries no gateway reference.")
-    order = services.order_for_external(integration=event.integration, external_id=str(payload["order_id"]))
-    services.payment_reference_set(order=order, reference=reference)
+    order = order_sync.order_for_external(integration=event.integration, external_id=str(payload["order_id"]))
+    order_sync.payment_reference_set(order=order, reference=reference)
     return f"payment reference {reference} on order {order.number}"

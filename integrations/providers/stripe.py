@@ -13,7 +13,7 @@ import hmac
 import time
 from decimal import Decimal
 
-from .. import services
+from ..services import disputes
 from . import Ignored, MalformedBody, SignatureInvalid, header, parse_datetime, require
 
 SIGNATURE_HEADER = "Stripe-Signature"
@@ -78,7 +78,7 @@ def process(event, payload: dict) -> str:
     # either may be what the shop stored as the payment's reference.
     references = [str(ref) for ref in (dispute.get("charge"), dispute.get("payment_intent")) if ref]
     due_by = (dispute.get("evidence_details") or {}).get("due_by")
-    outcome = services.dispute_record(
+    outcome = disputes.dispute_record(
         integration=event.integration,
         provider="stripe",
         dispute_id=str(dispute["id"]),

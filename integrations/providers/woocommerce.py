@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from orders.models import PaymentMethod, PaymentStatus, Product
 
-from .. import services
+from ..services import order_sync
 from . import (
     Ignored,
     MalformedBody,
@@ -94,7 +94,7 @@ def process(event, payload: dict) -> str:
     if event.topic not in ORDER_TOPICS:
         raise Ignored(f"Topic {event.topic} is not used by Postsale.")
     item = order_item(event.shop, payload)
-    result = services.order_apply(
+    result = order_sync.order_apply(
         integration=event.integration,
         external_id=str(payload["id"]),
         item=item,

@@ -10,7 +10,7 @@ from cases.models import CaseStatus, OpenedVia
 from claims import services as claims
 from config.roles import AGENTS, OWNERS
 from decisions.services import active_matrix
-from messaging.models import OutboundMessage
+from messaging.models import BuyerEvent, OutboundMessage
 from tests.factories import NAPKINS, make_order, track
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,7 +72,7 @@ def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
     page.select_option("#act select[name=action]", "request_info")
     page.click("#act button[type=submit]")
     page.wait_for_selector("text=Waiting on buyer")
-    assert OutboundMessage.objects.filter(case=case, event="check_household_neighbours").count() == 1
+    assert OutboundMessage.objects.filter(case=case, event=BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS).count() == 1
 
     page.select_option("#act select[name=action]", "reship")
     page.fill("#act textarea[name=reason]", "Nachbarn und Post haben nichts, wir schicken neu.")
@@ -83,7 +83,7 @@ def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED
     assert case.resolutions.get().action == "reship"
-    assert OutboundMessage.objects.filter(case=case, event="replacement_shipped").exists()
+    assert OutboundMessage.objects.filter(case=case, event=BuyerEvent.REPLACEMENT_SHIPPED).exists()
 
 
 def test_owner_raises_a_threshold_in_the_admin_and_the_recommendation_follows(

@@ -12,6 +12,7 @@ from cases.choices import ClaimType
 from cases.models import Case, CaseStatus, OpenedVia
 from claims import services
 from desk.models import AgentProfile
+from messaging.models import BuyerEvent
 from messaging.rendering import render_event
 from tests.factories import NAPKINS, make_order, track
 from tests.returns.helpers import request_return
@@ -155,7 +156,7 @@ def test_check_household_e_mail_words_the_delivery_time_naturally(language, sent
     context = {"shop_name": "Leinen & Liebe", "carrier_name": "DHL", "delivered_at": delivered}
 
     rendered = render_event(
-        "check_household_neighbours", context, language=language, time_zone="Europe/Berlin"
+        BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS, context, language=language, time_zone="Europe/Berlin"
     )
 
     assert sentence in rendered.text

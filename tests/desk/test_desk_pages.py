@@ -7,6 +7,7 @@ from cases.choices import ClaimType
 from cases.models import Case, CaseStatus, OpenedVia, RefundLimit
 from cases.services import case_note_add
 from claims import services
+from messaging.models import BuyerEvent, OutboundMessage
 from tests.factories import NAPKINS, make_order, track
 
 pytestmark = pytest.mark.django_db
@@ -139,8 +140,6 @@ def test_dashboard_shows_loss_rates_and_exports_csv(client, owner, shop, carrier
 
 
 def test_agent_replies_from_the_case_page_in_the_buyers_language(client, agent, shop, carrier):
-    from messaging.models import OutboundMessage
-
     order = make_order(shop, language="de")
     case = services.claim_open(
         order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False
@@ -155,7 +154,7 @@ def test_agent_replies_from_the_case_page_in_the_buyers_language(client, agent, 
         f"/desk/cases/{case.reference}/reply/", {"body": "Wir schicken Ersatz.", "wait_for_buyer": "on"}
     )
 
-    reply = OutboundMessage.objects.get(case=case, event="agent_reply")
+    reply = OutboundMessage.objects.get(case=case, event=BuyerEvent.AGENT_REPLY)
     assert reply.author == agent and reply.to_email == order.buyer.email
     case.refresh_from_db()
     assert case.first_responded_at is not None
@@ -211,8 +210,6 @@ def _napkins_sent_back(shop):
 
 
 def test_agent_receives_and_inspects_a_return_from_the_case_page(client, agent, shop, carrier):
-    from messaging.models import OutboundMessage
-
     request = _napkins_sent_back(shop)
     RefundLimit.objects.create(user=agent, amount=Decimal("100"))
     client.force_login(agent)
@@ -225,7 +222,7 @@ def test_agent_receives_and_inspects_a_return_from_the_case_page(client, agent, 
     request.refresh_from_db()
     assert request.status == "refunded"
     assert request.refund.amount == Decimal("49.80") - (request.return_fee or 0)
-    assert OutboundMessage.objects.filter(case=request.case, event="refund_initiated").exists()
+    assert OutboundMessage.objects.filter(case=request.case, event=BuyerEvent.REFUND_INITIATED).exists()
     assert (
         "49.80" in client.get(url).content.decode()
         or str(request.refund.amount) in client.get(url).content.decode()

@@ -3,7 +3,7 @@
 import pytest
 
 from cases.models import CaseStatus
-from messaging.models import OutboundMessage
+from messaging.models import BuyerEvent, OutboundMessage
 
 from .test_desk_pages import _napkins_sent_back, open_claims
 
@@ -44,7 +44,7 @@ def test_a_case_whose_return_is_on_its_way_is_not_closed_in_bulk(client, agent, 
     request.case.refresh_from_db()
     assert request.case.status != CaseStatus.CLOSED
     assert request.rma in response.content.decode()
-    assert not OutboundMessage.objects.filter(case=request.case, event="feedback_request").exists()
+    assert not OutboundMessage.objects.filter(case=request.case, event=BuyerEvent.FEEDBACK_REQUEST).exists()
 
 
 def test_closing_a_case_nobody_resolved_asks_the_buyer_nothing(client, agent, shop, carrier):
@@ -55,7 +55,7 @@ def test_closing_a_case_nobody_resolved_asks_the_buyer_nothing(client, agent, sh
 
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
-    assert not OutboundMessage.objects.filter(case=case, event="feedback_request").exists()
+    assert not OutboundMessage.objects.filter(case=case, event=BuyerEvent.FEEDBACK_REQUEST).exists()
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_only_buyers_who_were_in_touch_are_asked_how_it_went(shop, carrier, agen
 
     case_move(case=case, to=CaseStatus.CLOSED, actor=agent)
 
-    assert OutboundMessage.objects.filter(case=case, event="feedback_request").exists() is asked
+    assert OutboundMessage.objects.filter(case=case, event=BuyerEvent.FEEDBACK_REQUEST).exists() is asked
 
 
 def test_an_impossible_refund_is_refused_before_any_owner_is_asked(shop, carrier, agent):
@@ -103,15 +103,17 @@ def test_an_impossible_refund_is_refused_before_any_owner_is_asked(shop, carrier
 def test_ticking_the_ask_the_neighbours_step_sends_that_email_once(client, agent, shop, carrier):
     [case] = open_claims(shop, 1, claim_type="delivered_not_received")
     client.force_login(agent)
-    acknowledged = OutboundMessage.objects.filter(case=case, event="claim_received").count()
+    acknowledged = OutboundMessage.objects.filter(case=case, event=BuyerEvent.CLAIM_RECEIVED).count()
 
     client.post(f"/desk/cases/{case.reference}/step/", {"key": "ask_to_check"})
     client.post(f"/desk/cases/{case.reference}/step/", {"key": "ask_to_check"})
     client.post(f"/desk/cases/{case.reference}/step/", {"key": "acknowledge"})
 
-    assert OutboundMessage.objects.filter(case=case, event="check_household_neighbours").count() == 1
+    assert OutboundMessage.objects.filter(case=case, event=BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS).count() == 1
     # The acknowledgement went out when the claim was opened: ticking its step does not repeat it.
-    assert OutboundMessage.objects.filter(case=case, event="claim_received").count() == max(acknowledged, 1)
+    assert OutboundMessage.objects.filter(case=case, event=BuyerEvent.CLAIM_RECEIVED).count() == max(
+        acknowledged, 1
+    )
 
 
 def test_asking_the_buyer_to_check_with_the_neighbours_attaches_the_shipping_label(
@@ -127,7 +129,7 @@ def test_asking_the_buyer_to_check_with_the_neighbours_attaches_the_shipping_lab
 
     client.post(f"/desk/cases/{case.reference}/step/", {"key": "ask_to_check"})
 
-    message = OutboundMessage.objects.get(case=case, event="check_household_neighbours")
+    message = OutboundMessage.objects.get(case=case, event=BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS)
     [attachment] = message.attachments.all()
     assert attachment.filename == "00340434161094042557.pdf"
     assert bytes(attachment.content) == b"%PDF-1.4 label"

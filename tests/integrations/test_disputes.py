@@ -21,7 +21,7 @@ from claims.models import Claim
 from config.roles import OWNERS
 from integrations.models import InboundEvent, InboundStatus
 from integrations.providers import SignatureInvalid, paypal
-from messaging.models import OutboundMessage
+from messaging.models import OutboundMessage, OwnerEvent
 from tests.factories import make_order
 
 from .conftest import body_of, post, process_all
@@ -124,7 +124,7 @@ def test_stripe_dispute_opens_a_chargeback_case_and_tells_the_owners(web, shop, 
     assert claim.dispute_reason == "product_not_received"
     assert claim.respond_by == datetime.fromtimestamp(1778716799, tz=UTC)
     assert OutboundMessage.objects.filter(
-        case=claim.case, event="owner_dispute", to_email=owner.email
+        case=claim.case, event=OwnerEvent.OWNER_DISPUTE, to_email=owner.email
     ).exists()
 
 
@@ -172,7 +172,7 @@ def test_one_new_dispute_tells_each_owner_once(web, shop, stripe, paid_order, ow
     send_stripe(web, shop, dispute_event())
     process_all()
 
-    messages = OutboundMessage.objects.filter(event="owner_dispute")
+    messages = OutboundMessage.objects.filter(event=OwnerEvent.OWNER_DISPUTE)
     assert sorted(messages.values_list("to_email", flat=True)) == [
         "inhaberin@leinen.example",
         "partner@leinen.example",

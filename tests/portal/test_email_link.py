@@ -8,7 +8,7 @@ import pytest
 from cases.choices import ClaimType
 from cases.models import OpenedVia
 from claims import services as claims
-from messaging.models import OutboundMessage
+from messaging.models import BuyerEvent, OutboundMessage
 from messaging.rendering import render_message
 from tests.factories import make_order
 
@@ -21,7 +21,7 @@ def test_the_e_mail_link_opens_the_buyers_order_in_their_language(client, shop, 
     case = claims.claim_open(
         order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.PORTAL, decide=False
     ).case
-    message = OutboundMessage.objects.get(case=case, event="claim_received")
+    message = OutboundMessage.objects.get(case=case, event=BuyerEvent.CLAIM_RECEIVED)
 
     text = render_message(message).text
     link = re.search(r"http\S+/portal/\S+", text).group(0)

@@ -8,6 +8,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from demo import orders as demo
+from demo.cases import seed_cases
 
 CHUNK = 50
 
@@ -40,9 +41,6 @@ class Command(BaseCommand):
                 events += demo.load_orders(chunk, author=users["owner"])
                 bar.update(len(chunk))
         flagged = demo.flag_buyers(by=users["owner"])
-
-        # Cases build on orders, claims, returns and messaging; imported here so `orders` stays below them.
-        from demo.cases import seed_cases
 
         cases = seed_cases()
         self.stdout.write(f"Opened {cases} demo cases.")

@@ -11,7 +11,7 @@ PROGRESS_FROM_ROWS = 1000
 
 class Command(BaseCommand):
     help = (
-        "Import orders from a CSV file, one row per order line (see orders/importing.py "
+        "Import orders from a CSV file, one row per order line (see orders/importing/__init__.py "
         "and docs/orders-sample.csv). Safe to run twice. Exits with status 1 if any row failed."
     )
 

@@ -1,0 +1,188 @@
+"""The case page, and the agent's actions on it: resolve, move, assign, note, playbook, risk, carrier claims, refunds."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import refunds
+from cases import services as cases
+from cases.models import Case, Refund
+from claims import services as claims
+from claims.models import CarrierClaim
+from config.errors import Conflict
+
+from .. import selectors
+from ..bundle import evidence_bundle_pdf
+from ..forms import ActForm, CarrierClaimForm, MoveForm, NoteForm, RiskForm
+from .common import after_action, case_or_404, desk_access, errors_text
+
+
+@login_required
+@desk_access
+def case_view(request, reference):
+    case = get_object_or_404(selectors.case_page(), reference=reference)
+    return render(request, "desk/case.html", selectors.case_page_context(case, user=request.user))
+
+
+@login_required
+@desk_access
+def bundle_view(request, reference):
+    case = get_object_or_404(
+        Case.objects.select_related("shop", "order__buyer", "claim"), reference=reference
+    )
+    response = HttpResponse(evidence_bundle_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-evidence.pdf"'
+    return response
+
+
+@login_required
+@permission_required("claims.add_resolution", raise_exception=True)
+@require_POST
+def act_view(request, reference):
+    case = case_or_404(reference)
+    form = ActForm(request.POST)
+    if not form.is_valid():
+        return after_action(request, case, error=errors_text(ValidationError(form.errors)))
+    try:
+        result = claims.claim_act(case=case, actor=request.user, **form.service_kwargs())
+    except ValidationError as exc:
+        return after_action(request, case, error=errors_text(exc))
+    except Conflict as exc:
+        return after_action(request, case, error=exc.message)
+    if result.escalated_for_limit:
+        messages.warning(request, _("The amount is above your refund limit: the case went to an owner."))
+    else:
+        messages.success(request, _("Done."))
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def move_view(request, reference):
+    case = case_or_404(reference)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        try:
+            cases.case_move(
+                case=case,
+                to=form.cleaned_data["status"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except Conflict as exc:
+            return after_action(request, case, error=exc.message)
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def assign_me_view(request, reference):
+    # The service returns the case as it now is (locked and re-read): render that one.
+    case = cases.case_assign(case=case_or_404(reference), assignee=request.user, actor=request.user)
+    if request.htmx and request.POST.get("from") == "queue":
+        return render(request, "desk/_assignee.html", {"case": case})
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.add_casenote", raise_exception=True)
+@require_POST
+def note_view(request, reference):
+    case = case_or_404(reference)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        cases.case_note_add(case=case, author=request.user, body=form.cleaned_data["body"])
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("claims.change_claim", raise_exception=True)
+@require_POST
+def step_view(request, reference):
+    case = case_or_404(reference)
+    try:
+        claims.playbook_step_done(claim=case.claim, key=request.POST.get("key", ""), actor=request.user)
+    except ValidationError as exc:
+        return after_action(request, case, error=errors_text(exc))
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("orders.change_buyer", raise_exception=True)
+@require_POST
+def risk_view(request, reference):
+    case = case_or_404(reference)
+    form = RiskForm(request.POST)
+    if not form.is_valid() or case.buyer is None:
+        return after_action(request, case, error=_("Choose a risk flag."))
+    try:
+        cases.case_set_buyer_risk(
+            case=case, flag=form.cleaned_data["flag"], reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except ValidationError as exc:
+        return after_action(request, case, error=errors_text(exc))
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("claims.change_carrierclaim", raise_exception=True)
+@require_POST
+def carrier_claim_view(request, reference, pk):
+    case = case_or_404(reference)
+    carrier_claim = get_object_or_404(CarrierClaim, pk=pk, claim__case=case)
+    form = CarrierClaimForm(request.POST)
+    if not form.is_valid():
+        return after_action(request, case, error=errors_text(ValidationError(form.errors)))
+    try:
+        claims.carrier_claim_update(carrier_claim=carrier_claim, actor=request.user, **form.cleaned_data)
+    except Conflict as exc:
+        return after_action(request, case, error=exc.message)
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("claims.add_carrierclaim", raise_exception=True)
+@require_POST
+def carrier_claim_open_view(request, reference):
+    case = case_or_404(reference)
+    try:
+        with transaction.atomic():
+            claims.carrier_claim_open(claim=case.claim, actor=request.user)
+    except ValidationError as exc:
+        return after_action(request, case, error=errors_text(exc))
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.change_refund", raise_exception=True)
+@require_POST
+def refund_confirm_view(request, reference, pk):
+    case = case_or_404(reference)
+    refund = get_object_or_404(Refund, pk=pk, case=case)
+    try:
+        refunds.refund_confirm(
+            refund=refund, actor=request.user, gateway_reference=request.POST.get("gateway_reference", "")
+        )
+    except Conflict as exc:
+        return after_action(request, case, error=exc.message)
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("decisions.add_decisionrecord", raise_exception=True)
+@require_POST
+def decide_view(request, reference):
+    """Ask the matrix again: evidence changes (a scan, a signature) and owners change thresholds."""
+    case = case_or_404(reference)
+    claim = getattr(case, "claim", None)
+    if claim is None or not case.is_open:
+        return after_action(request, case, error=_("Only open claims get a recommendation."))
+    claims.claim_recheck(claim=claim, actor=request.user)
+    return after_action(request, case)

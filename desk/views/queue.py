@@ -1,0 +1,98 @@
+"""The queue of cases: filters, saved views, paging by cursor, and bulk actions on the cases ticked."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from cases import services as cases
+from cases.choices import ClaimType
+from cases.models import Case, CaseKind, CaseStatus
+from config.errors import Conflict
+from orders.models import Carrier, Shop
+
+from .. import queue
+from .common import desk_access
+
+
+@login_required
+@desk_access
+def queue_view(request):
+    filters = queue.QueueFilters.from_query(request.GET)
+    shops = list(Shop.objects.order_by("name"))
+    carriers = list(Carrier.objects.order_by("name"))
+    page = queue.queue_page(
+        filters,
+        user=request.user,
+        cursor=request.GET.get("after"),
+        shops={shop.pk: shop for shop in shops},
+        carriers={carrier.pk: carrier for carrier in carriers},
+    )
+    # One reverse() for the page instead of three per row.
+    prefix = reverse("desk:case", args=["0"])[:-2]
+    for case in page.cases:
+        case.desk_url = f"{prefix}{case.reference}/"
+    context = {
+        "page": page,
+        "filters": filters,
+        "saved_views": queue.SAVED_VIEWS,
+        "counts": queue.view_counts(user=request.user),
+        "shops": shops,
+        "carriers": carriers,
+        "kinds": CaseKind.choices,
+        "types": ClaimType.choices,
+        "statuses": CaseStatus.choices,
+        "query_without_cursor": _query_without(request, "after"),
+    }
+    template = "desk/_queue_rows.html" if request.htmx and request.GET.get("after") else "desk/queue.html"
+    if request.htmx and not request.GET.get("after"):
+        template = "desk/_queue_table.html"
+    return render(request, template, context)
+
+
+def _query_without(request, key: str) -> str:
+    params = request.GET.copy()
+    params.pop(key, None)
+    return params.urlencode()
+
+
+@login_required
+@desk_access
+@require_POST
+def bulk_view(request):
+    references = request.POST.getlist("case")
+    action = request.POST.get("bulk")
+    done, refused = 0, []
+    for case in Case.objects.filter(reference__in=references[:200]):
+        try:
+            if action == "assign_me":
+                cases.case_assign(case=case, assignee=request.user, actor=request.user)
+            elif action == "close":
+                cases.case_move(
+                    case=case, to=CaseStatus.CLOSED, actor=request.user, reason=_("Closed in bulk")
+                )
+            else:
+                return HttpResponseBadRequest(_("Unknown bulk action."))
+            done += 1
+        except Conflict as exc:
+            refused.append(f"{case.reference}: {exc.message}")
+    messages.success(
+        request, ngettext("%(count)d case updated.", "%(count)d cases updated.", done) % {"count": done}
+    )
+    for line in refused:
+        messages.warning(request, line)
+    return redirect(_safe_next(request) or reverse("desk:queue"))
+
+
+def _safe_next(request) -> str:
+    """The page to go back to, if it is one of ours (never an address on another site)."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
