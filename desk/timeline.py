@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import Action, ClaimType
+from cases.choices import HELD_REFUND_LABELS, Action, ClaimType
 from cases.models import CaseStatus
 from cases.verbs import Verb, reason_sentence
 from claims.models import CarrierClaimStatus
@@ -34,7 +34,7 @@ def _choices() -> dict[str, dict]:
         "case_status": dict(CaseStatus.choices),
         "claim_type": dict(ClaimType.choices),
         # A decision's action or what an agent chose instead; a return's refund may wait for an owner too.
-        "action": {**dict(Action.choices), "return_refund": _("Refund for a return")},
+        "action": {**dict(Action.choices), **HELD_REFUND_LABELS},
         "carrier_claim_status": dict(CarrierClaimStatus.choices),
         "risk_flag": dict(RiskFlag.choices),
         "email_event": dict(ALL_EVENTS),
