@@ -248,7 +248,7 @@ class Refund(models.Model):
     def __str__(self):
         return f"{self.amount} {self.currency}"
 class RefundLimit(models.Model):
-    """How much an agent (or a group of agents) may refund without an owner (seed 001 #8).
+    """How much an agent (or a group of agents) may refund without asking the owner.
 
     An agent's limit is their own, else the highest of their groups', else 0:
     no refund without an owner. A row without a shop applies to every shop; a
