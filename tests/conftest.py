@@ -1,12 +1,14 @@
-import copy
 import uuid
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from config.roles import AGENTS, INTEGRATIONS, OWNERS
 from orders.models import Carrier, Shop
+
+# --- shops and carriers -----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -22,6 +24,20 @@ def shop(db):
 
 
 @pytest.fixture
+def swedish_shop(shop):
+    """Linnestugan, in kronor and Swedish; made after `shop`, so the German shop is the older of the two."""
+    return Shop.objects.create(
+        slug="linnestugan",
+        name="Linnestugan",
+        currency="SEK",
+        default_language="sv",
+        time_zone="Europe/Stockholm",
+        country="SE",
+        support_email="hej@linnestugan.example",
+    )
+
+
+@pytest.fixture
 def carrier(db):
     return Carrier.objects.create(
         code="dhl",
@@ -30,10 +46,19 @@ def carrier(db):
     )
 
 
+# --- people and their API clients -------------------------------------------------------
+
+
 def _user(username, group):
     user = User.objects.create_user(username=username, password=username)
     user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def _api_client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
 
 
 @pytest.fixture
@@ -56,16 +81,21 @@ def integration(db):
 
 @pytest.fixture
 def api(integration):
-    client = APIClient()
-    client.force_authenticate(integration)
-    return client
+    """The API as a shop system calls it."""
+    return _api_client(integration)
 
 
 @pytest.fixture
 def agent_api(agent):
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client
+    return _api_client(agent)
+
+
+@pytest.fixture
+def owner_api(owner):
+    return _api_client(owner)
+
+
+# --- what every test gets ---------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -75,10 +105,32 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache(settings):
-    # Each test starts with an empty cache: a key prefix of its own. Rows a
-    # test rolled back stay cached in Redis otherwise (permissions, integrations,
-    # rate limits), and the next test's rows may carry the same ids.
-    caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+def _empty_cache(settings, tmp_path):
+    # Each test starts with an empty cache of its own: a key prefix of its own in Redis, a directory
+    # of its own for the file cache (a shared one culls entries when other tests fill it). Rows a
+    # test rolled back stay cached otherwise (permissions, integrations, rate limits), and the next
+    # test's rows may carry the same ids.
+    caches = {}
+    for name, config in settings.CACHES.items():
+        if config["BACKEND"].endswith("FileBasedCache"):
+            caches[name] = {**config, "LOCATION": str(tmp_path / "cache" / name)}
+        else:
+            caches[name] = {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
     settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Labels, photos and evidence are files: each test writes its own.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    # A request activates its language in the thread that serves it and leaves it there:
+    # LocaleMiddleware does, and so do the portal's pages (the buyer's language) and the desk's
+    # middleware (the agent's). A server's next request activates its own; the test client serves
+    # requests in the test's own thread, so the last page a test fetched would choose the
+    # language of the next test's error messages.
+    yield
+    translation.deactivate()

@@ -1,4 +1,5 @@
-"""Test data made through the real services, the way shop systems create it."""
+"""Test data made through the real services: orders the way shop systems send them, claims and
+returns the way buyers and agents open them, decisions the way the matrix makes them."""
 
 from __future__ import annotations
 
@@ -8,11 +9,24 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from cases.choices import ClaimType
+from cases.models import Case, CaseKind, OpenedVia
+from claims.models import Claim
+from claims.services import claim_open
+from decisions import services as decisions
+from decisions.engine import DecisionInput
+from decisions.models import DecisionRecord
 from orders.models import Order
 from orders.services import orders_upsert, tracking_events_ingest
+from returns.eligibility import LineIn
+from returns.models import ReturnRequest
+from returns.services import return_request
 
 _numbers = itertools.count(1000)
 _events = itertools.count(1)
+_references = itertools.count(1)
+
+# --- goods ------------------------------------------------------------------------------
 
 NAPKINS = {
     "sku": "SERV-LEIN-12",
@@ -20,6 +34,28 @@ NAPKINS = {
     "unit_price": "24.90",
     "unit_weight_g": 545,
 }
+TABLECLOTH = {
+    "sku": "TISCH-LEIN-160",
+    "title": "Tischdecke Leinen 160 cm",
+    "unit_price": "89.00",
+    "unit_weight_g": 900,
+}
+MONOGRAM_TOWELS = {
+    "sku": "HAND-MONO-3",
+    "title": "Handtücher mit Monogramm",
+    "unit_price": "39.00",
+    "unit_weight_g": 600,
+    "personalisation": [{"label": "Monogramm", "value": "ABK"}, {"label": "Garnfarbe", "value": "Salbei"}],
+}
+DUVET = {
+    "sku": "SE-BADD-150",
+    "title": "Bäddset linne 150x210",
+    "unit_price": "1290.00",
+    "unit_weight_g": 2900,
+}
+RUNNER = {"sku": "SE-LOPARE-40", "title": "Löpare linne 40x150", "unit_price": "349.00", "unit_weight_g": 300}
+
+# --- orders and their parcels -----------------------------------------------------------
 
 
 def make_order(
@@ -114,3 +150,72 @@ def track(
     tracking_events_ingest(events=[event], source="test")
     shipment.refresh_from_db()
     return shipment
+
+
+# --- claims and returns -----------------------------------------------------------------
+
+
+def make_claim(
+    order: Order,
+    type: str = ClaimType.DAMAGED,
+    *,
+    opened_via: str = OpenedVia.AGENT,
+    decide: bool = False,
+    **kwargs,
+) -> Claim:
+    """A claim on the order, opened by claim_open; the matrix is asked for a recommendation only with decide=True.
+
+    kwargs go to claim_open as they are: lines, statement, photos, actor, dispute.
+    """
+    return claim_open(order=order, type=type, opened_via=opened_via, decide=decide, **kwargs)
+
+
+def return_line(order, sku: str = NAPKINS["sku"], quantity: int = 1, reason: str = "changed_mind") -> LineIn:
+    """One line of a return: `quantity` of the order's line with that SKU."""
+    return LineIn(order_line=order.lines.get(sku=sku), quantity=quantity, reason=reason)
+
+
+def make_return(
+    order: Order,
+    *lines: LineIn,
+    method: str = "drop_off",
+    resolution: str = "refund",
+    opened_via: str = OpenedVia.PORTAL,
+    **kwargs,
+) -> ReturnRequest:
+    """A return asked for through return_request: one set of napkins for a refund unless lines say otherwise."""
+    return return_request(
+        order=order,
+        lines=list(lines) or [return_line(order)],
+        method=method,
+        resolution=resolution,
+        opened_via=opened_via,
+        **kwargs,
+    )
+
+
+# --- decisions --------------------------------------------------------------------------
+
+
+def make_case(shop, *, order_value="40.00") -> Case:
+    """A bare claim case without order or claim: what the decision matrix needs to record a decision on."""
+    return Case.objects.create(
+        reference=f"C-TEST-{next(_references):06d}",
+        kind=CaseKind.CLAIM,
+        shop=shop,
+        opened_via=OpenedVia.API,
+        order_value=Decimal(order_value),
+        currency=shop.currency,
+    )
+
+
+def decided_case(shop, inputs: DecisionInput) -> DecisionRecord:
+    """A case with one decision of the shop's active matrix on it."""
+    case = make_case(shop, order_value=inputs.order_value)
+    decision = decisions.evaluate(shop=shop, inputs=inputs)
+    return decisions.record_decision(case=case, decision=decision, inputs=inputs, auto_applied=False)
+
+
+def rule(claim_type="any", action="escalate", reason="because", **fields) -> dict:
+    """A rule of a decision matrix as files and the admin give it."""
+    return {"claim_type": claim_type, "action": action, "reason": reason, **fields}

@@ -148,13 +148,7 @@ def _png(name):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
-@pytest.fixture
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.mark.django_db
-@pytest.mark.usefixtures("_media_in_tmp")
 def test_a_claim_is_opened_with_its_photos_in_one_multipart_request(agent_api, shop, carrier):
     order = make_order(shop)
     document = {"order": order.pk, "type": "damaged", "statement": "Die Ecke ist eingedrückt."}
@@ -170,7 +164,6 @@ def test_a_claim_is_opened_with_its_photos_in_one_multipart_request(agent_api, s
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("_media_in_tmp")
 def test_an_inspection_takes_each_lines_photos_by_its_sku(agent_api, shop, carrier):
     RefundLimit.objects.create(group=Group.objects.get(name=AGENTS), amount=Decimal("1000"))
     order = make_order(shop, lines=[dict(NAPKINS, quantity=1)])

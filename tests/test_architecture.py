@@ -6,7 +6,19 @@ from pathlib import Path
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["config", "orders", "cases", "decisions", "messaging", "returns", "claims", "integrations", "desk", "portal", "demo"]
+APPS = [
+    "config",
+    "orders",
+    "cases",
+    "decisions",
+    "messaging",
+    "returns",
+    "claims",
+    "integrations",
+    "desk",
+    "portal",
+    "demo",
+]
 
 
 def _imported_app(node: ast.Import | ast.ImportFrom) -> str | None:

@@ -5,11 +5,9 @@ import pytest
 from cases.models import Case
 from claims.models import ClaimLine
 from returns.models import ReturnLine
-from tests.factories import NAPKINS, make_order, track
+from tests.factories import NAPKINS, TABLECLOTH, make_order, track
 
 pytestmark = pytest.mark.django_db
-
-TABLECLOTH = {"sku": "TISCH-LEIN-160", "title": "Tischdecke Leinen 160 cm", "unit_price": "89.00"}
 
 
 @pytest.fixture

@@ -47,12 +47,6 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def media_in_tmp(settings, tmp_path):
-    # The live server runs in this process: it writes labels where the test says.
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def _context(browser, locale):
     return browser.new_context(
         viewport=PHONE,

@@ -51,7 +51,7 @@ def dnr_case(shop, *, total_items: int):
 
 
 def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
-    browser, live_server, artifacts_dir, shop, carrier, media_in_tmp
+    browser, live_server, artifacts_dir, shop, carrier
 ):
     user("anna", AGENTS)
     case = dnr_case(shop, total_items=4)  # 105.50 EUR, delivery scanned: ask around first

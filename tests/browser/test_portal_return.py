@@ -4,17 +4,9 @@ import pytest
 
 from demo import orders as demo
 from returns.models import ReturnRequest, ReturnStatus
-from tests.factories import make_order, track
+from tests.factories import DUVET, RUNNER, make_order, track
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-DUVET = {
-    "sku": "SE-BADD-150",
-    "title": "Bäddset linne 150x210",
-    "unit_price": "1290.00",
-    "unit_weight_g": 2900,
-}
-RUNNER = {"sku": "SE-LOPARE-40", "title": "Löpare linne 40x150", "unit_price": "349.00", "unit_weight_g": 300}
 
 
 @pytest.fixture
@@ -39,7 +31,7 @@ def fits_the_screen(page) -> bool:
 
 
 def test_swedish_buyer_returns_on_a_phone_and_downloads_the_label(
-    live_server, phone, swedish_order, media_in_tmp, artifacts_dir
+    live_server, phone, swedish_order, artifacts_dir
 ):
     runner = swedish_order.lines.get(sku=RUNNER["sku"])
     page = phone

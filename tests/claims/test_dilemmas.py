@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia
@@ -31,13 +30,6 @@ def open_claim(api, order, claim_type, lines=(), statement=""):
     )
     assert response.status_code == 201, response.json()
     return response.json()
-
-
-@pytest.fixture
-def agent_api(agent):
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client
 
 
 def test_napkins_weight_matches_the_full_order_so_reship_is_goodwill_not_automatic(

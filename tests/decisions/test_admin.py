@@ -8,8 +8,7 @@ from django.contrib.messages import get_messages
 from decisions import services
 from decisions.engine import DecisionInput
 from decisions.models import DecisionMatrix, MatrixStatus
-
-from .factories import decided_case
+from tests.factories import decided_case
 
 SMALL_PARCEL_GONE = DecisionInput("delivered_not_received", Decimal("60.00"))
 

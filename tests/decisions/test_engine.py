@@ -7,8 +7,7 @@ import pytest
 
 from decisions.defaults import default_rules
 from decisions.engine import DecisionInput, compile_matrix
-
-from .factories import rule
+from tests.factories import rule
 
 
 class Matrix:

@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 
 from decisions import services
 from decisions.engine import DecisionInput
-
-from .factories import decided_case
+from tests.factories import decided_case
 
 SMALL_PARCEL_GONE = DecisionInput("delivered_not_received", Decimal("60.00"))
 

@@ -12,13 +12,6 @@ def shop(shop):
     return shop
 
 
-@pytest.fixture
-def agent_api(agent):
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client
-
-
 def test_evaluate_answers_with_the_decision_and_its_reason(shop, agent_api):
     response = agent_api.post(
         URL,

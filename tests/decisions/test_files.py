@@ -11,8 +11,7 @@ from django.core.management import CommandError, call_command
 from decisions import services
 from decisions.models import DecisionMatrix, MatrixStatus
 from orders.models import Shop
-
-from .factories import rule
+from tests.factories import rule
 
 
 def export(shop) -> dict:

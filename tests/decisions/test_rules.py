@@ -6,8 +6,7 @@ import pytest
 
 from decisions import services
 from decisions.models import Rule
-
-from .factories import rule
+from tests.factories import rule
 
 
 @pytest.mark.parametrize("days", [1_000_000_000_000, 3651, -1])

@@ -9,8 +9,7 @@ from decisions import services
 from decisions.engine import DecisionInput
 from decisions.models import DecisionRecord
 from orders.models import Shop
-
-from .factories import decided_case
+from tests.factories import decided_case
 
 GONE_SMALL = DecisionInput("delivered_not_received", Decimal("40.00"), delivery_confirmed=True)
 GONE_MID = DecisionInput("delivered_not_received", Decimal("120.00"))

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia
@@ -9,13 +8,6 @@ from claims import services
 from tests.factories import NAPKINS, make_order
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agent_api(agent):
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client
 
 
 def open_cases(shop, count):

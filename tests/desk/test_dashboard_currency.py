@@ -10,7 +10,6 @@ from cases.choices import ClaimType
 from cases.models import OpenedVia
 from claims import services as claims
 from desk import dashboard
-from orders.models import Shop
 from tests.factories import make_order, track
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +17,6 @@ pytestmark = pytest.mark.django_db
 LAKAN = {"sku": "LAK-240-270", "title": "Lakan i linne", "unit_price": "1195.00", "unit_weight_g": 1100}
 DUK = {"sku": "DUK-150-250", "title": "Linneduk", "unit_price": "995.00", "unit_weight_g": 950}
 DAMAST = {"sku": "TD-DAM-160", "title": "Damast-Tischdecke", "unit_price": "129.90", "unit_weight_g": 1350}
-
-
-@pytest.fixture
-def swedish_shop(db):
-    return Shop.objects.create(
-        slug="linne", name="Linnestugan", currency="SEK", default_language="sv", time_zone="Europe/Stockholm"
-    )
 
 
 def refunded(shop, line, quantity, *, number, claim_type=ClaimType.DAMAGED):

@@ -14,16 +14,9 @@ from claims import services
 from desk.models import AgentProfile
 from messaging.models import BuyerEvent
 from messaging.rendering import render_event
-from tests.factories import NAPKINS, make_order, track
-from tests.returns.helpers import request_return
+from tests.factories import NAPKINS, make_order, make_return, track
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    # A return issues a label PDF.
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -124,7 +117,7 @@ def test_an_empty_reply_is_refused_in_german_without_the_field_name(client, clai
 def test_return_status_changes_and_their_reasons_read_in_german(client, shop, carrier, german_agent):
     order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
     track(order, "delivered", days_ago=3)
-    case = request_return(order).case
+    case = make_return(order).case
 
     text = timeline(page_text(client, case))
 

@@ -11,7 +11,6 @@ from messaging.mailparse import InboundAttachmentIn, InboundIn
 from messaging.models import InboundMessage
 from messaging.services.inbound import inbound_receive
 from messaging.services.sending import outbox_send
-from orders.models import Shop
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
@@ -39,18 +38,6 @@ def reply_to(message, text, **fields) -> InboundIn:
         to=[f"reply+{message.reply_token}@reply.postsale.test"],
         text=text,
         **fields,
-    )
-
-
-@pytest.fixture
-def swedish_shop(shop):
-    # Created after `shop`, so the German shop is the one an unknown address used to fall back to.
-    return Shop.objects.create(
-        slug="linnestugan",
-        name="Linnestugan",
-        currency="SEK",
-        default_language="sv",
-        support_email="hej@linnestugan.example",
     )
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core import mail
-from rest_framework.test import APIClient
 
 from messaging.mailparse import InboundIn
 from messaging.models import BuyerEvent, CannedReply, OutboundMessage, OutboundStatus
@@ -10,13 +9,6 @@ from messaging.services.inbound import inbound_receive
 from messaging.services.sending import outbox_send
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agent_api(agent):
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client
 
 
 def test_agent_reply_is_sent_through_the_outbox_in_the_buyers_thread(queued, agent_api, locmem_mail):

@@ -391,7 +391,11 @@ def test_an_update_that_leaves_fields_out_keeps_their_values(api, shop, carrier)
     assert response.status_code == 200
     order = Order.objects.get(number="2001")
     shipment = order.shipments.get()
-    assert (str(order.total), str(order.needed_by), order.shipping_speed) == ("64.80", "2026-12-12", "express")
+    assert (str(order.total), str(order.needed_by), order.shipping_speed) == (
+        "64.80",
+        "2026-12-12",
+        "express",
+    )
     assert (shipment.packed_weight_g, shipment.signature_required, str(shipment.insured_value)) == (
         2400,
         True,

@@ -4,11 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from orders.selectors import order_by_key, order_line_for, order_lines_for
-from tests.factories import NAPKINS, make_order
+from tests.factories import NAPKINS, TABLECLOTH, make_order
 
 pytestmark = pytest.mark.django_db
-
-TABLECLOTH = {"sku": "TISCH-LEIN-160", "title": "Tischdecke Leinen 160 cm", "unit_price": "89.00"}
 
 
 @pytest.fixture

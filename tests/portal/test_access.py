@@ -8,8 +8,7 @@ from django.core import signing
 
 from orders import links
 from portal.access import SESSION_KEY
-from tests.factories import NAPKINS, make_order, track
-from tests.returns.helpers import line, request_return
+from tests.factories import NAPKINS, make_order, make_return, return_line, track
 
 from .conftest import lookup, scope
 
@@ -74,9 +73,11 @@ def test_posting_a_return_on_another_order_does_nothing(client, de_order, other_
     assert not other_order.return_requests.exists()
 
 
-def test_the_scope_of_one_shop_does_not_open_the_same_number_in_another(client, de_order, se_shop, postnord):
+def test_the_scope_of_one_shop_does_not_open_the_same_number_in_another(
+    client, de_order, swedish_shop, postnord
+):
     twin = make_order(
-        se_shop,
+        swedish_shop,
         number=de_order.number,
         email="anna.berg@example.de",
         carrier="postnord",
@@ -100,7 +101,7 @@ def test_one_order_at_a_time_per_shop(client, de_order, other_order):
 
 
 def test_the_label_of_another_orders_return_is_not_found(client, de_order, other_order):
-    foreign = request_return(other_order, line(other_order, quantity=1))
+    foreign = make_return(other_order, return_line(other_order, quantity=1))
     scope(client, de_order)
     base = f"/portal/leinen/order/{de_order.number}/return/{foreign.rma}/"
 
@@ -172,7 +173,7 @@ def test_a_tampered_link_is_refused(client, de_order, other_order):
     assert SESSION_KEY not in client.session
 
 
-def test_a_link_of_one_shop_does_not_open_in_another(client, de_order, se_shop):
+def test_a_link_of_one_shop_does_not_open_in_another(client, de_order, swedish_shop):
     token = link_path(de_order).rstrip("/").rsplit("/", 1)[1]
 
     response = client.get(f"/portal/linnestugan/o/{token}/")

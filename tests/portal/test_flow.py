@@ -14,9 +14,9 @@ from claims.models import Claim
 from returns import services
 from returns.models import ReturnRequest, ReturnStatus
 from returns.services import InspectLine
-from tests.factories import NAPKINS
+from tests.factories import DUVET, MONOGRAM_TOWELS, NAPKINS, RUNNER
 
-from .conftest import DUVET, MONOGRAM_TOWELS, RUNNER, lookup
+from .conftest import lookup
 
 pytestmark = pytest.mark.django_db
 

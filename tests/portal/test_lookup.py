@@ -78,7 +78,7 @@ def test_the_lookup_form_needs_its_csrf_token(de_order):
     assert response.status_code == 403
 
 
-def test_the_portal_lists_the_shops(client, shop, se_shop):
+def test_the_portal_lists_the_shops(client, shop, swedish_shop):
     response = client.get("/portal/")
 
     assert response.status_code == 200

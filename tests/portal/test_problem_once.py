@@ -4,8 +4,9 @@ import pytest
 
 from cases.models import Case, CaseStatus
 from claims.models import Claim
+from tests.factories import RUNNER
 
-from .conftest import RUNNER, lookup
+from .conftest import lookup
 
 pytestmark = pytest.mark.django_db
 

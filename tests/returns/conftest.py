@@ -1,28 +1,17 @@
+from decimal import Decimal
+
 import pytest
-from rest_framework.test import APIClient
+from django.contrib.auth.models import Group
 
-from tests.factories import NAPKINS, make_order, track
-
-from .helpers import TABLECLOTH
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    # Labels and photos are files: each test writes its own.
-    settings.MEDIA_ROOT = tmp_path / "media"
+from cases.models import RefundLimit
+from config.roles import AGENTS
+from tests.factories import NAPKINS, TABLECLOTH, make_order, track
 
 
 @pytest.fixture(autouse=True)
 def _agents_may_refund_returns(db):
     # Agents refund within a limit the owner sets; these tests are about returns, not limits
-    # (test_refund_limits.py is), so the agents' limit covers every refund here.
-    from decimal import Decimal
-
-    from django.contrib.auth.models import Group
-
-    from cases.models import RefundLimit
-    from config.roles import AGENTS
-
+    # (tests/cases/test_approvals.py is), so the agents' limit covers every refund here.
     RefundLimit.objects.create(group=Group.objects.get(name=AGENTS), amount=Decimal("10000"))
 
 
@@ -32,10 +21,3 @@ def delivered_order(shop, carrier):
     order = make_order(shop, lines=[dict(NAPKINS, quantity=2), dict(TABLECLOTH, quantity=1)])
     track(order, "delivered", days_ago=3)
     return order
-
-
-@pytest.fixture
-def agent_api(agent):
-    client = APIClient()
-    client.force_authenticate(agent)
-    return client

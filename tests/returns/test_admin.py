@@ -9,9 +9,7 @@ from returns import services
 from returns.admin import ReturnRequestForm
 from returns.models import NOTHING_ACCEPTED, ReturnRequest
 from returns.services import InspectLine
-from tests.factories import NAPKINS
-
-from .helpers import request_return
+from tests.factories import NAPKINS, make_return
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +18,7 @@ GERMAN = "Bei der Prüfung wurde nichts angenommen."
 
 @pytest.fixture
 def rejected(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
     services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 0, "damaged")])
     request.refresh_from_db()

@@ -10,9 +10,7 @@ from returns import services
 from returns.models import NOTHING_ACCEPTED, Resolution, ReturnLine, ReturnStatus
 from returns.services import InspectLine
 from returns.services.inspect import Outcome, inspection_outcome
-from tests.factories import NAPKINS
-
-from .helpers import TABLECLOTH, line, request_return
+from tests.factories import NAPKINS, TABLECLOTH, make_return, return_line
 
 
 def inspected(quantity, received, accepted):
@@ -46,7 +44,7 @@ def test_items_that_never_arrived_do_not_make_the_refund_partial():
 
 @pytest.mark.django_db
 def test_a_return_rejected_at_inspection_keeps_the_reason_and_tells_the_buyer(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
 
     services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 0, "damaged")])
@@ -59,7 +57,9 @@ def test_a_return_rejected_at_inspection_keeps_the_reason_and_tells_the_buyer(de
 
 @pytest.mark.django_db
 def test_an_item_listed_twice_is_refused_and_nothing_is_recorded(delivered_order):
-    request = request_return(delivered_order, line(delivered_order), line(delivered_order, TABLECLOTH["sku"]))
+    request = make_return(
+        delivered_order, return_line(delivered_order), return_line(delivered_order, TABLECLOTH["sku"])
+    )
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1, TABLECLOTH["sku"]: 1})
     napkins = InspectLine(NAPKINS["sku"], 1, "as_new")
 
@@ -74,8 +74,8 @@ def test_an_item_listed_twice_is_refused_and_nothing_is_recorded(delivered_order
 
 @pytest.mark.django_db
 def test_an_exchange_for_a_product_the_shop_does_not_have_is_refused_and_nothing_changes(delivered_order):
-    request = request_return(
-        delivered_order, line(delivered_order, reason="too_small"), resolution="exchange"
+    request = make_return(
+        delivered_order, return_line(delivered_order, reason="too_small"), resolution="exchange"
     )
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
     orders_before = Order.objects.count()

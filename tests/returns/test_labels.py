@@ -10,9 +10,7 @@ from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from returns.labels import qr_png
-from tests.factories import NAPKINS
-
-from .helpers import request_return
+from tests.factories import NAPKINS, make_return
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +29,7 @@ def decoded(pdf: bytes) -> dict[str, str]:
 
 
 def test_the_label_text_holds_the_rma_and_both_addresses(shop, delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     text = PdfReader(BytesIO(label_bytes(request))).pages[0].extract_text()
 
@@ -42,7 +40,7 @@ def test_the_label_text_holds_the_rma_and_both_addresses(shop, delivered_order):
 
 
 def test_the_labels_barcode_and_qr_code_decode_to_the_rma(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     codes = decoded(label_bytes(request))
 
@@ -55,7 +53,7 @@ def test_the_label_speaks_the_buyers_language(shop, carrier):
 
     order = make_order(shop, email="sven@example.se", language="sv")
     track(order, "delivered", days_ago=1)
-    request = request_return(order)
+    request = make_return(order)
 
     text = PdfReader(BytesIO(label_bytes(request))).pages[0].extract_text()
 

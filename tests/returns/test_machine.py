@@ -9,9 +9,7 @@ from django.utils import timezone, translation
 from config.errors import Conflict
 from returns import services
 from returns.models import ReturnStatus
-from tests.factories import NAPKINS
-
-from .helpers import request_return
+from tests.factories import NAPKINS, make_return
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +24,7 @@ def test_an_unknown_rma_is_refused_on_the_rma(db):
 
 
 def test_a_move_the_machine_does_not_allow_is_the_kernels_refusal(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     with translation.override("en"), pytest.raises(Conflict) as error:
         services.return_close(rma=request.rma)
@@ -49,7 +47,7 @@ def test_a_move_the_machine_does_not_allow_is_the_kernels_refusal(delivered_orde
     ids=["approve", "reject", "inspect", "refund_approve"],
 )
 def test_a_step_the_status_does_not_allow_is_an_invalid_transition(delivered_order, step):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     with pytest.raises(Conflict) as error:
         step(request.rma)
@@ -59,7 +57,7 @@ def test_a_step_the_status_does_not_allow_is_an_invalid_transition(delivered_ord
 
 
 def test_a_closed_return_cannot_be_received_and_says_so(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_expire_stale(now=timezone.now() + timedelta(days=30))
     services.return_close(rma=request.rma)
 

@@ -10,8 +10,7 @@ from orders.models import Shop
 from returns import services
 from returns.admin import ReturnPolicyForm
 from returns.models import ReturnPolicy
-
-from .helpers import request_return
+from tests.factories import make_return
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,7 @@ def test_the_label_is_addressed_to_the_shops_return_address(shop, delivered_orde
     policy.return_city = "Bielefeld"
     policy.save()
 
-    text = label_text(request_return(delivered_order))
+    text = label_text(make_return(delivered_order))
 
     assert "Heeper Straße 212" in text
     assert "33607 Bielefeld" in text
@@ -39,7 +38,7 @@ def test_without_a_return_address_the_label_shows_the_shops_support_contact(shop
     shop.support_phone = "+49 30 23125 640"
     shop.save()
 
-    text = label_text(request_return(delivered_order))
+    text = label_text(make_return(delivered_order))
 
     assert shop.name in text
     assert "hilfe@leinen.example" in text

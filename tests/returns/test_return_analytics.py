@@ -9,9 +9,7 @@ from django.utils import timezone
 
 from returns import services
 from returns.selectors import return_rates
-from tests.factories import NAPKINS, make_order
-
-from .helpers import TABLECLOTH, line, request_return
+from tests.factories import NAPKINS, TABLECLOTH, make_order, make_return, return_line
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +26,9 @@ def history(shop, carrier):
     also_january = make_order(shop, lines=[dict(NAPKINS, quantity=1)], email="b@example.de")
     february = make_order(shop, lines=[dict(NAPKINS, quantity=4)], email="c@example.de")
     for order, reason in ((january, "too_small"), (also_january, "damaged")):
-        services.return_mark_in_transit(rma=request_return(order, line(order, reason=reason)).rma)
+        services.return_mark_in_transit(rma=make_return(order, return_line(order, reason=reason)).rma)
     # Expired without the parcel ever being sent: not a return.
-    request_return(february, line(february, quantity=4))
+    make_return(february, return_line(february, quantity=4))
     services.return_expire_stale(now=timezone.now() + timedelta(days=60))
     placed(january, "2026-01-15")
     placed(also_january, "2026-01-31")
@@ -74,7 +72,7 @@ def test_the_period_limits_the_orders_counted(history):
 
 def test_exchange_orders_are_not_sales(shop, carrier):
     order = make_order(shop, lines=[dict(NAPKINS, quantity=1)])
-    request = request_return(order, resolution="exchange")
+    request = make_return(order, resolution="exchange")
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
     services.return_inspect(rma=request.rma, lines=[services.InspectLine(NAPKINS["sku"], 1, "as_new")])
 
@@ -95,7 +93,7 @@ def test_the_number_of_queries_does_not_grow_with_the_orders(shop, carrier):
     one = count()
     for index in range(10):
         order = make_order(shop, email=f"buyer{index}@example.de")
-        request_return(order)
+        make_return(order)
 
     assert count() == one == 5
 

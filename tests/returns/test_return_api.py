@@ -8,9 +8,7 @@ from rest_framework.test import APIClient
 from cases.models import Refund
 from orders.models import Product
 from returns.models import ReturnRequest, ReturnStatus
-from tests.factories import NAPKINS, make_order
-
-from .helpers import TABLECLOTH
+from tests.factories import NAPKINS, TABLECLOTH, make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,7 @@ from config.errors import Conflict
 from orders.models import Product
 from returns import services
 from returns.models import ReturnRequest
-from tests.factories import NAPKINS
-
-from .helpers import line, request_return
+from tests.factories import NAPKINS, make_return, return_line
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -44,7 +42,7 @@ def run_at_once(*functions):
 
 
 def test_receiving_the_same_return_twice_at_once_restocks_once(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=2))
+    request = make_return(delivered_order, return_line(delivered_order, quantity=2))
 
     outcomes = run_at_once(
         *[lambda: services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2}) for _ in range(4)]
@@ -56,7 +54,7 @@ def test_receiving_the_same_return_twice_at_once_restocks_once(delivered_order):
 
 
 def test_inspecting_the_same_return_twice_at_once_refunds_once(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=2))
+    request = make_return(delivered_order, return_line(delivered_order, quantity=2))
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
     inspect = [services.InspectLine(NAPKINS["sku"], 2, "as_new")]
 
@@ -72,8 +70,8 @@ def test_inspecting_the_same_return_twice_at_once_refunds_once(delivered_order):
 
 def test_two_requests_for_the_last_item_at_once_give_one_return(delivered_order):
     outcomes = run_at_once(
-        lambda: request_return(delivered_order, line(delivered_order, quantity=2)),
-        lambda: request_return(delivered_order, line(delivered_order, quantity=2)),
+        lambda: make_return(delivered_order, return_line(delivered_order, quantity=2)),
+        lambda: make_return(delivered_order, return_line(delivered_order, quantity=2)),
     )
 
     assert sum(isinstance(o, ReturnRequest) for o in outcomes) == 1

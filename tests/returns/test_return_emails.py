@@ -10,9 +10,7 @@ from messaging.rendering import render_message
 from returns import services
 from returns.models import ReturnStatus
 from returns.services import InspectLine
-from tests.factories import NAPKINS
-
-from .helpers import TABLECLOTH, line, request_return
+from tests.factories import NAPKINS, TABLECLOTH, make_return, return_line
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +21,10 @@ def text_of(request, event) -> str:
 
 
 def test_the_inspection_email_lists_each_item_and_the_amount(delivered_order):
-    request = request_return(
+    request = make_return(
         delivered_order,
-        line(delivered_order, quantity=2),
-        line(delivered_order, sku=TABLECLOTH["sku"]),
+        return_line(delivered_order, quantity=2),
+        return_line(delivered_order, sku=TABLECLOTH["sku"]),
     )
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2, TABLECLOTH["sku"]: 1})
     services.return_inspect(
@@ -46,7 +44,7 @@ def test_the_inspection_email_lists_each_item_and_the_amount(delivered_order):
 
 
 def test_an_exchange_is_announced_as_an_exchange_not_a_refund(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=2), resolution="exchange")
+    request = make_return(delivered_order, return_line(delivered_order, quantity=2), resolution="exchange")
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
     services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 2, "as_new")])
 
@@ -60,7 +58,7 @@ def test_a_buyer_who_keeps_the_goods_is_not_told_to_send_a_parcel(delivered_orde
     policy.keep_item_below = Decimal("30.00")
     policy.save()
 
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     text = text_of(request, "return_requested")
     assert "behalten" in text
@@ -68,7 +66,7 @@ def test_a_buyer_who_keeps_the_goods_is_not_told_to_send_a_parcel(delivered_orde
 
 
 def test_the_label_email_gives_the_deadline_and_not_the_outbound_carrier(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     text = text_of(request, "return_label")
     request.refresh_from_db()
@@ -83,7 +81,7 @@ def test_goods_sent_back_after_a_claim_refunded_them_are_accepted_without_a_seco
     claim = claim_open(order=delivered_order, type="damaged", opened_via="portal", decide=False)
     paid = delivered_order.payments.get().amount
     claim_resolve(case=claim.case, action="refund", amount=paid, actor=None, reason="Kulanz")
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
 
     services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "as_new")], actor=agent)

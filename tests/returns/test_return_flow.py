@@ -16,9 +16,7 @@ from orders.services import orders_upsert
 from returns import services
 from returns.models import ReturnStatus
 from returns.services import InspectLine
-from tests.factories import NAPKINS
-
-from .helpers import TABLECLOTH, line, request_return
+from tests.factories import NAPKINS, TABLECLOTH, make_return, return_line
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +32,7 @@ def stock(sku):
 
 
 def test_request_within_policy_is_approved_and_gets_a_label(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=2))
+    request = make_return(delivered_order, return_line(delivered_order, quantity=2))
 
     request.refresh_from_db()
     assert request.status == ReturnStatus.LABEL_ISSUED
@@ -48,14 +46,14 @@ def test_request_within_policy_is_approved_and_gets_a_label(delivered_order):
 
 
 def test_every_status_change_is_on_the_case_timeline(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     moves = list(request.case.events.filter(verb="return_status_changed").values_list("old", "new"))
     assert moves == [("requested", "approved"), ("approved", "label_issued")]
 
 
 def test_receiving_restocks_and_tells_the_buyer(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=2))
+    request = make_return(delivered_order, return_line(delivered_order, quantity=2))
 
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
 
@@ -66,7 +64,7 @@ def test_receiving_restocks_and_tells_the_buyer(delivered_order):
 
 
 def test_receiving_the_same_parcel_again_does_not_restock_again(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=2))
+    request = make_return(delivered_order, return_line(delivered_order, quantity=2))
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
 
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
@@ -76,7 +74,7 @@ def test_receiving_the_same_parcel_again_does_not_restock_again(delivered_order)
 
 
 def test_a_corrected_count_restocks_the_difference(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=2))
+    request = make_return(delivered_order, return_line(delivered_order, quantity=2))
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
 
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
@@ -85,7 +83,7 @@ def test_a_corrected_count_restocks_the_difference(delivered_order):
 
 
 def test_more_than_announced_cannot_be_received(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=1))
+    request = make_return(delivered_order, return_line(delivered_order, quantity=1))
 
     with pytest.raises(ValidationError) as error:
         services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
@@ -94,8 +92,10 @@ def test_more_than_announced_cannot_be_received(delivered_order):
 
 
 def test_inspection_refunds_accepted_goods_through_the_shared_refund_service(delivered_order):
-    request = request_return(
-        delivered_order, line(delivered_order, quantity=2), line(delivered_order, TABLECLOTH["sku"])
+    request = make_return(
+        delivered_order,
+        return_line(delivered_order, quantity=2),
+        return_line(delivered_order, TABLECLOTH["sku"]),
     )
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2, TABLECLOTH["sku"]: 1})
 
@@ -119,7 +119,7 @@ def test_inspection_refunds_accepted_goods_through_the_shared_refund_service(del
 
 
 def test_a_second_inspection_is_refused_and_nothing_is_refunded_twice(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
     services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "as_new")])
 
@@ -130,7 +130,7 @@ def test_a_second_inspection_is_refused_and_nothing_is_refunded_twice(delivered_
 
 
 def test_used_goods_are_refunded_less_the_restocking_fee_and_partly(delivered_order):
-    request = request_return(delivered_order, line(delivered_order, quantity=2))
+    request = make_return(delivered_order, return_line(delivered_order, quantity=2))
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
 
     result = services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "used")])
@@ -146,7 +146,7 @@ def test_used_goods_are_refunded_less_the_restocking_fee_and_partly(delivered_or
 
 
 def test_nothing_accepted_rejects_the_return_without_a_refund(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
 
     result = services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 0, "damaged")])
@@ -158,7 +158,9 @@ def test_nothing_accepted_rejects_the_return_without_a_refund(delivered_order):
 
 
 def test_every_received_item_must_be_inspected(delivered_order):
-    request = request_return(delivered_order, line(delivered_order), line(delivered_order, TABLECLOTH["sku"]))
+    request = make_return(
+        delivered_order, return_line(delivered_order), return_line(delivered_order, TABLECLOTH["sku"])
+    )
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1, TABLECLOTH["sku"]: 1})
 
     with pytest.raises(ValidationError) as error:
@@ -170,15 +172,15 @@ def test_every_received_item_must_be_inspected(delivered_order):
 
 
 def test_inspection_before_the_parcel_arrived_is_refused(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     with pytest.raises(Conflict):
         services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "as_new")])
 
 
 def test_an_exchange_becomes_a_new_order_linked_to_the_return(delivered_order):
-    request = request_return(
-        delivered_order, line(delivered_order, quantity=2, reason="too_small"), resolution="exchange"
+    request = make_return(
+        delivered_order, return_line(delivered_order, quantity=2, reason="too_small"), resolution="exchange"
     )
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
 
@@ -202,8 +204,8 @@ def test_an_exchange_becomes_a_new_order_linked_to_the_return(delivered_order):
 
 
 def test_the_buyer_hears_the_exchange_shipped_once_the_shop_ships_it(delivered_order, carrier):
-    request = request_return(
-        delivered_order, line(delivered_order, quantity=2, reason="too_small"), resolution="exchange"
+    request = make_return(
+        delivered_order, return_line(delivered_order, quantity=2, reason="too_small"), resolution="exchange"
     )
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
     exchange = services.return_inspect(
@@ -234,8 +236,8 @@ def test_the_buyer_hears_the_exchange_shipped_once_the_shop_ships_it(delivered_o
 
 def test_an_exchange_can_swap_for_another_size(shop, delivered_order):
     Product.objects.create(shop=shop, sku="SERV-LEIN-12-XL", title="Leinenservietten XL, 12 Stück")
-    request = request_return(
-        delivered_order, line(delivered_order, reason="too_small"), resolution="exchange"
+    request = make_return(
+        delivered_order, return_line(delivered_order, reason="too_small"), resolution="exchange"
     )
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
 
@@ -253,7 +255,7 @@ def test_below_the_keep_item_value_the_buyer_is_refunded_and_keeps_the_goods(del
     policy.keep_item_below = Decimal("30.00")
     policy.save()
 
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     request.refresh_from_db()
     assert request.keep_item
@@ -268,7 +270,7 @@ def test_a_request_outside_the_policy_waits_for_an_agent(delivered_order, agent)
         personalisation=[{"label": "Monogramm", "value": "AB"}]
     )
 
-    request = request_return(delivered_order, outside_policy=True)
+    request = make_return(delivered_order, outside_policy=True)
 
     request.refresh_from_db()
     assert request.status == ReturnStatus.REQUESTED
@@ -281,14 +283,14 @@ def test_a_request_outside_the_policy_waits_for_an_agent(delivered_order, agent)
 
 
 def test_approving_twice_is_a_conflict(delivered_order, agent):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     with pytest.raises(Conflict):
         services.return_approve(rma=request.rma, actor=agent)
 
 
 def test_closing_asks_for_feedback(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
     services.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "as_new")])
 
@@ -301,7 +303,7 @@ def test_closing_asks_for_feedback(delivered_order):
 
 
 def test_a_carrier_scan_puts_the_return_in_transit_once(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
 
     services.return_mark_in_transit(rma=request.rma, tracking_number="00340434999")
     services.return_mark_in_transit(rma=request.rma, tracking_number="00340434999")
@@ -313,7 +315,7 @@ def test_a_carrier_scan_puts_the_return_in_transit_once(delivered_order):
 
 
 def test_a_return_without_a_scan_expires_and_the_buyer_is_told(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     later = timezone.now() + timedelta(days=22)
 
     expired = services.return_expire_stale(now=later)
@@ -326,14 +328,14 @@ def test_a_return_without_a_scan_expires_and_the_buyer_is_told(delivered_order):
 
 
 def test_a_scanned_return_does_not_expire(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_mark_in_transit(rma=request.rma)
 
     assert services.return_expire_stale(now=timezone.now() + timedelta(days=60)) == 0
 
 
 def test_a_return_within_its_label_period_does_not_expire(delivered_order):
-    request_return(delivered_order)
+    make_return(delivered_order)
 
     assert services.return_expire_stale(now=timezone.now() + timedelta(days=20)) == 0
 
@@ -341,14 +343,14 @@ def test_a_return_within_its_label_period_does_not_expire(delivered_order):
 def test_the_beat_task_expires_stale_returns(delivered_order):
     from returns.tasks import expire_stale_returns
 
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     type(request).objects.filter(pk=request.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
 
     assert expire_stale_returns() == 1
 
 
 def test_a_parcel_that_arrives_after_expiry_is_still_taken_in(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_expire_stale(now=timezone.now() + timedelta(days=30))
 
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
@@ -371,7 +373,7 @@ def _png(name="foto.png"):
 
 
 def test_inspection_photos_are_kept_with_the_line(delivered_order):
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
 
     services.return_inspect(
@@ -385,7 +387,7 @@ def test_inspection_photos_are_kept_with_the_line(delivered_order):
 def test_an_inspection_photo_that_is_not_a_picture_is_refused(delivered_order):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    request = request_return(delivered_order)
+    request = make_return(delivered_order)
     services.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
     fake = SimpleUploadedFile("foto.png", b"MZ not a picture", content_type="image/png")
 
