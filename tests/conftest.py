@@ -70,6 +70,12 @@ def owner(db):
 
 
 @pytest.fixture
+def superuser(db):
+    # Every permission and no refund limit: money that moves without waiting for anyone.
+    return User.objects.create_superuser("root", "root@example.com", "root")
+
+
+@pytest.fixture
 def agent(db):
     return _user("agent", AGENTS)
 

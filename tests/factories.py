@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from cases.choices import ClaimType
 from cases.models import Case, CaseKind, OpenedVia
-from claims.models import Claim
-from claims.services import claim_open
+from claims.models import CarrierClaim, CarrierClaimStatus, Claim
+from claims.services import carrier_claim_open, carrier_claim_update, claim_open
 from decisions import services as decisions
 from decisions.engine import DecisionInput
 from decisions.models import DecisionRecord
@@ -20,7 +20,7 @@ from orders.models import Order
 from orders.services import orders_upsert, tracking_events_ingest
 from returns.eligibility import LineIn
 from returns.models import ReturnRequest
-from returns.services import return_request
+from returns.services import InspectionResult, InspectLine, return_inspect, return_receive, return_request
 
 _numbers = itertools.count(1000)
 _events = itertools.count(1)
@@ -170,6 +170,26 @@ def make_claim(
     return claim_open(order=order, type=type, opened_via=opened_via, decide=decide, **kwargs)
 
 
+def make_claim_cases(shop, count: int, type: str = ClaimType.DAMAGED) -> list[Case]:
+    """`count` claims of one type as an agent opens them, each on its own order delivered yesterday: their cases."""
+    cases = []
+    for _ in range(count):
+        order = make_order(shop)
+        track(order, "delivered", days_ago=1)
+        cases.append(make_claim(order, type).case)
+    return cases
+
+
+def make_carrier_claim(shop, *, actor, status: str = CarrierClaimStatus.DRAFT) -> CarrierClaim:
+    """The shop's claim against the carrier for a lost parcel worth 248.20, moved on to `status`."""
+    order = make_order(shop, total="248.20")
+    claim = make_claim(order, ClaimType.LOST_IN_TRANSIT, opened_via=OpenedVia.API)
+    carrier_claim = carrier_claim_open(claim=claim, actor=actor, amount=Decimal("248.20"))
+    if status != CarrierClaimStatus.DRAFT:
+        carrier_claim_update(carrier_claim=carrier_claim, actor=actor, status=status)
+    return carrier_claim
+
+
 def return_line(order, sku: str = NAPKINS["sku"], quantity: int = 1, reason: str = "changed_mind") -> LineIn:
     """One line of a return: `quantity` of the order's line with that SKU."""
     return LineIn(order_line=order.lines.get(sku=sku), quantity=quantity, reason=reason)
@@ -191,6 +211,18 @@ def make_return(
         resolution=resolution,
         opened_via=opened_via,
         **kwargs,
+    )
+
+
+def accept_return(request: ReturnRequest) -> InspectionResult:
+    """The parcel arrives with everything announced, and inspection accepts it all as new."""
+    lines = list(request.lines.all())
+    return_receive(rma=request.rma, lines={line.pk: line.quantity for line in lines})
+    return return_inspect(
+        rma=request.rma,
+        lines=[
+            InspectLine(key=line.pk, accepted_quantity=line.quantity, condition="as_new") for line in lines
+        ],
     )
 
 

@@ -7,11 +7,10 @@ from django.contrib.auth.models import Group, User
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia
-from claims import services as claims
 from config.roles import AGENTS, OWNERS
 from decisions.services import active_matrix
 from messaging.models import BuyerEvent, OutboundMessage
-from tests.factories import NAPKINS, make_order, track
+from tests.factories import NAPKINS, make_claim, make_order, track
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,10 +41,11 @@ def log_in(browser, live_server, name):
 def dnr_case(shop, *, total_items: int):
     order = make_order(shop, lines=[dict(NAPKINS, quantity=total_items)])
     track(order, "delivered", days_ago=2, location="Haustür")
-    return claims.claim_open(
-        order=order,
-        type=ClaimType.DELIVERED_NOT_RECEIVED,
+    return make_claim(
+        order,
+        ClaimType.DELIVERED_NOT_RECEIVED,
         opened_via=OpenedVia.PORTAL,
+        decide=True,
         statement="Das Paket ist nicht angekommen.",
     ).case
 
@@ -55,9 +55,7 @@ def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
 ):
     user("anna", AGENTS)
     case = dnr_case(shop, total_items=4)  # 105.50 EUR, delivery scanned: ask around first
-    damaged = claims.claim_open(
-        order=make_order(shop), type=ClaimType.DAMAGED, opened_via=OpenedVia.PORTAL
-    ).case
+    damaged = make_claim(make_order(shop), opened_via=OpenedVia.PORTAL, decide=True).case
     page = log_in(browser, live_server, "anna")
 
     page.select_option("select[name=type]", "delivered_not_received")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from cases.models import Case
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
@@ -15,3 +16,15 @@ def test_an_order_reference_that_is_no_id_or_shop_and_number_is_a_400(api, shop,
 
     assert response.status_code == 400
     assert "order id" in response.json()["order"][0]
+
+
+def test_claim_with_a_line_not_on_the_order_is_refused_and_writes_nothing(shop, carrier, agent_api):
+    order = make_order(shop)
+    response = agent_api.post(
+        "/api/v1/claims/",
+        {"order": order.pk, "type": "missing_items", "lines": [{"position": 9, "quantity": 1}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"lines[0].position": ["This line is not on the order."]}
+    assert Case.objects.count() == 0

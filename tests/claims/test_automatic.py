@@ -1,10 +1,16 @@
-"""Claims nobody opens by hand: a lost-in-transit claim for a parcel that went quiet or was lost."""
+"""Claims nobody opens by hand: a parcel that went quiet or was lost, a payment that never cleared."""
+
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from cases.choices import ClaimType
-from claims import automatic
-from claims.models import Claim
+from cases.models import CaseStatus, OpenedVia
+from claims import automatic, services
+from claims.models import CarrierClaimStatus, Claim
+from orders.models import Order
 from tests.factories import make_order, track
 
 pytestmark = pytest.mark.django_db
@@ -25,3 +31,95 @@ def test_a_parcel_the_carrier_lost_gets_the_automatic_lost_claim(shop, carrier):
     assert automatic.open_stalled_claims() == 1
     assert Claim.objects.get(case__order=order).type == ClaimType.LOST_IN_TRANSIT
     assert automatic.open_stalled_claims() == 0
+
+
+def test_wedding_parcel_lost_reships_with_return_label_and_the_loss_is_counted(shop, carrier, agent):
+    # Ordered three weeks before the wedding; after two weeks still "in transit".
+    wedding = timezone.localdate() + timedelta(days=6)
+    order = make_order(
+        shop,
+        lines=[
+            {
+                "sku": "TASCH-MONO",
+                "title": "Hochzeitstaschentücher mit Monogramm",
+                "unit_price": "12.50",
+                "quantity": 3,
+                "unit_weight_g": 30,
+                "personalisation": [{"label": "Monogramm", "value": "LKM"}],
+            }
+        ],
+        needed_by=wedding,
+        shipped_days_ago=14,
+    )
+    track(order, "in_transit", days_ago=12)
+
+    opened = automatic.open_stalled_claims()
+
+    assert opened == 1
+    claim = Claim.objects.get(case__order=order)
+    assert claim.type == ClaimType.LOST_IN_TRANSIT
+    assert claim.case.opened_via == OpenedVia.AUTOMATIC
+    record = claim.case.decisions.get()
+    assert record.action == "reship_with_return_label"
+    assert record.auto_applied is True
+    resolution = claim.case.resolutions.get()
+    assert resolution.with_return_label is True
+    # The duplicate never came back: the shop carries goods and shipping.
+    claim.case.refresh_from_db()
+    assert claim.case.cost_total == Decimal("37.50") + order.shipping_total
+
+    # The carrier pays part of it back.
+    carrier_claim = services.carrier_claim_open(claim=claim, actor=agent, amount=Decimal("43.40"))
+    services.carrier_claim_update(
+        carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.FILED, reference="DHL-NF-2291"
+    )
+    services.carrier_claim_update(
+        carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.ACCEPTED
+    )
+    services.carrier_claim_update(
+        carrier_claim=carrier_claim,
+        actor=agent,
+        status=CarrierClaimStatus.PAID,
+        recovered_amount=Decimal("20.00"),
+    )
+    claim.case.refresh_from_db()
+    assert claim.case.recovered_total == Decimal("20.00")
+    assert claim.case.net_loss == Decimal("37.50") + order.shipping_total - Decimal("20.00")
+
+
+def test_stalled_parcel_gets_one_claim_however_often_the_sweep_runs(shop, carrier):
+    order = make_order(shop, shipped_days_ago=20)
+    track(order, "in_transit", days_ago=15)
+    assert automatic.open_stalled_claims() == 1
+    assert automatic.open_stalled_claims() == 0
+    assert Claim.objects.filter(case__order=order).count() == 1
+
+
+def test_uncleared_personal_cheque_on_rush_order_opens_a_review_that_cancels_it(shop, carrier, agent):
+    # A personal cheque instead of a bank cheque, and overnight shipping.
+    order = make_order(
+        shop,
+        shipping_speed="next_day",
+        shipped=False,
+        payment={
+            "method": "personal_cheque",
+            "status": "pending",
+            "amount": Decimal("180.00"),
+            "cleared_at": None,
+        },
+    )
+
+    assert automatic.open_payment_reviews() == 1
+    assert automatic.open_payment_reviews() == 0
+
+    claim = Claim.objects.get(case__order=order)
+    assert claim.type == ClaimType.PAYMENT_REVIEW
+    record = claim.case.decisions.get()
+    assert record.action == "cancel_order"
+    assert record.auto_applied is False
+
+    services.claim_act(case=claim.case, actor=agent, action="cancel_order", reason=record.reason)
+
+    assert Order.objects.get(pk=order.pk).cancelled_at is not None
+    claim.case.refresh_from_db()
+    assert claim.case.status == CaseStatus.RESOLVED

@@ -7,11 +7,10 @@ import pytest
 from django.utils import timezone
 
 from cases.models import OpenedVia
-from claims import services
 from claims.evidence import compute_evidence, weight_check
 from claims.models import Claim
 from orders.services import buyer_set_risk
-from tests.factories import NAPKINS, make_order, track
+from tests.factories import NAPKINS, make_claim, make_order, track
 
 # --- the parcel's weight ------------------------------------------------------------------
 #
@@ -114,7 +113,7 @@ def test_goods_without_a_known_weight_give_no_verdict():
 
 
 def claim_on(order, claim_type="delivered_not_received") -> Claim:
-    return services.claim_open(order=order, type=claim_type, opened_via=OpenedVia.API, decide=False)
+    return make_claim(order, claim_type, opened_via=OpenedVia.API)
 
 
 @pytest.mark.django_db

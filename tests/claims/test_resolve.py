@@ -1,15 +1,22 @@
-"""Resolving a claim: the money it pays and counts (rule percents, per-case limits, repeat refunds, store credit)."""
+"""Resolving a claim: the money it pays and counts (rule percents, per-case limits, repeat refunds, store credit),
+the e-mail it sends, and one resolution however many agents click."""
 
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
+from django.core.exceptions import ValidationError
 
+from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia, Refund, RefundLimit, RefundStatus
 from cases.services import case_move
 from claims import services
+from claims.models import Resolution
+from config.errors import Conflict
 from decisions import services as decisions
-from tests.factories import NAPKINS, make_order
+from messaging.models import OutboundMessage
+from messaging.rendering import render_message
+from tests.concurrency import row_locks, run_at_once
+from tests.factories import NAPKINS, make_claim, make_order, track
 
 pytestmark = pytest.mark.django_db
 
@@ -31,22 +38,16 @@ def order_of_89_40(shop):
 
 
 def open_damaged(order):
-    return services.claim_open(order=order, type="damaged", opened_via=OpenedVia.API)
+    return make_claim(order, ClaimType.DAMAGED, opened_via=OpenedVia.API, decide=True)
 
 
-def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def test_accepting_a_partial_refund_recommendation_pays_the_rules_percent(shop, owner):
+def test_accepting_a_partial_refund_recommendation_pays_the_rules_percent(shop, owner_api):
     use_rules(
         shop, {"claim_type": "damaged", "action": "partial_refund", "refund_percent": 30, "reason": "Dented"}
     )
     claim = open_damaged(order_of_89_40(shop))
 
-    response = client_for(owner).post(
+    response = owner_api.post(
         f"/api/v1/cases/{claim.case.reference}/resolve/", {"action": "partial_refund"}, format="json"
     )
 
@@ -118,11 +119,11 @@ def test_a_failed_refund_does_not_count_against_the_limit(shop, agent):
     assert not again.escalated_for_limit
 
 
-def test_store_credit_can_be_chosen_instead_of_the_recommendation(shop, owner):
+def test_store_credit_can_be_chosen_instead_of_the_recommendation(shop, owner_api):
     use_rules(shop, {"action": "request_info", "reason": "Ask first"})
     case = open_damaged(order_of_89_40(shop)).case
 
-    response = client_for(owner).post(
+    response = owner_api.post(
         f"/api/v1/cases/{case.reference}/resolve/",
         {"action": "store_credit", "amount": "20.00", "reason": "Buyer prefers credit"},
         format="json",
@@ -145,15 +146,99 @@ def test_a_second_refund_of_the_same_amount_after_a_reopen_is_made(shop, owner):
     assert Refund.objects.filter(case=case).count() == 2
 
 
-def test_a_retry_with_the_same_idempotency_key_gets_the_first_result(shop, owner):
+def test_a_retry_with_the_same_idempotency_key_gets_the_first_result(shop, owner_api):
     use_rules(shop, {"action": "request_info", "reason": "Ask first"})
     case = open_damaged(order_of_89_40(shop)).case
-    api = client_for(owner)
     body = {"action": "partial_refund", "amount": "20.00", "reason": "x", "idempotency_key": "shop-42"}
 
-    first = api.post(f"/api/v1/cases/{case.reference}/resolve/", body, format="json")
-    retry = api.post(f"/api/v1/cases/{case.reference}/resolve/", body, format="json")
+    first = owner_api.post(f"/api/v1/cases/{case.reference}/resolve/", body, format="json")
+    retry = owner_api.post(f"/api/v1/cases/{case.reference}/resolve/", body, format="json")
 
     assert first.status_code == retry.status_code == 200, retry.json()
     assert case.resolutions.count() == 1
     assert Refund.objects.filter(case=case).count() == 1
+
+
+def test_an_impossible_refund_is_refused_before_any_owner_is_asked(shop, carrier, agent):
+    RefundLimit.objects.create(user=agent, amount=Decimal("20"))
+    order = make_order(shop)
+    track(order, "delivered", days_ago=2)
+    case = make_claim(order, opened_via=OpenedVia.PORTAL).case
+
+    with pytest.raises(ValidationError) as refused:
+        services.claim_resolve(case=case, action="partial_refund", amount=Decimal("99999"), actor=agent)
+
+    assert "amount" in refused.value.message_dict
+    case.refresh_from_db()
+    assert case.status != CaseStatus.ESCALATED
+    assert not case.events.filter(verb="refund_needs_approval").exists()
+
+
+def _replacement_email(case):
+    return render_message(OutboundMessage.objects.filter(case=case, event="replacement_shipped").latest("id"))
+
+
+@pytest.fixture
+def lost_case(shop, carrier):
+    order = make_order(shop)
+    track(order, "in_transit", days_ago=12)
+    return make_claim(order, ClaimType.LOST_IN_TRANSIT, opened_via=OpenedVia.PORTAL).case
+
+
+def test_a_replacement_not_yet_shipped_is_announced_without_the_lost_parcels_number(lost_case, agent):
+    lost_number = lost_case.order.shipments.get().tracking_number
+
+    services.claim_resolve(case=lost_case, action="reship", reason="Paket verloren", actor=agent)
+
+    email = _replacement_email(lost_case)
+    assert lost_number not in email.text
+    assert "in den nächsten Tagen" in email.text
+    assert email.subject == "Wir schicken Ihnen Ersatz"
+
+
+def test_a_shipped_replacement_gives_its_own_tracking_number(lost_case, agent):
+    lost_number = lost_case.order.shipments.get().tracking_number
+
+    services.claim_resolve(
+        case=lost_case,
+        action="reship",
+        reason="Paket verloren",
+        actor=agent,
+        replacement={"carrier": "dhl", "tracking_number": "00340434161094077777"},
+    )
+
+    email = _replacement_email(lost_case)
+    assert "00340434161094077777" in email.text
+    assert lost_number not in email.text
+
+
+@row_locks
+def test_two_agents_resolving_one_case_at_once_give_one_resolution_and_one_conflict(
+    shop, carrier, agent, superuser
+):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)], total="55.70")
+    case = make_claim(order).case
+
+    outcomes = run_at_once(
+        lambda: services.claim_act(
+            case=case,
+            actor=superuser,
+            action="refund",
+            amount=Decimal("55.70"),
+            reason="Beschädigt angekommen",
+        ),
+        lambda: services.claim_act(
+            case=case,
+            actor=superuser,
+            action="refund",
+            amount=Decimal("55.70"),
+            reason="Beschädigt angekommen",
+        ),
+    )
+
+    assert sum(isinstance(o, services.ResolveResult) for o in outcomes) == 1
+    conflicts = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(conflicts) == 1
+    assert "already resolved" in conflicts[0].message
+    assert Resolution.objects.filter(case=case).count() == 1
+    assert Refund.objects.filter(order=order).count() == 1

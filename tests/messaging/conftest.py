@@ -1,11 +1,10 @@
 import pytest
 from django.db import transaction
 
-from claims.services import claim_open
 from messaging.models import BuyerEvent
 from messaging.rendering import forget_overrides
 from messaging.services.outbox import notify_buyer
-from tests.factories import make_order
+from tests.factories import make_claim, make_order
 
 
 @pytest.fixture
@@ -18,7 +17,7 @@ def locmem_mail(settings):
 def swedish_claim(shop, carrier):
     order = make_order(shop, email="karin.lind@example.se", language="sv")
     with transaction.atomic():
-        claim = claim_open(order=order, type="lost_in_transit", opened_via="portal", decide=False)
+        claim = make_claim(order, "lost_in_transit", opened_via="portal")
     return claim
 
 

@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from claims.services import claim_open
 from config.celery import app as celery_app
 from messaging import tasks
 from messaging.models import BuyerEvent, OutboundMessage, OutboundStatus
 from messaging.services.outbox import notify_buyer
-from tests.factories import make_order
+from tests.factories import make_claim, make_order
 
 from .smtp_sink import SmtpSink
 
@@ -152,7 +151,7 @@ def wait_until(predicate, timeout=30):
 def open_claim_for(shop, *, language):
     order = make_order(shop, email=f"kund-{uuid.uuid4().hex[:6]}@example.se", language=language)
     with transaction.atomic():
-        claim = claim_open(order=order, type="lost_in_transit", opened_via="portal", decide=False)
+        claim = make_claim(order, "lost_in_transit", opened_via="portal")
         # sequence=1: if claim_open already queues the acknowledgement, this returns that row.
         message = notify_buyer(case=claim.case, event=BuyerEvent.CLAIM_RECEIVED, sequence=1)
     return claim, message

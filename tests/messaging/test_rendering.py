@@ -1,6 +1,7 @@
 """Every e-mail renders in every language, names the shop and the case, and has a one-line subject;
 owners' own e-mail texts win over the files."""
 
+import html
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -141,3 +142,23 @@ def test_admin_preview_renders_the_override(owner, shop):
 
     assert response.status_code == 200
     assert "Geld zurück: 24,90" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "language, sentence",
+    [
+        ("de", "am 21. November 2026 um 14:32 Uhr zugestellt, doch Sie haben uns mitgeteilt"),
+        ("sv", "levererades ditt paket den 21 november 2026 kl. 14:32,"),
+    ],
+)
+def test_check_household_e_mail_words_the_delivery_time_naturally(language, sentence):
+    delivered = datetime(2026, 11, 21, 14, 32, tzinfo=ZoneInfo("Europe/Berlin"))
+    context = {"shop_name": "Leinen & Liebe", "carrier_name": "DHL", "delivered_at": delivered}
+
+    rendered = render_event(
+        BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS, context, language=language, time_zone="Europe/Berlin"
+    )
+
+    assert sentence in rendered.text
+    assert sentence in html.unescape(rendered.html)
+    assert "wie wir verstehen" not in rendered.text

@@ -3,7 +3,6 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -65,11 +64,6 @@ def _orders(shop, numbers):
         order_note_add(order=result.order, author=None, body="Buyer asked to hold the parcel.")
         ShipmentPhoto.objects.create(shipment=result.order.shipments.get(), image="photos/box.jpg")
     return [result.order for result in results]
-
-
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root", "root@example.com", "root")
 
 
 @pytest.fixture(params=["superuser", "owner"])

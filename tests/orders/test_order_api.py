@@ -2,8 +2,11 @@
 
 import pytest
 
+from cases.choices import ClaimType
+from claims.services import LineIn
 from orders.models import Buyer, Order, OrderLine, OrderNote, Payment, RiskFlag, Shipment, Shop
 from orders.services import buyer_set_risk, order_note_add
+from tests.factories import NAPKINS, make_claim, make_order
 
 URL = "/api/v1/orders/"
 
@@ -431,3 +434,25 @@ def test_a_scan_from_the_future_is_refused(api, shop, carrier):
     assert response.status_code == 400
     assert "occurred_at" in str(response.json())
     assert Shipment.objects.get(tracking_number="JJD3003").status != "lost"
+
+
+def test_shop_resending_an_order_with_fewer_lines_keeps_a_claimed_line(shop, carrier, api):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2), dict(NAPKINS, sku="TUCH-1", quantity=1)])
+    make_claim(
+        order,
+        ClaimType.MISSING_ITEMS,
+        lines=[LineIn(order_line=order.lines.get(position=2), quantity=1)],
+    )
+    payload = {
+        "shop": shop.slug,
+        "number": order.number,
+        "placed_at": order.placed_at.isoformat(),
+        "total": "55.70",
+        "buyer": {"email": order.buyer.email},
+        "lines": [{"sku": NAPKINS["sku"], "quantity": 2, "unit_price": "24.90"}],
+    }
+
+    response = api.post("/api/v1/orders/", payload, format="json")
+
+    assert response.status_code == 200
+    assert order.lines.filter(position=2, claim_lines__isnull=False).exists()

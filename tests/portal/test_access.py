@@ -8,7 +8,7 @@ from django.core import signing
 
 from orders import links
 from portal.access import SESSION_KEY
-from tests.factories import NAPKINS, make_order, make_return, return_line, track
+from tests.factories import NAPKINS, make_claim, make_order, make_return, return_line, track
 
 from .conftest import lookup, scope
 
@@ -114,9 +114,8 @@ def test_the_label_of_another_orders_return_is_not_found(client, de_order, other
 
 def test_a_case_of_another_order_is_not_shown(client, de_order, other_order):
     from cases.models import OpenedVia
-    from claims.services import claim_open
 
-    foreign = claim_open(order=other_order, type="damaged", opened_via=OpenedVia.PORTAL, decide=False)
+    foreign = make_claim(other_order, opened_via=OpenedVia.PORTAL)
     scope(client, de_order)
 
     response = client.get(f"/portal/leinen/order/{de_order.number}/problem/{foreign.case.reference}/")

@@ -5,12 +5,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cases.choices import ClaimType
 from cases.models import OpenedVia
-from claims import services as claims
 from messaging.models import BuyerEvent, OutboundMessage
 from messaging.rendering import render_message
-from tests.factories import make_order
+from tests.factories import make_claim, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_the_e_mail_link_opens_the_buyers_order_in_their_language(client, shop, carrier):
     order = make_order(shop, language="de")
     other = make_order(shop, email="someone.else@example.de")
-    case = claims.claim_open(
-        order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.PORTAL, decide=False
-    ).case
+    case = make_claim(order, opened_via=OpenedVia.PORTAL).case
     message = OutboundMessage.objects.get(case=case, event=BuyerEvent.CLAIM_RECEIVED)
 
     text = render_message(message).text

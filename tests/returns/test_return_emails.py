@@ -4,13 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from claims.services import claim_open, claim_resolve
+from claims.services import claim_resolve
 from messaging.models import OutboundMessage
 from messaging.rendering import render_message
 from returns import services
 from returns.models import ReturnStatus
 from returns.services import InspectLine
-from tests.factories import NAPKINS, TABLECLOTH, make_return, return_line
+from tests.factories import NAPKINS, TABLECLOTH, make_claim, make_return, return_line
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_the_label_email_gives_the_deadline_and_not_the_outbound_carrier(deliver
 def test_goods_sent_back_after_a_claim_refunded_them_are_accepted_without_a_second_refund(
     delivered_order, agent
 ):
-    claim = claim_open(order=delivered_order, type="damaged", opened_via="portal", decide=False)
+    claim = make_claim(delivered_order, opened_via="portal")
     paid = delivered_order.payments.get().amount
     claim_resolve(case=claim.case, action="refund", amount=paid, actor=None, reason="Kulanz")
     request = make_return(delivered_order)

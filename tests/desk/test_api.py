@@ -1,26 +1,21 @@
+"""The agents' API: cases, their timeline and resolution, refunds confirmed, carrier claims moved."""
+
 from decimal import Decimal
 
 import pytest
 
-from cases.choices import ClaimType
-from cases.models import CaseStatus, OpenedVia
-from claims import services
-from tests.factories import NAPKINS, make_order
+from cases.models import CaseStatus, RefundLimit
+from claims.models import CarrierClaimStatus
+from tests.factories import NAPKINS, make_carrier_claim, make_claim, make_claim_cases, make_order
 
 pytestmark = pytest.mark.django_db
-
-
-def open_cases(shop, count):
-    for _ in range(count):
-        order = make_order(shop)
-        services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False)
 
 
 @pytest.mark.parametrize("count", [1, 20])
 def test_cases_list_runs_the_same_queries_for_1_and_20_cases(
     shop, carrier, agent, agent_api, count, django_assert_num_queries
 ):
-    open_cases(shop, count)
+    make_claim_cases(shop, count)
     # 1 the session user's permissions (groups), 2 user permissions, 3 the page of cases
     # with shop, order, buyer, assignee and claim joined.
     with django_assert_num_queries(3):
@@ -31,7 +26,7 @@ def test_cases_list_runs_the_same_queries_for_1_and_20_cases(
 
 def test_case_detail_shows_the_timeline_with_who_and_what(shop, carrier, agent, agent_api):
     order = make_order(shop)
-    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, actor=agent)
+    claim = make_claim(order, decide=True, actor=agent)
     agent_api.post(
         f"/api/v1/cases/{claim.case.reference}/notes/", {"body": "Fotos angefordert"}, format="json"
     )
@@ -47,11 +42,9 @@ def test_case_detail_shows_the_timeline_with_who_and_what(shop, carrier, agent, 
 
 
 def test_resolving_a_resolved_case_is_a_409_with_a_clear_message(shop, carrier, agent, agent_api):
-    from cases.models import RefundLimit
-
     RefundLimit.objects.create(user=agent, amount=Decimal("100.00"))
     order = make_order(shop, total="30.80")
-    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False)
+    claim = make_claim(order)
     url = f"/api/v1/cases/{claim.case.reference}/resolve/"
     assert agent_api.post(url, {"action": "refund", "amount": "30.80"}, format="json").status_code == 200
 
@@ -62,11 +55,9 @@ def test_resolving_a_resolved_case_is_a_409_with_a_clear_message(shop, carrier, 
 
 
 def test_refund_above_agent_limit_escalates_to_the_owner(shop, carrier, agent, agent_api):
-    from cases.models import RefundLimit
-
     RefundLimit.objects.create(user=agent, amount=Decimal("50.00"))
     order = make_order(shop, lines=[dict(NAPKINS, quantity=4)])
-    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False)
+    claim = make_claim(order)
 
     response = agent_api.post(
         f"/api/v1/cases/{claim.case.reference}/resolve/",
@@ -82,7 +73,7 @@ def test_refund_above_agent_limit_escalates_to_the_owner(shop, carrier, agent, a
 
 def test_override_of_the_recommendation_needs_a_reason(shop, carrier, agent_api):
     order = make_order(shop, lines=[dict(NAPKINS, quantity=12)])
-    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT)
+    claim = make_claim(order, decide=True)
     url = f"/api/v1/cases/{claim.case.reference}/resolve/"
 
     refused = agent_api.post(url, {"action": "deny"}, format="json")
@@ -96,30 +87,14 @@ def test_override_of_the_recommendation_needs_a_reason(shop, carrier, agent_api)
     assert accepted.json()["decision"]["overridden_action"] == "deny"
 
 
-def test_claim_with_a_line_not_on_the_order_is_refused_and_writes_nothing(shop, carrier, agent_api):
-    from cases.models import Case
-
-    order = make_order(shop)
-    response = agent_api.post(
-        "/api/v1/claims/",
-        {"order": order.pk, "type": "missing_items", "lines": [{"position": 9, "quantity": 1}]},
-        format="json",
-    )
-    assert response.status_code == 400
-    assert response.json() == {"lines[0].position": ["This line is not on the order."]}
-    assert Case.objects.count() == 0
-
-
 def test_anonymous_cannot_read_cases(client, db):
     assert client.get("/api/v1/cases/").status_code in (401, 403)
 
 
 def test_manual_refund_is_pending_until_an_agent_confirms_it_once(shop, carrier, agent, agent_api):
-    from cases.models import RefundLimit
-
     RefundLimit.objects.create(user=agent, amount=Decimal("100.00"))
     order = make_order(shop, total="30.80")
-    claim = services.claim_open(order=order, type=ClaimType.DAMAGED, opened_via=OpenedVia.AGENT, decide=False)
+    claim = make_claim(order)
     body = agent_api.post(
         f"/api/v1/cases/{claim.case.reference}/resolve/",
         {"action": "refund", "amount": "30.80"},
@@ -135,3 +110,25 @@ def test_manual_refund_is_pending_until_an_agent_confirms_it_once(shop, carrier,
 
     assert confirmed.json()["status"] == "completed"
     assert again.status_code == 409
+
+
+def test_the_api_names_the_recovered_amount_field(shop, carrier, agent, owner_api):
+    carrier_claim = make_carrier_claim(shop, actor=agent, status=CarrierClaimStatus.FILED)
+
+    response = owner_api.post(
+        f"/api/v1/carrier-claims/{carrier_claim.pk}/",
+        {"status": "rejected", "recovered_amount": "5000.00"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "recovered_amount" in str(response.json())
+
+
+def test_a_refused_move_is_a_409_with_its_code(shop, carrier, agent, owner_api):
+    draft = make_carrier_claim(shop, actor=agent)
+
+    response = owner_api.post(f"/api/v1/carrier-claims/{draft.pk}/", {"status": "paid"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"

@@ -1,4 +1,4 @@
-"""A claim's needed-by date in the case's priority."""
+"""A case's priority: what makes it urgent, and for how long."""
 
 from datetime import date, timedelta
 from decimal import Decimal

@@ -1,59 +1,13 @@
+"""The demo's shops, buyers, orders and parcels: the stories a small shop lives through."""
+
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from orders.models import Buyer, Order, Payment, Shipment, Shop, TrackingEvent, TrackingStatus
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Seed once for the whole module (it takes seconds) and roll it all back afterwards.
-
-    Each test still runs in its own savepoint inside this transaction, so what a
-    test changes is undone before the next one.
-    """
-    # The same fast hasher as tests/conftest.py, which applies per test, after this fixture ran.
-    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), transaction.atomic(), fast_hashing:
-        call_command("seed_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
-def counts() -> dict[str, int]:
-    return {
-        "shops": Shop.objects.count(),
-        "users": User.objects.count(),
-        "buyers": Buyer.objects.count(),
-        "orders": Order.objects.count(),
-        "payments": Payment.objects.count(),
-        "shipments": Shipment.objects.count(),
-        "events": TrackingEvent.objects.count(),
-    }
-
-
-def test_seed_demo_twice_leaves_the_same_counts(demo, db):
-    before = counts()
-
-    call_command("seed_demo", verbosity=0)
-
-    assert counts() == before
-    assert 280 <= before["orders"] <= 320
-
-
-def test_seed_demo_prints_an_api_token_for_the_owner(demo, db):
-    out = StringIO()
-
-    call_command("seed_demo", verbosity=0, stdout=out)
-
-    assert Token.objects.get(user__username="owner").key in out.getvalue()
+from demo import orders as demo
+from orders.models import Buyer, Order, Payment, Shipment, Shop, TrackingStatus
+from returns.models import ReturnPolicy
 
 
 def test_demo_has_a_german_and_a_swedish_shop(demo, db):
@@ -142,13 +96,11 @@ def test_demo_has_an_uncleared_personal_cheque_on_a_rush_order(demo, db):
     assert payment.order.needed_by is not None
 
 
-def test_owner_logs_into_the_admin_with_the_demo_password(demo, db, client):
-    assert client.login(username="owner", password="owner")
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", [demo.DE_SHOP, demo.SE_SHOP])
+def test_each_demo_shop_has_a_complete_return_address(slug):
+    shop = Shop(slug=slug, name=demo.SHOPS[slug]["name"])
+    policy = ReturnPolicy(shop=shop, **demo.RETURN_POLICIES[slug])
 
-    assert client.get("/admin/").status_code == 200
-
-
-def test_agent_opens_the_desk_with_the_demo_password(demo, db, client):
-    assert client.login(username="agent", password="agent")
-
-    assert client.get("/desk/").status_code == 200
+    assert policy.has_return_address
+    assert len(policy.return_address_lines) >= 4

@@ -1,4 +1,4 @@
-"""The dashboard never adds euros and kronor: every money figure is per currency."""
+"""The owners' dashboard: its charts and their CSV, never adding euros and kronor."""
 
 import csv
 import io
@@ -7,12 +7,21 @@ from decimal import Decimal
 import pytest
 
 from cases.choices import ClaimType
-from cases.models import OpenedVia
 from claims import services as claims
 from desk import dashboard
-from tests.factories import make_order, track
+from tests.factories import (
+    NAPKINS,
+    accept_return,
+    make_claim,
+    make_claim_cases,
+    make_order,
+    make_return,
+    return_line,
+    track,
+)
 
 pytestmark = pytest.mark.django_db
+
 
 LAKAN = {"sku": "LAK-240-270", "title": "Lakan i linne", "unit_price": "1195.00", "unit_weight_g": 1100}
 DUK = {"sku": "DUK-150-250", "title": "Linneduk", "unit_price": "995.00", "unit_weight_g": 950}
@@ -22,7 +31,7 @@ DAMAST = {"sku": "TD-DAM-160", "title": "Damast-Tischdecke", "unit_price": "129.
 def refunded(shop, line, quantity, *, number, claim_type=ClaimType.DAMAGED):
     order = make_order(shop, number=number, lines=[dict(line, quantity=quantity)], shipping_total="0")
     track(order, "delivered", days_ago=2)
-    case = claims.claim_open(order=order, type=claim_type, opened_via=OpenedVia.AGENT, decide=False).case
+    case = make_claim(order, claim_type).case
     claims.claim_resolve(case=case, action="refund", reason="Beschädigt angekommen.")
     return case
 
@@ -30,6 +39,15 @@ def refunded(shop, line, quantity, *, number, claim_type=ClaimType.DAMAGED):
 def csv_rows(client, key, shop=None):
     url = f"/desk/dashboard/{key}.csv" + (f"?shop={shop.slug}" if shop else "")
     return list(csv.reader(io.StringIO(client.get(url).content.decode())))
+
+
+def test_dashboard_shows_loss_rates_and_exports_csv(client, owner, shop, carrier):
+    make_claim_cases(shop, 2, ClaimType.DELIVERED_NOT_RECEIVED)
+    client.force_login(owner)
+    assert client.get("/desk/dashboard/").status_code == 200
+    loss = client.get("/desk/dashboard/loss.csv").content.decode()
+    assert loss.splitlines()[0].startswith("Carrier,Order value,Signature")
+    assert "DHL" in loss
 
 
 def test_money_per_month_keeps_kronor_and_euros_apart(client, owner, shop, swedish_shop, carrier):
@@ -80,29 +98,26 @@ def test_a_currency_without_a_factor_gets_the_euro_bands():
 
 
 def test_returns_cost_per_product_says_its_currency(client, owner, swedish_shop, carrier):
-    from returns import services as returns
-    from returns.eligibility import LineIn
-
     order = make_order(swedish_shop, number="LS-1", lines=[dict(DUK, quantity=1)], shipping_total="0")
     track(order, "delivered", days_ago=3)
-    request = returns.return_request(
-        order=order,
-        lines=[LineIn(order_line=order.lines.get(), quantity=1, reason="too_small")],
-        method="drop_off",
-        resolution="refund",
-        opened_via=OpenedVia.PORTAL,
-    )
-    line = request.lines.get()
-    returns.return_receive(rma=request.rma, lines={line.pk: 1})
-    returns.return_inspect(
-        rma=request.rma, lines=[returns.InspectLine(key=line.pk, accepted_quantity=1, condition="as_new")]
-    )
+    accept_return(make_return(order, return_line(order, DUK["sku"], reason="too_small")))
     client.force_login(owner)
 
     header, *rows = csv_rows(client, "returns_cost")
 
     assert header[-2:] == ["Value", "Currency"]
     assert rows == [["Linnestugan", "DUK-150-250", "Linneduk", "1", "995.00", "SEK"]]
+
+
+def test_dashboard_shows_what_returns_cost_per_product(client, owner, shop, carrier):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
+    track(order, "delivered", days_ago=3)
+    accept_return(make_return(order, return_line(order, quantity=2, reason="too_small")))
+    client.force_login(owner)
+
+    rows = csv_rows(client, "returns_cost")
+
+    assert rows[1][1:] == [NAPKINS["sku"], NAPKINS["title"], "2", "49.80", "EUR"]
 
 
 def test_bars_are_scaled_within_each_currency():

@@ -5,26 +5,12 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Sum
-from django.test import override_settings
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseStatus, Refund
 from claims.models import CarrierClaim, CarrierClaimStatus
 from desk import dashboard
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Seed once for the module (it takes seconds) and roll it all back afterwards."""
-    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), transaction.atomic(), fast_hashing:
-        call_command("seed_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def chart(key: str) -> dashboard.Chart:
@@ -82,14 +68,6 @@ def test_demo_timelines_run_from_opening_to_close(demo, db):
         assert events == sorted(events)
         assert case.opened_at <= events[0] and case.opened_at < case.resolved_at <= case.closed_at
         assert case.order.shipments.get().delivered_at < case.opened_at
-
-
-def test_seed_demo_twice_settles_no_more_cases(demo, db):
-    before = (Case.objects.count(), Refund.objects.count(), CarrierClaim.objects.count())
-
-    call_command("seed_demo", verbosity=0)
-
-    assert (Case.objects.count(), Refund.objects.count(), CarrierClaim.objects.count()) == before
 
 
 def test_owner_downloads_the_demo_money_with_a_currency_on_every_row(demo, db, client):

@@ -1,7 +1,10 @@
+"""Agents' refund limits: whose limit applies, and to which shop."""
+
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 
 from cases import approvals as services
 from cases.models import RefundLimit
@@ -51,7 +54,5 @@ def test_a_limit_for_the_shop_wins_over_one_for_all_shops(shop, agent):
 
 
 def test_a_limit_belongs_to_an_agent_or_a_group_not_both(agent, seniors):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError, match="either to an agent or to a group"):
         RefundLimit(user=agent, group=seniors, amount=Decimal("10")).full_clean()

@@ -1,0 +1,94 @@
+"""The case page: what it shows in the agent's language, its queries, and its actions."""
+
+import html
+
+import pytest
+
+from cases.choices import ClaimType
+from cases.models import CaseStatus
+from cases.services import case_note_add
+from claims import services
+from tests.factories import NAPKINS, make_claim, make_claim_cases, make_order, track
+
+from .conftest import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_case_page_runs_the_same_queries_however_much_the_case_holds(
+    client, agent, shop, carrier, count, django_assert_num_queries
+):
+    order = make_order(shop, lines=[dict(NAPKINS, sku=f"S{i}", quantity=1) for i in range(count)])
+    for day in range(count):
+        track(order, "in_transit", days_ago=count - day)
+    case = make_claim(order, decide=True, actor=agent).case
+    for n in range(count):
+        case_note_add(case=case, author=agent, body=f"Notiz {n}")
+    client.force_login(agent)
+    client.get("/desk/")
+    # session, user; the case with shop, order, buyer, assignee, claim and parcel joined;
+    # then one query each for events, notes, note authors, refunds, resolutions, decisions, claim lines,
+    # carrier claims, playbook steps, order lines, payments, shipments, tracking events, order notes,
+    # photos; the agent's groups and refund limit; outbound and inbound e-mails, canned replies.
+    with django_assert_num_queries(23) as captured:
+        response = client.get(f"/desk/cases/{case.reference}/")
+    assert response.status_code == 200, captured
+
+
+def test_agent_applies_the_recommendation_from_the_case_page(client, agent, shop, carrier):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=4)], packed_weight_g=2400)
+    case = make_claim(
+        order,
+        ClaimType.MISSING_ITEMS,
+        decide=True,
+        lines=[services.LineIn(order_line=order.lines.first(), quantity=1)],
+    ).case
+    client.force_login(agent)
+    page = client.get(f"/desk/cases/{case.reference}/").content.decode()
+    assert "The parcel weighed what the complete order weighs." in page
+
+    response = client.post(f"/desk/cases/{case.reference}/act/", {"action": "reship", "goodwill": "on"})
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+    assert case.resolutions.get().action == "reship"
+
+
+def test_assign_to_me_in_the_queue_shows_the_agent_at_once(client, agent, shop, carrier):
+    [case] = make_claim_cases(shop, 1)
+    client.force_login(agent)
+
+    response = client.post(
+        f"/desk/cases/{case.reference}/assign-me/", {"from": "queue"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    assert "agent" in response.content.decode()
+    assert "assign-me" not in response.content.decode()
+
+
+def test_case_page_shows_payment_method_e_mail_event_and_weight_in_german(client, claim_case):
+    text = page_text(client, claim_case)
+
+    assert "Rechnung · " in text and "invoice" not in text
+    assert "E-Mail: Reklamation eingegangen" in text and "claim_received" not in text
+    assert "gemessen 2,43 kg" in text and "2.43 kg" not in text
+
+
+def test_overdue_first_answer_shows_how_long_it_is_overdue(client, claim_case):
+    text = page_text(client, claim_case)
+
+    assert "Erste Antwort fällig in <strong>−2 h" in text
+    assert "0 Minuten" not in text
+
+
+def test_a_refused_override_names_the_actions_and_not_the_field(client, claim_case):
+    response = client.post(
+        f"/desk/cases/{claim_case.reference}/act/", {"action": "deny", "reason": ""}, follow=True
+    )
+
+    text = html.unescape(response.content.decode())
+    assert "Die Empfehlung war Ersatzlieferung" in text
+    assert "war reship" not in text and "stattdessen deny" not in text and "reason: " not in text

@@ -1,0 +1,104 @@
+"""The queue: who may see it, what it finds, how it pages, and what its bulk actions may do."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from cases.choices import ClaimType
+from cases.models import Case, CaseStatus
+from messaging.models import BuyerEvent, OutboundMessage
+from tests.factories import NAPKINS, make_claim_cases, make_order, make_return, return_line, track
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_is_sent_to_login_and_a_buyer_account_is_refused(client, db):
+    assert client.get("/desk/").status_code == 302
+    User.objects.create_user("buyer", password="buyer")
+    client.login(username="buyer", password="buyer")
+    assert client.get("/desk/").status_code == 403
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_queue_runs_the_same_queries_for_1_and_20_cases(
+    client, agent, shop, carrier, count, django_assert_num_queries
+):
+    make_claim_cases(shop, count)
+    client.force_login(agent)
+    client.get("/desk/")  # the first visit stores the desk language and the view counts (cached 30 s)
+    # session, user (permissions come from the cache after the first visit), the page of cases with
+    # order, buyer, assignee and claim joined, their parcels, and the shops and carriers for the menus.
+    with django_assert_num_queries(6):
+        response = client.get("/desk/")
+    assert response.status_code == 200
+    assert response.content.decode().count('data-href="/desk/cases/') == count
+
+
+def test_queue_filters_by_type_and_finds_by_tracking_number(client, agent, shop, carrier):
+    damaged = make_claim_cases(shop, 2)
+    [lost] = make_claim_cases(shop, 1, ClaimType.DELIVERED_NOT_RECEIVED)
+    client.force_login(agent)
+
+    page = client.get("/desk/?type=delivered_not_received").content.decode()
+    assert lost.reference in page and damaged[0].reference not in page
+
+    tracking = lost.order.shipments.first().tracking_number
+    page = client.get(f"/desk/?q={tracking}").content.decode()
+    assert lost.reference in page and damaged[1].reference not in page
+
+
+def test_queue_finds_a_return_by_its_rma(client, agent, shop, carrier):
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
+    track(order, "delivered", days_ago=3)
+    request = make_return(order, return_line(order, reason="too_small"))
+    other = make_claim_cases(shop, 1)[0]
+    client.force_login(agent)
+
+    page = client.get(f"/desk/?q={request.rma}").content.decode()
+
+    assert request.case.reference in page and other.reference not in page
+
+
+def test_queue_pages_by_key_without_losing_or_repeating_cases(client, agent, shop, carrier):
+    cases = make_claim_cases(shop, 30)
+    client.force_login(agent)
+    first = client.get("/desk/")
+    seen = set(first.context["page"].cases)
+    cursor = first.context["page"].next_cursor
+    assert len(seen) == 25 and cursor
+    second = client.get(f"/desk/?after={cursor}")
+    assert set(second.context["page"].cases).isdisjoint(seen)
+    assert len(seen | set(second.context["page"].cases)) == len(cases)
+    assert second.context["page"].next_cursor is None
+
+
+def test_bulk_assign_puts_the_selected_cases_on_me(client, agent, shop, carrier):
+    cases = make_claim_cases(shop, 3)
+    client.force_login(agent)
+    client.post("/desk/bulk/", {"bulk": "assign_me", "case": [c.reference for c in cases[:2]]})
+    assert set(Case.objects.filter(assignee=agent).values_list("reference", flat=True)) == {
+        c.reference for c in cases[:2]
+    }
+
+
+def test_bulk_actions_never_send_the_agent_to_another_site(client, agent, shop, carrier):
+    [case] = make_claim_cases(shop, 1)
+    client.force_login(agent)
+
+    response = client.post(
+        "/desk/bulk/", {"bulk": "assign_me", "case": [case.reference], "next": "https://evil.example/"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/desk/"
+
+
+def test_a_case_whose_return_is_on_its_way_is_not_closed_in_bulk(client, agent, napkins_sent_back):
+    request = napkins_sent_back  # label issued: the parcel is coming back
+    client.force_login(agent)
+
+    response = client.post("/desk/bulk/", {"bulk": "close", "case": [request.case.reference]}, follow=True)
+
+    request.case.refresh_from_db()
+    assert request.case.status != CaseStatus.CLOSED
+    assert request.rma in response.content.decode()
+    assert not OutboundMessage.objects.filter(case=request.case, event=BuyerEvent.FEEDBACK_REQUEST).exists()

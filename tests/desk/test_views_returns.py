@@ -1,0 +1,60 @@
+"""A return's steps from its case page."""
+
+from decimal import Decimal
+
+import pytest
+
+from cases.models import RefundLimit
+from messaging.models import BuyerEvent, OutboundMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_agent_receives_and_inspects_a_return_from_the_case_page(client, agent, napkins_sent_back):
+    request = napkins_sent_back
+    RefundLimit.objects.create(user=agent, amount=Decimal("100"))
+    client.force_login(agent)
+    line = request.lines.get()
+    url = f"/desk/cases/{request.case.reference}/"
+
+    client.post(url + "return/receive/", {f"received-{line.pk}": "2"})
+    client.post(url + "return/inspect/", {f"accepted-{line.pk}": "2", f"condition-{line.pk}": "as_new"})
+
+    request.refresh_from_db()
+    assert request.status == "refunded"
+    assert request.refund.amount == Decimal("49.80") - (request.return_fee or 0)
+    assert OutboundMessage.objects.filter(case=request.case, event=BuyerEvent.REFUND_INITIATED).exists()
+    assert (
+        "49.80" in client.get(url).content.decode()
+        or str(request.refund.amount) in client.get(url).content.decode()
+    )
+
+
+def test_a_return_refund_above_the_agents_limit_waits_for_the_owner_on_the_case_page(
+    client, agent, owner, napkins_sent_back
+):
+    request = napkins_sent_back
+    RefundLimit.objects.create(user=agent, amount=Decimal("20"))
+    line = request.lines.get()
+    url = f"/desk/cases/{request.case.reference}/"
+    client.force_login(agent)
+    client.post(url + "return/receive/", {f"received-{line.pk}": "2"})
+    client.post(url + "return/inspect/", {f"accepted-{line.pk}": "2", f"condition-{line.pk}": "as_new"})
+
+    request.refresh_from_db()
+    assert (request.status, request.refund) == ("inspected", None)
+    page = client.get(url).content.decode()
+    assert "waits for an owner" in page
+    assert "approve_refund" not in page  # the agent is not offered a button that would refuse them
+    assert client.post(url + "return/approve_refund/", follow=True).status_code == 200
+    request.refresh_from_db()
+    assert request.refund is None  # still above the agent's limit
+
+    client.force_login(owner)
+    assert "approve_refund" in client.get(url).content.decode()
+    client.post(url + "return/approve_refund/")
+
+    request.refresh_from_db()
+    assert request.status == "refunded"
+    assert request.refund.amount == request.refund_due
+    assert request.case.refunds.count() == 1
