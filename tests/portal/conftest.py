@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from orders import links
@@ -53,3 +55,8 @@ def scope(client, order):
 def lookup(client, order_or_shop, number, email, **extra):
     shop = getattr(order_or_shop, "shop", order_or_shop)
     return client.post(f"/portal/{shop.slug}/", {"number": number, "email": email}, **extra)
+
+
+def page_without_csrf(response) -> str:
+    """The page as text without its CSRF token, which differs on every answer."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())

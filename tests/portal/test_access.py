@@ -1,11 +1,16 @@
 """A buyer sees their own order and nothing else: IDOR cases and signed links."""
 
+import re
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import signing
 
+from cases.models import OpenedVia
+from messaging.models import BuyerEvent, OutboundMessage
+from messaging.rendering import render_message
 from orders import links
 from portal.access import SESSION_KEY
 from tests.factories import NAPKINS, make_claim, make_order, make_return, return_line, track
@@ -113,8 +118,6 @@ def test_the_label_of_another_orders_return_is_not_found(client, de_order, other
 
 
 def test_a_case_of_another_order_is_not_shown(client, de_order, other_order):
-    from cases.models import OpenedVia
-
     foreign = make_claim(other_order, opened_via=OpenedVia.PORTAL)
     scope(client, de_order)
 
@@ -136,6 +139,23 @@ def test_the_link_for_e_mails_is_absolute_and_in_the_buyers_language(de_order):
 
     assert url.startswith("http://127.0.0.1:8000/portal/leinen/o/")
     assert url.endswith("?lang=de")
+
+
+def test_the_e_mail_link_opens_the_buyers_order_in_their_language(client, shop, carrier):
+    order = make_order(shop, language="de")
+    other = make_order(shop, email="someone.else@example.de")
+    case = make_claim(order, opened_via=OpenedVia.PORTAL).case
+    message = OutboundMessage.objects.get(case=case, event=BuyerEvent.CLAIM_RECEIVED)
+
+    text = render_message(message).text
+    link = re.search(r"http\S+/portal/\S+", text).group(0)
+
+    parts = urlsplit(link)
+    page = client.get(f"{parts.path}?{parts.query}", follow=True)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert order.number in body and other.number not in body
+    assert 'lang="de"' in body
 
 
 def test_an_expired_link_is_refused(client, de_order, monkeypatch):

@@ -1,4 +1,4 @@
-"""The returns admin shows what the system stored in the reader's language."""
+"""The returns admin: stored reasons in the reader's language, and a return address whole or not at all."""
 
 import pytest
 from django.forms import modelform_factory
@@ -6,12 +6,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from returns import services
-from returns.admin import ReturnRequestForm
-from returns.models import NOTHING_ACCEPTED, ReturnRequest
+from returns.admin import ReturnPolicyForm, ReturnRequestForm
+from returns.models import NOTHING_ACCEPTED, ReturnPolicy, ReturnRequest
 from returns.services import InspectLine
 from tests.factories import NAPKINS, make_return
 
 pytestmark = pytest.mark.django_db
+
 
 GERMAN = "Bei der Prüfung wurde nichts angenommen."
 
@@ -55,3 +56,39 @@ def test_a_reason_an_agent_typed_is_shown_and_kept_as_typed(rejected):
 
     with translation.override("de"):
         assert Form(instance=rejected).initial["reject_reason"] == "Fleck auf dem Stoff"
+
+
+def policy_form(shop, **address) -> ReturnPolicyForm:
+    data = {
+        field.name: field.value_from_object(ReturnPolicy(shop=shop))
+        for field in ReturnPolicy._meta.fields
+        if field.editable and field.name != "id"
+    }
+    data["shop"] = shop.pk
+    return ReturnPolicyForm(
+        data={key: value for key, value in {**data, **address}.items() if value is not None}
+    )
+
+
+def test_the_admin_refuses_a_half_filled_return_address(shop):
+    form = policy_form(shop, return_line1="Heeper Straße 212")
+
+    assert not form.is_valid()
+    assert set(form.errors) == {"return_postal_code", "return_city"}
+
+
+def test_the_admin_accepts_no_return_address_but_warns(admin_client, shop):
+    assert policy_form(shop).is_valid()
+
+    response = admin_client.get("/admin/returns/returnpolicy/add/")
+
+    assert "Printed on every return label" in response.content.decode()
+
+
+def test_saving_a_policy_without_a_return_address_warns_the_owner(admin_client, shop):
+    data = {key: value for key, value in policy_form(shop).data.items()}
+
+    response = admin_client.post("/admin/returns/returnpolicy/add/", data, follow=True)
+
+    assert ReturnPolicy.objects.filter(shop=shop).exists()
+    assert "has no return address" in response.content.decode()

@@ -4,21 +4,59 @@ from io import BytesIO
 
 import pytest
 import zxingcpp
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import translation
 from django.utils.formats import date_format
 from PIL import Image
 
 from claims.models import Claim
-from returns import services
+from orders.models import TrackingEvent
+from portal.access import SESSION_KEY
 from returns.models import ReturnRequest, ReturnStatus
-from returns.services import InspectLine
-from tests.factories import DUVET, MONOGRAM_TOWELS, NAPKINS, RUNNER
+from tests.factories import DUVET, MONOGRAM_TOWELS, NAPKINS, RUNNER, accept_return, make_return, return_line
 
-from .conftest import lookup
+from .conftest import lookup, page_without_csrf
 
 pytestmark = pytest.mark.django_db
+
+
+def test_the_portal_lists_the_shops(client, shop, swedish_shop):
+    response = client.get("/portal/")
+
+    assert response.status_code == 200
+    assert b"/portal/leinen/" in response.content and b"/portal/linnestugan/" in response.content
+
+
+def test_an_unknown_shop_is_not_found(client, db):
+    assert client.get("/portal/no-such-shop/").status_code == 404
+
+
+def test_number_and_email_open_the_order(client, de_order):
+    response = lookup(client, de_order, f"#{de_order.number} ", "  ANNA.berg@example.DE ")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/portal/leinen/order/{de_order.number}/"
+    assert client.session[SESSION_KEY] == {str(de_order.shop_id): de_order.pk}
+
+
+def test_wrong_email_and_unknown_order_get_the_same_answer(client, de_order):
+    wrong_email = lookup(client, de_order, de_order.number, "someone.else@example.de")
+    unknown_order = lookup(client, de_order, "99999999", "someone.else@example.de")
+
+    assert wrong_email.status_code == unknown_order.status_code == 200
+    assert page_without_csrf(wrong_email).replace(de_order.number, "X") == page_without_csrf(
+        unknown_order
+    ).replace("99999999", "X")
+    assert SESSION_KEY not in client.session
+
+
+def test_the_lookup_form_needs_its_csrf_token(de_order):
+    client = Client(enforce_csrf_checks=True)
+
+    response = lookup(client, de_order, de_order.number, "anna.berg@example.de")
+
+    assert response.status_code == 403
 
 
 def follow(client, response):
@@ -210,21 +248,20 @@ def test_the_order_page_shows_personalisation_and_the_tracking_story(client, de_
     assert de_order.shipments.get().tracking_number in page
 
 
+def test_the_carriers_english_text_is_a_small_line_under_the_german_status(client, de_order):
+    TrackingEvent.objects.filter(shipment__order=de_order, status="delivered").update(
+        description="Delivered To Front Door"
+    )
+    lookup(client, de_order, de_order.number, "anna.berg@example.de")
+
+    page = client.get(f"/portal/leinen/order/{de_order.number}/").content.decode()
+
+    assert '<small class="p-muted" data-testid="carrier-text">DHL: Delivered To Front Door</small>' in page
+
+
 def test_the_order_page_tells_when_the_refund_arrives(client, de_order):
-    return_request = services.return_request(
-        order=de_order,
-        lines=[
-            services.LineIn(order_line=de_order.lines.get(sku=NAPKINS["sku"]), quantity=1, reason="too_small")
-        ],
-        method="drop_off",
-        resolution="refund",
-        opened_via="portal",
-    )
-    services.return_receive(rma=return_request.rma, lines={NAPKINS["sku"]: 1})
-    result = services.return_inspect(
-        rma=return_request.rma,
-        lines=[InspectLine(key=NAPKINS["sku"], accepted_quantity=1, condition="as_new")],
-    )
+    return_request = make_return(de_order, return_line(de_order, reason="too_small"))
+    result = accept_return(return_request)
     follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
 
     page = client.get(f"/portal/leinen/order/{de_order.number}/?lang=en").content.decode()
@@ -234,24 +271,3 @@ def test_the_order_page_tells_when_the_refund_arrives(client, de_order):
     with translation.override("en"):
         expected = date_format(result.refund.expected_arrival, "DATE_FORMAT")
     assert f"Expected in your account by {expected}." in page
-
-
-def test_the_language_switch_is_remembered(client, se_order):
-    follow(client, lookup(client, se_order, se_order.number, "lena.holm@telia.example"))
-
-    switched = client.get(f"/portal/linnestugan/order/{se_order.number}/?lang=de")
-    later = client.get(f"/portal/linnestugan/order/{se_order.number}/return/")
-
-    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
-    assert later["Content-Language"] == "de"
-    assert '<html lang="de">' in later.content.decode()
-
-
-def test_the_browsers_language_applies_before_the_shops(se_order):
-    from django.test import Client
-
-    client = Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
-
-    page = client.get("/portal/linnestugan/")
-
-    assert page["Content-Language"] == "en"

@@ -1,19 +1,48 @@
-"""Nobody can lock the real buyer out of the lookup by trying wrong e-mails for their order number."""
-
-import re
+"""Lookups are limited per address and per order number, and nobody can lock the real buyer out by guessing."""
 
 import pytest
 from django.test import Client
 
 from portal.access import SESSION_KEY
 
-from .conftest import lookup
+from .conftest import lookup, page_without_csrf
 
 pytestmark = pytest.mark.django_db
 
 
-def page_without_csrf(response) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+def test_lookups_are_limited_per_ip_address(client, de_order):
+    for attempt in range(10):
+        assert lookup(client, de_order, f"guess-{attempt}", "anna.berg@example.de").status_code == 200
+
+    blocked = lookup(client, de_order, de_order.number, "anna.berg@example.de")
+
+    assert blocked.status_code == 429
+    assert SESSION_KEY not in client.session
+
+
+def test_lookups_are_limited_per_order_number_across_addresses(de_order):
+    guessers = [Client(REMOTE_ADDR=f"10.0.0.{attempt}") for attempt in range(10)]
+    for attempt, guesser in enumerate(guessers):
+        lookup(guesser, de_order, de_order.number, f"guess{attempt}@example.de")
+    fresh = Client(REMOTE_ADDR="10.0.1.1")
+
+    # An address that failed on the order may not try it again; a new one gets one guess.
+    assert lookup(guessers[0], de_order, de_order.number, "again@example.de").status_code == 429
+    assert lookup(fresh, de_order, de_order.number, "guess-a@example.de").status_code == 200
+    assert lookup(fresh, de_order, de_order.number, "guess-b@example.de").status_code == 429
+
+
+def test_a_blocked_lookup_looks_the_same_for_existing_and_unknown_orders(de_order):
+    for attempt in range(10):
+        lookup(Client(REMOTE_ADDR="10.0.2.1"), de_order, f"guess-{attempt}", "x@example.de")
+
+    existing = lookup(Client(REMOTE_ADDR="10.0.2.1"), de_order, de_order.number, "x@example.de")
+    unknown = lookup(Client(REMOTE_ADDR="10.0.2.1"), de_order, "77777777", "x@example.de")
+
+    assert existing.status_code == unknown.status_code == 429
+    assert page_without_csrf(existing).replace(de_order.number, "X") == page_without_csrf(unknown).replace(
+        "77777777", "X"
+    )
 
 
 def fail_ten_times(order, number):

@@ -1,12 +1,15 @@
-"""The public return policy page of a shop, in German, Swedish and English."""
+"""The public return policy page of a shop: its terms, in the buyer's language."""
 
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
 from returns import services
+from returns.models import ReturnPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +84,29 @@ def test_an_unknown_shop_has_no_policy_page(client, db):
 
 
 def test_reading_the_policy_page_writes_nothing(client, shop):
-    from returns.models import ReturnPolicy
-
     client.get(f"/returns/{shop.slug}/policy/")
 
     assert not ReturnPolicy.objects.exists()
+
+
+def test_without_any_hint_the_policy_page_speaks_the_shops_language(shop):
+    response = Client().get(f"/returns/{shop.slug}/policy/")
+
+    assert response.headers["Content-Language"] == "de"
+    assert '<html lang="de">' in response.content.decode()
+
+
+def test_the_language_cookie_applies_before_the_shops_language(shop):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+
+    response = client.get(f"/returns/{shop.slug}/policy/")
+
+    assert response.headers["Content-Language"] == "sv"
+
+
+def test_the_answer_varies_with_the_browsers_language(shop):
+    response = Client().get(f"/returns/{shop.slug}/policy/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.headers["Content-Language"] == "en"
+    assert "Accept-Language" in response.headers["Vary"]

@@ -1,27 +1,22 @@
 """The returns API: agents open, receive and inspect returns; shop systems and strangers cannot."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.models import Refund
+from messaging.models import OutboundMessage
 from orders.models import Product
+from returns import services
 from returns.models import ReturnRequest, ReturnStatus
 from tests.factories import NAPKINS, TABLECLOTH, make_order
 
+from .conftest import open_return
+
 pytestmark = pytest.mark.django_db
-
-
-def open_return(client, order, *, lines=None, **extra):
-    body = {
-        "order": {"shop": order.shop.slug, "number": order.number},
-        "lines": lines or [{"sku": NAPKINS["sku"], "quantity": 2, "reason": "too_small"}],
-        "method": "drop_off",
-        "resolution": "refund",
-        **extra,
-    }
-    return client.post("/api/v1/returns/", body, format="json")
 
 
 def test_an_agent_opens_a_return_and_gets_the_rma_and_label(agent_api, delivered_order):
@@ -242,12 +237,6 @@ def test_a_buyers_other_order_cannot_be_returned_through_anothers_line(
 
 
 def test_a_return_handed_to_the_carrier_no_longer_expires(agent_api, delivered_order):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from returns import services
-
     rma = open_return(agent_api, delivered_order).json()["rma"]
 
     response = agent_api.post(
@@ -261,8 +250,6 @@ def test_a_return_handed_to_the_carrier_no_longer_expires(agent_api, delivered_o
 
 
 def test_a_rejected_request_tells_the_buyer_why(agent_api, delivered_order):
-    from messaging.models import OutboundMessage
-
     Product.objects.filter(sku=NAPKINS["sku"]).update(returnable=False)
     waiting = open_return(agent_api, delivered_order, outside_policy=True).json()
     missing_reason = agent_api.post(f"/api/v1/returns/{waiting['rma']}/reject/", {}, format="json")
@@ -277,3 +264,24 @@ def test_a_rejected_request_tells_the_buyer_why(agent_api, delivered_order):
     [message] = OutboundMessage.objects.filter(event="return_declined")
     assert message.context["reason"] == "Die Servietten wurden mit Monogramm gefertigt."
     assert message.to_email == delivered_order.buyer.email
+
+
+def test_the_analytics_endpoint(agent_api, history):
+    response = agent_api.get(
+        "/api/v1/analytics/returns/", {"shop": "leinen", "from": "2026-01-01", "to": "2026-02-28"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["returned_units"] == 2
+
+
+def test_the_analytics_endpoint_explains_bad_parameters(agent_api, shop):
+    backwards = agent_api.get(
+        "/api/v1/analytics/returns/", {"shop": "leinen", "from": "2026-03-01", "to": "2026-01-01"}
+    )
+    unknown = agent_api.get("/api/v1/analytics/returns/", {"shop": "nope"})
+    garbled = agent_api.get("/api/v1/analytics/returns/", {"shop": "leinen", "from": "yesterday"})
+
+    assert backwards.status_code == 400 and "from" in backwards.json()
+    assert unknown.status_code == 400 and "shop" in unknown.json()
+    assert garbled.status_code == 400 and "from" in garbled.json()

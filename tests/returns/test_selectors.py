@@ -1,6 +1,6 @@
 """Return rates by product, reason and month: returned units over sold units."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -9,31 +9,9 @@ from django.utils import timezone
 
 from returns import services
 from returns.selectors import return_rates
-from tests.factories import NAPKINS, TABLECLOTH, make_order, make_return, return_line
+from tests.factories import NAPKINS, TABLECLOTH, make_order, make_return
 
 pytestmark = pytest.mark.django_db
-
-
-def placed(order, day: str):
-    order.__class__.objects.filter(pk=order.pk).update(
-        placed_at=timezone.make_aware(datetime.fromisoformat(f"{day}T12:00"))
-    )
-
-
-@pytest.fixture
-def history(shop, carrier):
-    january = make_order(shop, lines=[dict(NAPKINS, quantity=2), dict(TABLECLOTH, quantity=1)])
-    also_january = make_order(shop, lines=[dict(NAPKINS, quantity=1)], email="b@example.de")
-    february = make_order(shop, lines=[dict(NAPKINS, quantity=4)], email="c@example.de")
-    for order, reason in ((january, "too_small"), (also_january, "damaged")):
-        services.return_mark_in_transit(rma=make_return(order, return_line(order, reason=reason)).rma)
-    # Expired without the parcel ever being sent: not a return.
-    make_return(february, return_line(february, quantity=4))
-    services.return_expire_stale(now=timezone.now() + timedelta(days=60))
-    placed(january, "2026-01-15")
-    placed(also_january, "2026-01-31")
-    placed(february, "2026-02-10")
-    return shop
 
 
 def test_return_rate_by_product(history):
@@ -96,24 +74,3 @@ def test_the_number_of_queries_does_not_grow_with_the_orders(shop, carrier):
         make_return(order)
 
     assert count() == one == 5
-
-
-def test_the_analytics_endpoint(agent_api, history):
-    response = agent_api.get(
-        "/api/v1/analytics/returns/", {"shop": "leinen", "from": "2026-01-01", "to": "2026-02-28"}
-    )
-
-    assert response.status_code == 200
-    assert response.json()["returned_units"] == 2
-
-
-def test_the_analytics_endpoint_explains_bad_parameters(agent_api, shop):
-    backwards = agent_api.get(
-        "/api/v1/analytics/returns/", {"shop": "leinen", "from": "2026-03-01", "to": "2026-01-01"}
-    )
-    unknown = agent_api.get("/api/v1/analytics/returns/", {"shop": "nope"})
-    garbled = agent_api.get("/api/v1/analytics/returns/", {"shop": "leinen", "from": "yesterday"})
-
-    assert backwards.status_code == 400 and "from" in backwards.json()
-    assert unknown.status_code == 400 and "shop" in unknown.json()
-    assert garbled.status_code == 400 and "from" in garbled.json()
