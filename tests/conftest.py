@@ -76,6 +76,13 @@ def superuser(db):
 
 
 @pytest.fixture
+def owner_client(client, owner):
+    """The site (desk, admin) as an owner sees it, logged in."""
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
 def agent(db):
     return _user("agent", AGENTS)
 

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-import pytest
 from django.contrib.messages import get_messages
 
 from decisions import services
@@ -11,12 +10,6 @@ from decisions.models import DecisionMatrix, MatrixStatus
 from tests.factories import decided_case
 
 SMALL_PARCEL_GONE = DecisionInput("delivered_not_received", Decimal("60.00"))
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
 
 
 def change_url(matrix):

@@ -11,13 +11,8 @@ from decisions.engine import DecisionInput
 from decisions.models import DecisionMatrix, MatrixStatus
 from orders.models import Shop
 
-
-@pytest.fixture
-def shop(shop):
-    # Rule reasons are stored in the shop's language; these tests read the English ones.
-    shop.default_language = "en"
-    shop.save(update_fields=["default_language"])
-    return shop
+# Rule reasons are stored in the shop's language; these tests read the English ones.
+pytestmark = pytest.mark.usefixtures("english_shop")
 
 
 def evaluate(shop, claim_type, value, **facts):

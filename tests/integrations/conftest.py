@@ -9,7 +9,10 @@ import pytest
 from django.test import Client
 
 from integrations.models import InboundEvent
-from integrations.services import inbound_event_process, integration_configure
+from integrations.services import MAX_ATTEMPTS, inbound_event_process, integration_configure
+from tests.factories import make_order
+
+TRACKING = "9400110898825022579493"
 
 
 @pytest.fixture
@@ -45,3 +48,18 @@ def process_all():
         inbound_event_process(event_id=pk)
         for pk in InboundEvent.objects.order_by("id").values_list("pk", flat=True)
     ]
+
+
+@pytest.fixture
+def parcel(shop):
+    order = make_order(shop, carrier="usps", tracking_number=TRACKING)
+    return order.shipments.get()
+
+
+def process_until_given_up(event):
+    """What the worker does: retry a FAILED event until its attempts are used up."""
+    outcomes = []
+    for _ in range(MAX_ATTEMPTS):
+        event = inbound_event_process(event_id=event.pk)
+        outcomes.append(event.status)
+    return event, outcomes

@@ -1,7 +1,10 @@
 """Integration secrets are stored encrypted, survive a key rotation, and fail closed."""
 
+import importlib
+
 import pytest
 from cryptography.fernet import Fernet
+from django.apps import apps
 from django.db import connection
 
 from integrations.models import Integration
@@ -56,10 +59,6 @@ def test_a_lost_key_refuses_deliveries_instead_of_failing(web, shop, connect, se
 
 
 def test_a_secret_saved_before_encryption_is_read_and_then_sealed_by_the_migration(connect):
-    import importlib
-
-    from django.apps import apps
-
     integration = connect("shopify", SECRET)
     Integration.objects.filter(pk=integration.pk).update(secret=SECRET)  # as stored by an older version
     assert Integration.objects.get(pk=integration.pk).signing_secret == SECRET

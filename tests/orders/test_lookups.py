@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, Shop
 
-from .test_order_api import order_payload
+from .conftest import order_payload
 
 pytestmark = pytest.mark.django_db
 

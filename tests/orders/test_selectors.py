@@ -4,22 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from orders.selectors import order_by_key, order_line_for, order_lines_for
-from tests.factories import NAPKINS, TABLECLOTH, make_order
+from tests.factories import NAPKINS, TABLECLOTH
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def napkins_twice(shop, carrier):
-    """Napkins on lines 1 and 3 (the second set at the bundle price), a tablecloth on line 2."""
-    return make_order(
-        shop,
-        lines=[
-            dict(NAPKINS, quantity=1),
-            dict(TABLECLOTH, quantity=1),
-            dict(NAPKINS, quantity=2, unit_price="19.90"),
-        ],
-    )
 
 
 def test_a_line_is_found_by_its_position(napkins_twice):

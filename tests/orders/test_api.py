@@ -1,38 +1,25 @@
-"""POST/GET /api/v1/orders/: upsert by (shop, number), batches, validation, reads."""
+"""The orders API: POST/GET /api/v1/orders/ (upsert by shop and number, batches, validation, reads),
+who may call it, and an order's line as the claims and returns APIs name it."""
+
+import io
 
 import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from cases.choices import ClaimType
+from cases.models import Case
+from claims.models import ClaimLine
 from claims.services import LineIn
-from orders.models import Buyer, Order, OrderLine, OrderNote, Payment, RiskFlag, Shipment, Shop
+from orders.models import Buyer, Order, OrderLine, OrderNote, Payment, RiskFlag, Shipment, Shop, TrackingEvent
 from orders.services import buyer_set_risk, order_note_add
-from tests.factories import NAPKINS, make_claim, make_order
+from returns.models import ReturnLine
+from tests.factories import NAPKINS, TABLECLOTH, make_claim, make_order
 
-URL = "/api/v1/orders/"
+from .conftest import ORDERS, TRACKING, order_payload
 
-
-def order_payload(number="1001", *, shop="leinen", lines=2, tracking_number=None, email="anna@example.de"):
-    return {
-        "shop": shop,
-        "number": number,
-        "placed_at": "2026-11-01T10:00:00Z",
-        "total": "59.80",
-        "shipping_address": {"name": "Anna Kühn", "line1": "Linienstr. 5", "city": "Berlin", "country": "DE"},
-        "buyer": {"email": email, "name": "Anna Kühn", "language": "de"},
-        "lines": [
-            {
-                "sku": f"NAP-{position}",
-                "title": "Servietten, 12 Stück",
-                "quantity": position,
-                "unit_price": "14.95",
-                "unit_weight_g": 545,
-                "personalisation": [{"label": "Monogramm", "value": "A M K"}],
-            }
-            for position in range(1, lines + 1)
-        ],
-        "payment": {"method": "card", "reference": f"ch_{number}"},
-        "shipments": [{"carrier": "dhl", "tracking_number": tracking_number or f"JJD{number}"}],
-    }
+pytestmark = pytest.mark.django_db
 
 
 def batch(count, **kwargs):
@@ -49,12 +36,17 @@ def counts():
     }
 
 
-# --- idempotency -------------------------------------------------------------
+def _list_queries(api, django_assert_num_queries):
+    # 1 orders (+ shop, buyer joined), 2 lines, 3 payments, 4 shipments (+ carrier joined),
+    # 5 tracking events. The cursor page needs no COUNT(*). force_authenticate: no user query.
+    with django_assert_num_queries(5):
+        response = api.get(ORDERS, {"shop": "leinen", "page_size": 50})
+    return response.json()["results"]
 
 
 def test_same_payload_twice_leaves_one_order(api, shop):
-    first = api.post(URL, order_payload(), format="json")
-    second = api.post(URL, order_payload(), format="json")
+    first = api.post(ORDERS, order_payload(), format="json")
+    second = api.post(ORDERS, order_payload(), format="json")
 
     assert first.status_code == 201, first.json()
     assert second.status_code == 200, second.json()
@@ -63,8 +55,8 @@ def test_same_payload_twice_leaves_one_order(api, shop):
 
 
 def test_post_answers_with_the_id_and_whether_it_was_created(api, shop):
-    first = api.post(URL, order_payload(), format="json").json()
-    second = api.post(URL, order_payload(), format="json").json()
+    first = api.post(ORDERS, order_payload(), format="json").json()
+    second = api.post(ORDERS, order_payload(), format="json").json()
 
     order = Order.objects.get()
     assert first == {"id": order.pk, "shop": "leinen", "number": "1001", "created": True}
@@ -72,9 +64,9 @@ def test_post_answers_with_the_id_and_whether_it_was_created(api, shop):
 
 
 def test_posted_order_reads_back_with_its_data(api, shop, carrier):
-    created = api.post(URL, order_payload(), format="json").json()
+    created = api.post(ORDERS, order_payload(), format="json").json()
 
-    body = api.get(f"{URL}{created['id']}/").json()
+    body = api.get(f"{ORDERS}{created['id']}/").json()
     assert body["shop"] == "leinen"
     assert body["currency"] == "EUR"  # the shop's currency when none is sent
     assert body["buyer"]["email"] == "anna@example.de"
@@ -89,11 +81,11 @@ def test_posted_order_reads_back_with_its_data(api, shop, carrier):
 def test_same_batch_twice_leaves_500_orders(api, shop, carrier, django_assert_max_num_queries):
     payload = batch(500)
 
-    first = api.post(URL, payload, format="json")
+    first = api.post(ORDERS, payload, format="json")
     # A batch costs a fixed number of queries, not one per order (about 12 on PostgreSQL;
     # SQLite splits the bulk inserts into chunks of its variable limit).
     with django_assert_max_num_queries(60):
-        second = api.post(URL, payload, format="json")
+        second = api.post(ORDERS, payload, format="json")
 
     assert first.status_code == 200, first.json()
     assert second.status_code == 200, second.json()
@@ -103,45 +95,45 @@ def test_same_batch_twice_leaves_500_orders(api, shop, carrier, django_assert_ma
 
 
 def test_update_with_fewer_lines_drops_the_extra_lines(api, shop):
-    api.post(URL, order_payload(lines=3), format="json")
+    api.post(ORDERS, order_payload(lines=3), format="json")
 
-    response = api.post(URL, order_payload(lines=1), format="json")
+    response = api.post(ORDERS, order_payload(lines=1), format="json")
 
     assert response.status_code == 200
     assert list(OrderLine.objects.values_list("position", "sku")) == [(1, "NAP-1")]
 
 
 def test_update_with_fewer_lines_in_a_batch_drops_only_that_orders_lines(api, shop):
-    api.post(URL, batch(3, lines=3), format="json")
+    api.post(ORDERS, batch(3, lines=3), format="json")
     payload = batch(3, lines=3)
     payload[1]["lines"] = payload[1]["lines"][:1]
 
-    api.post(URL, payload, format="json")
+    api.post(ORDERS, payload, format="json")
 
     per_order = {order.number: order.lines.count() for order in Order.objects.all()}
     assert per_order == {"10000": 3, "10001": 1, "10002": 3}
 
 
 def test_update_without_lines_keeps_the_lines(api, shop):
-    api.post(URL, order_payload(lines=2), format="json")
+    api.post(ORDERS, order_payload(lines=2), format="json")
     shipped = order_payload()
     del shipped["lines"]
 
-    api.post(URL, shipped, format="json")
+    api.post(ORDERS, shipped, format="json")
 
     assert OrderLine.objects.count() == 2
 
 
 def test_update_changes_shop_data(api, shop):
-    api.post(URL, order_payload(), format="json")
+    api.post(ORDERS, order_payload(), format="json")
     edited = order_payload()
     edited["total"] = "44.85"
     edited["lines"][0]["quantity"] = 5
     edited["shipping_address"]["city"] = "Potsdam"
 
-    created = api.post(URL, edited, format="json").json()
+    created = api.post(ORDERS, edited, format="json").json()
 
-    body = api.get(f"{URL}{created['id']}/").json()
+    body = api.get(f"{ORDERS}{created['id']}/").json()
 
     assert body["total"] == "44.85"
     assert body["lines"][0]["quantity"] == 5
@@ -150,14 +142,14 @@ def test_update_changes_shop_data(api, shop):
 
 
 def test_buyer_risk_flag_and_order_notes_survive_an_update(api, shop, owner):
-    api.post(URL, order_payload(), format="json")
+    api.post(ORDERS, order_payload(), format="json")
     order = Order.objects.get()
     buyer_set_risk(
         buyer=order.buyer, flag=RiskFlag.QUESTIONABLE, reason="Third 'never arrived' claim", by=owner
     )
     order_note_add(order=order, author=owner, body="Buyer called: ship to the office.")
 
-    api.post(URL, order_payload(), format="json")
+    api.post(ORDERS, order_payload(), format="json")
 
     buyer = Buyer.objects.get()
     assert buyer.risk_flag == RiskFlag.QUESTIONABLE
@@ -167,8 +159,8 @@ def test_buyer_risk_flag_and_order_notes_survive_an_update(api, shop, owner):
 
 
 def test_buyer_email_matches_whatever_the_case(api, shop):
-    api.post(URL, order_payload("1", email="Anna@Example.de"), format="json")
-    api.post(URL, order_payload("2", email="anna@example.DE"), format="json")
+    api.post(ORDERS, order_payload("1", email="Anna@Example.de"), format="json")
+    api.post(ORDERS, order_payload("2", email="anna@example.DE"), format="json")
 
     assert Buyer.objects.count() == 1
 
@@ -177,17 +169,14 @@ def test_last_copy_of_an_order_in_a_batch_wins(api, shop):
     older, newer = order_payload(), order_payload()
     newer["total"] = "12.00"
 
-    response = api.post(URL, [older, newer], format="json")
+    response = api.post(ORDERS, [older, newer], format="json")
 
     assert response.status_code == 200
     assert Order.objects.get().total == 12
 
 
-# --- limits and validation ---------------------------------------------------
-
-
 def test_batch_over_500_is_refused(api, shop):
-    response = api.post(URL, batch(501), format="json")
+    response = api.post(ORDERS, batch(501), format="json")
 
     assert response.status_code == 400
     assert "500" in response.json()["non_field_errors"][0]
@@ -195,7 +184,7 @@ def test_batch_over_500_is_refused(api, shop):
 
 
 def test_empty_batch_is_refused(api, shop):
-    response = api.post(URL, [], format="json")
+    response = api.post(ORDERS, [], format="json")
 
     assert response.status_code == 400
 
@@ -204,7 +193,7 @@ def test_bad_quantity_names_the_field_and_writes_nothing(api, shop):
     payload = order_payload()
     payload["lines"][0]["quantity"] = 0
 
-    response = api.post(URL, payload, format="json")
+    response = api.post(ORDERS, payload, format="json")
 
     assert response.status_code == 400
     assert "lines[0].quantity" in response.json()
@@ -216,7 +205,7 @@ def test_one_bad_order_in_a_batch_writes_nothing(api, shop):
     payload[7]["buyer"]["email"] = "not-an-e-mail"
     payload[12]["lines"][1]["unit_price"] = "-1"
 
-    response = api.post(URL, payload, format="json")
+    response = api.post(ORDERS, payload, format="json")
 
     assert response.status_code == 400
     assert set(response.json()) == {"[7].buyer.email", "[12].lines[1].unit_price"}
@@ -224,12 +213,12 @@ def test_one_bad_order_in_a_batch_writes_nothing(api, shop):
 
 
 def test_bad_batch_leaves_stored_orders_unchanged(api, shop):
-    api.post(URL, batch(5, lines=2), format="json")
+    api.post(ORDERS, batch(5, lines=2), format="json")
     before = counts()
     payload = batch(5, lines=1)
     payload[4]["placed_at"] = "yesterday"
 
-    response = api.post(URL, payload, format="json")
+    response = api.post(ORDERS, payload, format="json")
 
     assert response.status_code == 400
     assert "[4].placed_at" in response.json()
@@ -255,7 +244,7 @@ def test_bad_field_gets_400_with_its_path(api, shop, path, value, field):
         target = target[key]
     target[path[-1]] = value
 
-    response = api.post(URL, payload, format="json")
+    response = api.post(ORDERS, payload, format="json")
 
     assert response.status_code == 400
     assert field in response.json(), response.json()
@@ -263,14 +252,14 @@ def test_bad_field_gets_400_with_its_path(api, shop, path, value, field):
 
 
 def test_missing_required_fields_are_all_named(api, shop):
-    response = api.post(URL, {"shop": "leinen"}, format="json")
+    response = api.post(ORDERS, {"shop": "leinen"}, format="json")
 
     assert response.status_code == 400
     assert {"number", "placed_at", "total", "buyer"} <= set(response.json())
 
 
 def test_unknown_shop_is_refused(api, shop):
-    response = api.post(URL, order_payload(shop="nowhere"), format="json")
+    response = api.post(ORDERS, order_payload(shop="nowhere"), format="json")
 
     assert response.status_code == 400
     assert "nowhere" in response.json()["shop"][0]
@@ -281,7 +270,7 @@ def test_unknown_shop_in_a_batch_writes_nothing(api, shop):
     payload = batch(3)
     payload[2]["shop"] = "nowhere"
 
-    response = api.post(URL, payload, format="json")
+    response = api.post(ORDERS, payload, format="json")
 
     assert response.status_code == 400
     assert counts() == {"orders": 0, "lines": 0, "payments": 0, "shipments": 0, "buyers": 0}
@@ -289,9 +278,9 @@ def test_unknown_shop_in_a_batch_writes_nothing(api, shop):
 
 def test_tracking_number_of_another_shops_order_is_refused(api, shop):
     Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv")
-    api.post(URL, order_payload("1", tracking_number="SHARED1"), format="json")
+    api.post(ORDERS, order_payload("1", tracking_number="SHARED1"), format="json")
 
-    response = api.post(URL, order_payload("1", shop="linne", tracking_number="SHARED1"), format="json")
+    response = api.post(ORDERS, order_payload("1", shop="linne", tracking_number="SHARED1"), format="json")
 
     assert response.status_code == 400
     assert Order.objects.count() == 1
@@ -299,18 +288,15 @@ def test_tracking_number_of_another_shops_order_is_refused(api, shop):
 
 
 def test_malformed_json_is_a_400(api, shop):
-    response = api.post(URL, "{not json", content_type="application/json")
+    response = api.post(ORDERS, "{not json", content_type="application/json")
 
     assert response.status_code == 400
 
 
-# --- reads --------------------------------------------------------------------
-
-
 def test_orders_are_found_by_shop_and_number(api, shop):
-    api.post(URL, batch(3), format="json")
+    api.post(ORDERS, batch(3), format="json")
 
-    body = api.get(URL, {"shop": "leinen", "number": "10001"}).json()
+    body = api.get(ORDERS, {"shop": "leinen", "number": "10001"}).json()
 
     assert [order["number"] for order in body["results"]] == ["10001"]
     assert body["results"][0]["lines"][1]["sku"] == "NAP-2"
@@ -318,9 +304,9 @@ def test_orders_are_found_by_shop_and_number(api, shop):
 
 def test_orders_of_another_shop_are_not_listed_for_a_shop_filter(api, shop):
     Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv")
-    api.post(URL, [order_payload("1"), order_payload("2", shop="linne")], format="json")
+    api.post(ORDERS, [order_payload("1"), order_payload("2", shop="linne")], format="json")
 
-    body = api.get(URL, {"shop": "linne"}).json()
+    body = api.get(ORDERS, {"shop": "linne"}).json()
 
     assert [(order["shop"], order["number"], order["currency"]) for order in body["results"]] == [
         ("linne", "2", "SEK")
@@ -328,9 +314,9 @@ def test_orders_of_another_shop_are_not_listed_for_a_shop_filter(api, shop):
 
 
 def test_order_detail_returns_the_order(api, shop):
-    created = api.post(URL, order_payload(), format="json").json()
+    created = api.post(ORDERS, order_payload(), format="json").json()
 
-    response = api.get(f"{URL}{created['id']}/")
+    response = api.get(f"{ORDERS}{created['id']}/")
 
     assert response.status_code == 200
     body = response.json()
@@ -341,25 +327,17 @@ def test_order_detail_returns_the_order(api, shop):
 
 
 def test_unknown_order_detail_is_404(api, shop):
-    assert api.get(f"{URL}999999/").status_code == 404
-
-
-def _list_queries(api, django_assert_num_queries):
-    # 1 orders (+ shop, buyer joined), 2 lines, 3 payments, 4 shipments (+ carrier joined),
-    # 5 tracking events. The cursor page needs no COUNT(*). force_authenticate: no user query.
-    with django_assert_num_queries(5):
-        response = api.get(URL, {"shop": "leinen", "page_size": 50})
-    return response.json()["results"]
+    assert api.get(f"{ORDERS}999999/").status_code == 404
 
 
 def test_order_list_has_the_same_query_count_for_1_and_20_orders(api, shop, django_assert_num_queries):
-    api.post(URL, batch(1), format="json")
+    api.post(ORDERS, batch(1), format="json")
     assert len(_list_queries(api, django_assert_num_queries)) == 1
 
     many = batch(20)
     for index, payload in enumerate(many):
         payload["shipments"].append({"carrier": "ups", "tracking_number": f"1Z{index}"})
-    api.post(URL, many, format="json")
+    api.post(ORDERS, many, format="json")
     api.post(
         "/api/v1/tracking-events/",
         [
@@ -452,7 +430,178 @@ def test_shop_resending_an_order_with_fewer_lines_keeps_a_claimed_line(shop, car
         "lines": [{"sku": NAPKINS["sku"], "quantity": 2, "unit_price": "24.90"}],
     }
 
-    response = api.post("/api/v1/orders/", payload, format="json")
+    response = api.post(ORDERS, payload, format="json")
 
     assert response.status_code == 200
     assert order.lines.filter(position=2, claim_lines__isnull=False).exists()
+
+
+# --- who may read and write orders and tracking -----------------------------------
+
+ORDER = {
+    "shop": "leinen",
+    "number": "1001",
+    "placed_at": "2026-11-01T10:00:00Z",
+    "total": "29.90",
+    "buyer": {"email": "anna@example.de"},
+    "shipments": [{"carrier": "dhl", "tracking_number": "JJD0001"}],
+}
+EVENT = {
+    "carrier": "dhl",
+    "tracking_number": "JJD0001",
+    "event_id": "e1",
+    "occurred_at": "2026-11-02T10:00:00Z",
+    "status": "in_transit",
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "payload"),
+    [("get", ORDERS, None), ("get", f"{ORDERS}1/", None), ("post", ORDERS, ORDER), ("post", TRACKING, EVENT)],
+)
+def test_anonymous_is_refused(shop, method, url, payload):
+    response = getattr(APIClient(), method)(url, payload, format="json")
+
+    # 401 with a WWW-Authenticate header, since token authentication comes first.
+    assert response.status_code in (401, 403)
+    assert Order.objects.count() == 0
+
+
+def test_agent_may_read_orders(api, agent_api, shop):
+    created = api.post(ORDERS, ORDER, format="json").json()
+
+    listed = agent_api.get(ORDERS, {"shop": "leinen"})
+    detail = agent_api.get(f"{ORDERS}{created['id']}/")
+
+    assert listed.status_code == 200
+    assert [order["number"] for order in listed.json()["results"]] == ["1001"]
+    assert detail.status_code == 200
+
+
+def test_agent_may_not_post_orders(agent_api, shop):
+    response = agent_api.post(ORDERS, ORDER, format="json")
+
+    assert response.status_code == 403
+    assert Order.objects.count() == 0
+
+
+def test_user_without_a_group_may_not_read_orders(api, django_user_model, shop):
+    nobody = APIClient()
+    nobody.force_authenticate(django_user_model.objects.create_user("nobody", password="nobody"))
+
+    assert nobody.get(ORDERS).status_code == 403
+
+
+def test_owner_may_post_orders(owner_api, shop):
+    assert owner_api.post(ORDERS, ORDER, format="json").status_code == 201
+
+
+def test_integration_may_post_orders_and_tracking(api, shop):
+    assert api.post(ORDERS, ORDER, format="json").status_code == 201
+    assert api.post(TRACKING, EVENT, format="json").status_code == 200
+    assert TrackingEvent.objects.count() == 1
+
+
+def test_token_from_drf_create_token_authenticates(integration, shop):
+    call_command("drf_create_token", integration.username, stdout=io.StringIO())
+    token = Token.objects.get(user=integration)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    response = client.post(ORDERS, ORDER, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert client.get(ORDERS).status_code == 200
+
+
+def test_wrong_token_is_refused(integration, shop):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")
+
+    assert client.post(ORDERS, ORDER, format="json").status_code == 401
+    assert Order.objects.count() == 0
+
+
+def test_session_login_works_for_reads(client, agent, shop):
+    client.force_login(agent)
+
+    assert client.get(ORDERS).status_code == 200
+
+
+# --- an order's line, as the claims and returns APIs name it ----------------------
+
+
+def open_claim(client, order, line):
+    body = {"order": order.pk, "type": "missing_items", "lines": [dict(line, quantity=1)]}
+    return client.post("/api/v1/claims/", body, format="json")
+
+
+def open_return(client, order, line):
+    body = {
+        "order": {"shop": order.shop.slug, "number": order.number},
+        "lines": [dict(line, quantity=1, reason="too_small")],
+    }
+    return client.post("/api/v1/returns/", body, format="json")
+
+
+def positions_taken():
+    """The order positions the opened claim or return covers."""
+    lines = [
+        *ClaimLine.objects.select_related("order_line"),
+        *ReturnLine.objects.select_related("order_line"),
+    ]
+    return [line.order_line.position for line in lines]
+
+
+BOTH_APIS = pytest.mark.parametrize("open_case", [open_claim, open_return], ids=["claims", "returns"])
+
+
+@BOTH_APIS
+def test_an_sku_on_two_lines_is_refused_naming_the_positions(agent_api, napkins_twice, open_case):
+    response = open_case(agent_api, napkins_twice, {"sku": NAPKINS["sku"]})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "lines[0].sku": [f"SKU {NAPKINS['sku']} is on lines 1 and 3; give the position."]
+    }
+    assert not Case.objects.exists()
+
+
+@BOTH_APIS
+def test_the_position_of_a_repeated_sku_takes_that_line(agent_api, napkins_twice, open_case):
+    response = open_case(agent_api, napkins_twice, {"sku": NAPKINS["sku"], "position": 3})
+
+    assert response.status_code == 201, response.json()
+    assert positions_taken() == [3]
+
+
+@BOTH_APIS
+def test_an_sku_only_one_line_carries_takes_that_line(agent_api, napkins_twice, open_case):
+    response = open_case(agent_api, napkins_twice, {"sku": TABLECLOTH["sku"]})
+
+    assert response.status_code == 201, response.json()
+    assert positions_taken() == [2]
+
+
+@BOTH_APIS
+def test_an_unknown_sku_is_refused_naming_the_sku(agent_api, napkins_twice, open_case):
+    response = open_case(agent_api, napkins_twice, {"sku": "NOPE"})
+
+    assert response.status_code == 400
+    assert response.json() == {"lines[0].sku": ["This line is not on the order."]}
+
+
+@BOTH_APIS
+def test_an_unknown_position_is_refused_naming_the_position(agent_api, napkins_twice, open_case):
+    response = open_case(agent_api, napkins_twice, {"position": 9})
+
+    assert response.status_code == 400
+    assert response.json() == {"lines[0].position": ["This line is not on the order."]}
+
+
+@BOTH_APIS
+def test_a_line_without_position_or_sku_is_refused(agent_api, napkins_twice, open_case):
+    response = open_case(agent_api, napkins_twice, {})
+
+    assert response.status_code == 400
+    assert response.json() == {"lines[0].non_field_errors": ["Give the line's position or its SKU."]}

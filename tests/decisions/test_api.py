@@ -1,15 +1,12 @@
+"""POST /api/v1/decisions/evaluate/: what the shop's matrix recommends for a set of facts, for agents only."""
+
 import pytest
 from rest_framework.test import APIClient
 
+# Rule reasons are stored in the shop's language; these tests read the English ones.
+pytestmark = pytest.mark.usefixtures("english_shop")
+
 URL = "/api/v1/decisions/evaluate/"
-
-
-@pytest.fixture
-def shop(shop):
-    # Rule reasons are stored in the shop's language; these tests read the English ones.
-    shop.default_language = "en"
-    shop.save(update_fields=["default_language"])
-    return shop
 
 
 def test_evaluate_answers_with_the_decision_and_its_reason(shop, agent_api):

@@ -2,9 +2,13 @@
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from config.auth import _token_key
 from config.roles import AGENTS
 
 pytestmark = pytest.mark.django_db
@@ -70,9 +74,6 @@ def test_a_permission_given_to_the_user_directly_counts_and_goes_at_once(client,
 
 @pytest.fixture
 def token_client(integration):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
     token = Token.objects.create(user=integration)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -109,10 +110,6 @@ def test_a_deactivated_user_is_refused_on_the_next_request(token_client, integra
 
 
 def test_the_cache_holds_neither_the_token_nor_the_password_hash(token_client, integration):
-    from django.core.cache import cache
-
-    from config.auth import _token_key
-
     client, token = token_client
     client.get("/api/v1/orders/")
 
