@@ -6,7 +6,7 @@ from config.roles import OWNERS
 from integrations.models import InboundStatus
 
 from .conftest import process_all
-from .test_shopify import FULFILMENT, SECRET, send
+from .shopify import FULFILMENT, SECRET, send
 
 
 def test_owners_may_manage_integrations(owner):

@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from integrations.models import Integration
 
-from .test_shopify import SECRET
+from .shopify import SECRET
 
 
 def test_configure_integration_prints_the_url_to_paste(shop, settings):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from integrations.models import InboundEvent
 
 from .conftest import process_all
-from .test_shopify import ORDER, SECRET, order_payload, send
+from .shopify import ORDER, SECRET, order_payload, send
 
 
 def test_replay_events_processes_stored_events_again(web, shop, connect):

@@ -5,12 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases.models import OpenedVia
 from integrations.services import tracking_apply
-from returns import services as returns
-from returns.eligibility import LineIn
 from returns.models import ReturnStatus
-from tests.factories import NAPKINS, make_order, track
+from tests.factories import NAPKINS, make_order, make_return, return_line, track
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +16,7 @@ def test_a_scan_of_a_return_parcel_puts_the_return_on_its_way(shop, carrier, con
     integration = connect("aftership")
     order = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
     track(order, "delivered", days_ago=2)
-    request = returns.return_request(
-        order=order,
-        lines=[LineIn(order_line=order.lines.first(), quantity=1, reason="too_small")],
-        method="drop_off",
-        resolution="refund",
-        opened_via=OpenedVia.PORTAL,
-    )
+    request = make_return(order, return_line(order, reason="too_small"))
     request.tracking_number = "RR123456785SE"
     request.save(update_fields=["tracking_number"])
     scanned = timezone.now() - timedelta(hours=3)

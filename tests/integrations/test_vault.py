@@ -9,7 +9,7 @@ from django.db import connection
 
 from integrations.models import Integration
 
-from .test_shopify import ORDER, send
+from .shopify import ORDER, send
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from config.celery import app as celery_app
@@ -207,8 +208,6 @@ def test_worker_killed_mid_send_leads_to_exactly_one_email_after_restart(shop, w
     workers()
     # The beat sweep's job, run here at once instead of waiting for its schedule.
     with pytest.MonkeyPatch.context() as mp:
-        from django.conf import settings
-
         mp.setattr(settings, "POSTSALE_EMAIL_STALE_SECONDS", STALE_SECONDS)
         assert tasks.outbox_sweep() == 1
 
