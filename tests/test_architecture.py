@@ -1,8 +1,10 @@
 """The apps' layers, as the README's "The apps" draws them, hold in the code."""
 
 import ast
+import logging
 from pathlib import Path
 
+import pytest
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +58,20 @@ def test_no_app_imports_another_inside_a_function():
     assert found == []
 
 
+@pytest.fixture
+def _loggers_left_alone():
+    # lint_imports configures logging with dictConfig, which disables every logger that exists
+    # already: the apps' loggers would say nothing for the rest of the run (caplog stays empty).
+    loggers = [
+        logger for logger in logging.root.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    disabled = {logger: logger.disabled for logger in loggers}
+    yield
+    for logger, was_disabled in disabled.items():
+        logger.disabled = was_disabled
+
+
+@pytest.mark.usefixtures("_loggers_left_alone")
 def test_every_layer_imports_only_the_layers_below_it():
     """The import-linter contracts in pyproject.toml (also run by `lint-imports` in CI)."""
     assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
