@@ -1,5 +1,5 @@
-"""Resolving a claim: the money it pays and counts (rule percents, per-case limits, repeat refunds, store credit),
-the e-mail it sends, and one resolution however many agents click."""
+"""Resolving a claim: the money it pays and counts (rule percents, per-case limits, repeat refunds,
+store credit), the e-mail it sends, and one resolution however many agents click."""
 
 from decimal import Decimal
 

@@ -44,6 +44,9 @@ def _list_queries(api, django_assert_num_queries):
     return response.json()["results"]
 
 
+# --- idempotency ----------------------------------------------------------------------
+
+
 def test_same_payload_twice_leaves_one_order(api, shop):
     first = api.post(ORDERS, order_payload(), format="json")
     second = api.post(ORDERS, order_payload(), format="json")
@@ -175,6 +178,9 @@ def test_last_copy_of_an_order_in_a_batch_wins(api, shop):
     assert Order.objects.get().total == 12
 
 
+# --- limits and validation ------------------------------------------------------------
+
+
 def test_batch_over_500_is_refused(api, shop):
     response = api.post(ORDERS, batch(501), format="json")
 
@@ -291,6 +297,9 @@ def test_malformed_json_is_a_400(api, shop):
     response = api.post(ORDERS, "{not json", content_type="application/json")
 
     assert response.status_code == 400
+
+
+# --- reads ----------------------------------------------------------------------------
 
 
 def test_orders_are_found_by_shop_and_number(api, shop):
@@ -436,7 +445,7 @@ def test_shop_resending_an_order_with_fewer_lines_keeps_a_claimed_line(shop, car
     assert order.lines.filter(position=2, claim_lines__isnull=False).exists()
 
 
-# --- who may read and write orders and tracking -----------------------------------
+# --- who may read and write orders and tracking ---------------------------------------
 
 ORDER = {
     "shop": "leinen",
@@ -528,7 +537,7 @@ def test_session_login_works_for_reads(client, agent, shop):
     assert client.get(ORDERS).status_code == 200
 
 
-# --- an order's line, as the claims and returns APIs name it ----------------------
+# --- an order's line, as the claims and returns APIs name it --------------------------
 
 
 def open_claim(client, order, line):

@@ -1,4 +1,4 @@
-"""Lookups are limited per address and per order number, and nobody can lock the real buyer out by guessing."""
+"""Lookups are limited per address and per order number; guessing cannot lock the real buyer out."""
 
 import pytest
 from django.test import Client

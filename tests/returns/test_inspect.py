@@ -1,4 +1,5 @@
-"""Inspection: the outcome it decides, the refund and e-mail that follow, and what it refuses before it records anything."""
+"""Inspection: the outcome it decides, the refund and e-mail that follow, and what it refuses before
+it records anything."""
 
 from decimal import Decimal
 from io import BytesIO

@@ -1,4 +1,5 @@
-"""A return's refund: what it comes to, the owner's approval above an agent's limit, and never twice for the same goods."""
+"""A return's refund: what it comes to, an owner's approval above the agent's limit, and never twice
+for the same goods."""
 
 from decimal import Decimal
 
