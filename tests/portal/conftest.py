@@ -52,6 +52,12 @@ def scope(client, order):
     return response
 
 
+def follow(client, response):
+    """The page a redirect leads to."""
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client.get(response["Location"])
+
+
 def lookup(client, order_or_shop, number, email, **extra):
     shop = getattr(order_or_shop, "shop", order_or_shop)
     return client.post(f"/portal/{shop.slug}/", {"number": number, "email": email}, **extra)

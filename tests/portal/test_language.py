@@ -4,14 +4,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from .conftest import lookup
+from .conftest import follow, lookup
 
 pytestmark = pytest.mark.django_db
-
-
-def follow(client, response):
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return client.get(response["Location"])
 
 
 def test_the_language_switch_is_remembered(client, se_order):

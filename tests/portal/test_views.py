@@ -16,7 +16,7 @@ from portal.access import SESSION_KEY
 from returns.models import ReturnRequest, ReturnStatus
 from tests.factories import DUVET, MONOGRAM_TOWELS, NAPKINS, RUNNER, accept_return, make_return, return_line
 
-from .conftest import lookup, page_without_csrf
+from .conftest import follow, lookup, page_without_csrf
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +57,6 @@ def test_the_lookup_form_needs_its_csrf_token(de_order):
     response = lookup(client, de_order, de_order.number, "anna.berg@example.de")
 
     assert response.status_code == 403
-
-
-def follow(client, response):
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return client.get(response["Location"])
 
 
 def png(name="parcel.png", size=(64, 48)) -> SimpleUploadedFile:
