@@ -3,8 +3,10 @@
 Every default runs on a laptop with nothing installed: SQLite under `.data/`,
 Celery on kombu's filesystem transport (a real worker and beat, no server),
 e-mail written to files under `.data/mail/` that the development mailbox shows.
-Set `DEBUG=false` for production; then the secrets must come from the
-environment and the security settings below switch on.
+DEBUG is off unless set: the laptop demo (`make run`) and the test suite
+(tests/settings.py) switch it on themselves. Without DEBUG the secrets must come
+from the environment (config/checks.py refuses weak ones) and the security
+settings below switch on.
 """
 
 from pathlib import Path
@@ -12,21 +14,25 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config.keys import laptop_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("POSTSALE_DATA_DIR", default=str(BASE_DIR / ".data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env(
-    DEBUG=(bool, True),
+    DEBUG=(bool, False),
     ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "testserver"]),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
-if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="dev-only-secret-key-not-for-production-use-0123456789abcdef")
-else:
-    SECRET_KEY = env("SECRET_KEY")  # required in production: no default
+# No key is built in: one printed here would let anyone who read it sign portal links and
+# sessions. The laptop demo makes its own on the first run; production must set one, and
+# a system check (config/checks.py) refuses to start with a missing, known or weak key.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = laptop_secret_key(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -278,7 +284,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # that domain posts to /anymail/<esp>/inbound/ and the token finds the case.
 POSTSALE_REPLY_DOMAIN = env("POSTSALE_REPLY_DOMAIN", default="reply.postsale.localhost")
 # Fernet keys for integration secrets at rest, comma-separated, newest first
-# (integrations/vault.py); empty: derived from SECRET_KEY.
+# (integrations/vault.py). Required without DEBUG (config/checks.py): a key of its own,
+# so that SECRET_KEY leaking does not open the integrations' secrets too. With DEBUG and
+# none set, derived from SECRET_KEY.
 POSTSALE_SECRETS_KEY = env.list("POSTSALE_SECRETS_KEY", default=[])
 # A row left in "sending" this long is taken to be orphaned by a dead worker and
 # sent again; it must outlast the send task's hard time limit.
