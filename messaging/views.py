@@ -9,6 +9,8 @@ import ipaddress
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -125,6 +127,9 @@ def dev_mailbox(request):
 
 @debug_only
 @require_http_methods(["GET", "POST"])
+# The e-mail's HTML sits in a sandboxed srcdoc frame, which inherits this page's policy: its
+# <style> and style attributes need inline styles. Scripts stay refused (the sandbox too).
+@csp_update({"style-src": [UNSAFE_INLINE]})
 def dev_mailbox_message(request, key: str):
     message = _load(key)
     text = message.get_body(preferencelist=("plain",))
