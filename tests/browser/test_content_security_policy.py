@@ -1,13 +1,15 @@
 """The Content-Security-Policy in Chromium: injected code does not run, and our own pages need none.
 
 The other browser tests fail on any refusal while an agent triages, a buyer returns on a
-phone and an owner changes the matrix; these walk the rest: the admin's pages, the API
-docs, DRF's browsable API and the development mailbox.
+phone and an owner changes the matrix; these walk the rest: the desk's menus and questions,
+the admin's pages, the API docs, DRF's browsable API and the development mailbox.
 """
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 
+from cases.models import CaseStatus
+from config.roles import AGENTS
 from messaging.models import BuyerEvent, EmailTemplateOverride
 from messaging.services.sending import outbox_send
 from tests.factories import make_claim, make_order
@@ -120,3 +122,31 @@ def test_the_development_mailbox_shows_an_email_with_its_styles(
     page.wait_for_selector("iframe.mail-preview")
 
     assert claim.case.reference in page.frame_locator("iframe.mail-preview").locator("body").inner_text()
+
+
+def test_the_desks_menus_and_questions_work_without_inline_handlers(desktop, live_server, shop, swedish_shop):
+    # Once onchange= and onclick=, now desk.js: the dashboard's shop menu applies itself, and
+    # "Close selected" asks first; a "no" closes nothing.
+    agent = User.objects.create_user("anna", password="anna-pw")
+    agent.groups.add(Group.objects.get(name=AGENTS))
+    case = make_claim(make_order(shop), opened_via="portal").case
+    page = desktop()
+    log_in(page, live_server, "anna")
+
+    page.goto(f"{live_server.url}/desk/dashboard/")
+    page.select_option("select[name=shop]", swedish_shop.slug)
+    page.wait_for_url(f"**/desk/dashboard/?shop={swedish_shop.slug}")
+
+    page.goto(f"{live_server.url}/desk/")
+    page.check(f"input[name=case][value='{case.reference}']")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("button[value=close]")
+    page.wait_for_timeout(300)
+    case.refresh_from_db()
+    assert case.status != CaseStatus.CLOSED
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button[value=close]")
+    page.wait_for_selector(".flash")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
