@@ -315,11 +315,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 # --- Content-Security-Policy (django-csp) ----------------------------------------
 # On every page: scripts, styles and images only from our own origin and static files; no
 # inline code, no eval, no requests to other origins, no framing, no <base> or plugins. An
-# injected <script>, onclick= or style= does not run. A few pages add what they need with
-# csp_update, on that page only: the API docs data: images (Swagger UI's icons), DRF's
-# browsable API style attributes (config/api/renderers.py), and the pages that show an
-# e-mail's HTML in a sandboxed frame inline styles (the admin's e-mail text preview, the
-# development mailbox). The browser tests fail on any refusal.
+# injected <script>, onclick= or style= does not run. A few pages add one thing each with
+# csp_update, on that page only: data: images on the API docs (Swagger UI's icons), style
+# attributes on DRF's browsable API (config/api/renderers.py), inline styles where an
+# e-mail's HTML is shown in a sandboxed frame (the admin's e-mail text preview, the
+# development mailbox). The browser tests fail on anything Chromium refuses.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
