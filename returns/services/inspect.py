@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import approvals
-from cases.choices import RETURN_REFUND
+from cases.choices import RETURN_EXCHANGE, RETURN_REFUND
 from cases.models import Refund
 from cases.uploads import validate_photos
 from cases.verbs import Reason, because
@@ -35,7 +35,7 @@ from ..models import (
     ReturnRequest,
     ReturnStatus,
 )
-from .exchange import exchange_order_create
+from .exchange import exchange_order_create, exchange_plan
 from .machine import lock_return, move_return, notify, refused_step
 from .receive import AmbiguousLine, line_for, not_on_the_return, restock
 from .refund import RefundLine, pay_out, refund_compute, refundable_part
@@ -99,7 +99,7 @@ def return_inspect(
         _reject(request, return_lines, actor=actor)
         return InspectionResult(request=request, refund=None, exchange_order=None)
     if outcome == Outcome.EXCHANGE:
-        exchange_order = exchange_order_create(request, return_lines, exchange_skus or {}, actor=actor)
+        exchange_order = _exchange(request, return_lines, exchange_skus or {}, actor=actor)
         # "Exchange shipped" waits for the shop to ship it: return_exchanges_announce_shipped.
         _tell_buyer(request, outcome, return_lines)
         return InspectionResult(request=request, refund=None, exchange_order=exchange_order)
@@ -261,6 +261,30 @@ def _reject(request: ReturnRequest, return_lines: list[ReturnLine], *, actor) ->
         request, R.REJECTED, actor=actor, reason=because(Reason.NOTHING_ACCEPTED), fields=["reject_reason"]
     )
     _tell_buyer(request, Outcome.REJECTED, return_lines)
+
+
+def _exchange(
+    request: ReturnRequest, return_lines: list[ReturnLine], swaps: dict[str, str], *, actor
+) -> Order | None:
+    """Send the accepted goods again (or the variants asked for), or leave it for an owner when
+    what they are worth at list price is above the agent's limit."""
+    plan = exchange_plan(request, return_lines, swaps, actor=actor)
+    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=plan.value, case=request.case)
+    if limit is None:
+        return exchange_order_create(request, return_lines, plan, actor=actor)
+    # Stays "inspected" until an owner (or an agent whose limit covers it) makes the exchange.
+    request.exchange_skus = {old: new for old, new in plan.wanted.items() if old != new}
+    request.exchange_value = plan.value
+    request.save(update_fields=["exchange_skus", "exchange_value", "updated_at"])
+    approvals.hold_for_approval(
+        request.case,
+        actor=actor,
+        action=RETURN_EXCHANGE,
+        amount=plan.value,
+        limit=limit,
+        reason=because(Reason.RETURN_EXCHANGE, rma=request.rma),
+    )
+    return None
 
 
 def _refund(
