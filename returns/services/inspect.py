@@ -18,8 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import approvals
-from cases.choices import RETURN_EXCHANGE, RETURN_REFUND
+from cases.choices import RETURN_EXCHANGE
 from cases.models import Refund
 from cases.uploads import validate_photos
 from cases.verbs import Reason, because
@@ -38,7 +37,7 @@ from ..models import (
 from .exchange import exchange_order_create, exchange_plan
 from .machine import lock_return, move_return, notify, refused_step
 from .receive import AmbiguousLine, line_for, not_on_the_return, restock
-from .refund import RefundLine, pay_out, refund_compute, refundable_part
+from .refund import RefundLine, held_for_owner, pay_out, refund_compute, refundable_part
 
 R = ReturnStatus
 
@@ -269,21 +268,12 @@ def _exchange(
     """Send the accepted goods again (or the variants asked for), or leave it for an owner when
     what they are worth at list price is above the agent's limit."""
     plan = exchange_plan(request, return_lines, swaps, actor=actor)
-    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=plan.value, case=request.case)
-    if limit is None:
+    if not held_for_owner(request, plan.value, actor=actor, action=RETURN_EXCHANGE):
         return exchange_order_create(request, return_lines, plan, actor=actor)
-    # Stays "inspected" until an owner (or an agent whose limit covers it) makes the exchange.
+    # Kept for the owner who makes the exchange: what was asked, and what it is worth.
     request.exchange_skus = {old: new for old, new in plan.wanted.items() if old != new}
     request.exchange_value = plan.value
     request.save(update_fields=["exchange_skus", "exchange_value", "updated_at"])
-    approvals.hold_for_approval(
-        request.case,
-        actor=actor,
-        action=RETURN_EXCHANGE,
-        amount=plan.value,
-        limit=limit,
-        reason=because(Reason.RETURN_EXCHANGE, rma=request.rma),
-    )
     return None
 
 
@@ -318,16 +308,6 @@ def _refund(
         amount=str(amount),
         currency=request.order.currency,
     )
-    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
-    if limit is not None:
-        # Stays "inspected" until an owner (or an agent whose limit covers it) makes the refund.
-        approvals.hold_for_approval(
-            request.case,
-            actor=actor,
-            action=RETURN_REFUND,
-            amount=amount,
-            limit=limit,
-            reason=because(Reason.RETURN_REFUND, rma=request.rma),
-        )
+    if held_for_owner(request, amount, actor=actor):
         return None
     return pay_out(request, return_lines, amount, actor=actor)

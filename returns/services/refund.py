@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases import approvals
+from cases.choices import RETURN_EXCHANGE, RETURN_REFUND
 from cases.events import case_event
 from cases.models import Refund
 from cases.refunds import order_refundable_amount, refund_expected_arrival, refund_issue
@@ -153,6 +154,28 @@ def _approve_exchange(request: ReturnRequest, *, actor) -> ReturnRequest:
     _check_limit(request, plan.value, actor=actor)
     exchange.exchange_order_create(request, return_lines, plan, actor=actor)
     return request
+
+
+def held_for_owner(request: ReturnRequest, amount: Decimal, *, actor, action: str = RETURN_REFUND) -> bool:
+    """Leave what the return gives (its refund, or an exchange's goods) for an owner when it would take
+    what the order gave back above the actor's limit; True when it was left.
+
+    The return stays where it is until an owner (or an agent whose limit covers
+    it) makes it with `return_refund_approve`.
+    """
+    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
+    if limit is None:
+        return False
+    reason = Reason.RETURN_EXCHANGE if action == RETURN_EXCHANGE else Reason.RETURN_REFUND
+    approvals.hold_for_approval(
+        request.case,
+        actor=actor,
+        action=action,
+        amount=amount,
+        limit=limit,
+        reason=because(reason, rma=request.rma),
+    )
+    return True
 
 
 def _check_limit(request: ReturnRequest, amount: Decimal, *, actor) -> None:

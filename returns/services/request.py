@@ -10,8 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import approvals
-from cases.choices import RETURN_REFUND
 from cases.events import case_event
 from cases.models import CaseKind
 from cases.services import case_add_search_terms, case_open
@@ -33,7 +31,7 @@ from ..models import (
 from . import label
 from .machine import lock_return, move_return, notify, refused_step
 from .policy import label_expires_at, policy_for
-from .refund import CENT, pay_out_kept, refundable_part
+from .refund import CENT, held_for_owner, pay_out_kept, refundable_part
 
 R = ReturnStatus
 
@@ -222,19 +220,8 @@ def _refund_keep_item(request: ReturnRequest, *, actor) -> None:
     request.goods_value, request.restocking_fee, request.return_fee = goods, Decimal("0"), Decimal("0")
     request.save(update_fields=["goods_value", "restocking_fee", "return_fee", "updated_at"])
     amount = refundable_part(request, goods)
-    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
-    if limit is not None:
-        # Stays "approved" until an owner (or an agent whose limit covers it) makes the refund.
-        approvals.hold_for_approval(
-            request.case,
-            actor=actor,
-            action=RETURN_REFUND,
-            amount=amount,
-            limit=limit,
-            reason=because(Reason.RETURN_REFUND, rma=request.rma),
-        )
-        return
-    pay_out_kept(request, amount, actor=actor)
+    if not held_for_owner(request, amount, actor=actor):
+        pay_out_kept(request, amount, actor=actor)
 
 
 @transaction.atomic
