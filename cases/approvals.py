@@ -192,7 +192,10 @@ def hold_for_approval(
     )
     if case.status != CaseStatus.ESCALATED:
         move_locked(
-            case, CaseStatus.ESCALATED, actor=actor, reason=because(Reason.ABOVE_LIMIT, amount=amount, limit=limit)
+            case,
+            CaseStatus.ESCALATED,
+            actor=actor,
+            reason=because(Reason.ABOVE_LIMIT, amount=amount, limit=limit),
         )
     signals.approval_requested.send(
         sender=Case, case=case, action=action, amount=amount, limit=limit, reason=reason

@@ -249,6 +249,8 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency}"
+
+
 class RefundLimit(models.Model):
     """How much an agent (or a group of agents) may give back on one order without asking the owner.
 

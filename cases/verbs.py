@@ -45,7 +45,10 @@ class Verb(models.TextChoices):
     RETURN_STATUS_CHANGED = "return_status_changed", _("Return status changed")
     EXCHANGE_SHIPPED = "exchange_shipped", _("Exchange sent to the buyer")
     BUYER_REPORTED_AGAIN = "buyer_reported_again", _("The buyer reported the same problem again")
-    RETURN_REFUND_CAPPED = "return_refund_capped", _("Return refund limited to what was left to refund on the order")
+    RETURN_REFUND_CAPPED = (
+        "return_refund_capped",
+        _("Return refund limited to what was left to refund on the order"),
+    )
     RETURN_LABEL_REISSUED = "return_label_reissued", _("Return label issued again")
     RETURN_RECEIPT_CORRECTED = "return_receipt_corrected", _("Received quantities corrected")
     BUYER_STATED_CONDITION = "buyer_stated_condition", _("Buyer described the condition")

@@ -272,7 +272,9 @@ class DecisionRecord(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         constraints = [
-            models.CheckConstraint(condition=Q(action__in=RULE_ACTION_VALUES), name="decisionrecord_action_valid"),
+            models.CheckConstraint(
+                condition=Q(action__in=RULE_ACTION_VALUES), name="decisionrecord_action_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(override_action="") | Q(override_action__in=OVERRIDE_ACTION_VALUES),
                 name="decisionrecord_override_action_valid",
