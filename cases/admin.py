@@ -103,11 +103,11 @@ class RefundAdmin(admin.ModelAdmin):
 
 @admin.register(RefundLimit)
 class RefundLimitAdmin(admin.ModelAdmin):
-    list_display = ["who", "shop", "amount"]
+    list_display = ["who", "shop", "amount", "daily_amount"]
     list_filter = ["shop", "group"]
     list_select_related = ["shop", "user", "group"]
     search_fields = ["user__username", "group__name"]
-    fields = ["shop", "user", "group", "amount"]
+    fields = ["shop", "user", "group", "amount", "daily_amount"]
 
     @admin.display(description=_("agent or group"))
     def who(self, obj):

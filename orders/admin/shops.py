@@ -28,7 +28,17 @@ class ShopAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["sku", "title", "shop", "unit_weight_g", "personalisable", "returnable", "stock_on_hand"]
+    list_display = [
+        "sku",
+        "title",
+        "shop",
+        "family",
+        "list_price",
+        "unit_weight_g",
+        "personalisable",
+        "returnable",
+        "stock_on_hand",
+    ]
     list_filter = ["shop", "personalisable", "returnable"]
-    search_fields = ["sku", "title"]
+    search_fields = ["sku", "title", "family"]
     list_select_related = ["shop"]
