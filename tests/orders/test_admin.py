@@ -165,6 +165,27 @@ def test_flagging_a_buyer_in_the_admin_records_who_and_why(client, owner, shop):
     assert buyer.risk_set_at is not None
 
 
+def test_buyer_name_pasted_with_a_line_break_is_saved_on_one_line(client, owner, shop):
+    buyer = Buyer.objects.create(shop=shop, email="x@example.de")
+    client.force_login(owner)
+    form = {
+        "shop": shop.pk,
+        "email": buyer.email,
+        "name": "Anna\r\nBcc: x@evil.example",
+        "language": "",
+        "risk_flag": "none",
+        "risk_reason": "",
+        "orders-TOTAL_FORMS": "0",
+        "orders-INITIAL_FORMS": "0",
+    }
+
+    response = client.post(reverse("admin:orders_buyer_change", args=[buyer.pk]), form)
+
+    assert response.status_code == 302
+    buyer.refresh_from_db()
+    assert buyer.name == "Anna Bcc: x@evil.example"
+
+
 def test_order_changelist_offers_the_import_to_owners(client, owner, shop):
     client.force_login(owner)
 
