@@ -50,6 +50,10 @@ class Verb(models.TextChoices):
     RETURN_RECEIPT_CORRECTED = "return_receipt_corrected", _("Received quantities corrected")
     BUYER_STATED_CONDITION = "buyer_stated_condition", _("Buyer described the condition")
     DISPUTE_UPDATED = "dispute_updated", _("Dispute updated by the payment provider")
+    EMAIL_SENDER_DIFFERS = (
+        "email_sender_differs",
+        _("E-mail kept out of another case's thread: sender differs"),
+    )
 
 
 class Reason(models.TextChoices):
@@ -67,6 +71,17 @@ class Reason(models.TextChoices):
     # A return's refund that waits for an owner.
     RETURN_REFUND = "return_refund", _("Return %(rma)s")
     ABOVE_LIMIT = "above_limit", _("Refund of %(amount)s above the agent's limit of %(limit)s")
+    # An e-mail that answers one case's e-mails but is not from someone they went to.
+    SENDER_NOT_A_RECIPIENT = (
+        "sender_not_a_recipient",
+        _(
+            "it answers an e-mail of %(case)s, but its sender is neither that case's buyer nor anyone its e-mails went to"
+        ),
+    )
+    SENDER_NOT_AUTHENTICATED = (
+        "sender_not_authenticated",
+        _("the sender's domain did not confirm the sender (SPF, DKIM, DMARC)"),
+    )
 
 
 @dataclass(frozen=True)
