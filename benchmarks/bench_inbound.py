@@ -31,39 +31,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "benchmarks"))
 
-MEGABYTE = 1_000_000
 # The attribution pattern before this was fixed, kept here to show what it cost.
 OLD_ATTRIBUTION = re.compile(r"^(?:(?:Am|Den|On)\s+\S.*?\d|\d).*\s(?:schrieb|skrev|wrote)\b.*:$")
-
-HOSTILE = {
-    "attribution line (Am 1 1 1 …)": "Am " + "1 " * (MEGABYTE // 2),
-    "attribution line ending in ':'": "Am " + "1 " * (MEGABYTE // 2 - 2) + ":",
-    "date-first line (1 1 1 … schrieb)": "1 " * (MEGABYTE // 2) + "schrieb",
-    "wrapped attribution lines": "Am 1 x\n" * (MEGABYTE // 7),
-    "On On On … (reply parser)": "On " * (MEGABYTE // 3),
-    "On lines, then wrote:": "On\n" * (MEGABYTE // 3) + "x wrote:",
-    "header / text fragments": "From: x\nabc\n" * (MEGABYTE // 12),
-    "Outlook header lines": "Von: x\n" * (MEGABYTE // 7),
-    "dashes": "-" * MEGABYTE,
-    "quote marks": "> " * (MEGABYTE // 2),
-    "empty lines": "\n" * MEGABYTE,
-    "signature marks": "--\n\n" * (MEGABYTE // 4),
-}
-HOSTILE_HTML = {
-    "html: <<<<": "<" * MEGABYTE,
-    "html: <style></style>…": "<style></style>" * (MEGABYTE // 15),
-    "html: <b>x<b>x…": "<b>x" * (MEGABYTE // 4),
-}
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per text; the median is shown")
     parser.add_argument("--old-up-to", type=int, default=8_000, help="longest line given to the old pattern")
-    parser.add_argument("--end-to-end", action="store_true", help="also post through the webhook and the worker")
+    parser.add_argument(
+        "--end-to-end", action="store_true", help="also post through the webhook and the worker"
+    )
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postsale_bench_inbound"),
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postsale_bench_inbound"
+        ),
     )
     return parser.parse_args()
 
@@ -79,12 +62,13 @@ def median_seconds(function, repeat: int) -> float:
 
 def reader(repeat: int, old_up_to: int) -> None:
     from messaging.mailparse import html_text, strip_quoted
+    from tests.messaging import hostile
 
     print(f"{'text (1 MB)':40} {'median':>10}")
-    for name, text in HOSTILE.items():
+    for name, text in hostile.TEXTS.items():
         print(f"{name:40} {median_seconds(lambda text=text: strip_quoted(text), repeat) * 1000:8.1f} ms")
-    for name, html in HOSTILE_HTML.items():
-        print(f"{name:40} {median_seconds(lambda html=html: html_text(html), repeat) * 1000:8.1f} ms")
+    for name, html in hostile.HTML.items():
+        print(f"html: {name:34} {median_seconds(lambda html=html: html_text(html), repeat) * 1000:8.1f} ms")
     print("\nthe old attribution pattern on one line of 'Am 1 1 1 …' (and the line wrapped onto the next):")
     size = 1_000
     while size <= old_up_to:
@@ -125,6 +109,7 @@ def end_to_end(url: str, repeat: int) -> None:
     from messaging.models import InboundDelivery
     from messaging.services.deliveries import inbound_delivery_process
     from orders.models import Shop
+    from tests.messaging import hostile
 
     call_command("migrate", verbosity=0)
     Shop.objects.create(slug="bench", name="Bench Linen", currency="EUR", support_email="hilfe@bench.example")
@@ -142,7 +127,7 @@ def end_to_end(url: str, repeat: int) -> None:
         message["To"] = "hilfe@bench.example"
         message["Subject"] = "Frage"
         message["Message-ID"] = f"<bench-{n}-{time.time_ns()}@example.de>"
-        message.set_content("Wo ist mein Paket?\n" + HOSTILE["attribution line (Am 1 1 1 …)"])
+        message.set_content("Wo ist mein Paket?\n" + hostile.ATTRIBUTION_LINE)
         return message.as_string()
 
     answers, reads = [], []
@@ -158,10 +143,14 @@ def end_to_end(url: str, repeat: int) -> None:
         reads.append(time.perf_counter() - started)
         assert delivery.status == "processed", (delivery.status, delivery.error)
     print(f"\nend to end, a reply with a 1 MB hostile line ({len(raw):,} bytes of MIME), {repeat} runs:")
-    print(f"  webhook answer (check the signature, store):  median {statistics.median(answers) * 1000:.0f} ms, "
-          f"max {max(answers) * 1000:.0f} ms")
-    print(f"  worker read (parse, strip, store the case):   median {statistics.median(reads) * 1000:.0f} ms, "
-          f"max {max(reads) * 1000:.0f} ms")
+    print(
+        f"  webhook answer (check the signature, store):  median {statistics.median(answers) * 1000:.0f} ms, "
+        f"max {max(answers) * 1000:.0f} ms"
+    )
+    print(
+        f"  worker read (parse, strip, store the case):   median {statistics.median(reads) * 1000:.0f} ms, "
+        f"max {max(reads) * 1000:.0f} ms"
+    )
 
 
 def main():

@@ -146,7 +146,9 @@ def tracking_fields(event) -> dict:
 
 
 def _unfolded(value) -> str:
-    return " ".join(str(value or "").split())
+    """A raw header as one line of text; 8-bit bytes in it read as UTF-8, what mail clients send."""
+    text = str(value or "").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return " ".join(text.split())
 
 
 def _decoded(value: str) -> str:

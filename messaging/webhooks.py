@@ -45,8 +45,9 @@ def esp_webhook(request, route: str):
     match = esp.anymail_route(route)
     if match is None:
         raise Http404
-    if not settings.DEBUG and esp.protection_problem(name):
-        log.error("Refused a %s webhook: %s", name, esp.protection_problem(name))
+    problem = "" if settings.DEBUG else esp.protection_problem(name)
+    if problem:
+        log.error("Refused a %s webhook: %s", name, problem)
         return HttpResponse("Webhooks are not configured", status=503)
     if esp.carries_mail(match):
         return _store_mail(request, name, route, match)
@@ -61,7 +62,8 @@ def _store_mail(request, name: str, route: str, match) -> HttpResponse:
         return HttpResponse()  # ESPs check that the URL exists before they post to it
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST", "HEAD"])
-    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.POSTSALE_INBOUND_MAX_BYTES:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > settings.POSTSALE_INBOUND_MAX_BYTES:
         return HttpResponse("Too large", status=413)
     # Read before the checks: a check that reads the form would leave the body unreadable.
     body = request.body

@@ -78,6 +78,12 @@ def use_esp(settings):
 
 
 @pytest.fixture
+def mailgun(use_esp, locmem_mail):
+    """Webhooks from Mailgun, signed with its webhook signing key; mail goes to Django's outbox."""
+    use_esp("mailgun")
+
+
+@pytest.fixture
 def postmark(settings, use_esp):
     """Sending and webhooks through Postmark; its send API is a fake on loopback."""
     use_esp("postmark")

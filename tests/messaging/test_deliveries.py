@@ -20,14 +20,10 @@ from messaging.services.deliveries import (
 )
 from tests.concurrency import row_locks, run_at_once
 
+from . import hostile
 from .conftest import mime, post_mailgun_mime, process_deliveries, reply_mime
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mailgun(use_esp, locmem_mail):
-    use_esp("mailgun")
 
 
 def new_mail(sender="neu@example.de", to="hilfe@leinen.example", text="Wann kommt mein Paket?", n=0):
@@ -146,9 +142,7 @@ def test_the_esp_posting_one_mail_twice_stores_one_message(mailgun, shop):
 
 
 @row_locks
-def test_two_workers_reading_the_same_mail_at_once_store_it_once(use_esp, shop, settings):
-    use_esp("mailgun")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def test_two_workers_reading_the_same_mail_at_once_store_it_once(mailgun, shop):
     raw = new_mail()
     post_mailgun_mime(raw, token="a")
     post_mailgun_mime(raw, token="b")
@@ -197,11 +191,9 @@ def test_the_sweep_finds_deliveries_whose_task_never_ran_or_whose_worker_died(sh
 
 # --- what a stranger writes cannot make anything slow ----------------------------------------
 
-HOSTILE_LINE = "Am " + "1 " * 500_000  # the 1 MB line built for the old attribution pattern
-
 
 def test_a_megabyte_hostile_reply_is_stored_at_once_and_read_in_well_under_a_second(mailgun, sent):
-    raw = reply_mime(sent, "Das Paket ist nicht da.\n" + HOSTILE_LINE)
+    raw = reply_mime(sent, "Das Paket ist nicht da.\n" + hostile.ATTRIBUTION_LINE)
 
     started = time.perf_counter()
     response = post_mailgun_mime(raw)
@@ -231,10 +223,9 @@ def test_hostile_address_headers_are_read_at_once(mailgun, shop):
 
 
 @row_locks
-def test_agents_note_on_the_case_does_not_wait_for_a_hostile_reply(use_esp, sent_case_and_agent):
-    use_esp("mailgun")
+def test_agents_note_on_the_case_does_not_wait_for_a_hostile_reply(mailgun, sent_case_and_agent):
     sent, agent = sent_case_and_agent
-    post_mailgun_mime(reply_mime(sent, "Hej\n" + HOSTILE_LINE * 3))
+    post_mailgun_mime(reply_mime(sent, "Hej\n" + hostile.ATTRIBUTION_LINE * 3))
     [delivery_id] = InboundDelivery.objects.values_list("pk", flat=True)
     desk = Client()
     desk.force_login(agent)

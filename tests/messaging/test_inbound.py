@@ -328,9 +328,8 @@ def resolved(sent):
     return Case.objects.get(pk=sent.case_id)
 
 
-def test_forged_reply_from_a_stranger_to_the_buyers_reply_address_opens_its_own_enquiry(use_esp, sent):
+def test_forged_reply_from_a_stranger_to_the_buyers_reply_address_opens_its_own_enquiry(mailgun, sent):
     # Karin's reply address leaked (a forwarded e-mail); a stranger writes to it through the ESP.
-    use_esp("mailgun")
     case = resolved(sent)
     events_before = list(case.events.values_list("pk", flat=True))
 
@@ -409,8 +408,7 @@ def test_reply_in_the_buyers_name_that_their_domain_disowns_is_kept_out(sent):
     assert case.status == CaseStatus.RESOLVED
 
 
-def test_the_servers_verdict_is_kept_with_the_mail(use_esp, sent):
-    use_esp("mailgun")
+def test_the_servers_verdict_is_kept_with_the_mail(mailgun, sent):
     raw = reply_mime(sent, "Tack!")
     raw = (
         "Received: from mail-ej1.example.se by mxa.mailgun.org\n"

@@ -23,11 +23,6 @@ from .conftest import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def mailgun(use_esp, locmem_mail):
-    use_esp("mailgun")
-
-
 def mailgun_event(message, event, token="tok-1", key=MAILGUN_KEY, **extra):
     return {
         "signature": mailgun_signature(token, key),
@@ -280,3 +275,13 @@ def test_the_stored_post_keeps_no_credentials(sent_by_postmark):
     [delivery] = InboundDelivery.objects.all()
     assert "HTTP_AUTHORIZATION" not in delivery.meta
     assert json.loads(bytes(delivery.body))["TextBody"] == "Nu har det kommit, tack!"
+
+
+def test_a_mail_with_unencoded_umlauts_in_its_headers_is_read(mailgun, shop):
+    raw = "From: Jörg Müller <jm@example.de>\nTo: hilfe@leinen.example\nSubject: Grüße\n\nHallo\n"
+
+    post_mailgun_mime(raw)
+    process_deliveries()
+
+    [mail] = InboundMessage.objects.all()
+    assert (mail.from_name, mail.subject, mail.case.buyer.name) == ("Jörg Müller", "Grüße", "Jörg Müller")
