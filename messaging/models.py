@@ -236,7 +236,7 @@ class SenderDiffers(models.TextChoices):
     NOT_A_RECIPIENT = "not_a_recipient", _("neither the case's buyer nor a recipient of its e-mails")
     NOT_AUTHENTICATED = (
         "not_authenticated",
-        _("the sender's domain did not confirm the sender (SPF/DKIM/DMARC)"),
+        _("the sender's domain did not confirm the sender (SPF, DKIM, DMARC)"),
     )
 
 

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='inboundmessage',
             name='sender_differs',
-            field=models.CharField(blank=True, choices=[('', 'No'), ('not_a_recipient', "neither the case's buyer nor a recipient of its e-mails"), ('not_authenticated', "the sender's domain did not confirm the sender (SPF/DKIM/DMARC)")], default='', max_length=20, verbose_name='sender differs'),
+            field=models.CharField(blank=True, choices=[('', 'No'), ('not_a_recipient', "neither the case's buyer nor a recipient of its e-mails"), ('not_authenticated', "the sender's domain did not confirm the sender (SPF, DKIM, DMARC)")], default='', max_length=20, verbose_name='sender differs'),
         ),
         migrations.AddField(
             model_name='inboundmessage',
