@@ -183,12 +183,12 @@ SENT_HEADER = re.compile(r"^\*?(?:Gesendet|Skickat|Sent|Datum|Date):\*?\s+\S")
 
 
 def is_attribution_line(line: str) -> bool:
-    """ "Am 23.11.2026 um 14:02 schrieb Leinen & Liebe <hilfe@leinen.example>:" and its kin.
+    """Whether a line is an attribution: "Am 23.11.2026 um 14:02 schrieb Leinen & Liebe <…>:" and its kin.
 
     Three forward searches, each starting where the last one stopped: the date's first digit
-    after the opening, then a verb after that digit, and the colon at the end.
+    after the opening, then a verb after that digit; and the colon at the end.
     """
-    if len(line) > 2 * MAX_MARKER_LINE or not line.endswith(":"):
+    if not line.endswith(":"):
         return False
     if DIGIT.match(line):
         after_date = 1

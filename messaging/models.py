@@ -200,6 +200,8 @@ class InboundDelivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # Released by a superuser after it was held: read in whatever the rate limits say.
+    limit_waived = models.BooleanField(_("read in past the limits"), default=False)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     claimed_at = models.DateTimeField(_("being read since"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)

@@ -31,8 +31,8 @@ def outbox_sweep() -> int:
 
 # Reading one e-mail takes milliseconds; a hostile one must not hold a worker for longer than this.
 @shared_task(acks_late=True, soft_time_limit=20, time_limit=30)
-def process_inbound_delivery(delivery_id: int, ignore_limit: bool = False) -> str | None:
-    delivery = deliveries.inbound_delivery_process(delivery_id=delivery_id, ignore_limit=ignore_limit)
+def process_inbound_delivery(delivery_id: int) -> str | None:
+    delivery = deliveries.inbound_delivery_process(delivery_id=delivery_id)
     return delivery.status if delivery else None
 
 

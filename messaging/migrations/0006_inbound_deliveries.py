@@ -56,6 +56,7 @@ class Migration(migrations.Migration):
                 ('sender', models.CharField(blank=True, max_length=254, verbose_name='sender')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
                 ('error', models.TextField(blank=True, verbose_name='error')),
+                ('limit_waived', models.BooleanField(default=False, verbose_name='read in past the limits')),
                 ('received_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='received at')),
                 ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='being read since')),
                 ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='processed at')),

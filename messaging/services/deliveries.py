@@ -32,12 +32,12 @@ from .tracking import delivery_event_record
 log = logging.getLogger(__name__)
 
 
-def _enqueue(delivery_id: int, *, ignore_limit: bool = False) -> None:
+def _enqueue(delivery_id: int) -> None:
     # The tasks call these services, so the task is looked up when used, not when this module loads.
     from ..tasks import process_inbound_delivery
 
     try:
-        process_inbound_delivery.delay(delivery_id, ignore_limit=ignore_limit)
+        process_inbound_delivery.delay(delivery_id)
     except Exception:
         # The row is stored; the sweep picks it up when the broker is back.
         log.exception("Could not enqueue inbound delivery %s", delivery_id)
@@ -55,22 +55,24 @@ def inbound_delivery_store(
 
 
 def _over_limit(delivery: InboundDelivery) -> str:
-    """Which limit this delivery is over ("sender", "shop"), or "". Earlier deliveries count, held or not."""
+    """Which limit this delivery is over, or "". Earlier deliveries count, held or not."""
+    if delivery.limit_waived:
+        return ""
     since = delivery.received_at - timedelta(seconds=settings.POSTSALE_INBOUND_WINDOW)
     earlier = InboundDelivery.objects.filter(received_at__gte=since, pk__lt=delivery.pk)
     if delivery.sender and (
         earlier.filter(sender=delivery.sender).count() >= settings.POSTSALE_INBOUND_PER_SENDER
     ):
-        return "sender"
+        return "Too many e-mails from this sender within the window."
     if (
         delivery.shop_id
         and earlier.filter(shop_id=delivery.shop_id).count() >= settings.POSTSALE_INBOUND_PER_SHOP
     ):
-        return "shop"
+        return "Too many e-mails to this shop within the window."
     return ""
 
 
-def inbound_delivery_process(*, delivery_id: int, ignore_limit: bool = False) -> InboundDelivery | None:
+def inbound_delivery_process(*, delivery_id: int) -> InboundDelivery | None:
     """Read a stored delivery into cases, once; None when another worker has it or it is done.
 
     The claim is a compare-and-set from "received" to "processing": a task
@@ -86,7 +88,7 @@ def inbound_delivery_process(*, delivery_id: int, ignore_limit: bool = False) ->
         return None
     delivery = InboundDelivery.objects.get(pk=delivery_id)
     try:
-        status, error = _process(delivery, ignore_limit=ignore_limit)
+        status, error = _process(delivery)
     except Exception as exc:  # a bug or the task's time limit must not leave the delivery claimed forever
         log.exception("Inbound delivery %s failed", delivery_id)
         status, error = InboundStatus.FAILED, repr(exc)[:2000]
@@ -95,7 +97,7 @@ def inbound_delivery_process(*, delivery_id: int, ignore_limit: bool = False) ->
     return delivery
 
 
-def _process(delivery: InboundDelivery, *, ignore_limit: bool) -> tuple[str, str]:
+def _process(delivery: InboundDelivery) -> tuple[str, str]:
     events = esp.delivery_events(delivery)
     for event in events:
         if isinstance(event, AnymailTrackingEvent):
@@ -112,10 +114,10 @@ def _process(delivery: InboundDelivery, *, ignore_limit: bool) -> tuple[str, str
     delivery.sender = mails[0].from_email.strip().lower()[:254]
     delivery.shop = routes[0].shop
     delivery.save(update_fields=["sender", "shop"])
-    limit = "" if ignore_limit else _over_limit(delivery)
-    if limit:
-        log.warning("Inbound delivery %s held: too many from this %s", delivery.pk, limit)
-        return InboundStatus.LIMITED, f"Too many e-mails from this {limit} within the window."
+    held = _over_limit(delivery)
+    if held:
+        log.warning("Inbound delivery %s held: %s", delivery.pk, held)
+        return InboundStatus.LIMITED, held
     received = 0
     for mail, route in zip(mails, routes, strict=True):
         try:
@@ -129,9 +131,9 @@ def inbound_delivery_release(*, delivery: InboundDelivery) -> bool:
     """Read a held or failed delivery again, past the limits; False if it is neither."""
     released = InboundDelivery.objects.filter(
         pk=delivery.pk, status__in=[InboundStatus.LIMITED, InboundStatus.FAILED]
-    ).update(status=InboundStatus.RECEIVED, error="")
+    ).update(status=InboundStatus.RECEIVED, error="", limit_waived=True)
     if released:
-        transaction.on_commit(lambda: _enqueue(delivery.pk, ignore_limit=True))
+        transaction.on_commit(lambda: _enqueue(delivery.pk))
     return bool(released)
 
 

@@ -89,7 +89,7 @@ def test_a_held_delivery_is_read_in_when_released(mailgun, shop, settings):
     assert held.status == InboundStatus.LIMITED
 
     assert inbound_delivery_release(delivery=held)
-    inbound_delivery_process(delivery_id=held.pk, ignore_limit=True)
+    inbound_delivery_process(delivery_id=held.pk)
 
     held.refresh_from_db()
     assert held.status == InboundStatus.PROCESSED and held.messages.count() == 1
