@@ -54,6 +54,10 @@ class Verb(models.TextChoices):
     BUYER_STATED_CONDITION = "buyer_stated_condition", _("Buyer described the condition")
     DISPUTE_UPDATED = "dispute_updated", _("Dispute updated by the payment provider")
     AUTO_APPLY_WITHHELD = "auto_apply_withheld", _("Recommendation not applied automatically")
+    EMAIL_SENDER_DIFFERS = (
+        "email_sender_differs",
+        _("E-mail kept out of another case's thread: sender differs"),
+    )
 
 
 class Reason(models.TextChoices):
@@ -89,6 +93,17 @@ class Reason(models.TextChoices):
     )
     # A return's exchange that waits for an owner.
     RETURN_EXCHANGE = "return_exchange", _("Exchange for return %(rma)s")
+    # An e-mail that answers one case's e-mails but is not from someone they went to.
+    SENDER_NOT_A_RECIPIENT = (
+        "sender_not_a_recipient",
+        _(
+            "it answers an e-mail of %(case)s, but its sender is neither that case's buyer nor anyone its e-mails went to"
+        ),
+    )
+    SENDER_NOT_AUTHENTICATED = (
+        "sender_not_authenticated",
+        _("the sender's domain did not confirm the sender (SPF, DKIM, DMARC)"),
+    )
 
 
 @dataclass(frozen=True)

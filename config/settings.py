@@ -306,6 +306,25 @@ POSTSALE_INBOUND_MAX_ATTACHMENT_BYTES = env.int(
     "POSTSALE_INBOUND_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024
 )
 
+# --- Inbound mail: the ESP's webhooks (README "Running it in public", "Inbound mail") ---------
+# The ESP whose routes answer under /anymail/<esp>/ (replies from buyers, delivery events); every
+# other ESP's are 404. With DEBUG off they must be locked: ANYMAIL_WEBHOOK_SECRET ("user:password",
+# the password 16+ random characters, written into the URL the ESP posts to) or the ESP's signing
+# key where anymail checks signatures; the system check messaging.E001 refuses to start without.
+POSTSALE_WEBHOOK_ESP = env("POSTSALE_WEBHOOK_ESP", default=ANYMAIL_ESP)
+# A webhook post with mail larger than this is refused (413); Django reads no more than
+# DATA_UPLOAD_MAX_MEMORY_SIZE of a request either.
+POSTSALE_INBOUND_MAX_BYTES = env.int("POSTSALE_INBOUND_MAX_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
+# E-mails read into cases per sender, and per shop, within the window (seconds); more are kept as
+# "limited" and not read (a superuser can read one in from the admin).
+POSTSALE_INBOUND_PER_SENDER = env.int("POSTSALE_INBOUND_PER_SENDER", default=20)
+POSTSALE_INBOUND_PER_SHOP = env.int("POSTSALE_INBOUND_PER_SHOP", default=600)
+POSTSALE_INBOUND_WINDOW = env.int("POSTSALE_INBOUND_WINDOW", default=3600)
+CELERY_BEAT_SCHEDULE["messaging-inbound-sweep"] = {
+    "task": "messaging.tasks.inbound_sweep",
+    "schedule": 5 * 60,
+}
+
 # --- Security (production) -----------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

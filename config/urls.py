@@ -34,8 +34,8 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("hooks/", include("integrations.urls")),
     path("api/v1/", include(api_v1)),
-    # ESP webhooks: /anymail/<esp>/tracking/ and /anymail/<esp>/inbound/.
-    path("anymail/", include("anymail.urls")),
+    # ESP webhooks: /anymail/<esp>/tracking/ and /anymail/<esp>/inbound/, for POSTSALE_WEBHOOK_ESP only.
+    path("anymail/", include("messaging.webhook_urls")),
     path("", include("messaging.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start script as a file (?script), not inline: the CSP refuses

@@ -1,20 +1,23 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import (
     CannedReply,
     DeliveryEvent,
     EmailTemplateOverride,
     InboundAttachment,
+    InboundDelivery,
     InboundMessage,
     OutboundMessage,
     OwnerNotificationSetting,
 )
 from .rendering import forget_overrides, render_event, sample_context
+from .services.deliveries import inbound_delivery_release
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -49,11 +52,34 @@ class InboundAttachmentInline(admin.TabularInline):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "case", "from_email", "subject", "auto_submitted"]
-    list_filter = ["auto_submitted"]
+    list_display = ["received_at", "case", "from_email", "subject", "auto_submitted", "sender_differs"]
+    list_filter = ["auto_submitted", "sender_differs"]
     search_fields = ["case__reference", "from_email", "subject"]
     list_select_related = ["case"]
     inlines = [InboundAttachmentInline]
+
+
+@admin.register(InboundDelivery)
+class InboundDeliveryAdmin(ReadOnlyAdmin):
+    """The ESP's posts of buyers' mail; held ones ("limited") can be read in past the limits."""
+
+    list_display = ["received_at", "esp", "sender", "shop", "status", "attempts", "error"]
+    list_filter = ["status", "esp"]
+    search_fields = ["sender"]
+    list_select_related = ["shop"]
+    date_hierarchy = "received_at"
+    exclude = ["body", "meta"]
+    actions = ["read_in"]
+
+    @admin.action(description=_("Read in past the limits"))
+    def read_in(self, request, queryset):
+        released = sum(inbound_delivery_release(delivery=delivery) for delivery in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery will be read in.", "%(count)d deliveries will be read in.", released)
+            % {"count": released},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(DeliveryEvent)

@@ -51,6 +51,16 @@ class RejectedAttachmentsField(serializers.JSONField):
     """As stored when the e-mail came in: the files we did not keep, and why."""
 
 
+class SenderCheckSerializer(serializers.Serializer):
+    """What the receiving mail server found out about the sender: "pass", "fail", …, or "" (not stated)."""
+
+    spf = serializers.CharField()
+    dkim = serializers.CharField()
+    dmarc = serializers.CharField()
+    spam_score = serializers.FloatField(allow_null=True)
+    spam_detected = serializers.BooleanField(allow_null=True)
+
+
 class InboundSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     from_email = serializers.EmailField()
@@ -58,6 +68,9 @@ class InboundSerializer(serializers.Serializer):
     subject = serializers.CharField()
     body = serializers.CharField()
     auto_submitted = serializers.BooleanField()
+    # Not empty: the mail answers another case's e-mail but was kept out of it (see SenderDiffers).
+    sender_differs = serializers.CharField()
+    sender_check = SenderCheckSerializer(source="*")
     received_at = serializers.DateTimeField()
     attachments = AttachmentSerializer(many=True)
     rejected_attachments = RejectedAttachmentsField()

@@ -7,4 +7,5 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
-        from . import receivers, webhooks  # noqa: F401  connect the kernel's and anymail's signals
+        # Connect the kernel's and anymail's signals, and register the webhook check.
+        from . import checks, receivers, webhooks  # noqa: F401

@@ -167,6 +167,81 @@ class DeliveryEvent(models.Model):
         return f"{self.esp} {self.event_type}"
 
 
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Being read")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored")
+    LIMITED = "limited", _("Held: too many at once")
+    FAILED = "failed", _("Failed")
+
+
+class InboundDelivery(models.Model):
+    """One inbound webhook post of the ESP, stored as it came and read later by a worker.
+
+    The web request only checks the ESP's secret and stores the body: nothing a
+    stranger writes into an e-mail is parsed while the ESP waits for its answer.
+    """
+
+    esp = models.CharField(_("ESP"), max_length=40)
+    # The anymail route it came in on ("mailgun/inbound/"); empty for a raw e-mail (message/rfc822).
+    route = models.CharField(_("route"), max_length=100, blank=True)
+    content_type = models.CharField(_("content type"), max_length=200, blank=True)
+    body = models.BinaryField(_("body"))
+    # The request's HTTP headers the ESP's parser may read (never Authorization or Cookie).
+    meta = models.JSONField(_("request headers"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=InboundStatus.choices, default=InboundStatus.RECEIVED
+    )
+    # Known once a worker has read it: who wrote, and to which shop.
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    shop = models.ForeignKey(
+        Shop, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("shop")
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    # Released by a superuser after it was held: read in whatever the rate limits say.
+    limit_waived = models.BooleanField(_("read in past the limits"), default=False)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    claimed_at = models.DateTimeField(_("being read since"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        verbose_name = _("inbound delivery")
+        verbose_name_plural = _("inbound deliveries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=InboundStatus.values), name="inbounddelivery_status_valid"
+            )
+        ]
+        indexes = [
+            # The rate limits count a sender's and a shop's recent deliveries.
+            models.Index(fields=["sender", "received_at"], name="inbounddelivery_sender"),
+            models.Index(fields=["shop", "received_at"], name="inbounddelivery_shop"),
+            # The sweep: deliveries whose task never ran or whose worker died.
+            models.Index(
+                fields=["status", "received_at"],
+                condition=Q(status__in=["received", "processing"]),
+                name="inbounddelivery_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.esp} {self.received_at:%Y-%m-%d %H:%M} {self.sender}"
+
+
+class SenderDiffers(models.TextChoices):
+    """Why a mail that claims to answer a case was kept out of that case's thread."""
+
+    NO = "", _("No")
+    NOT_A_RECIPIENT = "not_a_recipient", _("neither the case's buyer nor a recipient of its e-mails")
+    NOT_AUTHENTICATED = (
+        "not_authenticated",
+        _("the sender's domain did not confirm the sender (SPF, DKIM, DMARC)"),
+    )
+
+
 class InboundMessage(models.Model):
     """A buyer's e-mail, threaded onto a case, with the quoted history cut off."""
 
@@ -188,6 +263,21 @@ class InboundMessage(models.Model):
     auto_submitted = models.BooleanField(_("automatic reply"), default=False)
     # Dropped attachments are listed with the reason, so the agent knows to ask again.
     rejected_attachments = models.JSONField(_("rejected attachments"), default=list, blank=True)
+    delivery = models.ForeignKey(
+        InboundDelivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    # Set when the mail answers one of our e-mails (in_reply_to) but does not come from someone we
+    # wrote to, or is forged: it opened a case of its own instead of entering that thread.
+    sender_differs = models.CharField(
+        _("sender differs"), max_length=20, choices=SenderDiffers.choices, blank=True, default=""
+    )
+    # What the receiving mail server found out about the sender, as its headers say
+    # ("pass", "fail", "softfail", …; empty: not stated).
+    spf = models.CharField(_("SPF"), max_length=12, blank=True)
+    dkim = models.CharField(_("DKIM"), max_length=12, blank=True)
+    dmarc = models.CharField(_("DMARC"), max_length=16, blank=True)
+    spam_score = models.FloatField(_("spam score"), null=True, blank=True)
+    spam_detected = models.BooleanField(_("spam"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
@@ -199,10 +289,17 @@ class InboundMessage(models.Model):
             models.UniqueConstraint(
                 fields=["message_id"], condition=~Q(message_id=""), name="inbound_unique_message_id"
             ),
+            models.CheckConstraint(
+                condition=Q(sender_differs__in=SenderDiffers.values), name="inbound_sender_differs_valid"
+            ),
         ]
 
     def __str__(self):
         return f"{self.from_email}: {self.subject}"
+
+    @property
+    def authentication_failed(self) -> bool:
+        return "fail" in (self.spf, self.dkim, self.dmarc)
 
 
 def inbound_upload_path(instance, filename):

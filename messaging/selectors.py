@@ -8,11 +8,15 @@ from .models import Audience, CannedReply, InboundMessage, OutboundMessage
 def case_conversation(case) -> list[dict]:
     """The buyer-facing conversation of a case, oldest first.
 
-    Two queries whatever the number of messages: outbound with author, inbound
-    with attachments prefetched.
+    Three queries whatever the number of messages: outbound with author, inbound
+    with the case a "sender differs" mail names, its attachments prefetched.
     """
     outbound = OutboundMessage.objects.filter(case=case, audience=Audience.BUYER).select_related("author")
-    inbound = InboundMessage.objects.filter(case=case).prefetch_related("attachments")
+    inbound = (
+        InboundMessage.objects.filter(case=case)
+        .select_related("in_reply_to__case")
+        .prefetch_related("attachments")
+    )
     items = [{"direction": "out", "at": m.created_at, "message": m} for m in outbound]
     items += [{"direction": "in", "at": m.received_at, "message": m} for m in inbound]
     return sorted(items, key=lambda item: item["at"])

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import sending
+from .services import deliveries, sending
 
 
 @shared_task(
@@ -26,4 +26,19 @@ def outbox_sweep() -> int:
     ids = sending.outbox_sweep()
     for message_id in ids:
         send_message.delay(message_id)
+    return len(ids)
+
+
+# Reading one e-mail takes milliseconds; a hostile one must not hold a worker for longer than this.
+@shared_task(acks_late=True, soft_time_limit=20, time_limit=30)
+def process_inbound_delivery(delivery_id: int) -> str | None:
+    delivery = deliveries.inbound_delivery_process(delivery_id=delivery_id)
+    return delivery.status if delivery else None
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
+def inbound_sweep() -> int:
+    ids = deliveries.inbound_deliveries_sweep()
+    for delivery_id in ids:
+        process_inbound_delivery.delay(delivery_id)
     return len(ids)

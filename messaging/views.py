@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
 import functools
 import ipaddress
@@ -18,9 +19,8 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from .mailparse import InboundIn
+from .services.deliveries import inbound_delivery_store
 from .services.feedback import feedback_case, feedback_record
-from .services.inbound import inbound_receive
 
 # --- feedback ----------------------------------------------------------------
 
@@ -135,22 +135,20 @@ def dev_mailbox_message(request, key: str):
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     if request.method == "POST" and request.POST.get("reply", "").strip():
-        # Stands in for the ESP's inbound webhook: the reply takes the same path a real one would.
+        # Stands in for the ESP's inbound webhook: the reply is stored and read by the worker, as a real one is.
         reply_to = message["Reply-To"] or message["From"]
         quoted = "\n".join("> " + line for line in (text.get_content() if text else "").splitlines())
-        inbound_receive(
-            mail=InboundIn(
-                from_email=parseaddr(str(message["To"]))[1],
-                from_name=parseaddr(str(message["To"]))[0],
-                to=[parseaddr(str(reply_to))[1]],
-                subject=f"Re: {message['Subject']}",
-                text=request.POST["reply"].strip()
-                + f"\n\nOn {message['Date']}, {message['From']} wrote:\n"
-                + quoted,
-                message_id=make_msgid(domain="mailbox.localhost"),
-                in_reply_to=str(message["Message-ID"] or ""),
-                references=str(message["Message-ID"] or ""),
-            )
+        reply = email.message.EmailMessage()
+        reply["From"] = str(message["To"])
+        reply["To"] = parseaddr(str(reply_to))[1]
+        reply["Subject"] = f"Re: {message['Subject']}"
+        reply["Message-ID"] = make_msgid(domain="mailbox.localhost")
+        reply["In-Reply-To"] = reply["References"] = str(message["Message-ID"] or "")
+        reply.set_content(
+            request.POST["reply"].strip() + f"\n\nOn {message['Date']}, {message['From']} wrote:\n" + quoted
+        )
+        inbound_delivery_store(
+            esp_name="mailbox", route="", content_type="message/rfc822", body=reply.as_bytes()
         )
         return redirect(request.path + "?replied=1")
     attachments = [part.get_filename() for part in message.iter_attachments()]

@@ -18,6 +18,7 @@ from django.db.models import Max
 
 from cases.models import Case
 from config.roles import OWNERS
+from orders.names import clean_name
 
 from ..models import (
     Audience,
@@ -67,7 +68,7 @@ def _new_message(
                     sequence=sequence,
                     audience=audience,
                     to_email=to_email,
-                    to_name=to_name[:200],
+                    to_name=clean_name(to_name),
                     recipient_user=recipient_user,
                     author=author if getattr(author, "is_authenticated", False) else None,
                     context=context or {},

@@ -22,6 +22,7 @@ from django.utils import timezone
 from cases.events import case_event
 from cases.models import Case
 from cases.verbs import Verb
+from orders.names import clean_name
 
 from .. import mailer
 from ..models import BuyerEvent, OutboundMessage, OutboundStatus
@@ -48,7 +49,7 @@ def backoff_seconds(attempts: int) -> int:
 def _from_address(case: Case) -> str:
     # The buyer sees the shop's name; the address stays ours so SPF and DKIM hold.
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((case.shop.name, address))
+    return formataddr((clean_name(case.shop.name), address))
 
 
 def build_email(message: OutboundMessage, rendered) -> EmailMultiAlternatives:
@@ -68,7 +69,9 @@ def build_email(message: OutboundMessage, rendered) -> EmailMultiAlternatives:
         subject=rendered.subject,
         body=rendered.text,
         from_email=_from_address(message.case),
-        to=[formataddr((message.to_name, message.to_email))],
+        # Names are cleaned where they are stored; a row from before that, or an owner's own name,
+        # is cleaned here too, so a line break in a name never stops (or adds to) the e-mail.
+        to=[formataddr((clean_name(message.to_name), message.to_email))],
         reply_to=[f"reply+{message.reply_token}@{reply_domain()}"],
         headers=headers,
     )

@@ -29,20 +29,24 @@ TRACKING_MOVES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _tracked_message(*, esp_message_id: str, metadata: dict | None) -> OutboundMessage | None:
-    ours = (metadata or {}).get("postsale_message")
-    if ours and str(ours).isdigit():
-        found = OutboundMessage.objects.filter(pk=int(ours)).first()
-        if found:
-            return found
-    if esp_message_id:
-        found = OutboundMessage.objects.filter(esp_message_id=esp_message_id).first()
-        if found:
-            return found
+def _tracked_message(*, esp_message_id: str, recipient: str) -> OutboundMessage | None:
+    """The e-mail an event is about: by the id the ESP gave it when it accepted it, never by our key.
+
+    Our primary key travels in the metadata too (the ESP's dashboard shows it), but whoever
+    posts an event can write any number there, and our keys count up one by one. The ESP's
+    id, or the random Message-ID an SMTP relay reports, is known only to the ESP and us.
+    """
+    if not esp_message_id:
+        return None
+    found = OutboundMessage.objects.filter(esp_message_id=esp_message_id).first()
+    if found is None:
         # SMTP relays report our own Message-ID, with or without the angle brackets.
         bare = esp_message_id.strip("<>")
-        return OutboundMessage.objects.filter(message_id=f"<{bare}>").first()
-    return None
+        found = OutboundMessage.objects.filter(message_id=f"<{bare}>").first()
+    if found is not None and recipient and recipient.strip().lower() != found.to_email.lower():
+        # The id of one e-mail with another address: not an event any ESP sends about this e-mail.
+        return None
+    return found
 
 
 # What the timeline says when the buyer's mail server refused an e-mail, or the buyer called it spam.
@@ -57,7 +61,6 @@ def delivery_event_record(
     event_id: str | None,
     esp_message_id: str = "",
     recipient: str = "",
-    metadata: dict | None = None,
     description: str = "",
     occurred_at: datetime | None = None,
 ) -> DeliveryEvent | None:
@@ -67,7 +70,7 @@ def delivery_event_record(
         event_id = hashlib.sha256(
             f"{esp_message_id}|{event_type}|{recipient}|{occurred_at}".encode()
         ).hexdigest()
-    message = _tracked_message(esp_message_id=esp_message_id, metadata=metadata)
+    message = _tracked_message(esp_message_id=esp_message_id, recipient=recipient)
     try:
         with transaction.atomic():
             event = DeliveryEvent.objects.create(

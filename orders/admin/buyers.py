@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import Buyer, Order, RiskFlag
+from ..names import clean_name
 
 
 class BuyerOrderInline(admin.TabularInline):
@@ -30,6 +31,10 @@ class BuyerForm(forms.ModelForm):
     class Meta:
         model = Buyer
         fields = ["shop", "email", "name", "language", "risk_flag", "risk_reason"]
+
+    def clean_name(self):
+        # The name goes into the To header of the buyer's e-mails: one line, whatever was pasted.
+        return clean_name(self.cleaned_data.get("name", ""))
 
     def clean(self):
         cleaned = super().clean()

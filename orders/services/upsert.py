@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from .. import lookups
 from ..models import Buyer, Order
+from ..names import clean_name
 from .bulk import any_of
 from .lines import upsert_lines
 from .payments import upsert_payments
@@ -124,7 +125,7 @@ def _upsert_buyers(items, shops) -> dict[tuple[int, str], Buyer]:
         data = item["buyer"]
         email = data["email"].lower()
         wanted[(shop.pk, email)] = Buyer(
-            shop=shop, email=email, name=data.get("name", ""), language=data.get("language", "")
+            shop=shop, email=email, name=clean_name(data.get("name", "")), language=data.get("language", "")
         )
     # Only name and language come from the shop; the risk flag is ours and stays.
     Buyer.objects.bulk_create(

@@ -36,6 +36,7 @@ class _Handler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)
+            self.sink.recipients.append(list(envelope.rcpt_tos))
             self.sink.accepted_at.append(time.time())
             self.sink.peers.append(session.peer)
         return "250 Message accepted for delivery"
@@ -45,6 +46,7 @@ class SmtpSink:
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.messages: list = []
+        self.recipients: list[list[str]] = []  # the envelope's RCPT TO per message: who really gets it
         self.accepted_at: list[float] = []
         self.peers: list = []  # the client's (address, port) per message: one port, one connection
         self.lock = threading.Lock()

@@ -1,26 +1,22 @@
 """Buyer e-mails that come back: threaded, stripped, checked, never answered when automatic, and put in the
 shop they were written to. German and Swedish mail clients, Outlook headers, unknown recipients."""
 
+import html
 import io
+import re
 
 import pytest
 from PIL import Image
 
 from cases.models import Case, CaseKind, CaseStatus
-from messaging.mailparse import InboundAttachmentIn, InboundIn
-from messaging.models import InboundMessage
+from messaging.mailparse import Authentication, InboundAttachmentIn, InboundIn
+from messaging.models import InboundMessage, OutboundMessage, SenderDiffers
 from messaging.services.inbound import inbound_receive
-from messaging.services.sending import outbox_send
 from tests.factories import make_order
 
+from .conftest import post_mailgun_mime, process_deliveries, reply_mime
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sent(queued, locmem_mail):
-    outbox_send(message_id=queued.pk)
-    queued.refresh_from_db()
-    return queued
 
 
 def png_bytes():
@@ -33,8 +29,8 @@ UNKNOWN_TOKEN = "reply+0123456789abcdef0123@reply.postsale.test"
 
 
 def reply_to(message, text, **fields) -> InboundIn:
+    fields.setdefault("from_email", message.to_email)
     return InboundIn(
-        from_email=message.to_email,
         to=[f"reply+{message.reply_token}@reply.postsale.test"],
         text=text,
         **fields,
@@ -322,3 +318,141 @@ def test_unknown_sender_to_no_shop_still_goes_to_the_first_shop(shop, swedish_sh
     reply = inbound_receive(mail=InboundIn(from_email="ny@example.se", to=[UNKNOWN_TOKEN], text="Hej"))
 
     assert reply.case.shop == shop
+
+
+# --- who may answer a case's e-mails --------------------------------------------------------
+
+
+def resolved(sent):
+    Case.objects.filter(pk=sent.case_id).update(status=CaseStatus.RESOLVED)
+    return Case.objects.get(pk=sent.case_id)
+
+
+def test_forged_reply_from_a_stranger_to_the_buyers_reply_address_opens_its_own_enquiry(mailgun, sent):
+    # Karin's reply address leaked (a forwarded e-mail); a stranger writes to it through the ESP.
+    case = resolved(sent)
+    events_before = list(case.events.values_list("pk", flat=True))
+
+    response = post_mailgun_mime(
+        reply_mime(
+            sent, "Bitte erstatten Sie den Betrag auf mein neues Konto.", sender="Karin <karin@evil.example>"
+        )
+    )
+    process_deliveries()
+
+    assert response.status_code == 200
+    [mail] = InboundMessage.objects.all()
+    assert mail.case != case and mail.case.kind == CaseKind.ENQUIRY and mail.case.shop == case.shop
+    assert mail.sender_differs == SenderDiffers.NOT_A_RECIPIENT and mail.in_reply_to == sent
+    assert mail.case.buyer.email == "karin@evil.example"
+    assert mail.case.events.filter(verb="email_sender_differs", data__answers=case.reference).exists()
+    # The buyer's case: not moved, not written to.
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+    assert list(case.events.values_list("pk", flat=True)) == events_before
+
+
+def test_stranger_quoting_our_message_id_is_kept_out_of_the_thread_too(sent):
+    case = resolved(sent)
+
+    mail = inbound_receive(
+        mail=InboundIn(
+            from_email="mallory@example.net",
+            to=["hilfe@leinen.example"],
+            text="Ich bin die Käuferin, schicken Sie mir das Etikett.",
+            references=sent.message_id,
+        )
+    )
+
+    assert mail.case != case and mail.sender_differs == SenderDiffers.NOT_A_RECIPIENT
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+
+
+def test_buyer_writing_their_address_in_capitals_is_still_the_buyer(sent):
+    case = resolved(sent)
+
+    mail = inbound_receive(mail=reply_to(sent, "Jetzt ist es da.", from_email="KARIN.LIND@example.se"))
+
+    assert mail.case == case and not mail.sender_differs
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS
+
+
+def test_someone_we_wrote_to_about_the_case_may_answer_it(sent):
+    # An owner's notification about the case went to the owner; their answer to it belongs to the case.
+    other = OutboundMessage.objects.create(
+        case=sent.case,
+        event="owner_escalation",
+        audience="owner",
+        to_email="chefin@leinen.example",
+        message_id="<owner-1@reply.postsale.test>",
+        reply_token="ab" * 12,
+    )
+
+    mail = inbound_receive(mail=reply_to(other, "Bitte erstatten.", from_email="chefin@leinen.example"))
+
+    assert mail.case == sent.case and not mail.sender_differs
+
+
+def test_reply_in_the_buyers_name_that_their_domain_disowns_is_kept_out(sent):
+    case = resolved(sent)
+
+    mail = inbound_receive(
+        mail=reply_to(sent, "Neue Lieferadresse: …", authentication=Authentication(spf="pass", dmarc="fail"))
+    )
+
+    assert mail.case != case and mail.sender_differs == SenderDiffers.NOT_AUTHENTICATED
+    assert mail.dmarc == "fail" and mail.case.buyer == case.buyer
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+
+
+def test_the_servers_verdict_is_kept_with_the_mail(mailgun, sent):
+    raw = reply_mime(sent, "Tack!")
+    raw = (
+        "Received: from mail-ej1.example.se by mxa.mailgun.org\n"
+        "Authentication-Results: mxa.mailgun.org; spf=pass smtp.mailfrom=example.se; dkim=pass "
+        "header.d=example.se; dmarc=pass\n"
+        "X-Mailgun-Sscore: 0.3\n"
+        "Received: by mail-ej1.example.se\n" + raw
+    )
+
+    post_mailgun_mime(raw)
+    process_deliveries()
+
+    [mail] = InboundMessage.objects.all()
+    assert (mail.spf, mail.dkim, mail.dmarc) == ("pass", "pass", "pass")
+    assert mail.spam_score == 0.3 and mail.spam_detected is False
+
+
+def test_agent_sees_the_verdict_and_that_the_sender_differs(client, agent, sent):
+    inbound_receive(
+        mail=InboundIn(
+            from_email="mallory@example.net",
+            to=[f"reply+{sent.reply_token}@reply.postsale.test"],
+            text="Schicken Sie es an mich.",
+            authentication=Authentication(spf="pass", dkim="none", dmarc="none"),
+        )
+    )
+    enquiry = Case.objects.exclude(pk=sent.case_id).get()
+    client.force_login(agent)
+
+    page = html.unescape(
+        re.sub(r"\s+", " ", client.get(f"/desk/cases/{enquiry.reference}/").content.decode())
+    )
+
+    assert "SPF pass · DKIM none · DMARC none" in page
+    assert "Sender differs: neither the case's buyer nor a recipient of its e-mails." in page
+    assert f"It answers an e-mail of {sent.case.reference}, and was kept out of that case." in page
+    assert "E-mail kept out of another case's thread: sender differs" in page
+
+
+def test_sender_name_with_a_line_break_is_stored_on_one_line(shop):
+    mail = inbound_receive(
+        mail=InboundIn(
+            from_email="neu@example.de", from_name="Eva\r\nBcc: x@evil.example", to=["hilfe@leinen.example"]
+        )
+    )
+
+    assert mail.from_name == "Eva Bcc: x@evil.example" and mail.case.buyer.name == "Eva Bcc: x@evil.example"

@@ -5,11 +5,19 @@ from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from cases.models import CaseEvent
-from messaging.models import OutboundMessage, OutboundStatus
+from messaging import mailer
+from messaging.models import BuyerEvent, OutboundMessage, OutboundStatus
+from messaging.services.outbox import notify_buyer
 from messaging.services.sending import outbox_send, outbox_sweep
+from orders.models import Buyer, Order
+from tests.factories import make_claim
+from tests.orders.conftest import order_payload
+
+from .smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +104,48 @@ def test_sweep_finds_rows_whose_task_never_ran(queued, settings):
 
     assert outbox_sweep() == []
     assert outbox_sweep(now=later) == [queued.pk]
+
+
+# --- names with line breaks -------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp(settings):
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield sink
+    mailer.discard()
+
+
+def test_buyer_name_with_a_line_break_sent_by_the_shop_reaches_the_buyer_alone(api, shop, carrier, smtp):
+    payload = order_payload("1001", email="anna@example.de")
+    payload["buyer"]["name"] = "Anna\r\nBcc: x@evil.example"
+    assert api.post("/api/v1/orders/", payload, format="json").status_code == 201
+    order = Order.objects.get(number="1001")
+    with transaction.atomic():
+        case = make_claim(order, "lost_in_transit", opened_via="portal").case
+    message = notify_buyer(case=case, event=BuyerEvent.CLAIM_RECEIVED, sequence=1)
+
+    outbox_send(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert message.status == OutboundStatus.SENT
+    [email] = smtp.wait_for(1)
+    assert smtp.recipients == [["anna@example.de"]]
+    assert email["To"] == '"Anna Bcc: x@evil.example" <anna@example.de>' and email["Bcc"] is None
+    assert order.buyer.name == "Anna Bcc: x@evil.example"
+
+
+def test_a_name_stored_with_a_line_break_before_the_fix_no_longer_stops_the_buyers_mail(queued, smtp):
+    # Rows written before names were cleaned, and an owner's own name, are cleaned when the mail goes.
+    Buyer.objects.filter(pk=queued.case.buyer_id).update(name="Karin\nBcc: x@evil.example")
+    OutboundMessage.objects.filter(pk=queued.pk).update(to_name="Karin\nBcc: x@evil.example")
+
+    outcome = outbox_send(message_id=queued.pk)
+
+    assert outcome.sent
+    [email] = smtp.wait_for(1)
+    assert smtp.recipients == [[queued.to_email]] and "\n" not in email["To"]

@@ -140,19 +140,25 @@ def test_note_added_in_the_admin_records_its_author(client, owner, shop):
     assert OrderNote.objects.get(body="Called the buyer.").author == owner
 
 
-def test_flagging_a_buyer_in_the_admin_records_who_and_why(client, owner, shop):
-    buyer = Buyer.objects.create(shop=shop, email="x@example.de")
-    client.force_login(owner)
-    form = {
-        "shop": shop.pk,
+def buyer_form(buyer, **fields) -> dict:
+    """The buyer's admin page as submitted, with `fields` changed."""
+    return {
+        "shop": buyer.shop_id,
         "email": buyer.email,
         "name": "",
         "language": "",
-        "risk_flag": "questionable",
+        "risk_flag": "none",
         "risk_reason": "",
         "orders-TOTAL_FORMS": "0",
         "orders-INITIAL_FORMS": "0",
+        **fields,
     }
+
+
+def test_flagging_a_buyer_in_the_admin_records_who_and_why(client, owner, shop):
+    buyer = Buyer.objects.create(shop=shop, email="x@example.de")
+    client.force_login(owner)
+    form = buyer_form(buyer, risk_flag="questionable")
     url = reverse("admin:orders_buyer_change", args=[buyer.pk])
 
     refused = client.post(url, form)
@@ -163,6 +169,20 @@ def test_flagging_a_buyer_in_the_admin_records_who_and_why(client, owner, shop):
     buyer.refresh_from_db()
     assert (buyer.risk_flag, buyer.risk_set_by) == ("questionable", owner)
     assert buyer.risk_set_at is not None
+
+
+def test_buyer_name_pasted_with_a_line_break_is_saved_on_one_line(client, owner, shop):
+    buyer = Buyer.objects.create(shop=shop, email="x@example.de")
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("admin:orders_buyer_change", args=[buyer.pk]),
+        buyer_form(buyer, name="Anna\r\nBcc: x@evil.example"),
+    )
+
+    assert response.status_code == 302
+    buyer.refresh_from_db()
+    assert buyer.name == "Anna Bcc: x@evil.example"
 
 
 def test_order_changelist_offers_the_import_to_owners(client, owner, shop):
