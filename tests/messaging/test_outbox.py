@@ -1,12 +1,12 @@
 """The outbox: one row per e-mail, queued with the change it reports and enqueued only after commit."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import transaction
 
-from config.roles import OWNERS
 from messaging.models import BuyerEvent, OutboundMessage, OutboundStatus, OwnerEvent, OwnerNotificationSetting
 from messaging.services.outbox import notify_buyer, notify_owners
+from orders.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +53,11 @@ def test_case_without_buyer_email_gets_no_row(swedish_claim):
     assert notify_buyer(case=case, event=BuyerEvent.REFUND_ISSUED) is None
 
 
-def test_owner_notifications_honour_each_owners_setting(swedish_claim, owner):
+def test_owner_notifications_honour_each_owners_setting(swedish_claim, owner, shop, grant):
     owner.email = "owner@leinen.example"
     owner.save()
     quiet = User.objects.create_user("quiet", email="quiet@leinen.example")
-    quiet.groups.add(Group.objects.get(name=OWNERS))
+    grant(quiet, shop, Role.OWNER)
     OwnerNotificationSetting.objects.create(user=quiet, event=OwnerEvent.OWNER_ESCALATION, enabled=False)
 
     messages = notify_owners(

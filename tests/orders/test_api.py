@@ -311,11 +311,11 @@ def test_orders_are_found_by_shop_and_number(api, shop):
     assert body["results"][0]["lines"][1]["sku"] == "NAP-2"
 
 
-def test_orders_of_another_shop_are_not_listed_for_a_shop_filter(api, shop):
-    Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv")
-    api.post(ORDERS, [order_payload("1"), order_payload("2", shop="linne")], format="json")
+def test_orders_of_another_shop_are_not_listed_for_a_shop_filter(owner_api, owner, shop, grant):
+    grant(owner, Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv"))
+    owner_api.post(ORDERS, [order_payload("1"), order_payload("2", shop="linne")], format="json")
 
-    body = api.get(ORDERS, {"shop": "linne"}).json()
+    body = owner_api.get(ORDERS, {"shop": "linne"}).json()
 
     assert [(order["shop"], order["number"], order["currency"]) for order in body["results"]] == [
         ("linne", "2", "SEK")
