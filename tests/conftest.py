@@ -102,6 +102,23 @@ def integration(shop):
 
 
 @pytest.fixture
+def swedish_agent(swedish_shop):
+    """An agent of the other shop, Linnestugan: someone who must never see Leinen & Liebe."""
+    return _member("sofia", AGENTS, swedish_shop, Role.AGENT)
+
+
+@pytest.fixture
+def swedish_owner(swedish_shop):
+    return _member("sven", OWNERS, swedish_shop, Role.OWNER)
+
+
+@pytest.fixture
+def swedish_integration(swedish_shop):
+    """The API user of Linnestugan's shop system."""
+    return _member("linnesystem", INTEGRATIONS, swedish_shop, Role.INTEGRATION)
+
+
+@pytest.fixture
 def grant():
     """Give a user (a fixture's, or one made in the test) a place in another shop: grant(agent, swedish_shop)."""
 

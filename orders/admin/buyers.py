@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import Buyer, Order, RiskFlag
+from .scoping import ShopScopedAdmin, ShopScopedInline
 
 
-class BuyerOrderInline(admin.TabularInline):
+class BuyerOrderInline(ShopScopedInline, admin.TabularInline):
     model = Order
     fields = ["number", "placed_at", "total", "currency", "shipping_speed"]
     readonly_fields = fields
@@ -43,7 +44,7 @@ class BuyerForm(forms.ModelForm):
 
 
 @admin.register(Buyer)
-class BuyerAdmin(admin.ModelAdmin):
+class BuyerAdmin(ShopScopedAdmin):
     form = BuyerForm
     list_display = ["email", "name", "shop", "language", "risk_flag", "order_count", "created_at"]
     list_filter = ["risk_flag", "language", "shop"]

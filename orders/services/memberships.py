@@ -30,8 +30,11 @@ def membership_check(*, user, shop: Shop, role: str) -> None:
     """Refuse a membership that would let one shop's system reach another shop (ValidationError on `role`)."""
     if role not in Role.values:
         raise ValidationError({"role": [_("Choose owner, agent or integration.")]})
-    if role == Role.INTEGRATION and Membership.objects.filter(user=user).exclude(shop=shop).exists():
-        message = _("An integration user belongs to exactly one shop; %(user)s is a member of another.")
+    others = Membership.objects.filter(user=user).exclude(shop=shop, role=Role.INTEGRATION)
+    if role == Role.INTEGRATION and others.exists():
+        message = _(
+            "An integration user belongs to exactly one shop and nothing else; %(user)s is a member already."
+        )
         raise ValidationError({"role": [message % {"user": user.get_username()}]})
     is_integration_user = (
         user.groups.filter(name=INTEGRATIONS).exists()
