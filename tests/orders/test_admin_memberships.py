@@ -10,7 +10,8 @@ from tests.factories import make_claim_cases
 
 pytestmark = pytest.mark.django_db
 
-ADD = reverse("admin:orders_membership_add")
+# The admin's address, written out: reverse() at import would load the URLs before the test settings.
+ADD = "/admin/orders/membership/add/"
 
 
 def test_an_owner_adds_a_new_agent_who_then_works_the_shops_cases(client, owner, shop, carrier):
