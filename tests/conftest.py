@@ -119,6 +119,12 @@ def swedish_integration(swedish_shop):
 
 
 @pytest.fixture
+def swedish_agent_api(swedish_agent):
+    """The API as Linnestugan's agent calls it."""
+    return _api_client(swedish_agent)
+
+
+@pytest.fixture
 def grant():
     """Give a user (a fixture's, or one made in the test) a place in another shop: grant(agent, swedish_shop)."""
 

@@ -74,3 +74,12 @@ def test_evaluate_needs_a_login(shop):
     response = APIClient().post(URL, {"shop": "leinen", "claim_type": "damaged", "order_value": "20"})
 
     assert response.status_code in (401, 403)
+
+
+def test_another_shops_matrix_is_refused_like_an_unknown_shop(shop, swedish_agent_api):
+    response = swedish_agent_api.post(
+        URL, {"shop": "leinen", "claim_type": "lost_in_transit", "order_value": "37.50"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"shop": ["Unknown shop 'leinen'."]}

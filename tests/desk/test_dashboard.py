@@ -158,3 +158,19 @@ def test_dashboard_runs_the_same_queries_for_one_and_two_currencies(
     with django_assert_num_queries(24):
         response = client.get("/desk/dashboard/")
     assert response.status_code == 200
+
+
+def test_another_shops_agent_downloads_only_their_own_shops_figures(
+    client, swedish_agent, shop, swedish_shop, carrier
+):
+    refunded(shop, DAMAST, 2, number="LL-1")
+    refunded(swedish_shop, LAKAN, 1, number="LS-1")
+    client.force_login(swedish_agent)
+
+    _header, *rows = csv_rows(client, "money")
+    leinen_only = client.get(f"/desk/dashboard/money.csv?shop={shop.slug}")
+    page = client.get("/desk/dashboard/").content.decode()
+
+    assert [row[-1] for row in rows] == ["SEK"]
+    assert leinen_only.status_code == 404
+    assert "Leinen" not in page and "259.80" not in page

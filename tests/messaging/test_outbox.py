@@ -7,6 +7,7 @@ from django.db import transaction
 from messaging.models import BuyerEvent, OutboundMessage, OutboundStatus, OwnerEvent, OwnerNotificationSetting
 from messaging.services.outbox import notify_buyer, notify_owners
 from orders.models import Role
+from tests.factories import NAPKINS, make_claim, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,19 @@ def test_owner_notifications_honour_each_owners_setting(swedish_claim, owner, sh
     )
 
     assert [m.to_email for m in messages] == ["owner@leinen.example"]
+
+
+def test_an_owner_hears_nothing_of_another_shops_escalation(shop, carrier, agent_api, owner, swedish_owner):
+    owner.email, swedish_owner.email = "owner@leinen.example", "sven@linnestugan.example"
+    owner.save()
+    swedish_owner.save()
+    case = make_claim(make_order(shop, lines=[dict(NAPKINS, quantity=4)])).case
+
+    # Leinen & Liebe's agent, whose limit is 0, refunds: the case goes to the owners.
+    response = agent_api.post(
+        f"/api/v1/cases/{case.reference}/resolve/", {"action": "refund", "amount": "99.60"}, format="json"
+    )
+
+    assert response.json()["escalated_for_limit"] is True
+    escalations = OutboundMessage.objects.filter(event=OwnerEvent.OWNER_ESCALATION)
+    assert list(escalations.values_list("to_email", flat=True)) == ["owner@leinen.example"]
