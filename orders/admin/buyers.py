@@ -49,6 +49,8 @@ class BuyerAdmin(ShopScopedAdmin):
     list_display = ["email", "name", "shop", "language", "risk_flag", "order_count", "created_at"]
     list_filter = ["risk_flag", "language", "shop"]
     search_fields = ["email", "name"]
+    # Explicit: the order count's GROUP BY drops the model's ordering (the autocomplete pages by it).
+    ordering = ["email"]
     list_select_related = ["shop"]
     readonly_fields = ["risk_set_by", "risk_set_at", "created_at"]
     fieldsets = [
