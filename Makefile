@@ -8,6 +8,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run web worker beat test lint migrate seed messages clean
 
+# DEBUG is off unless set (production is the default); the laptop demo switches it on for itself
+# and everything it starts: Django's error pages, the development mailbox, and a secret key made
+# into .data/secret_key on the first run. The test suite sets its own (tests/settings.py).
+run seed migrate: export DEBUG := true
+
 # GNU gettext's msgfmt compiles the catalogues where it is installed; the compiled .mo files
 # are committed (a test keeps them in step with the .po files), so Python alone is enough.
 COMPILE_MESSAGES = if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv >/dev/null; \

@@ -19,11 +19,13 @@ See benchmarks/README.md for the targets and the figures measured.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
 import queue
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -41,7 +43,9 @@ SHOP = "bench"
 CARRIERS = ["dhl", "dpd", "hermes", "ups"]
 STATUSES = ["pre_transit", "in_transit", "out_for_delivery", "delivered"]
 SKUS = [(f"LIN-{index:03d}", 180 + 15 * index) for index in range(200)]
-BENCH_SECRET_KEY = "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+# Keys of this run, shared with gunicorn through the environment: production refuses a key written down.
+BENCH_SECRET_KEY = secrets.token_urlsafe(64)
+BENCH_SECRETS_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
 # The cache gunicorn and this script share (permission sets, integrations), as every process
 # of one installation shares it; emptied at the start, since the database is new.
 BENCH_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -83,7 +87,12 @@ def recreate_database(url: str) -> None:
 
 def setup_django(url: str) -> None:
     """Django in this process, on the benchmark's database and cache, with gunicorn's secret key."""
-    os.environ.update(DATABASE_URL=url, REDIS_URL=BENCH_REDIS_URL, SECRET_KEY=BENCH_SECRET_KEY)
+    os.environ.update(
+        DATABASE_URL=url,
+        REDIS_URL=BENCH_REDIS_URL,
+        SECRET_KEY=BENCH_SECRET_KEY,
+        POSTSALE_SECRETS_KEY=BENCH_SECRETS_KEY,
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -124,6 +133,7 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
         "DATABASE_URL": url,
         "DEBUG": "false",
         "SECRET_KEY": BENCH_SECRET_KEY,
+        "POSTSALE_SECRETS_KEY": BENCH_SECRETS_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",

@@ -60,8 +60,8 @@ def parse_args():
 
 def prepare(url: str) -> None:
     os.environ["CELERY_BROKER_URL"] = BROKER
-    # The integration's secret is stored encrypted with a key derived from SECRET_KEY, and
-    # looked up through the cache: this process and gunicorn share both, as in production.
+    # The integration's secret is stored encrypted with POSTSALE_SECRETS_KEY, and looked up
+    # through the cache: this process and gunicorn share both, as in production.
     setup_django(url)
     from django.core.management import call_command
 

@@ -106,11 +106,11 @@ class RefundAdmin(ShopScopedAdmin):
 @admin.register(RefundLimit)
 class RefundLimitAdmin(ShopScopedAdmin):
     owner_managed = True
-    list_display = ["who", "shop", "amount"]
+    list_display = ["who", "shop", "amount", "daily_amount"]
     list_filter = ["shop", "group"]
     list_select_related = ["shop", "user", "group"]
     search_fields = ["user__username", "group__name"]
-    fields = ["shop", "user", "group", "amount"]
+    fields = ["shop", "user", "group", "amount", "daily_amount"]
 
     @admin.display(description=_("agent or group"))
     def who(self, obj):

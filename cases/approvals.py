@@ -4,17 +4,28 @@ The shop owner decides how much each agent may give back without asking
 (`RefundLimit`); a larger refund is not made: the case goes to the owners with
 the amount and the limit, and an owner (or an agent whose limit covers it)
 makes it.
+
+The limit is per order, not per case: what every case of the order gave back
+counts (refunds to the payment and store credit, a return's refund per unit,
+keep-the-item refunds, goods sent in exchange at list price), or splitting one
+loss over four claims or one return per unit would get round it. A limit may
+also cap what one agent gives back in a day.
 """
 
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, time
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from orders import tenancy
-from orders.models import Role, Shop
+from orders.models import Order, Role, Shop
 
 from . import signals
-from .events import case_event
+from .events import case_event, user_or_none
 from .models import Case, CaseStatus, Refund, RefundLimit, RefundStatus
 from .services import move_locked
 from .verbs import Reason, SystemReason, Verb, because
@@ -45,27 +56,125 @@ def refund_limit_for(*, user, shop: Shop) -> Decimal | None:
     return max(amounts) if amounts else Decimal("0")
 
 
-def limit_below(*, actor, shop, amount: Decimal | None, case: Case | None = None) -> Decimal | None:
-    """The actor's limit when `amount` is above it; None when they may refund it.
+def decides_as_owner(*, user, shop: Shop) -> bool:
+    """Whether `user` answers to nobody in `shop` (an owner, a superuser), or is the system applying
+    the owner's own rules (None): what an agent may only ask for, they may do."""
+    return user is None or refund_limit_for(user=user, shop=shop) is None
 
-    The limit is per case: with `case`, what the case has refunded already
-    counts too, or reopening a case and refunding again would get round it.
-    No actor (the system applying a decision the owner set to run on its own)
-    means the owner's own rules decided, so there is no agent limit to check.
+
+def limit_below(*, actor, shop, amount: Decimal | None, case: Case | None = None) -> Decimal | None:
+    """The actor's limit (per order, or their daily total) when `amount` is above it; None when they may give it.
+
+    With `case`, what the case's order gave back already counts too. Call it in
+    the transaction that then gives the money or goods: it locks the order and
+    the agent, so two agents refunding on one order, or one agent on two orders,
+    are counted one after the other. No actor (the system applying a decision
+    the owner set to run on its own) means the owner's own rules decided, so
+    there is no agent limit to check.
     """
     if actor is None or amount is None:
         return None
-    limit = refund_limit_for(user=actor, shop=shop)
-    if limit is None:
+    order_id = case.order_id if case is not None else None
+    if order_id is not None:
+        Order.objects.select_for_update().filter(pk=order_id).order_by().first()
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).order_by().first()
+    return _standing(actor, shop, order_id).passed(amount)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a user stands against their limits on one order."""
+
+    limit: Decimal | None  # per order; None: no limit at all
+    given: Decimal  # what the order gave back so far, by anyone
+    daily: Decimal | None = None  # None: no daily total
+    given_today: Decimal = Decimal("0")  # what the user gave back in the shop today
+
+    def passed(self, amount: Decimal) -> Decimal | None:
+        """The limit `amount` more would pass (the one per order first), or None."""
+        if self.limit is not None and amount + self.given > self.limit:
+            return self.limit
+        if self.daily is not None and amount + self.given_today > self.daily:
+            return self.daily
         return None
-    total = amount + (refunded_on_case(case) if case is not None else Decimal("0"))
-    return limit if total > limit else None
+
+    def allows(self, amount: Decimal | None) -> bool:
+        return amount is None or self.passed(amount) is None
 
 
-def refunded_on_case(case: Case) -> Decimal:
-    """Money this case has sent back, pending or done; a failed refund paid nothing."""
-    refunds = Refund.objects.filter(case=case).exclude(status=RefundStatus.FAILED)
-    return refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+def standing(*, user, shop: Shop, case: Case) -> Standing:
+    """The user's limits and what counts against them on the case's order; for pages, nothing is locked."""
+    return _standing(user, shop, case.order_id)
+
+
+def _standing(user, shop: Shop, order_id: int | None) -> Standing:
+    limit = refund_limit_for(user=user, shop=shop)
+    if limit is None:
+        return Standing(limit=None, given=Decimal("0"))
+    given = given_back_on_order(order_id) if order_id is not None else Decimal("0")
+    daily = daily_limit_for(user=user, shop=shop)
+    if daily is None:
+        return Standing(limit=limit, given=given)
+    today = given_back_by(user=user, shop=shop, since=start_of_day(shop))
+    return Standing(limit=limit, given=given, daily=daily, given_today=today)
+
+
+def given_back_on_order(order_id: int) -> Decimal:
+    """What an order gave back, pending or done, by anyone: refunds, store credit, goods exchanged."""
+    refunds = Refund.objects.filter(order_id=order_id).exclude(status=RefundStatus.FAILED)
+    money = refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return money + _goods_given(order_id=order_id)
+
+
+def given_back_by(*, user, shop: Shop, since: datetime) -> Decimal:
+    """What `user` gave back in the shop since `since`: the refunds they made and the goods they exchanged."""
+    refunds = (
+        Refund.objects.filter(created_by=user_or_none(user), order__shop=shop, created_at__gte=since)
+        .exclude(status=RefundStatus.FAILED)
+        .order_by()
+    )
+    money = refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return money + _goods_given(user=user, shop=shop, since=since)
+
+
+def _goods_given(**filters) -> Decimal:
+    answers = signals.goods_given.send(
+        sender=Case, **{"order_id": None, "user": None, "shop": None, "since": None, **filters}
+    )
+    return sum((value for _receiver, value in answers), start=Decimal("0"))
+
+
+def start_of_day(shop: Shop) -> datetime:
+    """Midnight today where the shop is: an agent's day is the shop's day."""
+    try:
+        zone = zoneinfo.ZoneInfo(shop.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_current_timezone()
+    return datetime.combine(timezone.localdate(timezone=zone), time.min, tzinfo=zone)
+
+
+def daily_limit_for(*, user, shop: Shop) -> Decimal | None:
+    """How much `user`, who has a limit, may give back in `shop` in one day; None means no daily total.
+
+    Chosen like the limit per order: the user's own row, else the highest of
+    their groups' (a group without a daily total sets none), a row for this
+    shop before one for every shop.
+    """
+    rows = list(
+        RefundLimit.objects.filter(Q(shop__isnull=True) | Q(shop=shop))
+        .filter(Q(user=user) | Q(group__in=user.groups.all()))
+        .values_list("shop_id", "user_id", "group_id", "daily_amount")
+    )
+    own = {shop_id: daily for shop_id, user_id, _group, daily in rows if user_id is not None}
+    if own:
+        return own.get(shop.pk, own.get(None))
+    by_group: dict[int, dict] = {}
+    for shop_id, _user, group_id, daily in rows:
+        by_group.setdefault(group_id, {})[shop_id] = daily
+    dailies = [scoped.get(shop.pk, scoped.get(None)) for scoped in by_group.values()]
+    if not dailies or None in dailies:
+        return None
+    return max(dailies)
 
 
 def hold_for_approval(

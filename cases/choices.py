@@ -54,9 +54,11 @@ RULE_ACTIONS = tuple(action for action in A if action != A.STORE_CREDIT)
 RESOLUTIONS = (*TO_ORIGINAL_PAYMENT, *REPLACEMENTS, A.STORE_CREDIT, A.DENY, A.ESCALATE, A.CANCEL_ORDER)
 
 
-# A refund held for an owner is one of MONEY_BACK, or the refund a return's inspection found due.
+# A refund held for an owner is one of MONEY_BACK, or the refund a return's inspection found due,
+# or the goods an exchange would send (they count against the limit at list price).
 RETURN_REFUND = "return_refund"
-HELD_REFUND_LABELS = {RETURN_REFUND: _("Refund for a return")}
+RETURN_EXCHANGE = "return_exchange"
+HELD_REFUND_LABELS = {RETURN_REFUND: _("Refund for a return"), RETURN_EXCHANGE: _("Exchange for a return")}
 
 
 def choices_of(actions) -> list[tuple[str, str]]:

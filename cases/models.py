@@ -225,7 +225,9 @@ class Refund(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    # A client's own key is stored as "client:<key>" (`cases.refunds.client_key`), 100 characters at most,
+    # so it can never take the key of a refund Postsale makes itself.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
     gateway = models.CharField(_("gateway"), max_length=30, default="manual")
     gateway_reference = models.CharField(_("gateway reference"), max_length=120, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -247,12 +249,16 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency}"
+
+
 class RefundLimit(models.Model):
-    """How much an agent (or a group of agents) may refund without asking the owner.
+    """How much an agent (or a group of agents) may give back on one order without asking the owner.
 
     An agent's limit is their own, else the highest of their groups', else 0:
     no refund without an owner. A row without a shop applies to every shop; a
-    shop's own row wins over it.
+    shop's own row wins over it. The limit counts everything the order gave
+    back (`cases.approvals`); the optional daily total counts what the agent
+    gave back in the shop that day.
     """
 
     shop = models.ForeignKey(
@@ -281,7 +287,23 @@ class RefundLimit(models.Model):
         verbose_name=_("group"),
     )
     amount = models.DecimalField(
-        _("limit"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+        _("limit per order"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "Everything given back on one order counts: refunds of every case, store credit and "
+            "exchanged goods at list price."
+        ),
+    )
+    daily_amount = models.DecimalField(
+        _("daily total"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("At most this much a day in the shop, over all orders. Empty: no daily total."),
     )
 
     class Meta:
@@ -295,6 +317,10 @@ class RefundLimit(models.Model):
                 violation_error_message=_("A refund limit belongs either to an agent or to a group."),
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="refundlimit_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(daily_amount__isnull=True) | Q(daily_amount__gte=0),
+                name="refundlimit_daily_not_negative",
+            ),
             models.UniqueConstraint(
                 fields=["shop", "user"], condition=Q(shop__isnull=False), name="refundlimit_one_per_user_shop"
             ),

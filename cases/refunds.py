@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -46,10 +46,13 @@ def order_paid_amount(order: Order) -> Decimal:
 
 
 def order_refunded_amount(order: Order) -> Decimal:
+    """Money gone back on the order, pending or done: to the payment and as store credit alike.
+
+    Store credit is money the shop owes the buyer just the same; left out, it
+    had no cap at all and an order refunded in full could be credited again.
+    """
     total = Refund.objects.filter(
-        order=order,
-        status__in=[RefundStatus.PENDING, RefundStatus.COMPLETED],
-        method=RefundMethod.ORIGINAL_PAYMENT,
+        order=order, status__in=[RefundStatus.PENDING, RefundStatus.COMPLETED]
     ).aggregate(s=Sum("amount"))["s"]
     return total or Decimal("0")
 
@@ -59,7 +62,7 @@ def order_refundable_amount(order: Order) -> Decimal:
 
 
 def refund_room_check(order: Order, amount: Decimal) -> None:
-    """Refuse a refund to the original payment that is more than is left to refund on the order."""
+    """Refuse a refund or store credit that is more than is left to refund on the order."""
     refundable = order_refundable_amount(order)
     if amount > refundable:
         raise ValidationError(
@@ -70,6 +73,12 @@ def refund_room_check(order: Order, amount: Decimal) -> None:
                 ]
             }
         )
+
+
+def client_key(key: str) -> str:
+    """A client's idempotency key as stored: in a namespace of its own, so that no client can take
+    the key of a refund Postsale makes itself (a return's, an automatic decision's) before it does."""
+    return f"client:{key}"
 
 
 @transaction.atomic
@@ -87,22 +96,26 @@ def refund_issue(
 
     The order row is locked first, so two refunds on one order, from two
     agents or a claim and a return at once, are summed one after the other and
-    can never add up to more than was paid.
+    can never add up to more than was paid, store credit included.
+
+    A key belongs to one refund: the same case, order, amount and method get
+    that refund back (a client retrying); anything else is a conflict that
+    says nothing about the refund that holds the key.
     """
     if amount is None or amount <= 0:
         raise ValidationError({"amount": [_("A refund must be more than zero.")]})
     order = Order.objects.select_for_update().get(pk=case.order_id)
     existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
-        if existing.case_id != case.pk or existing.amount != amount:
+        target = (existing.case_id, existing.order_id, existing.amount, existing.method)
+        if target != (case.pk, order.pk, amount, method):
             raise Conflict(
                 _("This idempotency key was already used for a different refund."), code="idempotency"
             )
         return existing
     # Store credit is booked in Postsale itself; money to the original payment goes through the gateway.
     gateway = gateway_for("manual")
-    if method == RefundMethod.ORIGINAL_PAYMENT:
-        refund_room_check(order, amount)
+    refund_room_check(order, amount)
     refund = Refund.objects.create(
         case=case,
         order=order,
@@ -133,7 +146,13 @@ def refund_issue(
 
 @transaction.atomic
 def refund_confirm(*, refund: Refund, actor, gateway_reference: str = "") -> Refund:
-    """The manual gateway: an agent confirms the money left the shop's payment system."""
+    """The manual gateway: an agent confirms the money left the shop's payment system.
+
+    Four eyes: whoever made the refund cannot also say it was paid out, or one
+    person alone could send money anywhere and mark it done.
+    """
+    if refund.created_by_id is not None and refund.created_by_id == getattr(actor, "pk", None):
+        raise PermissionDenied(_("You made this refund; someone else must confirm that it was paid out."))
     result = gateway_for(refund.gateway).confirm(refund, gateway_reference[:120])
     updated = Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(
         status=result.status, completed_at=timezone.now(), gateway_reference=result.reference

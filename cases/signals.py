@@ -16,3 +16,9 @@ case_closed = django.dispatch.Signal()
 # A refund above the agent's limit waits for an owner.
 # Arguments: case, action, amount, limit, reason (what the agent wrote).
 approval_requested = django.dispatch.Signal()
+
+# What the layers above sent a buyer in goods instead of money (an exchange), valued at list price,
+# so that refund limits count it beside the refunds. Arguments, each a filter when not None:
+# order_id (sent for this order), user and since (sent by this user since then), shop.
+# Each receiver returns a Decimal: the sum of what it sent that matches every filter given.
+goods_given = django.dispatch.Signal()

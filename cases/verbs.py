@@ -45,11 +45,15 @@ class Verb(models.TextChoices):
     RETURN_STATUS_CHANGED = "return_status_changed", _("Return status changed")
     EXCHANGE_SHIPPED = "exchange_shipped", _("Exchange sent to the buyer")
     BUYER_REPORTED_AGAIN = "buyer_reported_again", _("The buyer reported the same problem again")
-    RETURN_REFUND_CAPPED = "return_refund_capped", _("Return refund limited to what was left to refund on the order")
+    RETURN_REFUND_CAPPED = (
+        "return_refund_capped",
+        _("Return refund limited to what was left to refund on the order"),
+    )
     RETURN_LABEL_REISSUED = "return_label_reissued", _("Return label issued again")
     RETURN_RECEIPT_CORRECTED = "return_receipt_corrected", _("Received quantities corrected")
     BUYER_STATED_CONDITION = "buyer_stated_condition", _("Buyer described the condition")
     DISPUTE_UPDATED = "dispute_updated", _("Dispute updated by the payment provider")
+    AUTO_APPLY_WITHHELD = "auto_apply_withheld", _("Recommendation not applied automatically")
 
 
 class Reason(models.TextChoices):
@@ -67,6 +71,24 @@ class Reason(models.TextChoices):
     # A return's refund that waits for an owner.
     RETURN_REFUND = "return_refund", _("Return %(rma)s")
     ABOVE_LIMIT = "above_limit", _("Refund of %(amount)s above the agent's limit of %(limit)s")
+    # Why a rule that may apply itself waited for an agent this time (a buyer re-reporting for more).
+    AUTO_ONCE_PER_ORDER = (
+        "auto_once_per_order",
+        _("This order already had an automatic decision for this kind of problem: an agent decides."),
+    )
+    AUTO_ORDER_RESOLVED_BEFORE = (
+        "auto_order_resolved_before",
+        _("This order was already resolved before: an agent decides."),
+    )
+    AUTO_MANY_CLAIMS = (
+        "auto_many_claims",
+        _(
+            "The buyer made %(claims)s other claims in the last 365 days, more than the %(allowed)s the shop "
+            "settles automatically: an agent decides."
+        ),
+    )
+    # A return's exchange that waits for an owner.
+    RETURN_EXCHANGE = "return_exchange", _("Exchange for return %(rma)s")
 
 
 @dataclass(frozen=True)

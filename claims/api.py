@@ -164,6 +164,10 @@ class EvidenceSerializer(serializers.Serializer):
     days_until_needed = serializers.IntegerField(allow_null=True)
     payment = PaymentFactsSerializer()
     rush = serializers.BooleanField()
+    prior_resolutions = serializers.IntegerField(
+        required=False,
+        help_text="how often the order was resolved before: claims, refunded or exchanged returns",
+    )
 
 
 @extend_schema_field(EvidenceSerializer)
@@ -186,6 +190,7 @@ class EvidenceSummarySerializer(serializers.Serializer):
     buyer_risk_flag = serializers.CharField(source="buyer.risk_flag", allow_null=True)
     days_until_needed = serializers.IntegerField(allow_null=True)
     payment_cleared = serializers.BooleanField(source="payment.cleared", allow_null=True)
+    prior_resolutions = serializers.IntegerField(default=0)
 
 
 class ClaimCreatedSerializer(serializers.Serializer):

@@ -10,6 +10,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from returns import public as returns
+
+from .models import Resolution
+
 # A parcel scale, a damp box and the carrier's own scale disagree a little.
 WEIGHT_TOLERANCE_SHARE = 0.08
 WEIGHT_TOLERANCE_MIN_G = 100
@@ -82,6 +86,10 @@ def compute_evidence(claim, *, now=None) -> dict:
         type(claim).objects.filter(case__buyer=buyer, created_at__gte=since).exclude(pk=claim.pk).count()
     )
     orders_in_year = buyer.orders.filter(placed_at__gte=since).count()
+    # A buyer reporting the same order again after it was settled (three "wrong item" claims, then
+    # "damaged") is not a new problem to settle automatically.
+    prior_resolutions = Resolution.objects.filter(case__order=order).exclude(case=case).count()
+    prior_resolutions += returns.settled_returns(order.pk)
 
     evidence = {
         "order_value": str(order.total),
@@ -116,6 +124,7 @@ def compute_evidence(claim, *, now=None) -> dict:
             "paid": str(sum((p.amount for p in payments if p.status == "paid"), start=0)),
         },
         "rush": order.is_rush,
+        "prior_resolutions": prior_resolutions,
     }
     if shipment:
         evidence["shipment"] = {

@@ -10,6 +10,7 @@ class PostsaleConfig(AppConfig):
     verbose_name = "Postsale"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the secrets' system checks)
         from .auth import connect_signals
         from .roles import ensure_roles
 

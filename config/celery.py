@@ -1,7 +1,8 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,3 +22,18 @@ def _close_old_connections(task=None, **kwargs):
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_unsafe_secrets(**kwargs):
+    # A worker signs the portal links in e-mails and decrypts integrations' secrets: the same
+    # refusal as the web server's (config/checks.py). Celery logs and ignores an Exception from
+    # a signal handler, so the worker stops with SystemExit. (Imported here: config/__init__
+    # loads this module before the settings exist.)
+    from .checks import refuse_unsafe_secrets
+
+    try:
+        refuse_unsafe_secrets()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(str(exc)) from exc

@@ -3,30 +3,37 @@
 Every default runs on a laptop with nothing installed: SQLite under `.data/`,
 Celery on kombu's filesystem transport (a real worker and beat, no server),
 e-mail written to files under `.data/mail/` that the development mailbox shows.
-Set `DEBUG=false` for production; then the secrets must come from the
-environment and the security settings below switch on.
+DEBUG is off unless set: the laptop demo (`make run`) and the test suite
+(tests/settings.py) switch it on themselves. Without DEBUG the secrets must come
+from the environment (config/checks.py refuses weak ones) and the security
+settings below switch on.
 """
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from config.keys import laptop_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("POSTSALE_DATA_DIR", default=str(BASE_DIR / ".data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env(
-    DEBUG=(bool, True),
+    DEBUG=(bool, False),
     ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "testserver"]),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
-if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="dev-only-secret-key-not-for-production-use-0123456789abcdef")
-else:
-    SECRET_KEY = env("SECRET_KEY")  # required in production: no default
+# No key is built in: one printed here would let anyone who read it sign portal links and
+# sessions. The laptop demo makes its own on the first run; production must set one, and
+# a system check (config/checks.py) refuses to start with a missing, known or weak key.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = laptop_secret_key(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -47,6 +54,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "anymail",
+    "csp",
     "config.apps.PostsaleConfig",
     # From the bottom layer up; the README's "The apps" draws the layers.
     "orders",
@@ -63,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -168,6 +177,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "config.api.renderers.BrowsableAPIRenderer",  # DRF's, under the Content-Security-Policy
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "config.api.CursorPage",
@@ -278,7 +291,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # that domain posts to /anymail/<esp>/inbound/ and the token finds the case.
 POSTSALE_REPLY_DOMAIN = env("POSTSALE_REPLY_DOMAIN", default="reply.postsale.localhost")
 # Fernet keys for integration secrets at rest, comma-separated, newest first
-# (integrations/vault.py); empty: derived from SECRET_KEY.
+# (integrations/vault.py). Required without DEBUG (config/checks.py): a key of its own,
+# so that SECRET_KEY leaking does not open the integrations' secrets too. With DEBUG and
+# none set, derived from SECRET_KEY.
 POSTSALE_SECRETS_KEY = env.list("POSTSALE_SECRETS_KEY", default=[])
 # A row left in "sending" this long is taken to be orphaned by a dead worker and
 # sent again; it must outlast the send task's hard time limit.
@@ -297,6 +312,29 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# --- Content-Security-Policy (django-csp) ----------------------------------------
+# On every page: scripts, styles and images only from our own origin and static files; no
+# inline code, no eval, no requests to other origins, no framing, no <base> or plugins. An
+# injected <script>, onclick= or style= does not run. A few pages add one thing each with
+# csp_update, on that page only: data: images on the API docs (Swagger UI's icons), style
+# attributes on DRF's browsable API (config/api/renderers.py), inline styles where an
+# e-mail's HTML is shown in a sandboxed frame (the admin's e-mail text preview, the
+# development mailbox). The browser tests fail on anything Chromium refuses.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

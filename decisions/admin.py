@@ -84,7 +84,16 @@ class RuleInline(ShopScopedInline, admin.TabularInline):
 @admin.register(DecisionMatrix)
 class DecisionMatrixAdmin(ShopScopedAdmin):
     owner_managed = True
-    list_display = ["shop", "version", "status", "currency", "auto_apply_limit", "rule_count", "activated_at"]
+    list_display = [
+        "shop",
+        "version",
+        "status",
+        "currency",
+        "auto_apply_limit",
+        "auto_apply_max_claims",
+        "rule_count",
+        "activated_at",
+    ]
     list_filter = ["status", "shop"]
     list_select_related = ["shop"]
     ordering = ["shop__name", "-version"]
@@ -111,8 +120,8 @@ class DecisionMatrixAdmin(ShopScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["shop", "auto_apply_limit", "note"]
-        return ["shop", *self.readonly_fields, "auto_apply_limit", "note"]
+            return ["shop", "auto_apply_limit", "auto_apply_max_claims", "note"]
+        return ["shop", *self.readonly_fields, "auto_apply_limit", "auto_apply_max_claims", "note"]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "shop"] if obj is not None else []

@@ -23,6 +23,20 @@ class EvaluateInSerializer(serializers.Serializer):
     days_until_needed = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=-3650, max_value=3650
     )
+    prior_resolutions = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=1000,
+        help_text="how often the order was resolved before",
+    )
+    claims_last_365_days = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=1000,
+        help_text="the buyer's other claims in 365 days",
+    )
 
     def validate_shop(self, slug):
         shop = selectors.shop_for_evaluation(slug, user=self.context["request"].user)

@@ -61,6 +61,10 @@ def _rule(claim_type=ANY, *, action, reason, min_value=None, max_value=None, buy
         "buyer_risk": buyer_risk,
         "evidence": evidence,
         "needed_within_days": needed_within_days,
+        # Repeat claims are left to the matrix-wide guard (auto_apply_max_claims and one automatic
+        # decision per order), so every default rule holds for any history.
+        "min_prior_resolutions": None,
+        "min_claims_last_365_days": None,
         "action": action,
         "refund_percent": refund_percent,
         "auto_apply": auto_apply,

@@ -39,6 +39,10 @@ class DecisionInput:
     signature: bool = False
     weight_consistent: bool | None = None  # None: no weight check was possible
     days_until_needed: int | None = None  # None: the buyer named no date
+    prior_resolutions: int = (
+        0  # how often the order was resolved before (claims, refunded or exchanged returns)
+    )
+    claims_last_365_days: int = 0  # the buyer's other claims in the last 365 days
 
     def __post_init__(self):
         if not isinstance(self.order_value, Decimal):
@@ -67,6 +71,8 @@ class DecisionInput:
             "signature": self.signature,
             "weight_consistent": self.weight_consistent,
             "days_until_needed": self.days_until_needed,
+            "prior_resolutions": self.prior_resolutions,
+            "claims_last_365_days": self.claims_last_365_days,
         }
 
     @classmethod
@@ -79,6 +85,9 @@ class DecisionInput:
             signature=bool(data.get("signature")),
             weight_consistent=data.get("weight_consistent"),
             days_until_needed=data.get("days_until_needed"),
+            # Records from before these inputs existed read as a first claim on a fresh order.
+            prior_resolutions=int(data.get("prior_resolutions") or 0),
+            claims_last_365_days=int(data.get("claims_last_365_days") or 0),
         )
 
 
@@ -110,8 +119,9 @@ def _decimal(value: Any) -> Decimal | None:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-# One compiled rule: (min_value, max_value, buyer_risk, evidence, needed_within_days, decision).
-_Compiled = tuple[Decimal | None, Decimal | None, str, str, int | None, Decision]
+# One compiled rule: (min_value, max_value, buyer_risk, evidence, needed_within_days,
+# min_prior_resolutions, min_claims_last_365_days, decision).
+_Compiled = tuple[Decimal | None, Decimal | None, str, str, int | None, int | None, int | None, Decision]
 
 
 @dataclass(frozen=True)
@@ -137,7 +147,9 @@ class CompiledMatrix:
         risk = inputs.buyer_risk
         evidence = inputs.evidence()
         days = inputs.days_until_needed
-        for low, high, rule_risk, rule_evidence, needed, decision in rules:
+        resolutions = inputs.prior_resolutions
+        claims = inputs.claims_last_365_days
+        for low, high, rule_risk, rule_evidence, needed, min_resolutions, min_claims, decision in rules:
             if low is not None and value < low:
                 continue
             if high is not None and value >= high:
@@ -149,6 +161,10 @@ class CompiledMatrix:
             # "Needed within N days": the date is still ahead and at most N days away.
             # A date already passed is not "within"; a replacement can no longer make it.
             if needed is not None and (days is None or days < 0 or days > needed):
+                continue
+            if min_resolutions is not None and resolutions < min_resolutions:
+                continue
+            if min_claims is not None and claims < min_claims:
                 continue
             return decision
         return self.no_match
@@ -175,6 +191,8 @@ def compile_matrix(matrix: Any, rules: Iterable[Any]) -> CompiledMatrix:
         )
         risk = _field(rule, "buyer_risk", ANY) or ANY
         needed = _field(rule, "needed_within_days")
+        min_resolutions = _field(rule, "min_prior_resolutions")
+        min_claims = _field(rule, "min_claims_last_365_days")
         compiled.append(
             (
                 _field(rule, "claim_type", ANY) or ANY,
@@ -184,6 +202,8 @@ def compile_matrix(matrix: Any, rules: Iterable[Any]) -> CompiledMatrix:
                     ANY if risk == ANY else risk,  # the interned constant, so `is ANY` holds
                     _field(rule, "evidence", ANY) or ANY,
                     int(needed) if needed is not None else None,
+                    int(min_resolutions) if min_resolutions is not None else None,
+                    int(min_claims) if min_claims is not None else None,
                     decision,
                 ),
             )

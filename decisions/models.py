@@ -52,6 +52,9 @@ class Evidence(models.TextChoices):
 
 
 CLAIM_TYPE_CHOICES = [(ANY, _("Any claim type")), *ClaimType.choices]
+# A buyer with more other claims than this in 365 days is not settled automatically: three
+# "wrong item" claims in a row are a pattern an agent should look at, not a rule.
+AUTO_APPLY_MAX_CLAIMS = 2
 CLAIM_TYPE_VALUES = [value for value, _label in CLAIM_TYPE_CHOICES]
 
 
@@ -73,6 +76,16 @@ class DecisionMatrix(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_(
             "Refunds and replacements up to this order value may apply themselves under auto-apply rules."
+        ),
+    )
+    # A buyer who claims again and again is not settled automatically, whatever the rule says.
+    auto_apply_max_claims = models.PositiveSmallIntegerField(
+        _("auto-apply up to claims in 365 days"),
+        default=AUTO_APPLY_MAX_CLAIMS,
+        validators=[MaxValueValidator(1000)],
+        help_text=_(
+            "A buyer with more other claims than this in the last 365 days gets no automatic decision: "
+            "an agent decides."
         ),
     )
     note = models.TextField(_("note"), blank=True)
@@ -156,6 +169,23 @@ class Rule(models.Model):
         null=True,
         blank=True,
         help_text=_("Matches when the buyer's needed-by date is at most this many days ahead."),
+    )
+    min_prior_resolutions = models.PositiveSmallIntegerField(
+        _("resolved before, at least"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Matches when the order was already resolved at least this many times (claims, refunded or "
+            "exchanged returns). Empty: any order."
+        ),
+    )
+    min_claims_last_365_days = models.PositiveSmallIntegerField(
+        _("buyer's claims in 365 days, at least"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Matches when the buyer made at least this many other claims in the last 365 days. Empty: any buyer."
+        ),
     )
     action = models.CharField(_("action"), max_length=30, choices=RULE_ACTION_CHOICES)
     refund_percent = models.PositiveSmallIntegerField(
@@ -242,7 +272,9 @@ class DecisionRecord(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         constraints = [
-            models.CheckConstraint(condition=Q(action__in=RULE_ACTION_VALUES), name="decisionrecord_action_valid"),
+            models.CheckConstraint(
+                condition=Q(action__in=RULE_ACTION_VALUES), name="decisionrecord_action_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(override_action="") | Q(override_action__in=OVERRIDE_ACTION_VALUES),
                 name="decisionrecord_override_action_valid",

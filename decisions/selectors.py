@@ -32,3 +32,10 @@ def latest_decision(case) -> DecisionRecord | None:
 
 def matrices_for_shop(shop: Shop) -> QuerySet[DecisionMatrix]:
     return DecisionMatrix.objects.filter(shop=shop).order_by("-version")
+
+
+def auto_applied_on_order(*, order_id: int, claim_type: str) -> bool:
+    """Whether a decision of this claim type already applied itself on a case of the order."""
+    return DecisionRecord.objects.filter(
+        case__order_id=order_id, auto_applied=True, inputs__claim_type=claim_type
+    ).exists()

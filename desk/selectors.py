@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from cases.approvals import limit_below, refund_limit_for
+from cases.approvals import standing
 from cases.models import Case, CaseEvent, CaseStatus
 from claims.models import CarrierClaimStatus, ClaimLine
 from claims.playbooks import playbook_for
@@ -60,7 +60,7 @@ def case_page_context(case: Case, *, user) -> dict:
     playbook = (
         [{"step": step, "done": done.get(step.key)} for step in playbook_for(claim.type)] if claim else []
     )
-    refund_limit = refund_limit_for(user=user, shop=case.shop)
+    limits = standing(user=user, shop=case.shop, case=case)
     return {
         "case": case,
         "claim": claim,
@@ -74,17 +74,23 @@ def case_page_context(case: Case, *, user) -> dict:
         "status_choices": CaseStatus.choices,
         "risk_choices": RiskFlag.choices,
         "carrier_claim_statuses": CarrierClaimStatus.choices,
-        "refund_limit": refund_limit,
+        # The agent's limits and what the order (and the agent, today) gave back against them.
+        "limits": limits,
         "evidence": (claim.evidence if claim else {}) or {},
         "return_request": return_request,
         # What the return's state machine allows next decides which form the page offers.
         "rr_can_receive": bool(return_request and return_request.can_move_to("received")),
         "rr_can_close": bool(return_request and return_request.can_move_to("closed")),
-        # The refund button only for someone whose limit covers it (an owner, or a higher limit).
+        # The refund and exchange buttons only for someone whose limit covers them (an owner, or a higher limit).
         "rr_can_approve_refund": bool(
             return_request
             and return_request.awaits_refund_approval
-            and limit_below(actor=user, shop=case.shop, amount=return_request.refund_due, case=case) is None
+            and limits.allows(return_request.refund_due)
+        ),
+        "rr_can_approve_exchange": bool(
+            return_request
+            and return_request.awaits_exchange_approval
+            and limits.allows(return_request.exchange_value)
         ),
         "conditions": Condition.choices,
         "conversation": case_conversation(case),

@@ -53,6 +53,7 @@ VALUES = {
     V.CLAIM_OPENED: "claim_type",
     V.DECISION: "action",
     V.DECISION_OVERRIDDEN: "action",
+    V.AUTO_APPLY_WITHHELD: "action",
     V.RESOLVED: "action",
     V.REFUND_NEEDS_APPROVAL: "action",
     V.CARRIER_CLAIM_OPENED: "carrier_claim_status",

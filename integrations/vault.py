@@ -3,8 +3,10 @@
 Fernet (AES-128-CBC with an HMAC-SHA256 tag) from `cryptography`. The keys come
 from POSTSALE_SECRETS_KEY: one or more Fernet keys, comma-separated; the first
 encrypts, every one decrypts, so a key can be rotated without losing what was
-stored. Without it the key is derived from SECRET_KEY (and SECRET_KEY_FALLBACKS
-for reading), the way Django signs sessions.
+stored. It is required in production (config/checks.py): a key of its own, so that
+a leaked SECRET_KEY does not also decrypt every shop's webhook secrets and API
+keys. Only with DEBUG on (the laptop demo) is the key derived from SECRET_KEY
+(and SECRET_KEY_FALLBACKS for reading) when none is set.
 
 Stored values look like "fernet:<token>". A value without the prefix is one
 saved before encryption; it is read as it is, and encrypted when saved again.
@@ -18,6 +20,7 @@ import logging
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,11 @@ def _keys() -> tuple[bytes, ...]:
     configured = [key.strip().encode() for key in settings.POSTSALE_SECRETS_KEY if key.strip()]
     if configured:
         return tuple(configured)
+    if not settings.DEBUG:
+        raise ImproperlyConfigured(
+            "POSTSALE_SECRETS_KEY is not set: integration secrets are encrypted with a key of their own "
+            "in production, never one derived from SECRET_KEY."
+        )
     return tuple(_derived(key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS])
 
 

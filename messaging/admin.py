@@ -1,5 +1,8 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -105,6 +108,12 @@ class EmailTemplateOverrideAdmin(ShopScopedAdmin):
     list_filter = ["event", "language", "shop", "active"]
     readonly_fields = ["default_text", "preview"]
     fields = ["shop", "event", "language", "active", "subject", "body", "preview", "default_text"]
+
+    # The preview is the e-mail's HTML in a sandboxed srcdoc frame, which inherits the page's
+    # Content-Security-Policy: its <style> and style attributes need inline styles on this page.
+    @method_decorator(csp_update({"style-src": [UNSAFE_INLINE]}))
+    def changeform_view(self, *args, **kwargs):
+        return super().changeform_view(*args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -46,6 +46,7 @@ def _signature() -> tuple:
         settings.EMAIL_HOST,
         settings.EMAIL_PORT,
         settings.EMAIL_HOST_USER,
+        getattr(settings, "EMAIL_FILE_PATH", None),
         repr(getattr(settings, "ANYMAIL", None)),
     )
 

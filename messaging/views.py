@@ -5,9 +5,12 @@ from __future__ import annotations
 import email
 import email.policy
 import functools
+import ipaddress
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -85,11 +88,32 @@ def _summary(entry: dict) -> dict:
     }
 
 
+# Headers a proxy or tunnel adds: a browser on this machine talking to runserver sends none.
+PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP", "HTTP_X_FORWARDED_HOST")
+
+
+def from_this_machine(request) -> bool:
+    """The connection's own address is a loopback one, and no proxy passed it on.
+
+    REMOTE_ADDR is the socket's peer as the server saw it; X-Forwarded-For is whatever the
+    client wrote. A tunnel (ngrok and the like) or a reverse proxy on this machine connects
+    from 127.0.0.1 too, on behalf of anyone: it says so in its forwarding headers.
+    """
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback and not any(request.META.get(header) for header in PROXY_HEADERS)
+
+
 def debug_only(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        # Shows every buyer's e-mail unauthenticated: a development tool, never in production.
-        if not settings.DEBUG:
+        # Shows every buyer's e-mail and portal link unauthenticated, and replies as any buyer:
+        # a development tool for the person at this machine, never served to anyone else.
+        if not (settings.DEBUG and from_this_machine(request)):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -103,6 +127,9 @@ def dev_mailbox(request):
 
 @debug_only
 @require_http_methods(["GET", "POST"])
+# The e-mail's HTML sits in a sandboxed srcdoc frame, which inherits this page's policy: its
+# <style> and style attributes need inline styles. Scripts stay refused (the sandbox too).
+@csp_update({"style-src": [UNSAFE_INLINE]})
 def dev_mailbox_message(request, key: str):
     message = _load(key)
     text = message.get_body(preferencelist=("plain",))

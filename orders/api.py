@@ -59,6 +59,21 @@ class LineInSerializer(InputSerializer):
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     unit_weight_g = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, default=0)
     personalisation = PersonalisationFieldSerializer(many=True, required=False, default=list)
+    # What the shop knows of the product on the line: kept on the product, for exchanges.
+    product_family = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="variants of one product (sizes, colours) share it, e.g. the parent SKU; "
+        "an agent exchanges only within a family",
+    )
+    list_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="the product's price now; an exchange is valued at it and may not go to a dearer variant",
+    )
 
 
 class PaymentInSerializer(InputSerializer):

@@ -166,6 +166,23 @@ class Product(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products", verbose_name=_("shop"))
     sku = models.CharField(_("SKU"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
+    # Variants of one product (sizes, colours) share a family; an agent exchanges only within it,
+    # at the same or a lower list price (returns.services.exchange).
+    family = models.CharField(
+        _("product family"),
+        max_length=64,
+        blank=True,
+        help_text=_("Variants of one product share it, e.g. the parent SKU. Empty: no variants."),
+    )
+    list_price = models.DecimalField(
+        _("list price"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The price the shop sells it at now; exchanges are valued at it."),
+    )
     unit_weight_g = models.PositiveIntegerField(_("unit weight (g)"), default=0)
     personalisable = models.BooleanField(_("personalisable"), default=False)
     returnable = models.BooleanField(_("returnable"), default=True)

@@ -163,7 +163,7 @@ class ReturnReject(ReturnView):
 
 
 class ReturnRefundApprove(ReturnView):
-    """Make a refund that inspection left waiting because it was above the agent's limit."""
+    """Make a refund (or an exchange) left waiting because it was above the agent's limit."""
 
     permission_classes = [CHANGE, has_perms("cases.add_refund")]
 

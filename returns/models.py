@@ -7,6 +7,7 @@ share the queue, timeline and refunds with claims. Its status machine is
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -259,6 +260,21 @@ class ReturnRequest(StatusMachine):
         related_name="exchange_for",
         verbose_name=_("exchange order"),
     )
+    # Returned SKU -> the SKU to send instead, as inspection asked; kept while the exchange waits for an owner.
+    exchange_skus = models.JSONField(_("exchanged SKUs"), default=dict, blank=True)
+    # What the goods an exchange sends are worth at list price: counted against refund limits like a refund.
+    exchange_value = models.DecimalField(
+        _("exchange value"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    exchanged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("exchanged by"),
+    )
+    exchanged_at = models.DateTimeField(_("exchanged at"), null=True, blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -295,11 +311,26 @@ class ReturnRequest(StatusMachine):
 
     @property
     def awaits_refund_approval(self) -> bool:
-        """Inspected, a refund due, none made: it was above the inspecting agent's limit."""
+        """A refund due and none made: above the limit of the agent who inspected the return (or,
+        when the buyer keeps the goods, who approved it)."""
+        waiting = self.status == ReturnStatus.INSPECTED or (
+            self.keep_item and self.status == ReturnStatus.APPROVED
+        )
         return (
-            self.status == ReturnStatus.INSPECTED
+            waiting
+            and self.resolution == Resolution.REFUND
             and self.refund_id is None
             and bool(self.refund_due and self.refund_due > 0)
+        )
+
+    @property
+    def awaits_exchange_approval(self) -> bool:
+        """Inspected for an exchange and none made: the goods were worth more than the agent's limit."""
+        return (
+            self.status == ReturnStatus.INSPECTED
+            and self.resolution == Resolution.EXCHANGE
+            and self.exchange_order_id is None
+            and self.exchange_value is not None
         )
 
 

@@ -1,10 +1,20 @@
 """What the apps above returns (claims, integrations, the desk) use of it, and nothing more."""
 
+from django.db.models import Q
+
 from orders.models import Shop
 
+from .models import ReturnRequest
 from .selectors import policy_or_default
 
 
 def refund_processing_days(shop: Shop) -> int:
     """Business days the shop's payment system takes to pay a refund out, as its return policy says."""
     return policy_or_default(shop).refund_processing_days
+
+
+def settled_returns(order_id: int) -> int:
+    """How many returns of the order sent the buyer money or goods: refunded, or exchanged."""
+    return ReturnRequest.objects.filter(
+        Q(refund__isnull=False) | Q(exchange_order__isnull=False), order_id=order_id
+    ).count()

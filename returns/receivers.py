@@ -1,5 +1,8 @@
 """How returns answer the case kernel's hooks (`cases.signals`)."""
 
+from decimal import Decimal
+
+from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
@@ -24,3 +27,18 @@ def keep_case_open_while_return_open(sender, *, case: Case, **kwargs) -> None:
             % {"rma": return_request.rma, "status": return_request.get_status_display().lower()},
             code="return_open",
         )
+
+
+@receiver(signals.goods_given, sender=Case, dispatch_uid="returns-goods-exchanged")
+def goods_exchanged(sender, *, order_id=None, user=None, shop=None, since=None, **kwargs) -> Decimal:
+    """What exchanges sent out, at list price, for the refund limits to count beside the refunds."""
+    exchanged = ReturnRequest.objects.filter(exchange_order__isnull=False, exchange_value__isnull=False)
+    if order_id is not None:
+        exchanged = exchanged.filter(order_id=order_id)
+    if user is not None:
+        exchanged = exchanged.filter(exchanged_by=user)
+    if shop is not None:
+        exchanged = exchanged.filter(order__shop=shop)
+    if since is not None:
+        exchanged = exchanged.filter(exchanged_at__gte=since)
+    return exchanged.order_by().aggregate(total=Sum("exchange_value"))["total"] or Decimal("0")

@@ -220,6 +220,13 @@ class ReturnSerializer(serializers.Serializer):
         help_text="above the inspecting agent's refund limit: an owner approves it (…/refund/)",
     )
     awaits_refund_approval = serializers.BooleanField()
+    exchange_value = _money(
+        allow_null=True,
+        help_text="what the goods an exchange sends are worth at list price; counts against limits",
+    )
+    awaits_exchange_approval = serializers.BooleanField(
+        help_text="the exchange is worth more than the inspecting agent's limit: an owner approves it (…/refund/)"
+    )
     exchange_order = OrderKeyOutSerializer(allow_null=True)
 
 

@@ -40,8 +40,15 @@
       if (reply) { reply.focus(); reply.scrollIntoView({ block: "center" }); event.preventDefault(); }
     }
   });
+  // Asked before a form (or the button that sent it) does what the buyer will hear about.
   document.addEventListener("submit", function (event) {
-    var message = event.target.dataset.confirm;
+    var button = event.submitter;
+    var message = (button && button.dataset.confirm) || event.target.dataset.confirm;
     if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+  // A menu that applies itself, such as the dashboard's shop.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.form && field.hasAttribute("data-autosubmit")) { field.form.submit(); }
   });
 })();

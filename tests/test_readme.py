@@ -18,3 +18,21 @@ def test_readme_starts_with_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     first_block = readme.split("```")[1]
     assert "make run" in first_block and "make test" in first_block
+
+
+def test_running_it_in_public_follows_the_docker_stack_with_its_parts():
+    readme = (ROOT / "README.md").read_text()
+    headings = re.findall(r"^(##+) (.+)$", readme, re.M)
+    at = headings.index(("##", "Running it in public"))
+
+    assert headings[at - 1] == ("##", "The full stack with Docker")
+    parts = [title for level, title in headings[at + 1 :] if level == "###"][:7]
+    assert parts == [
+        "Secrets",
+        "HTTPS, proxy and headers",
+        "Shops and who sees them",
+        "Inbound mail",
+        "Refund limits",
+        "Files",
+        "Logins and tokens",
+    ]

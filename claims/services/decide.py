@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.events import case_event
-from cases.verbs import Reason, Verb, because
+from cases.verbs import Reason, SystemReason, Verb, because
 from decisions import public as decisions
 from decisions.public import DecisionInput
 
@@ -36,6 +36,8 @@ def decision_input(claim: Claim) -> DecisionInput:
         signature=bool(evidence.get("signature")),
         weight_consistent=(evidence.get("weight") or {}).get("consistent"),
         days_until_needed=evidence.get("days_until_needed"),
+        prior_resolutions=int(evidence.get("prior_resolutions") or 0),
+        claims_last_365_days=int(buyer.get("claims_last_365_days") or 0),
     )
 
 
@@ -43,18 +45,20 @@ def decision_input(claim: Claim) -> DecisionInput:
 def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
     """Ask the shop's matrix what to do, store the answer, and apply it if the rule allows.
 
-    Auto-apply happens only under a rule marked auto_apply and when the money
-    involved is within the matrix's auto-apply limit; everything else waits for
-    an agent.
+    Auto-apply happens only under a rule marked auto_apply, when the money
+    involved is within the matrix's auto-apply limit, and when the buyer is not
+    asking again (`_withheld`); everything else waits for an agent.
     """
     case = claim.case
     inputs = decision_input(claim)
     decision = decisions.evaluate(shop=case.shop, inputs=inputs)
     applied = False
+    withheld = None
     if auto_apply and decision.auto_apply:
         amount = amount_at_stake(case, claim, decision.action, decision.refund_percent)
         if amount is None or amount <= decisions.auto_apply_limit(case.shop):
-            applied = True
+            withheld = _withheld(claim, inputs)
+            applied = withheld is None
     record = decisions.record_decision(case=case, decision=decision, inputs=inputs, auto_applied=applied)
     case_event(
         case,
@@ -66,16 +70,39 @@ def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
         auto_applied=applied,
         matrix_version=decision.matrix_version,
     )
+    if withheld is not None:
+        case_event(case, Verb.AUTO_APPLY_WITHHELD, actor=actor, new=decision.action, reason=withheld)
     if applied:
+        # No idempotency key: claim_resolve makes one of the case's own, which no client can send.
         claim_resolve(
             case=case,
             action=decision.action,
             actor=None,
             reason=decision.reason,
             percent=decision.refund_percent,
-            idempotency_key=f"auto-{record.pk}",
         )
     return record
+
+
+def _withheld(claim: Claim, inputs: DecisionInput) -> SystemReason | None:
+    """Why a rule that may apply itself must not this time, or None.
+
+    A buyer who reports the same order again and again ("wrong item" three
+    times, then "damaged") would get a replacement or a refund each time: one
+    automatic decision per order and claim type, none once the order was
+    resolved, and none for a buyer who claims more often than the shop settles
+    automatically. claim_open holds the order's lock, so two claims at once are
+    checked one after the other.
+    """
+    case = claim.case
+    if case.order_id and decisions.auto_applied_on_order(order_id=case.order_id, claim_type=claim.type):
+        return because(Reason.AUTO_ONCE_PER_ORDER)
+    if inputs.prior_resolutions:
+        return because(Reason.AUTO_ORDER_RESOLVED_BEFORE)
+    allowed = decisions.auto_apply_max_claims(case.shop)
+    if inputs.claims_last_365_days > allowed:
+        return because(Reason.AUTO_MANY_CLAIMS, claims=inputs.claims_last_365_days, allowed=allowed)
+    return None
 
 
 @transaction.atomic

@@ -62,6 +62,9 @@ def claim_open(
 ) -> Claim:
     """Open a claim on an order: the case, its evidence and the recommended decision."""
     checked_photos = _check(order=order, type=type, lines=lines, photos=photos, dispute=dispute)
+    # Claims on one order open one after the other: the evidence of the second sees the first's
+    # resolution, and only one of them gets an automatic decision.
+    Order.objects.select_for_update().filter(pk=order.pk).order_by().first()
     first_response_hours = None
     if dispute and dispute.respond_by:
         # Disputes are answered by the provider's deadline; give agents a day's margin.

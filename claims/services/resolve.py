@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import approvals
-from cases.choices import MONEY_BACK, REPLACEMENTS, TO_ORIGINAL_PAYMENT, WAITING, Action, ClaimType
+from cases.choices import MONEY_BACK, REPLACEMENTS, WAITING, Action, ClaimType
 from cases.events import case_event, user_or_none
 from cases.models import OPEN_STATUSES, Case, CaseStatus, RefundMethod
-from cases.refunds import refund_expected_arrival, refund_issue, refund_room_check
+from cases.refunds import client_key, refund_expected_arrival, refund_issue, refund_room_check
 from cases.services import case_add_cost, case_add_search_terms, case_lock, move_locked
 from cases.verbs import Verb
 from config.errors import Conflict
@@ -67,11 +67,13 @@ def claim_resolve(
 
     The case row is locked first: when two agents click at once the second
     waits, then finds the case resolved and gets a conflict instead of a
-    second refund or parcel.
+    second refund or parcel. `idempotency_key` is the client's own: it lives
+    in a namespace of its own (`cases.refunds.client_key`).
     """
     if action not in RESOLVE_ACTIONS:
         raise ValidationError({"action": [_("Unknown action %(action)s.") % {"action": repr(action)}]})
     case = case_lock(case)
+    idempotency_key = client_key(idempotency_key) if idempotency_key else None
     if idempotency_key:
         earlier = _resolution_for_key(case, action, idempotency_key)
         if earlier is not None:
@@ -165,8 +167,9 @@ def _check(
         amount = amount_at_stake(case, claim, action, percent)
     if amount is not None and amount < 0:
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})
-    if action in TO_ORIGINAL_PAYMENT and amount and case.order_id:
+    if action in MONEY_BACK and amount and case.order_id:
         # Before the limit: an impossible amount is the agent's mistake, not an owner's decision.
+        # Store credit too: it is money owed to the buyer, within what they paid.
         refund_room_check(case.order, amount)
     return amount
 

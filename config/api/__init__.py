@@ -9,6 +9,7 @@
 - outputs: fields that keep hand-built answers' shape (`UTCDateTimeField`, `DecimalNumberField`),
   `KeywordSafeSerializer` for keys such as "from" and "return".
 - `CursorPage` (settings' DEFAULT_PAGINATION_CLASS) and `has_perms(...)`.
+- renderers: `BrowsableAPIRenderer`, DRF's HTML pages under the Content-Security-Policy.
 
 The toolkit is in `config`, the bottom layer: it knows DRF, never an app.
 """

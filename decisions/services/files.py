@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from orders.models import Shop
 
 from ..engine import ANY
-from ..models import DecisionMatrix
+from ..models import AUTO_APPLY_MAX_CLAIMS, DecisionMatrix
 from .matrix import matrix_activate, new_draft
 from .rules import RULE_FIELDS, parse_amount, rule_errors
 
-FILE_KEYS = {"shop", "version", "currency", "auto_apply_limit", "rules"}
+FILE_KEYS = {"shop", "version", "currency", "auto_apply_limit", "auto_apply_max_claims", "rules"}
 MAX_RULES = 500
 # What a file may leave out of a rule: it then holds for any case, and does not apply itself.
 RULE_DEFAULTS = {"claim_type": ANY, "buyer_risk": ANY, "evidence": ANY, "auto_apply": False}
@@ -38,6 +38,7 @@ def matrix_export(matrix: DecisionMatrix) -> dict:
         "version": matrix.version,
         "currency": matrix.currency,
         "auto_apply_limit": str(matrix.auto_apply_limit),
+        "auto_apply_max_claims": matrix.auto_apply_max_claims,
         "rules": [
             {
                 **{name: getattr(rule, name) for name in RULE_FIELDS},
@@ -55,8 +56,8 @@ def _unknown_keys(keys) -> list[str]:
 
 def _header_errors(
     *, shop: Shop, data: dict, other_shop: bool
-) -> tuple[Decimal | None, dict[str, list[str]]]:
-    """The file's own keys checked: the auto-apply limit, and what is wrong by key."""
+) -> tuple[Decimal | None, int, dict[str, list[str]]]:
+    """The file's own keys checked: the auto-apply limit and claims, and what is wrong by key."""
     errors: dict[str, list[str]] = {}
     if set(data) - FILE_KEYS:
         errors["file"] = _unknown_keys(set(data) - FILE_KEYS)
@@ -79,7 +80,11 @@ def _header_errors(
         limit_errors.append(_("auto_apply_limit is required (0 means nothing applies itself)."))
     if limit_errors:
         errors["auto_apply_limit"] = limit_errors
-    return limit, errors
+    # A file written before the setting existed gets the default.
+    max_claims = data.get("auto_apply_max_claims", AUTO_APPLY_MAX_CLAIMS)
+    if isinstance(max_claims, bool) or not isinstance(max_claims, int) or not 0 <= max_claims <= 1000:
+        errors["auto_apply_max_claims"] = [_("auto_apply_max_claims is a whole number from 0 to 1000.")]
+    return limit, max_claims, errors
 
 
 def _checked_rules(rules: Any, errors: dict[str, list[str]]) -> list[dict]:
@@ -116,14 +121,21 @@ def matrix_import(
     """
     if not isinstance(data, dict):
         raise ValidationError({"file": [_('The file must hold one JSON object with a "rules" list.')]})
-    limit, errors = _header_errors(shop=shop, data=data, other_shop=other_shop)
+    limit, max_claims, errors = _header_errors(shop=shop, data=data, other_shop=other_shop)
     rules = _checked_rules(data.get("rules"), errors)
     if errors:
         raise ValidationError(errors)
     with translation.override(shop.default_language):
         note = _("Imported from a matrix file.")
     with transaction.atomic():
-        matrix = new_draft(shop=shop, rules=rules, auto_apply_limit=limit, by=by, note=note)
+        matrix = new_draft(
+            shop=shop,
+            rules=rules,
+            auto_apply_limit=limit,
+            auto_apply_max_claims=max_claims,
+            by=by,
+            note=note,
+        )
         if activate:
             matrix = matrix_activate(matrix=matrix, by=by)
     return matrix

@@ -24,7 +24,7 @@ from orders.models import Shop
 
 from .. import defaults
 from ..engine import CompiledMatrix, compile_matrix
-from ..models import DecisionMatrix, MatrixStatus, Rule
+from ..models import AUTO_APPLY_MAX_CLAIMS, DecisionMatrix, MatrixStatus, Rule
 from .rules import RULE_FIELDS, rule_as_dict, validate_matrix_rules
 
 
@@ -45,7 +45,13 @@ def _create(shop: Shop, *, rules: Iterable[dict], **fields) -> DecisionMatrix:
 
 
 def new_draft(
-    *, shop: Shop, rules: Iterable[dict], auto_apply_limit: Decimal, by=None, note: str
+    *,
+    shop: Shop,
+    rules: Iterable[dict],
+    auto_apply_limit: Decimal,
+    auto_apply_max_claims: int = AUTO_APPLY_MAX_CLAIMS,
+    by=None,
+    note: str,
 ) -> DecisionMatrix:
     """A new draft version of the shop's matrix with these rules. Call it inside a transaction."""
     # Two drafts at once would both take the next version number: one waits for the other.
@@ -55,6 +61,7 @@ def new_draft(
         rules=rules,
         status=MatrixStatus.DRAFT,
         auto_apply_limit=auto_apply_limit,
+        auto_apply_max_claims=auto_apply_max_claims,
         created_by=by,
         note=note,
     )
@@ -139,6 +146,7 @@ def matrix_create_draft(
             shop=shop,
             rules=[rule_as_dict(rule) for rule in source.rules.all()],
             auto_apply_limit=source.auto_apply_limit,
+            auto_apply_max_claims=source.auto_apply_max_claims,
             by=by,
             note=note,
         )

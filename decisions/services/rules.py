@@ -26,6 +26,8 @@ RULE_FIELDS = (
     "buyer_risk",
     "evidence",
     "needed_within_days",
+    "min_prior_resolutions",
+    "min_claims_last_365_days",
     "action",
     "refund_percent",
     "auto_apply",
@@ -33,6 +35,8 @@ RULE_FIELDS = (
 )
 # Ten years: longer is a typo, and the database column holds only so much.
 MAX_NEEDED_WITHIN_DAYS = 3650
+# More resolutions of one order, or claims of one buyer in a year, than anyone has.
+MAX_COUNT = 1000
 
 # The fields that take one of a list of values, and what an owner is told when a rule's is not one of them.
 _ONE_OF = {
@@ -99,6 +103,10 @@ def rule_errors(rule: dict) -> dict[str, list[str]]:
             _("Give a whole number of days from 0 to %(max)s, or leave it empty.")
             % {"max": MAX_NEEDED_WITHIN_DAYS},
         )
+    for name in ("min_prior_resolutions", "min_claims_last_365_days"):
+        count = rule.get(name)
+        if count is not None and not _is_whole_number(count, 0, MAX_COUNT):
+            add(name, _("Give a whole number from 0 to %(max)s, or leave it empty.") % {"max": MAX_COUNT})
     percent = rule.get("refund_percent")
     if percent is not None and not _is_whole_number(percent, 0, 100):
         add("refund_percent", _("The refund percentage is a whole number from 0 to 100."))
@@ -143,6 +151,10 @@ def _covers(earlier: dict, later: dict) -> bool:
     e_days, l_days = earlier.get("needed_within_days"), later.get("needed_within_days")
     if e_days is not None and (l_days is None or l_days > e_days):
         return False
+    for name in ("min_prior_resolutions", "min_claims_last_365_days"):
+        e_min, l_min = earlier.get(name), later.get(name)
+        if e_min is not None and (l_min is None or l_min < e_min):
+            return False
     return True
 
 

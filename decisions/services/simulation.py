@@ -77,6 +77,8 @@ _INPUT_KEYS = (
     "signature",
     "weight_consistent",
     "days_until_needed",
+    "prior_resolutions",
+    "claims_last_365_days",
 )
 # JSON values read as text: PostgreSQL gives "true" and NULL, SQLite may give 1 and "null".
 _TRUE = frozenset({"true", "1", 1})
@@ -118,6 +120,8 @@ def simulate(*, draft: DecisionMatrix, days: int = 90) -> SimulationResult:
         signed,
         weight,
         needed,
+        resolutions,
+        claims,
     ) in latest.values():
         value = Decimal(value or "0")
         inputs = DecisionInput(
@@ -128,6 +132,9 @@ def simulate(*, draft: DecisionMatrix, days: int = 90) -> SimulationResult:
             signed in _TRUE,
             None if weight in _NULL else weight in _TRUE,
             None if needed in _NULL else int(needed),
+            # Records from before these inputs existed: a first claim on a fresh order.
+            0 if resolutions in _NULL else int(resolutions),
+            0 if claims in _NULL else int(claims),
         )
         decision = evaluate_(inputs)
         old_cost = estimated_cost(old_action, value, old_percent, shipping)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Refund
+from cases.refunds import client_key
 from orders.models import PaymentStatus, RiskFlag, Shipment, Shop, TrackingStatus
 
 from .clock import Clock
@@ -31,7 +32,9 @@ def seed_history() -> int:
     made = 0
     for shop in Shop.objects.filter(slug__in=HISTORY).order_by("slug"):
         # The refunds of a shop's history carry this key: one there means the history is.
-        if Refund.objects.filter(idempotency_key__startswith=f"{HISTORY_KEY}-{shop.slug}-").exists():
+        if Refund.objects.filter(
+            idempotency_key__startswith=client_key(f"{HISTORY_KEY}-{shop.slug}-")
+        ).exists():
             continue
         with transaction.atomic():
             made += _seed_shop_history(shop, agent=users["agent"], owner=users["owner"])

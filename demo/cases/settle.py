@@ -69,7 +69,7 @@ def settle_claim(story: Settled, parcel, *, opened, clock: Clock, agent, owner, 
     for refund in case.refunds.filter(status=RefundStatus.PENDING):
         if clock.allows(resolved + timedelta(days=1)):
             clock.at(resolved + timedelta(days=1))
-            refund_confirm(refund=refund, actor=agent, gateway_reference=f"RF-{refund.pk:06d}")
+            _confirm(refund, agent=agent, owner=owner)
     carrier_claim = claim.carrier_claims.first()
     answered = resolved + timedelta(days=12)
     if carrier_claim is not None and story.carrier_pays is not None and clock.allows(answered):
@@ -80,6 +80,12 @@ def settle_claim(story: Settled, parcel, *, opened, clock: Clock, agent, owner, 
         clock.at(closed)
         case_move(case=case, to=CaseStatus.CLOSED, actor=agent)
     return case
+
+
+def _confirm(refund, *, agent, owner) -> None:
+    """The money left the shop's payment system: confirmed by whoever did not make the refund (four eyes)."""
+    confirmer = owner if refund.created_by_id == agent.pk else agent
+    refund_confirm(refund=refund, actor=confirmer, gateway_reference=f"RF-{refund.pk:06d}")
 
 
 def _file(carrier_claim, parcel, *, agent) -> None:
@@ -162,7 +168,7 @@ def settle_return(story: Settled, order, *, opened, clock: Clock, agent, owner) 
     confirmed = done + timedelta(days=1)
     if request.refund_id and clock.allows(confirmed):
         clock.at(confirmed)
-        refund_confirm(refund=request.refund, actor=agent, gateway_reference=f"RF-{request.refund_id:06d}")
+        _confirm(request.refund, agent=agent, owner=owner)
     closed = clock.last + timedelta(days=1)
     if clock.allows(closed):
         clock.at(closed)

@@ -12,7 +12,7 @@ from demo.orders import DE_SHOP, RETURN_POLICIES, SE_SHOP
 from orders.models import Shop
 from returns.models import ReturnPolicy
 
-# What the demo agents may refund on one case without an owner: a small shop lets
+# What the demo agents may give back on one order without an owner: a small shop lets
 # its support settle the everyday cases and keeps the big ones.
 DEMO_REFUND_LIMITS = {DE_SHOP: Decimal("250.00"), SE_SHOP: Decimal("2500.00")}
 

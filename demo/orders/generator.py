@@ -150,6 +150,8 @@ class Generator:
                     "unit_price": product.price,
                     "unit_weight_g": product.weight_g,
                     "personalisation": personalisation,
+                    "list_price": product.price,
+                    "product_family": product.family,
                 }
                 for product, quantity, personalisation in order.lines
             ],

@@ -16,18 +16,34 @@ class Product:
     price: Decimal
     kind: str  # napkins, tablecloth, handkerchiefs, tea_towels, bed_linen, runner
     monogram: bool = False
+    # Variants of one product (colours, sizes): an agent exchanges within a family, for the same or less.
+    family: str = ""
 
 
-def _p(sku, title, weight_g, price, kind, monogram=False) -> Product:
-    return Product(sku, title, weight_g, Decimal(price), kind, monogram)
+def _p(sku, title, weight_g, price, kind, monogram=False, family="") -> Product:
+    return Product(sku, title, weight_g, Decimal(price), kind, monogram, family)
 
 
 # A dozen linen napkins weighs about 1.2 lb (545 g): enough for a parcel's weight to show
 # whether the dozen a buyer calls missing was in it.
 PRODUCTS = {
     DE_SHOP: [
-        _p("SRV-LEI-12-WS", "Leinenservietten 45 × 45 cm, weiß, 12 Stück", 545, "59.00", "napkins"),
-        _p("SRV-LEI-12-NA", "Leinenservietten 45 × 45 cm, natur, 12 Stück", 545, "59.00", "napkins"),
+        _p(
+            "SRV-LEI-12-WS",
+            "Leinenservietten 45 × 45 cm, weiß, 12 Stück",
+            545,
+            "59.00",
+            "napkins",
+            family="SRV-LEI-12",
+        ),
+        _p(
+            "SRV-LEI-12-NA",
+            "Leinenservietten 45 × 45 cm, natur, 12 Stück",
+            545,
+            "59.00",
+            "napkins",
+            family="SRV-LEI-12",
+        ),
         _p("SRV-HS-12", "Hohlsaum-Servietten aus Reinleinen, Dutzend", 545, "74.00", "napkins"),
         _p("SRV-MONO-12", "Leinenservietten mit Monogramm, 12 Stück", 545, "98.00", "napkins", True),
         _p("TD-160-250-WS", "Leinentischdecke 160 × 250 cm, weiß", 980, "89.00", "tablecloth"),
@@ -51,8 +67,16 @@ PRODUCTS = {
             1600,
             "149.00",
             "bed_linen",
+            family="BW-LEINEN",
         ),
-        _p("BW-155-220-GR", "Bettwäsche Leinen 155 × 220 cm, steingrau", 1900, "169.00", "bed_linen"),
+        _p(
+            "BW-155-220-GR",
+            "Bettwäsche Leinen 155 × 220 cm, steingrau",
+            1900,
+            "169.00",
+            "bed_linen",
+            family="BW-LEINEN",
+        ),
         _p("KB-80-80", "Kissenbezug Leinen 80 × 80 cm, gewaschen", 300, "29.90", "bed_linen"),
     ],
     SE_SHOP: [

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -174,6 +174,9 @@ def refund_confirm_view(request, reference, pk):
         )
     except Conflict as exc:
         return after_action(request, case, error=exc.message)
+    except PermissionDenied as exc:
+        # Four eyes: the agent who made the refund reads why they cannot confirm it.
+        return after_action(request, case, error=str(exc))
     return after_action(request, case)
 
 

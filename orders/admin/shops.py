@@ -39,7 +39,17 @@ class ShopAdmin(ShopScopedAdmin):
 @admin.register(Product)
 class ProductAdmin(ShopScopedAdmin):
     owner_managed = True
-    list_display = ["sku", "title", "shop", "unit_weight_g", "personalisable", "returnable", "stock_on_hand"]
+    list_display = [
+        "sku",
+        "title",
+        "shop",
+        "family",
+        "list_price",
+        "unit_weight_g",
+        "personalisable",
+        "returnable",
+        "stock_on_hand",
+    ]
     list_filter = ["shop", "personalisable", "returnable"]
-    search_fields = ["sku", "title"]
+    search_fields = ["sku", "title", "family"]
     list_select_related = ["shop"]

@@ -61,23 +61,38 @@ def upsert_lines(items, orders, known: set[int]) -> None:
             ).delete()
 
 
+# What a line may say about its product beyond the SKU: line field -> product field.
+PRODUCT_FACTS = {"product_family": "family", "list_price": "list_price"}
+
+
 def _ensure_products(items, orders, skus_by_shop) -> dict[tuple[int, str], int]:
-    """Product ids by (shop id, SKU), creating the products a shop names for the first time."""
+    """Product ids by (shop id, SKU), creating the products a shop names for the first time.
+
+    A line that names the product's family or list price brings the product up
+    to date with it (the last line of the batch wins); a line that does not
+    leaves what the product has.
+    """
     if not skus_by_shop:
         return {}
     lookup = any_of(Q(shop_id=shop_id, sku__in=skus) for shop_id, skus in skus_by_shop.items())
 
     def load():
         return {
-            (shop_id, sku): pk
-            for shop_id, sku, pk in Product.objects.filter(lookup).values_list("shop_id", "sku", "pk")
+            (shop_id, sku): (pk, {"family": family, "list_price": list_price})
+            for shop_id, sku, pk, family, list_price in Product.objects.filter(lookup).values_list(
+                "shop_id", "sku", "pk", "family", "list_price"
+            )
         }
 
     products = load()
     missing = {}
+    facts: dict[tuple[int, str], dict] = {}
     for item, order in zip(items, orders, strict=True):
         for data in item.get("lines", []):
             key = (order.shop_id, data["sku"])
+            sent = {field: data[name] for name, field in PRODUCT_FACTS.items() if name in data}
+            if sent:
+                facts.setdefault(key, {}).update(sent)
             if key not in products and key not in missing:
                 missing[key] = Product(
                     shop_id=order.shop_id,
@@ -86,7 +101,18 @@ def _ensure_products(items, orders, skus_by_shop) -> dict[tuple[int, str], int]:
                     unit_weight_g=data.get("unit_weight_g") or 0,
                     personalisable=bool(data.get("personalisation")),
                 )
+    for key, product in missing.items():
+        for field, value in facts.pop(key, {}).items():
+            setattr(product, field, value)
     if missing:
         Product.objects.bulk_create(list(missing.values()), ignore_conflicts=True)
         products = load()
-    return products
+    changed = [
+        # Every fact goes into the update: the stored one where the line named only the other.
+        Product(pk=products[key][0], **{**products[key][1], **sent})
+        for key, sent in facts.items()
+        if key in products and any(products[key][1][field] != value for field, value in sent.items())
+    ]
+    if changed:
+        Product.objects.bulk_update(changed, list(PRODUCT_FACTS.values()))
+    return {key: pk for key, (pk, _facts) in products.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -9,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.events import case_event
+from cases import approvals
+from cases.events import case_event, user_or_none
 from cases.verbs import Verb
 from config.errors import Conflict
 from messaging.public import BuyerEvent, notify_buyer
@@ -21,11 +23,51 @@ from ..selectors import EXCHANGE_CHANNEL
 from .machine import move_return
 
 
-def exchange_order_create(
+@dataclass(frozen=True)
+class ExchangePlan:
+    """What an exchange sends: each accepted line's SKU (or the variant it is swapped for), and its worth."""
+
+    wanted: dict[str, str]  # returned SKU -> SKU to send
+    products: dict[str, Product]
+    value: Decimal  # at list price, where the shop gave one; else at the price the buyer paid
+
+
+def exchange_plan(
     request: ReturnRequest, return_lines: list[ReturnLine], swaps: dict[str, str], *, actor
+) -> ExchangePlan:
+    """Check the swaps an exchange asks for and price what it would send; a bad swap is a 400 naming the SKU.
+
+    An agent swaps only for a variant of the same product (the same family) at
+    the same or a lower list price; an owner may swap for anything the shop has.
+    """
+    shop = request.order.shop
+    wanted = {
+        line.order_line.sku: swaps.get(line.order_line.sku) or line.order_line.sku for line in return_lines
+    }
+    skus = set(wanted.values()) | set(wanted)
+    products = {p.sku: p for p in Product.objects.filter(shop=shop, sku__in=skus)}
+    paid = {line.order_line.sku: line.order_line.unit_price for line in return_lines}
+    any_product = approvals.decides_as_owner(user=actor, shop=shop)
+    _check_swaps(swaps, wanted, products, paid=paid, any_product=any_product)
+    value = Decimal("0")
+    for line in return_lines:
+        if line.accepted_quantity:
+            value += _price(products.get(wanted[line.order_line.sku]), line) * line.accepted_quantity
+    return ExchangePlan(wanted=wanted, products=products, value=value.quantize(Decimal("0.01")))
+
+
+def _price(product: Product | None, line: ReturnLine) -> Decimal:
+    """What one unit sent in exchange is worth: its list price, else what the buyer paid for the one returned."""
+    if product is not None and product.list_price is not None:
+        return product.list_price
+    return line.order_line.unit_price
+
+
+def exchange_order_create(
+    request: ReturnRequest, return_lines: list[ReturnLine], plan: ExchangePlan, *, actor
 ) -> Order:
     """The replacement is a new order, numbered after the original, so the shop picks, packs and
-    ships it like any other; `swaps` trades a SKU for another variant (a size up) at the same price."""
+    ships it like any other; the plan may trade a SKU for another variant (a size up)."""
     original = request.order
     shop = original.shop
     # The n-th return of this order gets -X<n>: stable, so no two returns aim at the same number.
@@ -36,11 +78,7 @@ def exchange_order_create(
         raise Conflict(
             _("An order %(number)s exists already.") % {"number": number}, code="exchange_number_taken"
         )
-    wanted = {
-        line.order_line.sku: swaps.get(line.order_line.sku) or line.order_line.sku for line in return_lines
-    }
-    products = {p.sku: p for p in Product.objects.filter(shop=shop, sku__in=set(wanted.values()))}
-    _check_swaps(swaps, wanted, products)
+    wanted, products = plan.wanted, plan.products
 
     item_lines = []
     goods = Decimal("0")
@@ -86,19 +124,31 @@ def exchange_order_create(
     [result] = orders_upsert(items=[item])
     exchange_order = result.order
     request.exchange_order = exchange_order
+    request.exchange_value = plan.value
+    request.exchanged_by = user_or_none(actor)
+    request.exchanged_at = timezone.now()
     move_return(
         request,
         ReturnStatus.EXCHANGED,
         actor=actor,
-        fields=["exchange_order"],
+        fields=["exchange_order", "exchange_value", "exchanged_by", "exchanged_at"],
         exchange_order=exchange_order.number,
         swaps={k: v for k, v in wanted.items() if k != v},
+        value=str(plan.value),
     )
     return exchange_order
 
 
-def _check_swaps(swaps: dict[str, str], wanted: dict[str, str], products: dict[str, Product]) -> None:
-    """A swap names a SKU on the return, and trades it for a product the shop has."""
+def _check_swaps(
+    swaps: dict[str, str],
+    wanted: dict[str, str],
+    products: dict[str, Product],
+    *,
+    paid: dict[str, Decimal],
+    any_product: bool,
+) -> None:
+    """A swap names a SKU on the return, and trades it for a product the shop has; unless
+    `any_product`, a variant of the same family at the same or a lower list price."""
     errors: dict[str, list[ValidationError]] = {}
     unknown_swaps = sorted(set(swaps) - set(wanted))
     if unknown_swaps:
@@ -110,14 +160,54 @@ def _check_swaps(swaps: dict[str, str], wanted: dict[str, str], products: dict[s
             )
         ]
     for old_sku, new_sku in wanted.items():
-        if new_sku != old_sku and new_sku not in products:
-            errors[f"exchange.{old_sku}"] = [
-                ValidationError(
-                    _("No product %(sku)s in this shop."), code="unknown_product", params={"sku": new_sku}
-                )
-            ]
+        if new_sku == old_sku:
+            continue
+        if new_sku not in products:
+            problem = ValidationError(
+                _("No product %(sku)s in this shop."), code="unknown_product", params={"sku": new_sku}
+            )
+        elif any_product:
+            continue
+        else:
+            problem = _not_a_fair_swap(products.get(old_sku), products[new_sku], old_sku, paid[old_sku])
+        if problem is not None:
+            errors[f"exchange.{old_sku}"] = [problem]
     if errors:
         raise ValidationError(errors)
+
+
+def _not_a_fair_swap(
+    old: Product | None, new: Product, old_sku: str, paid: Decimal
+) -> ValidationError | None:
+    """Why an agent may not swap `old_sku` for `new`: another product, a dearer one, or one without a price.
+
+    Without the check an agent could send a bed-linen set at 169 for a towel
+    at 18.50, and the shop would carry the difference without an owner knowing.
+    The returned item is priced at its list price, else at what the buyer paid.
+    """
+    if old is None or not old.family or new.family != old.family:
+        return ValidationError(
+            _("%(new)s is not a variant of %(old)s; only an owner exchanges for another product."),
+            code="not_a_variant",
+            params={"new": new.sku, "old": old_sku},
+        )
+    if new.list_price is None:
+        return ValidationError(
+            _("%(sku)s has no list price to compare; only an owner makes this exchange."),
+            code="no_list_price",
+            params={"sku": new.sku},
+        )
+    old_price = old.list_price if old.list_price is not None else paid
+    if new.list_price > old_price:
+        return ValidationError(
+            _(
+                "%(new)s costs %(new_price)s, more than %(old)s at %(old_price)s; "
+                "only an owner exchanges for a dearer variant."
+            ),
+            code="dearer_variant",
+            params={"new": new.sku, "new_price": new.list_price, "old": old_sku, "old_price": old_price},
+        )
+    return None
 
 
 def return_exchanges_announce_shipped() -> int:

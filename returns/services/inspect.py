@@ -18,8 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import approvals
-from cases.choices import RETURN_REFUND
+from cases.choices import RETURN_EXCHANGE
 from cases.models import Refund
 from cases.uploads import validate_photos
 from cases.verbs import Reason, because
@@ -35,10 +34,10 @@ from ..models import (
     ReturnRequest,
     ReturnStatus,
 )
-from .exchange import exchange_order_create
+from .exchange import exchange_order_create, exchange_plan
 from .machine import lock_return, move_return, notify, refused_step
 from .receive import AmbiguousLine, line_for, not_on_the_return, restock
-from .refund import RefundLine, pay_out, refund_compute, refundable_part
+from .refund import RefundLine, held_for_owner, pay_out, refund_compute, refundable_part
 
 R = ReturnStatus
 
@@ -99,7 +98,7 @@ def return_inspect(
         _reject(request, return_lines, actor=actor)
         return InspectionResult(request=request, refund=None, exchange_order=None)
     if outcome == Outcome.EXCHANGE:
-        exchange_order = exchange_order_create(request, return_lines, exchange_skus or {}, actor=actor)
+        exchange_order = _exchange(request, return_lines, exchange_skus or {}, actor=actor)
         # "Exchange shipped" waits for the shop to ship it: return_exchanges_announce_shipped.
         _tell_buyer(request, outcome, return_lines)
         return InspectionResult(request=request, refund=None, exchange_order=exchange_order)
@@ -263,6 +262,21 @@ def _reject(request: ReturnRequest, return_lines: list[ReturnLine], *, actor) ->
     _tell_buyer(request, Outcome.REJECTED, return_lines)
 
 
+def _exchange(
+    request: ReturnRequest, return_lines: list[ReturnLine], swaps: dict[str, str], *, actor
+) -> Order | None:
+    """Send the accepted goods again (or the variants asked for), or leave it for an owner when
+    what they are worth at list price is above the agent's limit."""
+    plan = exchange_plan(request, return_lines, swaps, actor=actor)
+    if not held_for_owner(request, plan.value, actor=actor, action=RETURN_EXCHANGE):
+        return exchange_order_create(request, return_lines, plan, actor=actor)
+    # Kept for the owner who makes the exchange: what was asked, and what it is worth.
+    request.exchange_skus = {old: new for old, new in plan.wanted.items() if old != new}
+    request.exchange_value = plan.value
+    request.save(update_fields=["exchange_skus", "exchange_value", "updated_at"])
+    return None
+
+
 def _refund(
     request: ReturnRequest, return_lines: list[ReturnLine], outcome: Outcome, *, actor
 ) -> Refund | None:
@@ -294,16 +308,6 @@ def _refund(
         amount=str(amount),
         currency=request.order.currency,
     )
-    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
-    if limit is not None:
-        # Stays "inspected" until an owner (or an agent whose limit covers it) makes the refund.
-        approvals.hold_for_approval(
-            request.case,
-            actor=actor,
-            action=RETURN_REFUND,
-            amount=amount,
-            limit=limit,
-            reason=because(Reason.RETURN_REFUND, rma=request.rma),
-        )
+    if held_for_owner(request, amount, actor=actor):
         return None
     return pay_out(request, return_lines, amount, actor=actor)

@@ -9,14 +9,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases import approvals
+from cases.choices import RETURN_EXCHANGE, RETURN_REFUND
 from cases.events import case_event
 from cases.models import Refund
 from cases.refunds import order_refundable_amount, refund_expected_arrival, refund_issue
-from cases.verbs import Verb
+from cases.services import case_add_cost
+from cases.verbs import Reason, Verb, because
 from config.errors import Conflict
 from messaging.public import BuyerEvent
 
 from ..models import Condition, ReturnLine, ReturnRequest, ReturnStatus
+from . import exchange
 from .machine import lock_return, move_return, notify
 
 CENT = Decimal("0.01")
@@ -80,10 +83,8 @@ def issue_refund(request: ReturnRequest, amount: Decimal, *, actor) -> Refund:
 
 
 def refundable_part(request: ReturnRequest, amount: Decimal) -> Decimal:
-    """What can still go back on the order: a claim may have refunded it already (a parcel
-    reported lost, refunded, then found and sent back). The goods come back all the same."""
-    if request.terms.get("refund_method", "original_payment") != "original_payment":
-        return amount
+    """What can still go back on the order, as money or store credit: a claim may have refunded it
+    already (a parcel reported lost, refunded, then found and sent back). The goods come back all the same."""
     left = order_refundable_amount(request.order)
     if amount > left:
         case_event(
@@ -128,14 +129,56 @@ def notify_refund(request: ReturnRequest, refund: Refund) -> None:
 
 @transaction.atomic
 def return_refund_approve(*, rma: str, actor) -> ReturnRequest:
-    """Make the refund an inspection left for an owner because it was above the agent's limit."""
+    """Make the refund (or the exchange) left for an owner because it was above the agent's limit."""
     request = lock_return(rma)
+    if request.awaits_exchange_approval:
+        return _approve_exchange(request, actor=actor)
     if not request.awaits_refund_approval:
         raise Conflict(
             _("Return %(rma)s has no refund waiting for approval.") % {"rma": rma},
             code="invalid_transition",
         )
     amount = refundable_part(request, request.refund_due)
+    _check_limit(request, amount, actor=actor)
+    if request.keep_item:
+        pay_out_kept(request, amount, actor=actor)
+    else:
+        pay_out(request, list(request.lines.select_related("order_line")), amount, actor=actor)
+    return request
+
+
+def _approve_exchange(request: ReturnRequest, *, actor) -> ReturnRequest:
+    """The swaps are checked again as the approver may make them: an owner may send another product."""
+    return_lines = list(request.lines.select_related("order_line"))
+    plan = exchange.exchange_plan(request, return_lines, request.exchange_skus, actor=actor)
+    _check_limit(request, plan.value, actor=actor)
+    exchange.exchange_order_create(request, return_lines, plan, actor=actor)
+    return request
+
+
+def held_for_owner(request: ReturnRequest, amount: Decimal, *, actor, action: str = RETURN_REFUND) -> bool:
+    """Leave what the return gives (its refund, or an exchange's goods) for an owner when it would take
+    what the order gave back above the actor's limit; True when it was left.
+
+    The return stays where it is until an owner (or an agent whose limit covers
+    it) makes it with `return_refund_approve`.
+    """
+    limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
+    if limit is None:
+        return False
+    reason = Reason.RETURN_EXCHANGE if action == RETURN_EXCHANGE else Reason.RETURN_REFUND
+    approvals.hold_for_approval(
+        request.case,
+        actor=actor,
+        action=action,
+        amount=amount,
+        limit=limit,
+        reason=because(reason, rma=request.rma),
+    )
+    return True
+
+
+def _check_limit(request: ReturnRequest, amount: Decimal, *, actor) -> None:
     limit = approvals.limit_below(actor=actor, shop=request.order.shop, amount=amount, case=request.case)
     if limit is not None:
         raise Conflict(
@@ -143,5 +186,21 @@ def return_refund_approve(*, rma: str, actor) -> ReturnRequest:
             % {"amount": amount, "limit": limit},
             code="above_refund_limit",
         )
-    pay_out(request, list(request.lines.select_related("order_line")), amount, actor=actor)
-    return request
+
+
+def pay_out_kept(request: ReturnRequest, amount: Decimal, *, actor) -> Refund | None:
+    """Refund goods the buyer keeps: nothing comes back, so what was refunded is lost to the shop."""
+    refund = issue_refund(request, amount, actor=actor) if amount > 0 else None
+    request.refund = refund
+    case_add_cost(request.case, cost=amount)
+    move_return(
+        request,
+        ReturnStatus.REFUNDED,
+        actor=actor,
+        reason=because(Reason.BUYER_KEEPS_GOODS),
+        fields=["refund"],
+        amount=str(amount),
+    )
+    if refund:
+        notify_refund(request, refund)
+    return refund

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from cases.events import case_event
 from cases.models import CaseKind
-from cases.services import case_add_cost, case_add_search_terms, case_open
+from cases.services import case_add_search_terms, case_open
 from cases.verbs import Reason, SystemReason, Verb, because
 from messaging.public import BuyerEvent
 from orders.models import Order
@@ -31,7 +31,7 @@ from ..models import (
 from . import label
 from .machine import lock_return, move_return, notify, refused_step
 from .policy import label_expires_at, policy_for
-from .refund import CENT, issue_refund, notify_refund
+from .refund import CENT, held_for_owner, pay_out_kept, refundable_part
 
 R = ReturnStatus
 
@@ -125,7 +125,16 @@ def return_request(
         keep_item=keep_item,
     )
     if not result.exceptions:
-        _approve(request, policy, actor=None, reason=because(Reason.WITHIN_POLICY), with_label=issue_label)
+        # Approved by the policy, not a person; a refund it makes (the buyer keeps the goods) is
+        # still checked against the limit of the agent who asked for the return.
+        _approve(
+            request,
+            policy,
+            actor=None,
+            refunder=actor,
+            reason=because(Reason.WITHIN_POLICY),
+            with_label=issue_label,
+        )
     return request
 
 
@@ -163,43 +172,56 @@ def return_approve(*, rma: str, actor, reason: str = "", issue_label: bool = Tru
     request = lock_return(rma)
     if request.status != R.REQUESTED:
         raise refused_step(request, _("Return %(rma)s is %(status)s; only requests can be approved."))
-    _approve(request, policy_for(request.order.shop), actor=actor, reason=reason, with_label=issue_label)
+    _approve(
+        request,
+        policy_for(request.order.shop),
+        actor=actor,
+        refunder=actor,
+        reason=reason,
+        with_label=issue_label,
+    )
     return request
 
 
 def _approve(
-    request: ReturnRequest, policy: ReturnPolicy, *, actor, reason: str | SystemReason, with_label: bool
+    request: ReturnRequest,
+    policy: ReturnPolicy,
+    *,
+    actor,
+    refunder,
+    reason: str | SystemReason,
+    with_label: bool,
 ) -> None:
     now = timezone.now()
     request.approved_at = now
-    request.expires_at = label_expires_at(request, policy, start=now)
-    move_return(request, R.APPROVED, actor=actor, reason=reason, fields=["approved_at", "expires_at"])
+    fields = ["approved_at"]
+    if not request.keep_item:
+        # Nothing is sent back when the buyer keeps the goods: no label to lapse.
+        request.expires_at = label_expires_at(request, policy, start=now)
+        fields.append("expires_at")
+    move_return(request, R.APPROVED, actor=actor, reason=reason, fields=fields)
     if request.keep_item:
-        _refund_keep_item(request, actor=actor)
+        _refund_keep_item(request, actor=refunder)
     elif with_label:
         label.issue_label(request, policy, actor=actor)
 
 
 def _refund_keep_item(request: ReturnRequest, *, actor) -> None:
-    """Below the keep-the-item value the parcel costs more than the goods: refund, nothing comes back."""
+    """Below the keep-the-item value the parcel costs more than the goods: refund, nothing comes back.
+
+    Like any refund, it waits for an owner when it would take what the order
+    gave back above the agent's limit: one keep-the-item return per unit must
+    not add up to more than an agent may give.
+    """
     lines = list(request.lines.select_related("order_line"))
     goods = sum((line.order_line.unit_price * line.quantity for line in lines), start=Decimal("0")).quantize(
         CENT
     )
     request.goods_value, request.restocking_fee, request.return_fee = goods, Decimal("0"), Decimal("0")
-    refund = issue_refund(request, goods, actor=actor)
-    request.refund = refund
-    # The goods do not come back: what was refunded is lost.
-    case_add_cost(request.case, cost=goods)
-    move_return(
-        request,
-        R.REFUNDED,
-        actor=actor,
-        reason=because(Reason.BUYER_KEEPS_GOODS),
-        fields=["goods_value", "restocking_fee", "return_fee", "refund"],
-        amount=str(goods),
-    )
-    notify_refund(request, refund)
+    request.save(update_fields=["goods_value", "restocking_fee", "return_fee", "updated_at"])
+    amount = refundable_part(request, goods)
+    if not held_for_owner(request, amount, actor=actor):
+        pay_out_kept(request, amount, actor=actor)
 
 
 @transaction.atomic

@@ -16,8 +16,6 @@ from tests.factories import NAPKINS, make_claim, make_order, track
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DESKTOP = {"width": 1280, "height": 900}
-
 
 def user(name, group, shop, *, staff=False):
     """A user of `group` who works for `shop`, as an owner (Owners) or an agent."""
@@ -29,10 +27,8 @@ def user(name, group, shop, *, staff=False):
     return account
 
 
-def log_in(browser, live_server, name):
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+def log_in(desktop, live_server, name):
+    page = desktop()
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{live_server.url}/accounts/login/?next=/desk/")
     page.fill("input[name=username]", name)
@@ -55,12 +51,12 @@ def dnr_case(shop, *, total_items: int):
 
 
 def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
-    browser, live_server, artifacts_dir, shop, carrier
+    desktop, live_server, artifacts_dir, shop, carrier
 ):
     user("anna", AGENTS, shop)
     case = dnr_case(shop, total_items=4)  # 105.50 EUR, delivery scanned: ask around first
     damaged = make_claim(make_order(shop), opened_via=OpenedVia.PORTAL, decide=True).case
-    page = log_in(browser, live_server, "anna")
+    page = log_in(desktop, live_server, "anna")
 
     page.select_option("select[name=type]", "delivered_not_received")
     page.wait_for_selector(f"text={damaged.reference}", state="detached")
@@ -89,7 +85,7 @@ def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
 
 
 def test_owner_raises_a_threshold_in_the_admin_and_the_recommendation_follows(
-    browser, live_server, artifacts_dir, shop, carrier
+    desktop, live_server, artifacts_dir, shop, carrier
 ):
     user("olga", OWNERS, shop, staff=True)
     case = dnr_case(shop, total_items=4)  # 105.50 EUR: above the 50 EUR "reship on trust" band
@@ -102,7 +98,7 @@ def test_owner_raises_a_threshold_in_the_admin_and_the_recommendation_follows(
         if r.claim_type == "delivered_not_received" and r.max_value == Decimal("50.00")
     )
 
-    page = log_in(browser, live_server, "olga")
+    page = log_in(desktop, live_server, "olga")
     page.goto(f"{live_server.url}/admin/decisions/decisionmatrix/{matrix.pk}/change/")
     page.fill(f"input[name='rules-{index}-max_value']", "150")
     page.click("input[name=_save]")

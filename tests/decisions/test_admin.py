@@ -168,6 +168,7 @@ def test_a_matrix_added_in_the_admin_is_a_draft_in_the_shops_currency(owner_clie
     data = {
         "shop": shop.pk,
         "auto_apply_limit": "30.00",
+        "auto_apply_max_claims": "2",
         "note": "Stricter for Christmas",
         "rules-TOTAL_FORMS": "1",
         "rules-INITIAL_FORMS": "0",

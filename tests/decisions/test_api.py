@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from decisions import services
+
 # Rule reasons are stored in the shop's language; these tests read the English ones.
 pytestmark = pytest.mark.usefixtures("english_shop")
 
@@ -83,3 +85,30 @@ def test_another_shops_matrix_is_refused_like_an_unknown_shop(shop, swedish_agen
 
     assert response.status_code == 400
     assert response.json() == {"shop": ["Unknown shop 'leinen'."]}
+
+
+def test_evaluate_takes_the_orders_and_the_buyers_history(shop, agent_api):
+    services.matrix_import(
+        shop=shop,
+        data={
+            "shop": "leinen",
+            "currency": "EUR",
+            "auto_apply_limit": "0",
+            "rules": [
+                {"action": "escalate", "min_prior_resolutions": 1, "reason": "Settled before"},
+                {"action": "request_info", "min_claims_last_365_days": 2, "reason": "Claims often"},
+                {"action": "reship", "reason": "Send again"},
+            ],
+        },
+        activate=True,
+    )
+    facts = {"shop": "leinen", "claim_type": "wrong_item", "order_value": "20"}
+
+    actions = [
+        agent_api.post(URL, {**facts, **history}, format="json").json()["action"]
+        for history in ({}, {"claims_last_365_days": 2}, {"prior_resolutions": 1})
+    ]
+    refused = agent_api.post(URL, {**facts, "prior_resolutions": -1}, format="json")
+
+    assert actions == ["reship", "request_info", "escalate"]
+    assert refused.status_code == 400 and list(refused.json()) == ["prior_resolutions"]

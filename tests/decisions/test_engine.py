@@ -121,3 +121,42 @@ def test_an_evaluation_takes_well_under_a_millisecond():
     per_evaluation = (time.perf_counter() - started) / runs
 
     assert per_evaluation < 0.001
+
+
+def test_a_rule_for_orders_resolved_before_matches_from_that_many_resolutions():
+    rules = [rule("any", "escalate", "settled before", min_prior_resolutions=1), rule("any", "refund")]
+
+    assert decide(rules).action == "refund"
+    assert decide(rules, prior_resolutions=1).action == "escalate"
+    assert decide(rules, prior_resolutions=3).action == "escalate"
+
+
+def test_a_rule_for_buyers_who_claim_often_matches_from_that_many_claims():
+    rules = [rule("any", "request_info", "claims often", min_claims_last_365_days=3), rule("any", "refund")]
+
+    assert decide(rules, claims_last_365_days=2).action == "refund"
+    assert decide(rules, claims_last_365_days=3).action == "request_info"
+
+
+def test_the_default_matrix_decides_the_same_whatever_the_history():
+    rules = default_rules("EUR")
+    plain = DecisionInput("damaged", Decimal("30"))
+    repeated = DecisionInput("damaged", Decimal("30"), prior_resolutions=4, claims_last_365_days=9)
+
+    first, again = (compile_matrix(Matrix, rules).evaluate(facts) for facts in (plain, repeated))
+
+    assert (first.action, first.rule_position) == (again.action, again.rule_position)
+
+
+def test_a_decision_record_from_before_the_history_inputs_reads_as_a_first_claim():
+    stored = {"claim_type": "damaged", "order_value": "30.00"}
+
+    facts = DecisionInput.from_json(stored)
+
+    assert (facts.prior_resolutions, facts.claims_last_365_days) == (0, 0)
+
+
+def test_the_history_inputs_are_stored_with_the_decision():
+    facts = DecisionInput("damaged", Decimal("30"), prior_resolutions=2, claims_last_365_days=4)
+
+    assert DecisionInput.from_json(facts.to_json()) == facts

@@ -58,6 +58,8 @@ def test_export_prints_the_active_matrix_as_json(shop):
         "buyer_risk",
         "evidence",
         "needed_within_days",
+        "min_prior_resolutions",
+        "min_claims_last_365_days",
         "action",
         "refund_percent",
         "auto_apply",
@@ -198,3 +200,26 @@ def test_force_imports_a_file_of_another_shop(shop, tmp_path):
     import_file(tmp_path, other, good_file(), "--force")
 
     assert DecisionMatrix.objects.filter(shop=other).count() == 1
+
+
+def test_the_claims_a_buyer_may_have_for_automatic_decisions_travel_with_the_file(shop, tmp_path):
+    data = good_file(auto_apply_max_claims=5, rules=[rule("damaged", "escalate", min_claims_last_365_days=3)])
+
+    import_file(tmp_path, shop, data, "--activate")
+
+    exported = export(shop)
+    assert exported["auto_apply_max_claims"] == 5
+    assert exported["rules"][0]["min_claims_last_365_days"] == 3
+
+
+def test_a_file_from_before_the_claims_setting_gets_the_default(shop):
+    matrix = services.matrix_import(shop=shop, data=good_file())
+
+    assert matrix.auto_apply_max_claims == 2
+
+
+@pytest.mark.parametrize("value", [-1, "2", 1001, None])
+def test_a_wrong_claims_setting_is_refused(shop, value):
+    assert import_error(shop, good_file(auto_apply_max_claims=value)) == {
+        "auto_apply_max_claims": ["auto_apply_max_claims is a whole number from 0 to 1000."]
+    }

@@ -84,3 +84,27 @@ def test_the_warning_names_both_rules_by_their_position(shop):
     assert services.matrix_warnings(matrix) == [
         "Rule at position 8 can never match: the rule at position 3 above it covers every case it would."
     ]
+
+
+@pytest.mark.parametrize("name", ["min_prior_resolutions", "min_claims_last_365_days"])
+@pytest.mark.parametrize("value", [-1, 1001, "3", 2.5, True])
+def test_a_history_count_is_a_whole_number_from_0_to_1000(name, value):
+    assert services.rule_errors(rule(**{name: value})) == {
+        name: ["Give a whole number from 0 to 1000, or leave it empty."]
+    }
+
+
+def test_a_rule_for_more_claims_is_hidden_by_one_for_fewer_above_it():
+    rules = [
+        rule("damaged", min_claims_last_365_days=2),
+        rule("damaged", min_claims_last_365_days=5),
+        rule("damaged", min_prior_resolutions=1),
+    ]
+
+    assert services.unreachable_rules(rules) == [(1, 0)]
+
+
+def test_a_rule_for_repeat_claims_hides_no_rule_for_every_buyer():
+    rules = [rule("damaged", min_claims_last_365_days=2), rule("damaged")]
+
+    assert services.unreachable_rules(rules) == []

@@ -74,3 +74,21 @@ def test_simulation_costs_a_partial_refund_by_its_percentage():
         "reship_with_return_label", Decimal("80.00"), None, Decimal("5")
     ) == Decimal("85.00")
     assert services.estimated_cost("deny", Decimal("80.00"), None, Decimal("5")) == Decimal("0")
+
+
+def test_simulation_replays_the_orders_history_too(shop, owner):
+    repeat = decided_case(shop, DecisionInput("damaged", Decimal("30.00"), prior_resolutions=1))
+    decided_case(shop, DAMAGED)
+    draft = services.matrix_create_draft(shop=shop, by=owner)
+    draft.rules.create(
+        position=0, claim_type="any", min_prior_resolutions=1, action="escalate", reason="Settled before"
+    )
+
+    result = services.simulate(draft=draft, days=90)
+
+    [changed] = result.changed
+    assert (changed.reference, changed.old_action, changed.new_action) == (
+        repeat.case.reference,
+        "refund",
+        "escalate",
+    )

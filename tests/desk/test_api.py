@@ -94,7 +94,9 @@ def test_anonymous_cannot_read_cases(client, db):
     assert client.get("/api/v1/cases/").status_code in (401, 403)
 
 
-def test_manual_refund_is_pending_until_an_agent_confirms_it_once(shop, carrier, agent, agent_api):
+def test_manual_refund_is_pending_until_someone_else_confirms_it_once(
+    shop, carrier, agent, agent_api, owner_api
+):
     RefundLimit.objects.create(user=agent, amount=Decimal("100.00"))
     order = make_order(shop, total="30.80")
     claim = make_claim(order)
@@ -106,10 +108,10 @@ def test_manual_refund_is_pending_until_an_agent_confirms_it_once(shop, carrier,
     [refund] = body["refunds"]
     assert refund["status"] == "pending"
 
-    confirmed = agent_api.post(
+    confirmed = owner_api.post(
         f"/api/v1/refunds/{refund['id']}/confirm/", {"gateway_reference": "PP-7781"}, format="json"
     )
-    again = agent_api.post(f"/api/v1/refunds/{refund['id']}/confirm/", {}, format="json")
+    again = owner_api.post(f"/api/v1/refunds/{refund['id']}/confirm/", {}, format="json")
 
     assert confirmed.json()["status"] == "completed"
     assert again.status_code == 409

@@ -5,6 +5,7 @@ import importlib
 import pytest
 from cryptography.fernet import Fernet
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from integrations.models import Integration
@@ -65,6 +66,26 @@ def test_a_secret_saved_before_encryption_is_read_and_then_sealed_by_the_migrati
 
     migration = importlib.import_module("integrations.migrations.0003_secrets_encrypted")
     migration.seal_stored_secrets(apps, None)
+
+    assert _stored_secret(integration).startswith("fernet:")
+    assert Integration.objects.get(pk=integration.pk).signing_secret == SECRET
+
+
+def test_production_never_derives_the_key_from_secret_key(connect, settings):
+    # Without a key of its own, a leaked SECRET_KEY would also decrypt every shop's secrets.
+    settings.DEBUG = False
+    settings.POSTSALE_SECRETS_KEY = []
+
+    with pytest.raises(ImproperlyConfigured, match="POSTSALE_SECRETS_KEY"):
+        connect("shopify", SECRET)
+
+    assert not Integration.objects.exists()
+
+
+def test_the_laptop_demo_derives_its_key_from_secret_key(connect, settings):
+    settings.DEBUG = True
+    settings.POSTSALE_SECRETS_KEY = []
+    integration = connect("shopify", SECRET)
 
     assert _stored_secret(integration).startswith("fernet:")
     assert Integration.objects.get(pk=integration.pk).signing_secret == SECRET

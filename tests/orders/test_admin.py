@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders.models import Buyer, Order, OrderNote, Role, Shipment, ShipmentPhoto, Shop
+from orders.models import Buyer, Order, OrderNote, Product, Role, Shipment, ShipmentPhoto, Shop
 from orders.services import membership_grant, order_note_add, orders_upsert, tracking_events_ingest
 
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "orders-sample.csv"
@@ -224,3 +224,25 @@ def test_agents_cannot_reach_the_admin_import(client, agent):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_an_owner_sets_a_products_family_and_list_price_in_the_admin(owner_client, shop):
+    product = Product.objects.create(shop=shop, sku="HAND-LEIN-50", title="Handtuch Leinen 50x100")
+
+    response = owner_client.post(
+        reverse("admin:orders_product_change", args=[product.pk]),
+        {
+            "shop": shop.pk,
+            "sku": product.sku,
+            "title": product.title,
+            "family": "HAND-LEIN",
+            "list_price": "18.50",
+            "unit_weight_g": 300,
+            "returnable": "on",
+            "stock_on_hand": 4,
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].errors
+    product.refresh_from_db()
+    assert (product.family, str(product.list_price)) == ("HAND-LEIN", "18.50")

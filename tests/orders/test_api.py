@@ -2,6 +2,7 @@
 who may call it, and an order's line as the claims and returns APIs name it."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +13,18 @@ from cases.choices import ClaimType
 from cases.models import Case
 from claims.models import ClaimLine
 from claims.services import LineIn
-from orders.models import Buyer, Order, OrderLine, OrderNote, Payment, RiskFlag, Shipment, Shop, TrackingEvent
+from orders.models import (
+    Buyer,
+    Order,
+    OrderLine,
+    OrderNote,
+    Payment,
+    Product,
+    RiskFlag,
+    Shipment,
+    Shop,
+    TrackingEvent,
+)
 from orders.services import buyer_set_risk, order_note_add
 from returns.models import ReturnLine
 from tests.factories import NAPKINS, TABLECLOTH, make_claim, make_order
@@ -142,6 +154,42 @@ def test_update_changes_shop_data(api, shop):
     assert body["lines"][0]["quantity"] == 5
     assert body["shipping_address"]["city"] == "Potsdam"
     assert Payment.objects.count() == 1
+
+
+def test_a_line_gives_its_products_family_and_list_price(api, shop):
+    payload = order_payload(lines=2)
+    payload["lines"][0].update(product_family="NAP", list_price="16.90")
+
+    assert api.post(ORDERS, payload, format="json").status_code == 201
+
+    first, second = Product.objects.filter(shop=shop).order_by("sku")
+    assert (first.family, first.list_price) == ("NAP", Decimal("16.90"))
+    assert (second.family, second.list_price) == ("", None)
+
+
+def test_a_later_order_brings_the_product_up_to_date_and_one_that_says_nothing_keeps_it(api, shop):
+    first = order_payload("1001", lines=1)
+    first["lines"][0].update(product_family="NAP", list_price="16.90")
+    cheaper = order_payload("1002", lines=1)
+    cheaper["lines"][0].update(list_price="14.90")
+    silent = order_payload("1003", lines=1)
+
+    for payload in (first, cheaper, silent):
+        assert api.post(ORDERS, payload, format="json").status_code == 201
+
+    product = Product.objects.get(shop=shop, sku="NAP-1")
+    assert (product.family, product.list_price) == ("NAP", Decimal("14.90"))
+
+
+def test_a_negative_list_price_is_refused_by_its_path(api, shop):
+    payload = order_payload(lines=1)
+    payload["lines"][0]["list_price"] = "-1.00"
+
+    response = api.post(ORDERS, payload, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["lines[0].list_price"]
+    assert not Product.objects.exists()
 
 
 def test_buyer_risk_flag_and_order_notes_survive_an_update(api, shop, owner):

@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from orders.models import Membership
 
-BEFORE_MEMBERSHIPS = [("orders", "0003_shop_country_order_hold")]
+BEFORE_MEMBERSHIPS = [("orders", "0004_product_family_list_price")]
 
 
 def _migrate(targets):

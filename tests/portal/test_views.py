@@ -10,11 +10,23 @@ from django.utils import translation
 from django.utils.formats import date_format
 from PIL import Image
 
-from claims.models import Claim
+from cases.models import Case, Refund
+from claims.models import Claim, Resolution
+from decisions.models import DecisionRecord
 from orders.models import TrackingEvent
 from portal.access import SESSION_KEY
 from returns.models import ReturnRequest, ReturnStatus
-from tests.factories import DUVET, MONOGRAM_TOWELS, NAPKINS, RUNNER, accept_return, make_return, return_line
+from tests.factories import (
+    DUVET,
+    MONOGRAM_TOWELS,
+    NAPKINS,
+    RUNNER,
+    accept_return,
+    make_order,
+    make_return,
+    return_line,
+    track,
+)
 
 from .conftest import follow, lookup, page_without_csrf
 
@@ -122,6 +134,33 @@ def test_german_buyer_reports_damage_with_a_photo_and_gets_a_case_reference(clie
     assert claim.lines.get().order_line == tablecloth
     assert "Vielen Dank" in done.content.decode()
     assert claim.case.reference in done.content.decode()
+
+
+def test_a_buyer_reporting_again_and_again_gets_one_automatic_decision(client, shop, carrier):
+    # The story: "wrong item" three times, then "damaged", on a 34.80 order; the default
+    # matrix replaces and refunds orders this small on its own.
+    order = make_order(
+        shop,
+        email="kai.wolf@example.de",
+        lines=[{"sku": "GESCHIRR-3", "title": "Geschirrtücher", "unit_price": "28.90", "quantity": 1}],
+    )
+    track(order, "delivered", days_ago=2)
+    follow(client, lookup(client, order, order.number, "kai.wolf@example.de"))
+    towels = order.lines.get()
+
+    for problem in ("wrong_item", "wrong_item", "wrong_item", "damaged"):
+        answer = client.post(
+            f"/portal/leinen/order/{order.number}/problem/",
+            {"type": problem, f"qty_{towels.pk}": 1, "statement": "Nicht das, was ich bestellt habe."},
+        )
+        assert answer.status_code == 302
+
+    records = DecisionRecord.objects.filter(case__order=order)
+    assert records.filter(auto_applied=True).count() == 1
+    assert Resolution.objects.filter(case__order=order).count() == 1
+    assert not Refund.objects.filter(order=order).exists()
+    waiting = Case.objects.filter(order=order, status="new")
+    assert sorted(waiting.values_list("claim__type", flat=True)) == ["damaged", "wrong_item"]
 
 
 def test_swedish_buyer_returns_heavy_bedding_with_pickup(client, se_order):

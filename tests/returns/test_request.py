@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cases.models import CaseStatus
+from cases.models import CaseStatus, Refund, RefundLimit
 from config.errors import Conflict
 from messaging.models import OutboundMessage
 from returns import services
@@ -14,7 +14,7 @@ from returns.models import ReturnRequest, ReturnStatus
 from tests.concurrency import row_locks, run_at_once
 from tests.factories import NAPKINS, make_return, return_line
 
-from .conftest import mail_text, mails
+from .conftest import mail_text, mails, open_return
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +53,49 @@ def test_below_the_keep_item_value_the_buyer_is_refunded_and_keeps_the_goods(del
     assert request.refund.amount == Decimal("24.90")
     assert not request.label_pdf
     assert request.case.cost_total == Decimal("24.90")
+
+
+def test_keep_the_item_refunds_above_the_agents_limit_wait_for_an_owner(
+    delivered_order, agent, agent_api, owner_api
+):
+    # One keep-the-item return per set of napkins: the second takes the order's refunds above 40.
+    policy = services.policy_for(delivered_order.shop)
+    policy.keep_item_below = Decimal("30.00")
+    policy.save()
+    RefundLimit.objects.create(user=agent, amount=Decimal("40"))
+    one_set = [{"sku": NAPKINS["sku"], "quantity": 1, "reason": "damaged"}]
+
+    first = open_return(agent_api, delivered_order, lines=one_set).json()
+    second = open_return(agent_api, delivered_order, lines=one_set).json()
+
+    assert (first["status"], first["return"]["refund"]["amount"]) == ("refunded", "24.90")
+    assert second["status"] == "approved"
+    assert second["return"]["awaits_refund_approval"] is True
+    assert second["return"]["refund"] is None
+    held = ReturnRequest.objects.get(rma=second["rma"])
+    assert held.case.status == CaseStatus.ESCALATED
+    assert Refund.objects.filter(order=delivered_order).count() == 1
+    # Nothing to send back, so nothing lapses while it waits.
+    assert held.expires_at is None
+
+    approved = owner_api.post(f"/api/v1/returns/{second['rma']}/refund/")
+
+    assert approved.status_code == 200, approved.json()
+    assert approved.json()["status"] == "refunded"
+    assert approved.json()["refund"]["amount"] == "24.90"
+
+
+def test_a_keep_the_item_refund_the_buyer_asks_for_in_the_portal_follows_the_policy(delivered_order, agent):
+    # The owner's policy decided it: no agent asked, so no agent's limit applies.
+    policy = services.policy_for(delivered_order.shop)
+    policy.keep_item_below = Decimal("30.00")
+    policy.save()
+    RefundLimit.objects.create(user=agent, amount=Decimal("0"))
+
+    request = make_return(delivered_order)
+
+    request.refresh_from_db()
+    assert request.status == ReturnStatus.REFUNDED
 
 
 def test_a_buyer_who_keeps_the_goods_is_not_told_to_send_a_parcel(delivered_order):

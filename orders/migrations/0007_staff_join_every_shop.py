@@ -35,5 +35,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0005_membership_roles")]
+    dependencies = [("orders", "0006_membership_roles")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0003_shop_country_order_hold"),
+        ("orders", "0004_product_family_list_price"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
