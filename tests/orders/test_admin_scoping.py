@@ -17,7 +17,18 @@ from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"orders", "cases", "claims", "decisions", "messaging", "returns", "integrations"}
+OUR_APPS = {
+    "orders",
+    "cases",
+    "claims",
+    "decisions",
+    "messaging",
+    "returns",
+    "integrations",
+    "desk",
+    "portal",
+    "demo",
+}
 
 
 @pytest.fixture
