@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from orders.admin import ShopScopedAdmin, ShopScopedInline
+
 from .models import Case, CaseEvent, CaseNote, Refund, RefundLimit
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(ShopScopedInline, admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
@@ -16,14 +18,14 @@ class CaseEventInline(admin.TabularInline):
         return False
 
 
-class CaseNoteInline(admin.TabularInline):
+class CaseNoteInline(ShopScopedInline, admin.TabularInline):
     model = CaseNote
     extra = 0
     fields = ["created_at", "author", "body"]
     readonly_fields = ["created_at", "author"]
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ShopScopedInline, admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
@@ -35,7 +37,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ShopScopedAdmin):
     list_display = [
         "reference",
         "kind",
@@ -80,7 +82,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(ShopScopedAdmin):
     list_display = [
         "id",
         "case",
@@ -102,7 +104,8 @@ class RefundAdmin(admin.ModelAdmin):
 
 
 @admin.register(RefundLimit)
-class RefundLimitAdmin(admin.ModelAdmin):
+class RefundLimitAdmin(ShopScopedAdmin):
+    owner_managed = True
     list_display = ["who", "shop", "amount", "daily_amount"]
     list_filter = ["shop", "group"]
     list_select_related = ["shop", "user", "group"]

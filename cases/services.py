@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders import tenancy
 from orders.models import Order
 from orders.services import buyer_set_risk
 
@@ -131,6 +132,9 @@ def case_move(*, case: Case, to: str, actor=None, reason: str = "") -> Case:
 
 @transaction.atomic
 def case_assign(*, case: Case, assignee, actor=None) -> Case:
+    """Give the case to `assignee` (None: back to the queue); only someone who works for its shop takes it."""
+    if assignee is not None and not tenancy.is_member(assignee, case.shop_id, roles=tenancy.STAFF_ROLES):
+        raise ValidationError({"assignee": [_("Only an agent or owner of this shop can take its cases.")]})
     case = case_lock(case)
     old = case.assignee.get_username() if case.assignee else ""
     new = assignee.get_username() if assignee else ""

@@ -1,28 +1,30 @@
 from django.contrib import admin
 
+from orders.admin import ShopScopedAdmin, ShopScopedInline
+
 from .models import CarrierClaim, Claim, ClaimLine, ClaimPhoto, Resolution, StallThreshold
 
 
-class ClaimLineInline(admin.TabularInline):
+class ClaimLineInline(ShopScopedInline, admin.TabularInline):
     model = ClaimLine
     extra = 0
     raw_id_fields = ["order_line"]
 
 
-class ClaimPhotoInline(admin.TabularInline):
+class ClaimPhotoInline(ShopScopedInline, admin.TabularInline):
     model = ClaimPhoto
     extra = 0
     readonly_fields = ["file", "content_type", "size", "uploaded_at"]
 
 
-class CarrierClaimInline(admin.TabularInline):
+class CarrierClaimInline(ShopScopedInline, admin.TabularInline):
     model = CarrierClaim
     extra = 0
     readonly_fields = ["status", "filed_at", "recovered_amount"]
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ShopScopedAdmin):
     list_display = ["case", "type", "shipment", "dispute_provider", "respond_by", "created_at"]
     list_filter = ["type", "dispute_provider", "case__shop"]
     search_fields = [
@@ -38,7 +40,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(CarrierClaim)
-class CarrierClaimAdmin(admin.ModelAdmin):
+class CarrierClaimAdmin(ShopScopedAdmin):
     list_display = [
         "claim",
         "carrier",
@@ -58,7 +60,7 @@ class CarrierClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resolution)
-class ResolutionAdmin(admin.ModelAdmin):
+class ResolutionAdmin(ShopScopedAdmin):
     list_display = [
         "case",
         "action",
@@ -79,6 +81,7 @@ class ResolutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StallThreshold)
-class StallThresholdAdmin(admin.ModelAdmin):
+class StallThresholdAdmin(ShopScopedAdmin):
+    owner_managed = True
     list_display = ["shop", "carrier", "international", "days"]
     list_filter = ["shop", "carrier", "international"]

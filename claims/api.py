@@ -37,10 +37,12 @@ class OrderRefField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("invalid")  # true is an int to Python, not an order id to anyone
+        # Only the caller's shops: another shop's order is "No such order." like a made-up one.
+        user = self.context["request"].user
         if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
-            order = order_by_key(pk=int(data))
+            order = order_by_key(pk=int(data), user=user)
         elif isinstance(data, dict) and data.get("shop") and data.get("number"):
-            order = order_by_key(shop=data["shop"], number=str(data["number"]))
+            order = order_by_key(shop=data["shop"], number=str(data["number"]), user=user)
         else:
             self.fail("invalid")
         if order is None:
@@ -214,7 +216,7 @@ class ClaimCreate(APIView):
     )
     def post(self, request):
         data, files = json_and_files(request)
-        values = validated(ClaimInSerializer, data)
+        values = validated(ClaimInSerializer, data, context={"request": request})
         dispute = values.get("dispute")
         claim = services.claim_open(
             order=values["order"],

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import Conflict
+from orders.admin import ShopScopedAdmin, ShopScopedInline
 
 from . import services
 from .models import DecisionMatrix, DecisionRecord, MatrixStatus, Rule
@@ -58,7 +59,8 @@ class RuleFormSet(BaseInlineFormSet):
             raise ValidationError(_("The active matrix needs at least one rule."))
 
 
-class RuleInline(admin.TabularInline):
+class RuleInline(ShopScopedInline, admin.TabularInline):
+    owner_managed = True
     model = Rule
     form = RuleForm
     formset = RuleFormSet
@@ -80,7 +82,8 @@ class RuleInline(admin.TabularInline):
 
 
 @admin.register(DecisionMatrix)
-class DecisionMatrixAdmin(admin.ModelAdmin):
+class DecisionMatrixAdmin(ShopScopedAdmin):
+    owner_managed = True
     list_display = [
         "shop",
         "version",
@@ -168,6 +171,10 @@ class DecisionMatrixAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def _matrix(self, request, pk):
+        # Through the admin's own rows: another shop's matrix is not found, as on its change page.
+        return get_object_or_404(self.get_queryset(request).select_related("shop"), pk=pk)
+
     def _change_url(self, matrix):
         return reverse("admin:decisions_decisionmatrix_change", args=[matrix.pk])
 
@@ -219,7 +226,7 @@ class DecisionMatrixAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/decisions/simulation.html", context)
 
     def simulate_view(self, request, pk):
-        matrix = get_object_or_404(DecisionMatrix.objects.select_related("shop"), pk=pk)
+        matrix = self._matrix(request, pk)
         try:
             days = min(max(int(request.GET.get("days", SIMULATION_DAYS)), 1), 3650)
         except ValueError:
@@ -229,12 +236,12 @@ class DecisionMatrixAdmin(admin.ModelAdmin):
     def activate_view(self, request, pk):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:decisions_decisionmatrix_simulate", args=[pk]))
-        matrix = get_object_or_404(DecisionMatrix.objects.select_related("shop"), pk=pk)
+        matrix = self._matrix(request, pk)
         self._activate(request, matrix)
         return HttpResponseRedirect(self._change_url(matrix))
 
     def create_draft_view(self, request, pk):
-        matrix = get_object_or_404(DecisionMatrix.objects.select_related("shop"), pk=pk)
+        matrix = self._matrix(request, pk)
         if request.method != "POST":
             return HttpResponseRedirect(self._change_url(matrix))
         return HttpResponseRedirect(self._change_url(self._create_draft(request, matrix)))
@@ -260,7 +267,7 @@ class DecisionMatrixAdmin(admin.ModelAdmin):
 
 
 @admin.register(DecisionRecord)
-class DecisionRecordAdmin(admin.ModelAdmin):
+class DecisionRecordAdmin(ShopScopedAdmin):
     """The decisions are evidence of what the matrix said and why: nobody edits them here."""
 
     list_display = [

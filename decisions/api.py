@@ -39,7 +39,7 @@ class EvaluateInSerializer(serializers.Serializer):
     )
 
     def validate_shop(self, slug):
-        shop = selectors.shop_for_evaluation(slug)
+        shop = selectors.shop_for_evaluation(slug, user=self.context["request"].user)
         if shop is None:
             raise serializers.ValidationError(f"Unknown shop {slug!r}.")
         return shop
@@ -68,7 +68,7 @@ class Evaluate(APIView):
         description="What the shop's active matrix decides for these facts. Nothing is stored.",
     )
     def post(self, request):
-        data = dict(validated(EvaluateInSerializer, request.data))
+        data = dict(validated(EvaluateInSerializer, request.data, context={"request": request}))
         shop = data.pop("shop")
         decision = services.evaluate(shop=shop, inputs=DecisionInput(**data))
         return Response(DecisionOutSerializer(decision).data)

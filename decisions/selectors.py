@@ -2,13 +2,15 @@
 
 from django.db.models import QuerySet
 
+from orders import tenancy
 from orders.models import Shop
 
 from .models import DecisionMatrix, DecisionRecord
 
 
-def shop_for_evaluation(slug: str) -> Shop | None:
-    return Shop.objects.filter(slug=slug).first()
+def shop_for_evaluation(slug: str, *, user) -> Shop | None:
+    """One of the user's shops: another shop's matrix is not theirs to ask."""
+    return tenancy.shops_of(user).filter(slug=slug).first()
 
 
 def decisions_for_case(case) -> QuerySet[DecisionRecord]:

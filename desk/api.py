@@ -1,9 +1,7 @@
 """Cases API: list, read with its timeline, act on it."""
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -16,6 +14,7 @@ from cases.models import Case, CaseKind, CaseStatus, Refund
 from claims import services as claims
 from claims.models import CarrierClaim
 from config.api import has_perms, validated
+from orders import tenancy
 
 from . import selectors
 from .serializers import (
@@ -31,6 +30,11 @@ from .serializers import (
     RefundConfirmSerializer,
     ResolveSerializer,
 )
+
+
+def _case(request, reference) -> Case:
+    """A case of one of the caller's shops; another shop's answers 404, as if it did not exist."""
+    return tenancy.get_in_shops_or_404(Case.objects.select_related("shop"), request.user, reference=reference)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -63,7 +67,7 @@ class CaseList(generics.ListAPIView):
     filterset_class = CaseFilter
 
     def get_queryset(self):
-        return selectors.cases_list()
+        return tenancy.in_shops(selectors.cases_list(), self.request.user)
 
 
 class CaseDetail(generics.RetrieveAPIView):
@@ -72,7 +76,7 @@ class CaseDetail(generics.RetrieveAPIView):
     lookup_field = "reference"
 
     def get_queryset(self):
-        return selectors.case_detail()
+        return tenancy.in_shops(selectors.case_detail(), self.request.user)
 
 
 class CaseResolve(APIView):
@@ -80,7 +84,7 @@ class CaseResolve(APIView):
 
     @extend_schema(request=ResolveSerializer, responses={200: CaseResolvedSerializer})
     def post(self, request, reference):
-        case = get_object_or_404(Case, reference=reference)
+        case = _case(request, reference)
         values = validated(ResolveSerializer, request.data)
         result = claims.claim_act(case=case, actor=request.user, **values)
         case = selectors.case_detail().get(pk=result.case.pk)
@@ -93,7 +97,7 @@ class CaseNoteCreate(APIView):
 
     @extend_schema(request=NoteSerializer, responses={201: NoteCreatedSerializer})
     def post(self, request, reference):
-        case = get_object_or_404(Case, reference=reference)
+        case = _case(request, reference)
         values = validated(NoteSerializer, request.data)
         note = cases.case_note_add(case=case, author=request.user, body=values["body"])
         return Response(NoteCreatedSerializer(note).data, status=status.HTTP_201_CREATED)
@@ -104,11 +108,13 @@ class CaseAssign(APIView):
 
     @extend_schema(request=AssignSerializer, responses={200: CaseListSerializer})
     def post(self, request, reference):
-        case = get_object_or_404(Case, reference=reference)
+        case = _case(request, reference)
         username = validated(AssignSerializer, request.data)["assignee"]
         assignee = None
         if username:
-            assignee = get_user_model().objects.filter(username=username, is_active=True).first()
+            # Only the case's own shop's people: an agent of another shop is answered as unknown.
+            staff = tenancy.members(case.shop_id, roles=tenancy.STAFF_ROLES)
+            assignee = staff.filter(username=username).first()
             if assignee is None or not assignee.has_perm("cases.view_case"):
                 raise serializers.ValidationError({"assignee": ["No agent with this user name."]})
         case = cases.case_assign(case=case, assignee=assignee, actor=request.user)
@@ -120,7 +126,7 @@ class RefundConfirm(APIView):
 
     @extend_schema(request=RefundConfirmSerializer, responses={200: RefundConfirmedSerializer})
     def post(self, request, pk):
-        refund = get_object_or_404(Refund, pk=pk)
+        refund = tenancy.get_in_shops_or_404(Refund.objects.all(), request.user, pk=pk)
         values = validated(RefundConfirmSerializer, request.data)
         refund = refunds.refund_confirm(refund=refund, actor=request.user, **values)
         return Response(RefundConfirmedSerializer(refund).data)
@@ -131,7 +137,7 @@ class CarrierClaimUpdate(APIView):
 
     @extend_schema(request=CarrierClaimUpdateSerializer, responses={200: CarrierClaimUpdatedSerializer})
     def post(self, request, pk):
-        carrier_claim = get_object_or_404(CarrierClaim, pk=pk)
+        carrier_claim = tenancy.get_in_shops_or_404(CarrierClaim.objects.all(), request.user, pk=pk)
         values = validated(CarrierClaimUpdateSerializer, request.data)
         carrier_claim = claims.carrier_claim_update(carrier_claim=carrier_claim, actor=request.user, **values)
         return Response(CarrierClaimUpdatedSerializer(carrier_claim).data)

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATUSES, Case, CaseStatus
+from orders import tenancy
 from orders.models import Shipment
 
 PAGE_SIZE = 25
@@ -85,7 +86,7 @@ def apply_view(queryset: QuerySet[Case], view: str, *, user, now: datetime) -> Q
 
 def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) -> QuerySet[Case]:
     now = now or timezone.now()
-    queryset = Case.objects.filter(status__in=filters.status or list(OPEN_STATUSES))
+    queryset = tenancy.in_shops(Case.objects.filter(status__in=filters.status or list(OPEN_STATUSES)), user)
     queryset = apply_view(queryset, filters.view, user=user, now=now)
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
@@ -199,7 +200,7 @@ def view_counts(*, user, now: datetime | None = None) -> dict[str, str]:
     counts = cache.get(key)
     if counts is None:
         now = now or timezone.now()
-        base = Case.objects.filter(status__in=list(OPEN_STATUSES))
+        base = tenancy.in_shops(Case.objects.filter(status__in=list(OPEN_STATUSES)), user)
         counts = {}
         for view in SAVED_VIEWS:
             n = apply_view(base, view, user=user, now=now).order_by()[: COUNT_CAP + 1].count()

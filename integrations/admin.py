@@ -12,6 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from orders.admin import ShopScopedAdmin
+
 from . import services, vault
 from .models import InboundEvent, InboundStatus, Integration
 
@@ -69,7 +71,8 @@ class IntegrationForm(forms.ModelForm):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(ShopScopedAdmin):
+    owner_managed = True
     form = IntegrationForm
     list_display = ["shop", "source", "active", "last_event_at", "recent_failures", "webhook_url_display"]
     list_filter = ["source", "active"]
@@ -130,7 +133,8 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
+class InboundEventAdmin(ShopScopedAdmin):
+    owner_managed = True
     list_display = [
         "received_at",
         "shop",

@@ -1,10 +1,13 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from orders.admin import ShopScopedAdmin, ShopScopedInline
 
 from .models import (
     CannedReply,
@@ -20,7 +23,7 @@ from .rendering import forget_overrides, render_event, sample_context
 from .services.deliveries import inbound_delivery_release
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ShopScopedAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -43,7 +46,7 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
         return obj.context
 
 
-class InboundAttachmentInline(admin.TabularInline):
+class InboundAttachmentInline(ShopScopedInline, admin.TabularInline):
     model = InboundAttachment
     extra = 0
     can_delete = False
@@ -89,7 +92,8 @@ class DeliveryEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(ShopScopedAdmin):
+    owner_managed = True
     list_display = ["title", "language", "shop"]
     list_filter = ["language", "shop"]
     search_fields = ["title", "body"]
@@ -104,13 +108,28 @@ class CannedReplyAdmin(admin.ModelAdmin):
 
 
 @admin.register(OwnerNotificationSetting)
-class OwnerNotificationSettingAdmin(admin.ModelAdmin):
+class OwnerNotificationSettingAdmin(ShopScopedAdmin):
+    """Belongs to a person, not a shop: an owner sees and sets only their own."""
+
     list_display = ["user", "event", "enabled"]
     list_filter = ["event", "enabled"]
 
+    def _shared(self) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(EmailTemplateOverride)
-class EmailTemplateOverrideAdmin(admin.ModelAdmin):
+class EmailTemplateOverrideAdmin(ShopScopedAdmin):
+    owner_managed = True
     list_display = ["event", "language", "shop", "active", "updated_at"]
     list_filter = ["event", "language", "shop", "active"]
     readonly_fields = ["default_text", "preview"]

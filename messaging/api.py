@@ -1,6 +1,6 @@
 """Messages API: a case's conversation with the buyer, and agent replies."""
 
-from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from cases.models import Case
 from config.api import has_perms, validated
+from orders import tenancy
 
 from . import selectors, services
 from .models import CannedReply
@@ -117,11 +118,17 @@ class ConversationSerializer(serializers.Serializer):
         ]
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class CannedReplyField(serializers.PrimaryKeyRelatedField):
+    """A canned reply of the case's shop, or a shared one: another shop's is answered as unknown."""
+
+    def get_queryset(self):
+        return selectors.canned_replies_for(shop=self.context["case"].shop)
+
+
 class ReplySerializer(serializers.Serializer):
     body = serializers.CharField(required=False, allow_blank=True, default="")
-    canned_reply = serializers.PrimaryKeyRelatedField(
-        queryset=CannedReply.objects.all(), required=False, allow_null=True, default=None
-    )
+    canned_reply = CannedReplyField(required=False, allow_null=True, default=None)
     wait_for_buyer = serializers.BooleanField(required=False, default=False)
 
 
@@ -137,14 +144,14 @@ class CaseMessages(APIView):
 
     @extend_schema(responses={200: ConversationSerializer})
     def get(self, request, reference):
-        case = get_object_or_404(Case, reference=reference)
+        case = tenancy.get_in_shops_or_404(Case.objects.all(), request.user, reference=reference)
         conversation = {"case": case.reference, "messages": selectors.case_conversation(case)}
         return Response(ConversationSerializer(conversation).data)
 
     @extend_schema(request=ReplySerializer, responses={201: OutboundItemSerializer})
     def post(self, request, reference):
-        case = get_object_or_404(Case, reference=reference)
-        values = validated(ReplySerializer, request.data)
+        case = tenancy.get_in_shops_or_404(Case.objects.all(), request.user, reference=reference)
+        values = validated(ReplySerializer, request.data, context={"case": case})
         message = services.agent_reply(case=case, agent=request.user, **values)
         return Response(OutboundItemSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -160,11 +167,13 @@ class CannedReplyList(APIView):
 
     @extend_schema(responses={200: CannedReplySerializer(many=True)})
     def get(self, request):
-        replies = CannedReply.objects.all()
+        replies = selectors.canned_replies_seen_by(request.user)
         if request.query_params.get("language"):
             replies = replies.filter(language=request.query_params["language"])
         if request.query_params.get("case"):
-            case = get_object_or_404(Case, reference=request.query_params["case"])
+            case = tenancy.get_in_shops_or_404(
+                Case.objects.select_related("shop"), request.user, reference=request.query_params["case"]
+            )
             replies = selectors.canned_replies_for(
                 shop=case.shop, language=request.query_params.get("language")
             )

@@ -2,6 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
+from orders import tenancy
+
 from .models import Audience, CannedReply, InboundMessage, OutboundMessage
 
 
@@ -25,3 +27,10 @@ def case_conversation(case) -> list[dict]:
 def canned_replies_for(*, shop, language: str | None = None) -> QuerySet[CannedReply]:
     replies = CannedReply.objects.filter(Q(shop=shop) | Q(shop__isnull=True))
     return replies.filter(language=language) if language else replies
+
+
+def canned_replies_seen_by(user) -> QuerySet[CannedReply]:
+    """The texts of the user's shops, and the shared ones (no shop) that every shop uses."""
+    ids = tenancy.shop_ids(user)
+    replies = CannedReply.objects.all()
+    return replies if ids is None else replies.filter(Q(shop__isnull=True) | Q(shop_id__in=ids))

@@ -70,6 +70,53 @@ class Shop(models.Model):
         return self.name
 
 
+class Role(models.TextChoices):
+    """What a member does in a shop. Permissions come from the user's groups; the role says where."""
+
+    OWNER = "owner", _("Owner")
+    AGENT = "agent", _("Agent")
+    # The shop system's API user: a member of its one shop, and of nothing else.
+    INTEGRATION = "integration", _("Integration")
+
+
+class Membership(models.Model):
+    """A user's place in a shop: a shop is a tenant, and a user sees and acts only in their shops.
+
+    Written through `orders.services.membership_grant` and `membership_revoke`;
+    read through `orders.tenancy`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("shop")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["shop", "role", "user"]
+        verbose_name = _("shop membership")
+        verbose_name_plural = _("shop memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "shop"], name="membership_unique_user_shop"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+        indexes = [models.Index(fields=["shop", "role"], name="membership_shop_role")]
+
+    def __str__(self):
+        return f"{self.user} · {self.shop} ({self.get_role_display()})"
+
+
 class RiskFlag(models.TextChoices):
     NONE = "none", _("None")
     WATCH = "watch", _("Watch")

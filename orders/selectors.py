@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from . import tenancy
 from .models import Order, OrderLine, Shipment, TrackingEvent
 
 
@@ -27,9 +28,14 @@ def orders_for_api(*, shop: str | None = None, number: str | None = None) -> Que
     return queryset
 
 
-def order_by_key(*, pk: int | None = None, shop: str = "", number: str = "") -> Order | None:
-    """An order by its id, or by its shop's slug and number; with the shop and buyer joined."""
+def order_by_key(*, pk: int | None = None, shop: str = "", number: str = "", user=None) -> Order | None:
+    """An order by its id, or by its shop's slug and number; with the shop and buyer joined.
+
+    With `user`, only an order of their shops: another shop's is None, like one that does not exist.
+    """
     orders = Order.objects.select_related("shop", "buyer")
+    if user is not None:
+        orders = tenancy.in_shops(orders, user)
     if pk is not None:
         return orders.filter(pk=pk).first()
     return orders.filter(shop__slug=shop, number=number).first()

@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from orders.admin import ShopScopedAdmin, ShopScopedInline
+
 from .models import NOTHING_ACCEPTED, InspectionPhoto, ReturnLine, ReturnPolicy, ReturnRequest
 
 RETURN_ADDRESS_FIELDS = [
@@ -34,7 +36,8 @@ class ReturnPolicyForm(forms.ModelForm):
 
 
 @admin.register(ReturnPolicy)
-class ReturnPolicyAdmin(admin.ModelAdmin):
+class ReturnPolicyAdmin(ShopScopedAdmin):
+    owner_managed = True
     form = ReturnPolicyForm
     list_display = ["shop", "window_days", "free_returns", "return_fee", "exchanges_allowed", "refund_method"]
     list_select_related = ["shop"]
@@ -91,7 +94,7 @@ class ReturnPolicyAdmin(admin.ModelAdmin):
             )
 
 
-class ReturnLineInline(admin.TabularInline):
+class ReturnLineInline(ShopScopedInline, admin.TabularInline):
     model = ReturnLine
     extra = 0
     raw_id_fields = ["order_line"]
@@ -116,7 +119,7 @@ class ReturnRequestForm(forms.ModelForm):
 
 
 @admin.register(ReturnRequest)
-class ReturnRequestAdmin(admin.ModelAdmin):
+class ReturnRequestAdmin(ShopScopedAdmin):
     form = ReturnRequestForm
     list_display = ["rma", "order", "status", "method", "resolution", "created_at", "expires_at"]
     list_filter = ["status", "method", "resolution", "order__shop"]
@@ -149,7 +152,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(InspectionPhoto)
-class InspectionPhotoAdmin(admin.ModelAdmin):
+class InspectionPhotoAdmin(ShopScopedAdmin):
     list_display = ["line", "content_type", "size", "uploaded_at"]
     readonly_fields = ["line", "file", "content_type", "size", "uploaded_at"]
 

@@ -36,8 +36,9 @@ ADD = has_perms("returns.add_returnrequest")
 CHANGE = has_perms("returns.change_returnrequest")
 
 
-def _fresh(rma: str):
-    found = selectors.return_by_rma(rma)
+def _fresh(request, rma: str):
+    """The return as stored now, if it is of one of the caller's shops; 404 for any other."""
+    found = selectors.return_by_rma(rma, user=request.user)
     if found is None:
         raise Http404
     return found
@@ -47,7 +48,7 @@ class ReturnView(APIView):
     """A return's endpoints answer with the return as it is after the change, read back."""
 
     def answer(self, rma: str) -> Response:
-        return Response(ReturnSerializer(_fresh(rma), context={"request": self.request}).data)
+        return Response(ReturnSerializer(_fresh(self.request, rma), context={"request": self.request}).data)
 
 
 class ReturnCreate(APIView):
@@ -55,7 +56,7 @@ class ReturnCreate(APIView):
 
     @extend_schema(request=ReturnInSerializer, responses={201: ReturnCreatedSerializer})
     def post(self, request):
-        values = validated(ReturnInSerializer, request.data)
+        values = validated(ReturnInSerializer, request.data, context={"request": request})
         created = services.return_request(
             order=values["order"],
             lines=values["lines"],
@@ -65,7 +66,7 @@ class ReturnCreate(APIView):
             opened_via=OpenedVia.API,
             actor=request.user,
         )
-        body = ReturnCreatedSerializer(_fresh(created.rma), context={"request": request}).data
+        body = ReturnCreatedSerializer(_fresh(request, created.rma), context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -82,7 +83,7 @@ class ReturnLabel(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request, rma):
-        found = _fresh(rma)
+        found = _fresh(request, rma)
         if not found.label_pdf:
             raise Http404
         return FileResponse(found.label_pdf.open("rb"), content_type="application/pdf", filename=f"{rma}.pdf")
@@ -93,7 +94,7 @@ class ReturnReceive(ReturnView):
 
     @extend_schema(request=ReceiveInSerializer, responses={200: ReturnSerializer})
     def post(self, request, rma):
-        _fresh(rma)
+        _fresh(request, rma)
         values = validated(ReceiveInSerializer, request.data)
         lines, errors = {}, {}
         for index, item in enumerate(values["lines"]):
@@ -119,7 +120,7 @@ class ReturnInspect(APIView):
         description="JSON, or multipart with the JSON in a `data` field and photos as `photos.<sku>` files.",
     )
     def post(self, request, rma):
-        _fresh(rma)
+        _fresh(request, rma)
         data, files = json_and_files(request)
         values = validated(InspectInSerializer, data)
         lines = [
@@ -135,7 +136,7 @@ class ReturnInspect(APIView):
         result = services.return_inspect(
             rma=rma, lines=lines, actor=request.user, exchange_skus=values["exchange"]
         )
-        inspected = {"return": _fresh(rma), "refund": result.refund}
+        inspected = {"return": _fresh(request, rma), "refund": result.refund}
         return Response(ReturnInspectedSerializer(inspected, context={"request": request}).data)
 
 
@@ -144,7 +145,7 @@ class ReturnApprove(ReturnView):
 
     @extend_schema(request=ReasonInSerializer, responses={200: ReturnSerializer})
     def post(self, request, rma):
-        _fresh(rma)
+        _fresh(request, rma)
         values = validated(ReasonInSerializer, request.data)
         services.return_approve(rma=rma, actor=request.user, reason=values["reason"])
         return self.answer(rma)
@@ -155,7 +156,7 @@ class ReturnReject(ReturnView):
 
     @extend_schema(request=ReasonInSerializer, responses={200: ReturnSerializer})
     def post(self, request, rma):
-        _fresh(rma)
+        _fresh(request, rma)
         values = validated(ReasonInSerializer, request.data)
         services.return_reject(rma=rma, actor=request.user, reason=values["reason"])
         return self.answer(rma)
@@ -168,7 +169,7 @@ class ReturnRefundApprove(ReturnView):
 
     @extend_schema(request=None, responses={200: ReturnSerializer, 409: ConflictSerializer})
     def post(self, request, rma):
-        _fresh(rma)
+        _fresh(request, rma)
         services.return_refund_approve(rma=rma, actor=request.user)
         return self.answer(rma)
 
@@ -178,7 +179,7 @@ class ReturnClose(ReturnView):
 
     @extend_schema(request=None, responses={200: ReturnSerializer})
     def post(self, request, rma):
-        _fresh(rma)
+        _fresh(request, rma)
         services.return_close(rma=rma, actor=request.user)
         return self.answer(rma)
 
@@ -190,7 +191,7 @@ class ReturnInTransit(ReturnView):
 
     @extend_schema(request=InTransitSerializer, responses={200: ReturnSerializer})
     def post(self, request, rma):
-        _fresh(rma)
+        _fresh(request, rma)
         values = validated(InTransitSerializer, request.data)
         services.return_mark_in_transit(rma=rma, actor=request.user, **values)
         return self.answer(rma)
@@ -213,7 +214,7 @@ class ReturnAnalytics(APIView):
             if request.query_params.get(name):
                 params[key] = request.query_params[name]
         try:
-            values = validated(AnalyticsQuerySerializer, params)
+            values = validated(AnalyticsQuerySerializer, params, context={"request": request})
         except ValidationError as exc:
             names = {"date_from": "from", "date_to": "to"}
             raise ValidationError({names.get(key, key): value for key, value in exc.detail.items()}) from exc

@@ -11,6 +11,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from orders import tenancy
 from orders.models import Order, OrderLine, Shop
 
 from .eligibility import VOID
@@ -31,8 +32,10 @@ def returns_detail() -> QuerySet[ReturnRequest]:
     )
 
 
-def return_by_rma(rma: str) -> ReturnRequest | None:
-    return returns_detail().filter(rma=rma).first()
+def return_by_rma(rma: str, *, user=None) -> ReturnRequest | None:
+    """The return with this RMA; with `user`, only within their shops (another shop's is None)."""
+    found = returns_detail().filter(rma=rma)
+    return (tenancy.in_shops(found, user) if user is not None else found).first()
 
 
 def returns_for_order(order: Order) -> list[ReturnRequest]:

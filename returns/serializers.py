@@ -10,8 +10,8 @@ from rest_framework import serializers
 
 from cases.models import RefundStatus
 from config.api import KeywordSafeSerializer, UTCDateTimeField
+from orders import tenancy
 from orders.api import OrderLineRefSerializer
-from orders.models import Shop
 from orders.selectors import order_by_key, order_lines_for
 
 from .eligibility import LineIn
@@ -49,7 +49,9 @@ class ReturnInSerializer(serializers.Serializer):
     outside_policy = serializers.BooleanField(default=False)
 
     def validate(self, attrs):
-        order = order_by_key(shop=attrs["order"]["shop"], number=attrs["order"]["number"])
+        order = order_by_key(
+            shop=attrs["order"]["shop"], number=attrs["order"]["number"], user=self.context["request"].user
+        )
         if order is None:
             raise serializers.ValidationError({"order": [_("No such order.")]})
         attrs["order"] = order
@@ -106,8 +108,15 @@ class InTransitSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class OwnShopField(serializers.SlugRelatedField):
+    """One of the caller's shops by its slug: another shop is answered like one that does not exist."""
+
+    def get_queryset(self):
+        return tenancy.shops_of(self.context["request"].user)
+
+
 class AnalyticsQuerySerializer(serializers.Serializer):
-    shop = serializers.SlugRelatedField(slug_field="slug", queryset=Shop.objects.all())
+    shop = OwnShopField(slug_field="slug")
     # "from" is a Python keyword: mapped in `ReturnAnalytics.get`.
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)

@@ -6,7 +6,8 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from config.roles import AGENTS, INTEGRATIONS, OWNERS
-from orders.models import Carrier, Shop
+from orders.models import Carrier, Role, Shop
+from orders.services import membership_grant
 
 # --- shops and carriers -----------------------------------------------------------------
 
@@ -55,6 +56,14 @@ def _user(username, group):
     return user
 
 
+def _member(username, group, shop, role):
+    """A user of `group` who works for `shop`: shops are tenants, and nobody sees a shop they are not in."""
+    user = _user(username, group)
+    membership_grant(user=user, shop=shop, role=role)
+    user.refresh_from_db()
+    return user
+
+
 def _api_client(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
@@ -62,11 +71,9 @@ def _api_client(user) -> APIClient:
 
 
 @pytest.fixture
-def owner(db):
-    user = _user("owner", OWNERS)
-    user.is_staff = True
-    user.save()
-    return user
+def owner(shop):
+    """The owner of `shop` (staff: the admin too)."""
+    return _member("owner", OWNERS, shop, Role.OWNER)
 
 
 @pytest.fixture
@@ -83,13 +90,49 @@ def owner_client(client, owner):
 
 
 @pytest.fixture
-def agent(db):
-    return _user("agent", AGENTS)
+def agent(shop):
+    """An agent of `shop`."""
+    return _member("agent", AGENTS, shop, Role.AGENT)
 
 
 @pytest.fixture
-def integration(db):
-    return _user("shopsystem", INTEGRATIONS)
+def integration(shop):
+    """The API user of `shop`'s shop system."""
+    return _member("shopsystem", INTEGRATIONS, shop, Role.INTEGRATION)
+
+
+@pytest.fixture
+def swedish_agent(swedish_shop):
+    """An agent of the other shop, Linnestugan: someone who must never see Leinen & Liebe."""
+    return _member("sofia", AGENTS, swedish_shop, Role.AGENT)
+
+
+@pytest.fixture
+def swedish_owner(swedish_shop):
+    return _member("sven", OWNERS, swedish_shop, Role.OWNER)
+
+
+@pytest.fixture
+def swedish_integration(swedish_shop):
+    """The API user of Linnestugan's shop system."""
+    return _member("linnesystem", INTEGRATIONS, swedish_shop, Role.INTEGRATION)
+
+
+@pytest.fixture
+def swedish_agent_api(swedish_agent):
+    """The API as Linnestugan's agent calls it."""
+    return _api_client(swedish_agent)
+
+
+@pytest.fixture
+def grant():
+    """Give a user (a fixture's, or one made in the test) a place in another shop: grant(agent, swedish_shop)."""
+
+    def grant(user, shop, role=None):
+        role = role or (Role.OWNER if user.groups.filter(name=OWNERS).exists() else Role.AGENT)
+        return membership_grant(user=user, shop=shop, role=role)
+
+    return grant
 
 
 @pytest.fixture

@@ -48,14 +48,18 @@ def setup_shops(carriers: dict[str, Carrier]) -> dict[str, Shop]:
     return shops
 
 
-def setup_users() -> dict[str, User]:
+def setup_users(shops: dict[str, Shop]) -> dict[str, User]:
+    """The demo's owner and agent, each a member of both shops."""
     users = {}
-    for username, group_name, staff in USERS:
-        user, created = User.objects.get_or_create(username=username, defaults={"is_staff": staff})
+    for username, group_name, role in USERS:
+        user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(username)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=group_name))
+        for shop in shops.values():
+            services.membership_grant(user=user, shop=shop, role=role)
+        user.refresh_from_db()
         users[username] = user
     return users
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from config.roles import AGENTS, OWNERS
+from orders.models import Role
 
 DE_SHOP = "leinen-liebe"
 SE_SHOP = "linnestugan"
@@ -56,9 +57,9 @@ RETURN_POLICIES = {
 }
 
 USERS = (
-    # username (= demo password), group, may use the admin
-    ("owner", OWNERS, True),
-    ("agent", AGENTS, False),
+    # username (= demo password), group, role in both demo shops (an owner may use the admin)
+    ("owner", OWNERS, Role.OWNER),
+    ("agent", AGENTS, Role.AGENT),
 )
 
 

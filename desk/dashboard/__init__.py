@@ -21,14 +21,15 @@ from .returns import return_rates, returns_cost_by_product
 __all__ = ["VALUE_BANDS", "Chart", "all_charts", "value_bands"]
 
 
-def all_charts(*, shop=None) -> list[Chart]:
+def all_charts(*, shops=None) -> list[Chart]:
+    """Every chart over `shops` (a list or queryset of shops; None: every shop)."""
     return [
-        open_by_type_and_age(shop=shop),
-        first_response_breaches(shop=shop),
-        claims_by_type_and_carrier(shop=shop),
-        loss_rate_by_carrier_and_value(shop=shop),
-        money_by_month(shop=shop),
-        time_to_resolution(shop=shop),
-        *return_rates(shop=shop),
-        returns_cost_by_product(shop=shop),
+        open_by_type_and_age(shops=shops),
+        first_response_breaches(shops=shops),
+        claims_by_type_and_carrier(shops=shops),
+        loss_rate_by_carrier_and_value(shops=shops),
+        money_by_month(shops=shops),
+        time_to_resolution(shops=shops),
+        *return_rates(shops=shops),
+        returns_cost_by_product(shops=shops),
     ]

@@ -17,11 +17,11 @@ from .chart import Chart
 AGE_BUCKETS = [(1, _("under 1 day")), (3, _("1–3 days")), (7, _("3–7 days")), (None, _("over 7 days"))]
 
 
-def open_by_type_and_age(*, shop=None, now=None) -> Chart:
+def open_by_type_and_age(*, shops=None, now=None) -> Chart:
     now = now or timezone.now()
     cases = Case.objects.filter(status__in=list(OPEN_STATUSES))
-    if shop:
-        cases = cases.filter(shop=shop)
+    if shops is not None:
+        cases = cases.filter(shop__in=shops)
     rows = []
     type_labels = dict(ClaimType.choices) | {"": str(_("Return"))}
     buckets = {}
@@ -49,11 +49,11 @@ def open_by_type_and_age(*, shop=None, now=None) -> Chart:
     )
 
 
-def first_response_breaches(*, shop=None, days=30, now=None) -> Chart:
+def first_response_breaches(*, shops=None, days=30, now=None) -> Chart:
     now = now or timezone.now()
     cases = Case.objects.filter(opened_at__gte=now - timedelta(days=days))
-    if shop:
-        cases = cases.filter(shop=shop)
+    if shops is not None:
+        cases = cases.filter(shop__in=shops)
     late_answered = Q(first_responded_at__isnull=False, first_responded_at__gt=F("first_response_due"))
     late_open = Q(first_responded_at__isnull=True, first_response_due__lt=now)
     totals = cases.aggregate(
@@ -71,11 +71,11 @@ def first_response_breaches(*, shop=None, days=30, now=None) -> Chart:
     )
 
 
-def time_to_resolution(*, shop=None, days=90, now=None) -> Chart:
+def time_to_resolution(*, shops=None, days=90, now=None) -> Chart:
     now = now or timezone.now()
     cases = Case.objects.filter(resolved_at__isnull=False, resolved_at__gte=now - timedelta(days=days))
-    if shop:
-        cases = cases.filter(shop=shop)
+    if shops is not None:
+        cases = cases.filter(shop__in=shops)
     hours_by_kind: dict[str, list[float]] = {}
     for kind, opened, resolved in cases.values_list("kind", "opened_at", "resolved_at").iterator(
         chunk_size=5000

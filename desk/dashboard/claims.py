@@ -36,10 +36,10 @@ def _band_label(low: Decimal, high: Decimal | None, currency: str) -> str:
     return f"{amount(low)}–{amount(high)} {currency}" if high is not None else f"{amount(low)}+ {currency}"
 
 
-def claims_by_type_and_carrier(*, shop=None) -> Chart:
+def claims_by_type_and_carrier(*, shops=None) -> Chart:
     cases = Case.objects.filter(kind=CaseKind.CLAIM, claim__shipment__isnull=False)
-    if shop:
-        cases = cases.filter(shop=shop)
+    if shops is not None:
+        cases = cases.filter(shop__in=shops)
     type_labels = dict(ClaimType.choices)
     # One row per currency as well: a carrier that serves both shops has EUR and SEK claims.
     rows = [
@@ -63,15 +63,15 @@ def claims_by_type_and_carrier(*, shop=None) -> Chart:
     )
 
 
-def loss_rate_by_carrier_and_value(*, shop=None) -> Chart:
+def loss_rate_by_carrier_and_value(*, shops=None) -> Chart:
     """Lost and not-received parcels per 100 shipped, by carrier, value band and signature.
 
     The evidence behind "ship orders above X with signature":
     if signed parcels above a value are rarely claimed, the surcharge pays.
     """
     shipments = Shipment.objects.all()
-    if shop:
-        shipments = shipments.filter(order__shop=shop)
+    if shops is not None:
+        shipments = shipments.filter(order__shop__in=shops)
     found = []
     # One query per band, whatever the currencies: each band is "this range in EUR, or that
     # range in SEK, ..., or the EUR range in a currency without a factor".

@@ -16,16 +16,16 @@ from claims.models import CarrierClaim, Resolution
 from .chart import Chart, money
 
 
-def money_by_month(*, shop=None, months=12, now=None) -> Chart:
+def money_by_month(*, shops=None, months=12, now=None) -> Chart:
     now = now or timezone.now()
     since = (now - timedelta(days=31 * months)).replace(day=1)
     refunds = Refund.objects.filter(created_at__gte=since).exclude(status=RefundStatus.FAILED)
     reships = Resolution.objects.filter(created_at__gte=since, action__in=REPLACEMENTS)
     recovered = CarrierClaim.objects.filter(created_at__gte=since)
-    if shop:
-        refunds = refunds.filter(order__shop=shop)
-        reships = reships.filter(case__shop=shop)
-        recovered = recovered.filter(claim__case__shop=shop)
+    if shops is not None:
+        refunds = refunds.filter(order__shop__in=shops)
+        reships = reships.filter(case__shop__in=shops)
+        recovered = recovered.filter(claim__case__shop__in=shops)
     amount_field = DecimalField(max_digits=14, decimal_places=2)
     reship_cost = ExpressionWrapper(F("goods_cost") + F("shipping_cost"), output_field=amount_field)
     # (month, currency) -> [refunded, reshipped, recovered]: a month with EUR and SEK is two rows.

@@ -15,11 +15,11 @@ from returns.models import ReturnLine
 from .chart import Chart, money, percent
 
 
-def return_rates(*, shop=None, now=None) -> list[Chart]:
+def return_rates(*, shops=None, now=None) -> list[Chart]:
     """Return rates of the last 12 months: by product, by reason, and by month."""
     now = now or timezone.now()
     by_product, by_reason, by_month = [], [], []
-    for one in [shop] if shop else Shop.objects.order_by("name"):
+    for one in Shop.objects.order_by("name") if shops is None else shops:
         data = return_selectors.return_rates(
             shop=one, date_from=(now - timedelta(days=365)).date(), date_to=now.date()
         )
@@ -66,7 +66,7 @@ def return_rates(*, shop=None, now=None) -> list[Chart]:
     ]
 
 
-def returns_cost_by_product(*, shop=None, days=365, now=None) -> Chart:
+def returns_cost_by_product(*, shops=None, days=365, now=None) -> Chart:
     """What returns cost per product: the goods value of what came back and was refunded or exchanged.
 
     In the currency of the orders, one row per product and currency.
@@ -75,8 +75,8 @@ def returns_cost_by_product(*, shop=None, days=365, now=None) -> Chart:
     lines = ReturnLine.objects.filter(
         request__created_at__gte=now - timedelta(days=days), accepted_quantity__gt=0
     )
-    if shop:
-        lines = lines.filter(request__order__shop=shop)
+    if shops is not None:
+        lines = lines.filter(request__order__shop__in=shops)
     value = ExpressionWrapper(
         F("accepted_quantity") * F("order_line__unit_price"),
         output_field=DecimalField(max_digits=14, decimal_places=2),

@@ -25,16 +25,14 @@ from .common import after_action, case_or_404, desk_access, errors_text
 @login_required
 @desk_access
 def case_view(request, reference):
-    case = get_object_or_404(selectors.case_page(), reference=reference)
+    case = case_or_404(request, reference, selectors.case_page())
     return render(request, "desk/case.html", selectors.case_page_context(case, user=request.user))
 
 
 @login_required
 @desk_access
 def bundle_view(request, reference):
-    case = get_object_or_404(
-        Case.objects.select_related("shop", "order__buyer", "claim"), reference=reference
-    )
+    case = case_or_404(request, reference, Case.objects.select_related("shop", "order__buyer", "claim"))
     response = HttpResponse(evidence_bundle_pdf(case), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{case.reference}-evidence.pdf"'
     return response
@@ -44,7 +42,7 @@ def bundle_view(request, reference):
 @permission_required("claims.add_resolution", raise_exception=True)
 @require_POST
 def act_view(request, reference):
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     form = ActForm(request.POST)
     if not form.is_valid():
         return after_action(request, case, error=errors_text(ValidationError(form.errors)))
@@ -65,7 +63,7 @@ def act_view(request, reference):
 @permission_required("cases.change_case", raise_exception=True)
 @require_POST
 def move_view(request, reference):
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     form = MoveForm(request.POST)
     if form.is_valid():
         try:
@@ -84,8 +82,12 @@ def move_view(request, reference):
 @permission_required("cases.change_case", raise_exception=True)
 @require_POST
 def assign_me_view(request, reference):
-    # The service returns the case as it now is (locked and re-read): render that one.
-    case = cases.case_assign(case=case_or_404(reference), assignee=request.user, actor=request.user)
+    case = case_or_404(request, reference)
+    try:
+        # The service returns the case as it now is (locked and re-read): render that one.
+        case = cases.case_assign(case=case, assignee=request.user, actor=request.user)
+    except ValidationError as exc:
+        return after_action(request, case, error=errors_text(exc))
     if request.htmx and request.POST.get("from") == "queue":
         return render(request, "desk/_assignee.html", {"case": case})
     return after_action(request, case)
@@ -95,7 +97,7 @@ def assign_me_view(request, reference):
 @permission_required("cases.add_casenote", raise_exception=True)
 @require_POST
 def note_view(request, reference):
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     form = NoteForm(request.POST)
     if form.is_valid():
         cases.case_note_add(case=case, author=request.user, body=form.cleaned_data["body"])
@@ -106,7 +108,7 @@ def note_view(request, reference):
 @permission_required("claims.change_claim", raise_exception=True)
 @require_POST
 def step_view(request, reference):
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     try:
         claims.playbook_step_done(claim=case.claim, key=request.POST.get("key", ""), actor=request.user)
     except ValidationError as exc:
@@ -118,7 +120,7 @@ def step_view(request, reference):
 @permission_required("orders.change_buyer", raise_exception=True)
 @require_POST
 def risk_view(request, reference):
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     form = RiskForm(request.POST)
     if not form.is_valid() or case.buyer is None:
         return after_action(request, case, error=_("Choose a risk flag."))
@@ -135,7 +137,7 @@ def risk_view(request, reference):
 @permission_required("claims.change_carrierclaim", raise_exception=True)
 @require_POST
 def carrier_claim_view(request, reference, pk):
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     carrier_claim = get_object_or_404(CarrierClaim, pk=pk, claim__case=case)
     form = CarrierClaimForm(request.POST)
     if not form.is_valid():
@@ -151,7 +153,7 @@ def carrier_claim_view(request, reference, pk):
 @permission_required("claims.add_carrierclaim", raise_exception=True)
 @require_POST
 def carrier_claim_open_view(request, reference):
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     try:
         with transaction.atomic():
             claims.carrier_claim_open(claim=case.claim, actor=request.user)
@@ -164,7 +166,7 @@ def carrier_claim_open_view(request, reference):
 @permission_required("cases.change_refund", raise_exception=True)
 @require_POST
 def refund_confirm_view(request, reference, pk):
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     refund = get_object_or_404(Refund, pk=pk, case=case)
     try:
         refunds.refund_confirm(
@@ -183,7 +185,7 @@ def refund_confirm_view(request, reference, pk):
 @require_POST
 def decide_view(request, reference):
     """Ask the matrix again: evidence changes (a scan, a signature) and owners change thresholds."""
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     claim = getattr(case, "claim", None)
     if claim is None or not case.is_open:
         return after_action(request, case, error=_("Only open claims get a recommendation."))

@@ -3,15 +3,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 
 from cases.models import Case
+from orders import tenancy
 
 desk_access = permission_required("cases.view_case", raise_exception=True)
 
 
-def case_or_404(reference) -> Case:
-    return get_object_or_404(Case.objects.select_related("shop", "order", "buyer"), reference=reference)
+def case_or_404(request, reference, queryset=None) -> Case:
+    """The case of one of the agent's shops; any other answers 404, as if it did not exist."""
+    queryset = Case.objects.select_related("shop", "order", "buyer") if queryset is None else queryset
+    return tenancy.get_in_shops_or_404(queryset, request.user, reference=reference)
 
 
 def after_action(request, case: Case, *, error: str | None = None):

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,17 +15,18 @@ from cases import services as cases
 from cases.choices import ClaimType
 from cases.models import Case, CaseKind, CaseStatus
 from config.errors import Conflict
-from orders.models import Carrier, Shop
+from orders import tenancy
+from orders.models import Carrier
 
 from .. import queue
-from .common import desk_access
+from .common import desk_access, errors_text
 
 
 @login_required
 @desk_access
 def queue_view(request):
     filters = queue.QueueFilters.from_query(request.GET)
-    shops = list(Shop.objects.order_by("name"))
+    shops = list(tenancy.shops_of(request.user).order_by("name"))
     carriers = list(Carrier.objects.order_by("name"))
     page = queue.queue_page(
         filters,
@@ -68,7 +70,7 @@ def bulk_view(request):
     references = request.POST.getlist("case")
     action = request.POST.get("bulk")
     done, refused = 0, []
-    for case in Case.objects.filter(reference__in=references[:200]):
+    for case in tenancy.in_shops(Case.objects.filter(reference__in=references[:200]), request.user):
         try:
             if action == "assign_me":
                 cases.case_assign(case=case, assignee=request.user, actor=request.user)
@@ -81,6 +83,8 @@ def bulk_view(request):
             done += 1
         except Conflict as exc:
             refused.append(f"{case.reference}: {exc.message}")
+        except ValidationError as exc:
+            refused.append(f"{case.reference}: {errors_text(exc)}")
     messages.success(
         request, ngettext("%(count)d case updated.", "%(count)d cases updated.", done) % {"count": done}
     )

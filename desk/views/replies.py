@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from messaging.models import BuyerEvent, CannedReply
+from messaging.models import BuyerEvent
 from messaging.rendering import case_context, render_event
+from messaging.selectors import canned_replies_for
 from messaging.services import agent_reply, canned_reply_fill
 
 from .common import after_action, case_or_404, desk_access, errors_text
@@ -18,8 +19,8 @@ from .common import after_action, case_or_404, desk_access, errors_text
 @permission_required("cases.change_case", raise_exception=True)
 @require_POST
 def reply_view(request, reference):
-    case = case_or_404(reference)
-    canned = CannedReply.objects.filter(pk=request.POST.get("canned") or None).first()
+    case = case_or_404(request, reference)
+    canned = canned_replies_for(shop=case.shop).filter(pk=request.POST.get("canned") or None).first()
     try:
         agent_reply(
             case=case,
@@ -38,8 +39,9 @@ def reply_view(request, reference):
 @desk_access
 def canned_fill_view(request, reference):
     """The chosen canned reply with the case's details filled in, for the composer to edit."""
-    case = case_or_404(reference)
-    canned = get_object_or_404(CannedReply, pk=request.GET.get("canned"))
+    case = case_or_404(request, reference)
+    # Only the case's own shop's texts and the shared ones: another shop's reply is none of this agent's.
+    canned = get_object_or_404(canned_replies_for(shop=case.shop), pk=request.GET.get("canned"))
     body = canned_reply_fill(body=canned.body, case=case, agent=request.user)
     return render(request, "desk/_reply_body.html", {"body": body})
 
@@ -49,7 +51,7 @@ def canned_fill_view(request, reference):
 @require_POST
 def reply_preview_view(request, reference):
     """The reply as the buyer will read it: in their language, with the shop's greeting and footer."""
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     body = canned_reply_fill(body=request.POST.get("body", ""), case=case, agent=request.user)
     rendered = render_event(
         BuyerEvent.AGENT_REPLY,

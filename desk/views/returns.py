@@ -26,7 +26,7 @@ def _return_of(case: Case):
 @require_POST
 def return_action_view(request, reference, step):
     """Approve, reject, receive, inspect or close the return of a case, through the returns services."""
-    case = case_or_404(reference)
+    case = case_or_404(request, reference)
     return_request = _return_of(case)
     lines = list(return_request.lines.all())
     try:

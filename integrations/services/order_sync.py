@@ -32,7 +32,8 @@ def order_apply(
             f"An older copy of the order ({source_updated_at.isoformat()}) than the one applied "
             f"({link.source_updated_at.isoformat()})."
         )
-    [result] = orders_upsert(items=[item])
+    # The payload names its shop; only the integration's own may be written, whatever it says.
+    [result] = orders_upsert(items=[item], shop_ids={integration.shop_id})
     if link is None:
         try:
             with transaction.atomic():

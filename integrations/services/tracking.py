@@ -35,6 +35,7 @@ def tracking_apply(*, integration: Integration, events: list[dict], source: str)
             if event["tracking_number"] not in returning
         ],
         source=source,
+        shop_ids={integration.shop_id},
     )
 
 

@@ -12,12 +12,12 @@ import secrets
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from cases.models import Case
-from config.roles import OWNERS
+from orders import tenancy
+from orders.models import Role
 from orders.names import clean_name
 
 from ..models import (
@@ -123,11 +123,11 @@ def notify_buyer(
     )
 
 
-def owners_to_notify(event: OwnerEvent):
-    User = get_user_model()
+def owners_to_notify(event: OwnerEvent, *, shop):
+    """The owners of `shop` who want to hear of `event`: an owner hears only of their own shops."""
     switched_off = OwnerNotificationSetting.objects.filter(event=event, enabled=False).values("user_id")
     return (
-        User.objects.filter(groups__name=OWNERS, is_active=True)
+        tenancy.members(shop, roles=[Role.OWNER])
         .exclude(email="")
         .exclude(pk__in=switched_off)
         .distinct()
@@ -136,7 +136,7 @@ def owners_to_notify(event: OwnerEvent):
 
 
 def notify_owners(*, case: Case, event: OwnerEvent, context: dict | None = None) -> list[OutboundMessage]:
-    """Queue one notification per owner who has not switched this event off."""
+    """Queue one notification per owner of the case's shop who has not switched this event off."""
     return [
         _new_message(
             case=case,
@@ -149,5 +149,5 @@ def notify_owners(*, case: Case, event: OwnerEvent, context: dict | None = None)
             context=context,
             attachments=None,
         )
-        for user in owners_to_notify(event)
+        for user in owners_to_notify(event, shop=case.shop_id)
     ]

@@ -35,6 +35,9 @@ def agent_reply(
     *, case: Case, agent, body: str, canned_reply: CannedReply | None = None, wait_for_buyer: bool = False
 ) -> OutboundMessage:
     """An agent writes to the buyer; sent through the outbox like every other e-mail."""
+    if canned_reply is not None and canned_reply.shop_id not in (None, case.shop_id):
+        # Another shop's texts are that shop's business: answered as if there were no such reply.
+        raise ValidationError({"canned_reply": [gettext("No such canned reply.")]})
     case = case_lock(case)
     if canned_reply is not None and not body.strip():
         body = canned_reply.body

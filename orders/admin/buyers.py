@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..models import Buyer, Order, RiskFlag
 from ..names import clean_name
+from .scoping import ShopScopedAdmin, ShopScopedInline
 
 
-class BuyerOrderInline(admin.TabularInline):
+class BuyerOrderInline(ShopScopedInline, admin.TabularInline):
     model = Order
     fields = ["number", "placed_at", "total", "currency", "shipping_speed"]
     readonly_fields = fields
@@ -48,11 +49,13 @@ class BuyerForm(forms.ModelForm):
 
 
 @admin.register(Buyer)
-class BuyerAdmin(admin.ModelAdmin):
+class BuyerAdmin(ShopScopedAdmin):
     form = BuyerForm
     list_display = ["email", "name", "shop", "language", "risk_flag", "order_count", "created_at"]
     list_filter = ["risk_flag", "language", "shop"]
     search_fields = ["email", "name"]
+    # Explicit: the order count's GROUP BY drops the model's ordering (the autocomplete pages by it).
+    ordering = ["email"]
     list_select_related = ["shop"]
     readonly_fields = ["risk_set_by", "risk_set_at", "created_at"]
     fieldsets = [

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
+from .. import tenancy
 from ..importing import COLUMNS, DEFAULT_BATCH, REQUIRED_COLUMNS, orders_import_csv
 
 # The import page shows this many errors; the command prints them all.
@@ -44,7 +45,11 @@ class OrderImportMixin(ImportMixin):
         report = None
         if request.method == "POST" and form.is_valid():
             report = orders_import_csv(
-                file=form.cleaned_data["file"], batch_size=DEFAULT_BATCH, dry_run=form.cleaned_data["dry_run"]
+                file=form.cleaned_data["file"],
+                batch_size=DEFAULT_BATCH,
+                dry_run=form.cleaned_data["dry_run"],
+                # An owner imports into their own shops; a row of any other is an unknown shop.
+                shop_ids=tenancy.shop_id_set(request.user),
             )
             summary = _("%(rows)s rows: %(created)s new orders, %(updated)s updated, %(failed)s failed.") % {
                 "rows": report.rows,

@@ -6,13 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..models import Order, OrderLine, OrderNote, Payment, Shipment
 from .order_import import OrderImportMixin
+from .scoping import ShopScopedAdmin, ShopScopedInline
 
 
 def _personalisation_text(fields) -> str:
     return "; ".join(f"{item.get('label', '')}={item.get('value', '')}" for item in fields or [])
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ShopScopedInline, admin.TabularInline):
     model = OrderLine
     fields = [
         "position",
@@ -28,13 +29,13 @@ class OrderLineInline(admin.TabularInline):
     extra = 0
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ShopScopedInline, admin.TabularInline):
     model = Payment
     fields = ["method", "status", "amount", "reference", "cleared_at"]
     extra = 0
 
 
-class ShipmentInline(admin.TabularInline):
+class ShipmentInline(ShopScopedInline, admin.TabularInline):
     model = Shipment
     fields = [
         "carrier",
@@ -51,7 +52,7 @@ class ShipmentInline(admin.TabularInline):
     extra = 0
 
 
-class OrderNoteInline(admin.TabularInline):
+class OrderNoteInline(ShopScopedInline, admin.TabularInline):
     model = OrderNote
     fields = ["body", "author", "created_at"]
     readonly_fields = ["author", "created_at"]
@@ -62,7 +63,7 @@ class OrderNoteInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderImportMixin, admin.ModelAdmin):
+class OrderAdmin(OrderImportMixin, ShopScopedAdmin):
     list_display = [
         "number",
         "shop",
@@ -154,7 +155,7 @@ class OrderAdmin(OrderImportMixin, admin.ModelAdmin):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
+class OrderLineAdmin(ShopScopedAdmin):
     list_display = ["order", "position", "sku", "title", "quantity", "unit_price", "personalisation_text"]
     list_filter = ["order__shop", "product__personalisable"]
     search_fields = ["=order__number", "sku", "title"]
@@ -167,7 +168,7 @@ class OrderLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ShopScopedAdmin):
     list_display = ["order", "method", "status", "amount", "reference", "cleared_at"]
     list_filter = ["method", "status", ("cleared_at", admin.EmptyFieldListFilter), "order__shop"]
     search_fields = ["=reference", "=order__number", "order__buyer__email"]
@@ -176,7 +177,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderNote)
-class OrderNoteAdmin(admin.ModelAdmin):
+class OrderNoteAdmin(ShopScopedAdmin):
     list_display = ["order", "excerpt", "author", "created_at"]
     list_filter = ["order__shop", ("author", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=order__number", "body"]

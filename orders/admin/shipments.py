@@ -5,9 +5,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Shipment, ShipmentPhoto, TrackingEvent
+from .scoping import ShopScopedAdmin, ShopScopedInline
 
 
-class TrackingEventInline(admin.TabularInline):
+class TrackingEventInline(ShopScopedInline, admin.TabularInline):
     """The parcel's story as the carrier told it; read-only because the shipment's
     status is derived from these events by `tracking_events_ingest`."""
 
@@ -33,7 +34,7 @@ class TrackingEventInline(admin.TabularInline):
         return False
 
 
-class ShipmentPhotoInline(admin.TabularInline):
+class ShipmentPhotoInline(ShopScopedInline, admin.TabularInline):
     model = ShipmentPhoto
     fields = ["image", "caption", "taken_at"]
     readonly_fields = ["taken_at"]
@@ -41,7 +42,7 @@ class ShipmentPhotoInline(admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(ShopScopedAdmin):
     list_display = [
         "tracking_number",
         "carrier",
@@ -107,7 +108,7 @@ class ShipmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShipmentPhoto)
-class ShipmentPhotoAdmin(admin.ModelAdmin):
+class ShipmentPhotoAdmin(ShopScopedAdmin):
     list_display = ["shipment", "caption", "taken_at"]
     search_fields = ["=shipment__tracking_number", "caption"]
     list_select_related = ["shipment__carrier"]
@@ -115,7 +116,7 @@ class ShipmentPhotoAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackingEvent)
-class TrackingEventAdmin(admin.ModelAdmin):
+class TrackingEventAdmin(ShopScopedAdmin):
     """Carrier facts: looked at, not edited; they arrive through `tracking_events_ingest`."""
 
     list_display = [

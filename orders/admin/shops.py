@@ -4,16 +4,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Carrier, Product, Shop
+from .scoping import ShopScopedAdmin
 
 
 @admin.register(Carrier)
-class CarrierAdmin(admin.ModelAdmin):
+class CarrierAdmin(ShopScopedAdmin):
     list_display = ["name", "code", "tracking_url"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(ShopScopedAdmin):
+    owner_managed = True
     list_display = ["name", "slug", "country", "currency", "default_language", "time_zone", "support_email"]
     list_filter = ["country", "currency", "default_language", "carriers"]
     search_fields = ["name", "slug", "support_email"]
@@ -25,9 +27,18 @@ class ShopAdmin(admin.ModelAdmin):
         (_("Shipping"), {"fields": ["carriers", "packaging_allowance_g"]}),
     ]
 
+    # A new shop has no owner yet, and a deleted one takes every owner's data with it:
+    # both are a superuser's (who then grants the owners, `manage.py grant_shop_access`).
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ShopScopedAdmin):
+    owner_managed = True
     list_display = [
         "sku",
         "title",

@@ -59,6 +59,7 @@ shape, `importer` validates and writes them, and `report` is what comes back.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import BinaryIO
 
 from .importer import DEFAULT_BATCH, Importer, Progress
@@ -74,11 +75,13 @@ def orders_import_csv(
     batch_size: int = DEFAULT_BATCH,
     dry_run: bool = False,
     progress: Progress | None = None,
+    shop_ids: Set[int] | None = None,
 ) -> ImportReport:
     """Import the orders of a CSV file (binary, seekable); see the module docstring.
 
     `progress(rows_done, rows_total)` is called as rows are read. With
     `dry_run`, every batch is written and rolled back, so the report also
-    holds what only the database can tell.
+    holds what only the database can tell. With `shop_ids` (an owner's shops in
+    the admin) a row naming any other shop is reported as an unknown shop.
     """
-    return Importer(batch_size=batch_size, dry_run=dry_run, progress=progress).run(file)
+    return Importer(batch_size=batch_size, dry_run=dry_run, progress=progress, shop_ids=shop_ids).run(file)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
@@ -26,8 +26,12 @@ Progress = Callable[[int, int], None]
 
 
 class Importer:
-    def __init__(self, *, batch_size: int, dry_run: bool, progress: Progress | None):
+    def __init__(
+        self, *, batch_size: int, dry_run: bool, progress: Progress | None, shop_ids: Set[int] | None = None
+    ):
         self.batch_size = max(1, batch_size)
+        # The importing user's shops (None: every shop): a row of another shop is an unknown shop.
+        self.shop_ids = shop_ids
         self.report = ImportReport(dry_run=dry_run)
         self.progress = progress
         self.shops: dict[str, Shop | None] = {}
@@ -107,7 +111,10 @@ class Importer:
 
     def _shop(self, slug: str) -> Shop | None:
         if slug not in self.shops:
-            self.shops[slug] = Shop.objects.filter(slug=slug).first() if slug else None
+            shops = Shop.objects.filter(slug=slug)
+            if self.shop_ids is not None:
+                shops = shops.filter(pk__in=self.shop_ids)
+            self.shops[slug] = shops.first() if slug else None
         return self.shops[slug]
 
     def _write(self, groups: list[OrderRows]) -> None:
@@ -131,7 +138,7 @@ class Importer:
 
     def _upsert(self, groups: list[OrderRows]) -> None:
         with transaction.atomic():
-            results = services.orders_upsert(items=[group.data for group in groups])
+            results = services.orders_upsert(items=[group.data for group in groups], shop_ids=self.shop_ids)
             if self.report.dry_run:
                 transaction.set_rollback(True)
         created = sum(1 for result in results if result.created)

@@ -4,11 +4,13 @@
   `shipments`, created or brought up to date in batches;
 - `tracking`: carrier scans, and each parcel's status from them;
 - `carriers`: carriers by the names shop systems give them;
-- `notes` and `buyers`: what people add to an order or a buyer.
+- `notes` and `buyers`: what people add to an order or a buyer;
+- `memberships`: who works for which shop.
 """
 
 from .buyers import buyer_set_risk
 from .carriers import carrier_code, carriers_for_codes
+from .memberships import member_create, membership_check, membership_grant, membership_revoke
 from .notes import order_note_add
 from .tracking import IngestResult, tracking_events_ingest
 from .upsert import ORDER_FIELDS, UpsertResult, orders_upsert
@@ -20,6 +22,10 @@ __all__ = [
     "buyer_set_risk",
     "carrier_code",
     "carriers_for_codes",
+    "member_create",
+    "membership_check",
+    "membership_grant",
+    "membership_revoke",
     "order_note_add",
     "orders_upsert",
     "tracking_events_ingest",

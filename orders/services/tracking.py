@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,25 +41,28 @@ def _as_datetime(value) -> datetime:
 
 
 @transaction.atomic
-def tracking_events_ingest(*, events: list[dict], source: str = "api") -> IngestResult:
+def tracking_events_ingest(
+    *, events: list[dict], source: str = "api", shop_ids: Set[int] | None = None
+) -> IngestResult:
     """Store carrier events once each and move each shipment to its latest status.
 
     Events arrive late, twice and out of order (carriers retry, aggregators
     replay). The shipment takes the status of the event with the latest
     `occurred_at` ever seen, so order of arrival does not matter; a repeated
-    `event_id` is stored once.
+    `event_id` is stored once. With `shop_ids` (the caller's shops) another
+    shop's parcel is refused as unknown, and nothing is written.
     """
     if not events:
         return IngestResult(accepted=0, duplicates=0)
     carriers = lookups.carriers_by_code({carrier_code(e["carrier"]) for e in events})
     numbers = {e["tracking_number"] for e in events}
     # Locked in id order so two batches touching the same parcels queue up instead of deadlocking.
+    parcels = Shipment.objects.filter(tracking_number__in=numbers, carrier__in=carriers.values())
+    if shop_ids is not None:
+        parcels = parcels.filter(order__shop_id__in=shop_ids)
     shipments = {
         (s.carrier.code, s.tracking_number): s
-        for s in Shipment.objects.select_for_update(of=("self",))
-        .select_related("carrier")
-        .filter(tracking_number__in=numbers, carrier__in=carriers.values())
-        .order_by("id")
+        for s in parcels.select_for_update(of=("self",)).select_related("carrier").order_by("id")
     }
     errors = {}
     # A scan from the future would outrank every real scan after it (the latest event sets the

@@ -10,6 +10,7 @@ payments, shipments) has its own module beside this one.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Set
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -51,12 +52,14 @@ class UpsertResult:
 
 
 @transaction.atomic
-def orders_upsert(*, items: list[dict]) -> list[UpsertResult]:
+def orders_upsert(*, items: list[dict], shop_ids: Set[int] | None = None) -> list[UpsertResult]:
     """Create or update orders keyed on (shop slug, number).
 
     Each item is the validated shape of `orders.api.OrderInSerializer`. What the
     shop sends replaces shop data (lines, totals, address, payment, shipments);
     what Postsale added (notes, risk flags, tracking status, cases) is kept.
+    With `shop_ids` (the caller's shops) an order of any other shop is refused
+    exactly like an order of a shop that does not exist, and nothing is written.
     """
     # The last copy of an order in a batch wins, like it would one request at a time.
     by_key: dict[tuple[str, str], dict] = {}
@@ -65,6 +68,8 @@ def orders_upsert(*, items: list[dict]) -> list[UpsertResult]:
     items = list(by_key.values())
 
     shops = lookups.shops_by_slug({item["shop"] for item in items})
+    if shop_ids is not None:
+        shops = {slug: shop for slug, shop in shops.items() if shop.pk in shop_ids}
     unknown = sorted({item["shop"] for item in items} - set(shops))
     if unknown:
         raise ValidationError({"shop": [f"Unknown shop: {', '.join(unknown)}."]})

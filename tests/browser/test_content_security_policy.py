@@ -6,12 +6,13 @@ the admin's pages, the API docs, DRF's browsable API and the development mailbox
 """
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from cases.models import CaseStatus
-from config.roles import AGENTS
 from messaging.models import BuyerEvent, EmailTemplateOverride
 from messaging.services.sending import outbox_send
+from orders.models import Role
+from orders.services import membership_grant
 from tests.factories import make_claim, make_order
 
 from .conftest import DESKTOP, watch_csp
@@ -128,7 +129,8 @@ def test_the_desks_menus_and_questions_work_without_inline_handlers(desktop, liv
     # Once onchange= and onclick=, now desk.js: the dashboard's shop menu applies itself, and
     # "Close selected" asks first; a "no" closes nothing.
     agent = User.objects.create_user("anna", password="anna-pw")
-    agent.groups.add(Group.objects.get(name=AGENTS))
+    for each in (shop, swedish_shop):
+        membership_grant(user=agent, shop=each, role=Role.AGENT)
     case = make_claim(make_order(shop), opened_via="portal").case
     page = desktop()
     log_in(page, live_server, "anna")

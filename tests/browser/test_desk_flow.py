@@ -10,16 +10,20 @@ from cases.models import CaseStatus, OpenedVia
 from config.roles import AGENTS, OWNERS
 from decisions.services import active_matrix
 from messaging.models import BuyerEvent, OutboundMessage
+from orders.models import Role
+from orders.services import membership_grant
 from tests.factories import NAPKINS, make_claim, make_order, track
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def user(name, group, *, staff=False):
+def user(name, group, shop, *, staff=False):
+    """A user of `group` who works for `shop`, as an owner (Owners) or an agent."""
     account = User.objects.create_user(
         name, password=f"{name}-pw", email=f"{name}@leinen.example", is_staff=staff
     )
     account.groups.add(Group.objects.get(name=group))
+    membership_grant(user=account, shop=shop, role=Role.OWNER if group == OWNERS else Role.AGENT)
     return account
 
 
@@ -49,7 +53,7 @@ def dnr_case(shop, *, total_items: int):
 def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
     desktop, live_server, artifacts_dir, shop, carrier
 ):
-    user("anna", AGENTS)
+    user("anna", AGENTS, shop)
     case = dnr_case(shop, total_items=4)  # 105.50 EUR, delivery scanned: ask around first
     damaged = make_claim(make_order(shop), opened_via=OpenedVia.PORTAL, decide=True).case
     page = log_in(desktop, live_server, "anna")
@@ -83,7 +87,7 @@ def test_agent_triages_a_not_received_parcel_from_queue_to_reship(
 def test_owner_raises_a_threshold_in_the_admin_and_the_recommendation_follows(
     desktop, live_server, artifacts_dir, shop, carrier
 ):
-    user("olga", OWNERS, staff=True)
+    user("olga", OWNERS, shop, staff=True)
     case = dnr_case(shop, total_items=4)  # 105.50 EUR: above the 50 EUR "reship on trust" band
     assert case.decisions.get().action == "request_info"
     matrix = active_matrix(shop)

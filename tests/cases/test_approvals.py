@@ -7,14 +7,15 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
+from rest_framework.test import APIClient
 
 from cases import approvals as services
 from cases.models import Refund, RefundLimit
 from claims.services import claim_resolve
 from config.roles import AGENTS
-from orders.models import Shop
+from orders.models import Role, Shop
 from tests.concurrency import row_locks, run_at_once
-from tests.factories import make_claim, make_order, track
+from tests.factories import NAPKINS, make_claim, make_order, track
 
 
 @pytest.fixture
@@ -61,6 +62,24 @@ def test_a_limit_for_the_shop_wins_over_one_for_all_shops(shop, agent):
 def test_a_limit_belongs_to_an_agent_or_a_group_not_both(agent, seniors):
     with pytest.raises(ValidationError, match="either to an agent or to a group"):
         RefundLimit(user=agent, group=seniors, amount=Decimal("10")).full_clean()
+
+
+def test_owning_one_shop_gives_no_say_over_another_shops_money(
+    shop, swedish_shop, carrier, swedish_owner, grant
+):
+    # Linnestugan's owner also answers Leinen & Liebe's cases, as an agent.
+    grant(swedish_owner, shop, Role.AGENT)
+    case = make_claim(make_order(shop, lines=[dict(NAPKINS, quantity=4)])).case
+    client = APIClient()
+    client.force_authenticate(swedish_owner)
+
+    response = client.post(
+        f"/api/v1/cases/{case.reference}/resolve/", {"action": "refund", "amount": "99.60"}, format="json"
+    )
+
+    assert response.json()["escalated_for_limit"] is True
+    assert not Refund.objects.filter(case=case).exists()
+    assert services.refund_limit_for(user=swedish_owner, shop=swedish_shop) is None
 
 
 # --- the limit holds for the whole order --------------------------------------------------

@@ -28,3 +28,19 @@ def test_claim_with_a_line_not_on_the_order_is_refused_and_writes_nothing(shop, 
     assert response.status_code == 400
     assert response.json() == {"lines[0].position": ["This line is not on the order."]}
     assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize("by", ["id", "shop and number"])
+def test_a_claim_on_another_shops_order_is_refused_like_an_unknown_order(
+    shop, carrier, swedish_agent_api, by
+):
+    order = make_order(shop, number="LL-4711")
+    reference = order.pk if by == "id" else {"shop": "leinen", "number": "LL-4711"}
+
+    response = swedish_agent_api.post(
+        "/api/v1/claims/", {"order": reference, "type": "damaged"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"order": ["No such order."]}
+    assert Case.objects.count() == 0

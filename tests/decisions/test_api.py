@@ -78,6 +78,15 @@ def test_evaluate_needs_a_login(shop):
     assert response.status_code in (401, 403)
 
 
+def test_another_shops_matrix_is_refused_like_an_unknown_shop(shop, swedish_agent_api):
+    response = swedish_agent_api.post(
+        URL, {"shop": "leinen", "claim_type": "lost_in_transit", "order_value": "37.50"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"shop": ["Unknown shop 'leinen'."]}
+
+
 def test_evaluate_takes_the_orders_and_the_buyers_history(shop, agent_api):
     services.matrix_import(
         shop=shop,

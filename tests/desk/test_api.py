@@ -3,8 +3,11 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from cases import services as cases
 from cases.models import CaseStatus, RefundLimit
+from claims import services as claims
 from claims.models import CarrierClaimStatus
 from tests.factories import NAPKINS, make_carrier_claim, make_claim, make_claim_cases, make_order
 
@@ -134,3 +137,80 @@ def test_a_refused_move_is_a_409_with_its_code(shop, carrier, agent, owner_api):
 
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
+
+
+# --- another shop's agent ------------------------------------------------------------------
+
+
+def test_another_shops_agent_lists_only_their_cases_and_finds_no_other(
+    shop, swedish_shop, carrier, swedish_agent_api
+):
+    [leinen] = make_claim_cases(shop, 1)
+    [own] = make_claim_cases(swedish_shop, 1)
+
+    listed = swedish_agent_api.get("/api/v1/cases/").json()["results"]
+    by_shop = swedish_agent_api.get("/api/v1/cases/", {"shop": shop.slug}).json()["results"]
+    detail = swedish_agent_api.get(f"/api/v1/cases/{leinen.reference}/")
+
+    assert [case["reference"] for case in listed] == [own.reference]
+    assert by_shop == []
+    assert detail.status_code == 404 and leinen.buyer.email not in detail.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("resolve/", {"action": "refund", "amount": "24.90", "reason": "Kulanz"}),
+        ("notes/", {"body": "Ich war hier."}),
+        ("assign/", {"assignee": "sofia"}),
+    ],
+)
+def test_another_shops_agent_cannot_act_on_a_case(shop, carrier, swedish_agent_api, path, body):
+    [leinen] = make_claim_cases(shop, 1)
+    events = leinen.events.count()
+
+    response = swedish_agent_api.post(f"/api/v1/cases/{leinen.reference}/{path}", body, format="json")
+
+    assert response.status_code == 404
+    leinen.refresh_from_db()
+    assert (leinen.status, leinen.assignee, leinen.events.count()) == (CaseStatus.NEW, None, events)
+
+
+def test_another_shops_agent_cannot_confirm_a_refund_or_move_a_carrier_claim(
+    shop, carrier, agent, swedish_agent_api
+):
+    order = make_order(shop, total="30.80")
+    case = make_claim(order).case
+    claims.claim_resolve(case=case, action="refund", amount=Decimal("30.80"))
+    refund = case.refunds.get()
+    carrier_claim = make_carrier_claim(shop, actor=agent)
+
+    confirmed = swedish_agent_api.post(f"/api/v1/refunds/{refund.pk}/confirm/", {}, format="json")
+    moved = swedish_agent_api.post(
+        f"/api/v1/carrier-claims/{carrier_claim.pk}/", {"status": "filed"}, format="json"
+    )
+
+    assert (confirmed.status_code, moved.status_code) == (404, 404)
+    refund.refresh_from_db()
+    carrier_claim.refresh_from_db()
+    assert (refund.status, carrier_claim.status) == ("pending", CarrierClaimStatus.DRAFT)
+
+
+def test_a_case_is_assigned_only_to_someone_of_its_shop(shop, carrier, agent_api, swedish_agent):
+    [case] = make_claim_cases(shop, 1)
+
+    response = agent_api.post(f"/api/v1/cases/{case.reference}/assign/", {"assignee": "sofia"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"assignee": ["No agent with this user name."]}
+    case.refresh_from_db()
+    assert case.assignee is None
+
+
+def test_the_assign_service_refuses_someone_of_another_shop(shop, carrier, agent, swedish_agent):
+    [case] = make_claim_cases(shop, 1)
+
+    with pytest.raises(ValidationError) as refused:
+        cases.case_assign(case=case, assignee=swedish_agent, actor=agent)
+
+    assert "assignee" in refused.value.message_dict

@@ -50,7 +50,8 @@ def test_dashboard_shows_loss_rates_and_exports_csv(client, owner, shop, carrier
     assert "DHL" in loss
 
 
-def test_money_per_month_keeps_kronor_and_euros_apart(client, owner, shop, swedish_shop, carrier):
+def test_money_per_month_keeps_kronor_and_euros_apart(client, owner, shop, swedish_shop, carrier, grant):
+    grant(owner, swedish_shop)
     refunded(swedish_shop, LAKAN, 1, number="LS-1")
     refunded(shop, DAMAST, 2, number="LL-1")
     client.force_login(owner)
@@ -62,7 +63,8 @@ def test_money_per_month_keeps_kronor_and_euros_apart(client, owner, shop, swedi
     assert not any("1454.80" in row for row in rows)
 
 
-def test_claims_by_carrier_sum_their_cost_per_currency(client, owner, shop, swedish_shop, carrier):
+def test_claims_by_carrier_sum_their_cost_per_currency(client, owner, shop, swedish_shop, carrier, grant):
+    grant(owner, swedish_shop)
     refunded(swedish_shop, LAKAN, 1, number="LS-1")
     refunded(shop, DAMAST, 2, number="LL-1")
     refunded(shop, DAMAST, 1, number="LL-2")
@@ -77,7 +79,8 @@ def test_claims_by_carrier_sum_their_cost_per_currency(client, owner, shop, swed
     ]
 
 
-def test_swedish_orders_fall_into_bands_of_kronor(client, owner, shop, swedish_shop, carrier):
+def test_swedish_orders_fall_into_bands_of_kronor(client, owner, shop, swedish_shop, carrier, grant):
+    grant(owner, swedish_shop)
     make_order(swedish_shop, number="LS-1", lines=[dict(DUK, quantity=1)], shipping_total="0")
     make_order(swedish_shop, number="LS-2", lines=[dict(LAKAN, quantity=3)], shipping_total="0")
     make_order(shop, number="LL-1", lines=[dict(DAMAST, quantity=1)], shipping_total="0")
@@ -97,7 +100,8 @@ def test_a_currency_without_a_factor_gets_the_euro_bands():
     assert dashboard.value_bands("CHF") == dashboard.value_bands("EUR") == dashboard.VALUE_BANDS
 
 
-def test_returns_cost_per_product_says_its_currency(client, owner, swedish_shop, carrier):
+def test_returns_cost_per_product_says_its_currency(client, owner, swedish_shop, carrier, grant):
+    grant(owner, swedish_shop)
     order = make_order(swedish_shop, number="LS-1", lines=[dict(DUK, quantity=1)], shipping_total="0")
     track(order, "delivered", days_ago=3)
     accept_return(make_return(order, return_line(order, DUK["sku"], reason="too_small")))
@@ -139,16 +143,34 @@ def test_bars_are_scaled_within_each_currency():
 
 @pytest.mark.parametrize("currencies", [1, 2])
 def test_dashboard_runs_the_same_queries_for_one_and_two_currencies(
-    client, owner, shop, swedish_shop, carrier, currencies, django_assert_num_queries
+    client, owner, shop, swedish_shop, carrier, currencies, grant, django_assert_num_queries
 ):
+    grant(owner, swedish_shop)
     refunded(shop, DAMAST, 1, number="LL-1")
     if currencies == 2:
         refunded(swedish_shop, LAKAN, 1, number="LS-1")
     client.force_login(owner)
     client.get("/desk/dashboard/?shop=")
-    # session, user; open cases by age; first-response breaches; claims by carrier; one per value band (3);
-    # refunds, reshipments and recoveries per month (3); resolution times; the shops for return rates,
-    # then five queries per shop (2 shops); returns cost per product; the shops for the menu.
-    with django_assert_num_queries(25):
+    # session, user; the owner's shops (the menu, and the charts' filter); open cases by age;
+    # first-response breaches; claims by carrier; one per value band (3); refunds, reshipments and
+    # recoveries per month (3); resolution times; five queries per shop for return rates (2 shops);
+    # returns cost per product.
+    with django_assert_num_queries(24):
         response = client.get("/desk/dashboard/")
     assert response.status_code == 200
+
+
+def test_another_shops_agent_downloads_only_their_own_shops_figures(
+    client, swedish_agent, shop, swedish_shop, carrier
+):
+    refunded(shop, DAMAST, 2, number="LL-1")
+    refunded(swedish_shop, LAKAN, 1, number="LS-1")
+    client.force_login(swedish_agent)
+
+    _header, *rows = csv_rows(client, "money")
+    leinen_only = client.get(f"/desk/dashboard/money.csv?shop={shop.slug}")
+    page = client.get("/desk/dashboard/").content.decode()
+
+    assert [row[-1] for row in rows] == ["SEK"]
+    assert leinen_only.status_code == 404
+    assert "Leinen" not in page and "259.80" not in page

@@ -30,9 +30,9 @@ def test_case_page_runs_the_same_queries_however_much_the_case_holds(
     # session, user; the case with shop, order, buyer, assignee, claim and parcel joined;
     # then one query each for events, notes, note authors, refunds, resolutions, decisions, claim lines,
     # carrier claims, playbook steps, order lines, payments, shipments, tracking events, order notes,
-    # photos; the agent's groups and refund limit, what the order gave back (refunds, exchanges) and the
-    # agent's daily total; outbound and inbound e-mails, canned replies.
-    with django_assert_num_queries(26) as captured:
+    # photos; whether the agent owns the shop, their groups and refund limit, what the order gave back
+    # (refunds, exchanges) and the agent's daily total; outbound and inbound e-mails, canned replies.
+    with django_assert_num_queries(27) as captured:
         response = client.get(f"/desk/cases/{case.reference}/")
     assert response.status_code == 200, captured
 
@@ -93,3 +93,64 @@ def test_a_refused_override_names_the_actions_and_not_the_field(client, claim_ca
     text = html.unescape(response.content.decode())
     assert "Die Empfehlung war Ersatzlieferung" in text
     assert "war reship" not in text and "stattdessen deny" not in text and "reason: " not in text
+
+
+# --- another shop's agent ------------------------------------------------------------------
+
+
+@pytest.fixture
+def leinen_case(shop, carrier):
+    """A damaged parcel of Leinen & Liebe, refunded but for the confirmation, with a draft carrier claim."""
+    order = make_order(shop, lines=[dict(NAPKINS, quantity=2)], email="zelda.quarz@example.de")
+    track(order, "delivered", days_ago=1)
+    case = make_claim(order, ClaimType.DAMAGED).case
+    services.claim_resolve(case=case, action="refund", reason="Beschädigt.")
+    services.carrier_claim_open(claim=case.claim, amount=case.order_value)
+    return case
+
+
+def _leinen_actions(case):
+    refund, carrier_claim = case.refunds.get(), case.claim.carrier_claims.get()
+    base = f"/desk/cases/{case.reference}"
+    return [
+        ("get", f"{base}/", {}),
+        ("get", f"{base}/evidence.pdf", {}),
+        ("post", f"{base}/act/", {"action": "refund", "amount": "49.80", "reason": "Kulanz"}),
+        ("post", f"{base}/move/", {"status": "closed", "reason": "erledigt"}),
+        ("post", f"{base}/assign-me/", {}),
+        ("post", f"{base}/note/", {"body": "Ich war hier."}),
+        ("post", f"{base}/reply/", {"body": "Guten Tag"}),
+        ("post", f"{base}/risk/", {"flag": "questionable", "reason": "Gefühl"}),
+        ("post", f"{base}/step/", {"key": "ask_photos"}),
+        ("post", f"{base}/decide/", {}),
+        ("post", f"{base}/refunds/{refund.pk}/confirm/", {"gateway_reference": "re_1"}),
+        ("post", f"{base}/carrier-claim/{carrier_claim.pk}/", {"status": "filed", "reference": "X"}),
+        ("post", f"{base}/carrier-claim/", {}),
+    ]
+
+
+def test_another_shops_agent_finds_no_case_to_open_or_act_on(client, swedish_agent, leinen_case):
+    timeline = list(leinen_case.events.values_list("pk", flat=True))
+    client.force_login(swedish_agent)
+
+    answers = {
+        path: getattr(client, method)(path, data).status_code
+        for method, path, data in _leinen_actions(leinen_case)
+    }
+
+    assert set(answers.values()) == {404}, answers
+    leinen_case.refresh_from_db()
+    assert (leinen_case.status, leinen_case.assignee) == (CaseStatus.RESOLVED, None)
+    assert list(leinen_case.events.values_list("pk", flat=True)) == timeline
+    assert leinen_case.refunds.get().status == "pending"
+    assert leinen_case.buyer.risk_flag == "none"
+
+
+def test_an_agent_works_a_case_of_a_second_shop_once_granted(client, swedish_agent, leinen_case, grant):
+    grant(swedish_agent, leinen_case.shop)
+    client.force_login(swedish_agent)
+
+    assert client.get(f"/desk/cases/{leinen_case.reference}/").status_code == 200
+    client.post(f"/desk/cases/{leinen_case.reference}/assign-me/")
+    leinen_case.refresh_from_db()
+    assert leinen_case.assignee == swedish_agent

@@ -102,3 +102,32 @@ def test_a_case_whose_return_is_on_its_way_is_not_closed_in_bulk(client, agent, 
     assert request.case.status != CaseStatus.CLOSED
     assert request.rma in response.content.decode()
     assert not OutboundMessage.objects.filter(case=request.case, event=BuyerEvent.FEEDBACK_REQUEST).exists()
+
+
+def test_an_agent_sees_searches_and_counts_only_their_shops_cases(
+    client, swedish_agent, shop, swedish_shop, carrier
+):
+    leinen = make_claim_cases(shop, 2)
+    [own] = make_claim_cases(swedish_shop, 1)
+    leinen_email = leinen[0].buyer.email
+    client.force_login(swedish_agent)
+
+    page = client.get("/desk/")
+    searched = client.get("/desk/", {"q": leinen_email}).content.decode()
+    filtered = client.get("/desk/", {"shop": shop.slug}).content.decode()
+
+    assert [case.reference for case in page.context["page"].cases] == [own.reference]
+    assert page.context["counts"]["all"] == "1"
+    assert "Leinen" not in page.content.decode()  # not even in the shop menu
+    assert not any(case.reference in searched + filtered for case in leinen)
+
+
+def test_bulk_close_passes_over_another_shops_cases(client, swedish_agent, shop, carrier):
+    [leinen] = make_claim_cases(shop, 1)
+    client.force_login(swedish_agent)
+
+    client.post("/desk/bulk/", {"bulk": "close", "case": [leinen.reference]})
+    client.post("/desk/bulk/", {"bulk": "assign_me", "case": [leinen.reference]})
+
+    leinen.refresh_from_db()
+    assert (leinen.status, leinen.assignee) == (CaseStatus.NEW, None)

@@ -5,7 +5,7 @@ import html
 import pytest
 
 from cases.models import CaseStatus
-from messaging.models import BuyerEvent, OutboundMessage
+from messaging.models import BuyerEvent, CannedReply, OutboundMessage
 from tests.factories import make_claim, make_order
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +39,17 @@ def test_an_empty_reply_is_refused_in_german_without_the_field_name(client, clai
     text = html.unescape(response.content.decode())
     assert "Eine Antwort darf nicht leer sein." in text
     assert "body:" not in text and "A reply cannot be empty." not in text
+
+
+def test_another_shops_canned_reply_is_not_filled_into_a_case(
+    client, swedish_agent, shop, swedish_shop, carrier
+):
+    own = CannedReply.objects.create(
+        shop=shop, language="de", title="Hausintern", body="Nur für uns: {order_number}"
+    )
+    theirs = make_claim(make_order(swedish_shop)).case
+    client.force_login(swedish_agent)
+
+    response = client.get(f"/desk/cases/{theirs.reference}/reply/canned/", {"canned": own.pk})
+
+    assert response.status_code == 404

@@ -221,3 +221,29 @@ def test_aftership_tracking_without_checkpoints_yet_is_accepted(web, shop, aship
 
     assert send_aftership(web, shop, payload).status_code == 200
     assert [event.status for event in process_all()] == [InboundStatus.IGNORED]
+
+
+# --- another shop's integration -------------------------------------------------------------
+
+LOST = [checkpoint("2026-05-09T10:00:00+02:00", "Exception", "Exception_013", "Lost")]
+
+
+def test_a_delivery_signed_with_another_shops_secret_is_401(web, shop, swedish_shop, aship, connect, parcel):
+    connect("aftership", "linnestugans-eigenes-geheimnis", target_shop=swedish_shop)
+
+    response = send_aftership(web, shop, aftership_webhook(LOST), secret="linnestugans-eigenes-geheimnis")
+
+    assert response.status_code == 401
+    assert not InboundEvent.objects.exists()
+
+
+def test_another_shops_aggregator_cannot_move_this_shops_parcel(web, swedish_shop, connect, parcel):
+    connect("aftership", AS_SECRET, target_shop=swedish_shop)
+
+    assert send_aftership(web, swedish_shop, aftership_webhook(LOST)).status_code == 200
+    event, _outcomes = process_until_given_up(InboundEvent.objects.get())
+
+    # Linnestugan's AfterShip knows no parcel with this number: not Leinen & Liebe's either.
+    assert event.status == InboundStatus.IGNORED
+    parcel.refresh_from_db()
+    assert parcel.status != TrackingStatus.LOST and not parcel.events.exists()

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from cases.models import CaseEvent
 from claims.models import Claim
-from config.roles import OWNERS
 from integrations.models import InboundEvent, InboundStatus
 from messaging.models import OutboundMessage, OwnerEvent
+from orders.models import Role
 from tests.factories import make_order
 
 from .conftest import body_of, post, process_all
@@ -154,11 +154,11 @@ def test_stripe_update_before_create_still_gives_one_case(web, shop, stripe, pai
     ) == ["needs_response", "won"]
 
 
-def test_one_new_dispute_tells_each_owner_once(web, shop, stripe, paid_order, owner):
+def test_one_new_dispute_tells_each_owner_once(web, shop, stripe, paid_order, owner, grant):
     owner.email = "inhaberin@leinen.example"
     owner.save()
     partner = User.objects.create_user(username="partner", email="partner@leinen.example")
-    partner.groups.add(Group.objects.get(name=OWNERS))
+    grant(partner, shop, Role.OWNER)
     send_stripe(web, shop, dispute_event())
     process_all()
 

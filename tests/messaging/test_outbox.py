@@ -1,12 +1,13 @@
 """The outbox: one row per e-mail, queued with the change it reports and enqueued only after commit."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import transaction
 
-from config.roles import OWNERS
 from messaging.models import BuyerEvent, OutboundMessage, OutboundStatus, OwnerEvent, OwnerNotificationSetting
 from messaging.services.outbox import notify_buyer, notify_owners
+from orders.models import Role
+from tests.factories import NAPKINS, make_claim, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +54,11 @@ def test_case_without_buyer_email_gets_no_row(swedish_claim):
     assert notify_buyer(case=case, event=BuyerEvent.REFUND_ISSUED) is None
 
 
-def test_owner_notifications_honour_each_owners_setting(swedish_claim, owner):
+def test_owner_notifications_honour_each_owners_setting(swedish_claim, owner, shop, grant):
     owner.email = "owner@leinen.example"
     owner.save()
     quiet = User.objects.create_user("quiet", email="quiet@leinen.example")
-    quiet.groups.add(Group.objects.get(name=OWNERS))
+    grant(quiet, shop, Role.OWNER)
     OwnerNotificationSetting.objects.create(user=quiet, event=OwnerEvent.OWNER_ESCALATION, enabled=False)
 
     messages = notify_owners(
@@ -65,3 +66,19 @@ def test_owner_notifications_honour_each_owners_setting(swedish_claim, owner):
     )
 
     assert [m.to_email for m in messages] == ["owner@leinen.example"]
+
+
+def test_an_owner_hears_nothing_of_another_shops_escalation(shop, carrier, agent_api, owner, swedish_owner):
+    owner.email, swedish_owner.email = "owner@leinen.example", "sven@linnestugan.example"
+    owner.save()
+    swedish_owner.save()
+    case = make_claim(make_order(shop, lines=[dict(NAPKINS, quantity=4)])).case
+
+    # Leinen & Liebe's agent, whose limit is 0, refunds: the case goes to the owners.
+    response = agent_api.post(
+        f"/api/v1/cases/{case.reference}/resolve/", {"action": "refund", "amount": "99.60"}, format="json"
+    )
+
+    assert response.json()["escalated_for_limit"] is True
+    escalations = OutboundMessage.objects.filter(event=OwnerEvent.OWNER_ESCALATION)
+    assert list(escalations.values_list("to_email", flat=True)) == ["owner@leinen.example"]

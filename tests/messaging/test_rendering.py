@@ -130,6 +130,7 @@ def test_owner_override_replaces_subject_and_body_in_that_language(queued, shop,
 
 def test_admin_preview_renders_the_override(owner, shop):
     override = EmailTemplateOverride.objects.create(
+        shop=shop,
         event=BuyerEvent.REFUND_ISSUED,
         language="de",
         subject="Geld zurück: {{ refund_amount }}",

@@ -7,6 +7,7 @@ from messaging.mailparse import InboundIn
 from messaging.models import BuyerEvent, CannedReply, OutboundMessage, OutboundStatus
 from messaging.services.inbound import inbound_receive
 from messaging.services.sending import outbox_send
+from tests.factories import make_claim_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +111,34 @@ def test_agent_reply_fills_known_placeholders_next_to_other_braces(swedish_claim
 
     body = OutboundMessage.objects.get(pk=response.json()["id"]).context["body"]
     assert body == f"Order {case.order.number}: använd koden {{}} eller {{kod}}."
+
+
+# --- another shop ---------------------------------------------------------------------------
+
+
+def test_another_shops_agent_neither_reads_nor_writes_a_cases_conversation(queued, swedish_agent_api):
+    url = f"/api/v1/cases/{queued.case.reference}/messages/"
+
+    read = swedish_agent_api.get(url)
+    written = swedish_agent_api.post(url, {"body": "Hallo von nebenan"}, format="json")
+
+    assert (read.status_code, written.status_code) == (404, 404)
+    assert queued.to_email not in read.content.decode()
+    assert OutboundMessage.objects.filter(case=queued.case).count() == 1
+
+
+def test_a_shops_canned_replies_are_not_another_shops_to_list_or_send(
+    shop, swedish_shop, carrier, agent_api, swedish_agent_api
+):
+    own = CannedReply.objects.create(shop=shop, language="de", title="Hausintern", body="Nur für uns.")
+    [theirs] = make_claim_cases(swedish_shop, 1)
+
+    listed = swedish_agent_api.get("/api/v1/canned-replies/").json()
+    sent = swedish_agent_api.post(
+        f"/api/v1/cases/{theirs.reference}/messages/", {"canned_reply": own.pk}, format="json"
+    )
+
+    assert own.pk not in [reply["id"] for reply in listed]
+    assert own.pk in [reply["id"] for reply in agent_api.get("/api/v1/canned-replies/").json()]
+    assert sent.status_code == 400 and list(sent.json()) == ["canned_reply"]
+    assert not OutboundMessage.objects.filter(case=theirs, event=BuyerEvent.AGENT_REPLY).exists()

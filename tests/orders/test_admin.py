@@ -8,16 +8,26 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders.models import Buyer, Order, OrderNote, Product, Shipment, ShipmentPhoto, Shop
-from orders.services import order_note_add, orders_upsert, tracking_events_ingest
+from orders.models import Buyer, Order, OrderNote, Product, Role, Shipment, ShipmentPhoto, Shop
+from orders.services import membership_grant, order_note_add, orders_upsert, tracking_events_ingest
 
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "orders-sample.csv"
 
 
-def _sample_shops():
-    """The sample names the demo's shops, so it imports into `make run`'s data too."""
-    Shop.objects.create(slug="leinen-liebe", name="Leinen & Liebe", currency="EUR", time_zone="Europe/Berlin")
-    Shop.objects.create(slug="linnestugan", name="Linnestugan", currency="SEK", time_zone="Europe/Stockholm")
+def _sample_shops(*owners):
+    """The sample names the demo's shops, so it imports into `make run`'s data too; `owners` own both."""
+    shops = [
+        Shop.objects.create(
+            slug="leinen-liebe", name="Leinen & Liebe", currency="EUR", time_zone="Europe/Berlin"
+        ),
+        Shop.objects.create(
+            slug="linnestugan", name="Linnestugan", currency="SEK", time_zone="Europe/Stockholm"
+        ),
+    ]
+    for owner in owners:
+        for shop in shops:
+            membership_grant(user=owner, shop=shop, role=Role.OWNER)
+    return shops
 
 
 ORDER_MODELS = list(apps.get_app_config("orders").get_models())
@@ -67,8 +77,13 @@ def _orders(shop, numbers):
 
 
 @pytest.fixture(params=["superuser", "owner"])
-def staff_client(request, client):
-    client.force_login(request.getfixturevalue(request.param))
+def staff(request):
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def staff_client(staff, client):
+    client.force_login(staff)
     return client
 
 
@@ -193,8 +208,8 @@ def test_order_changelist_offers_the_import_to_owners(client, owner, shop):
     assert reverse("admin:orders_order_import") in response.content.decode()
 
 
-def test_admin_import_accepts_the_sample_file(staff_client):
-    _sample_shops()
+def test_admin_import_accepts_the_sample_file(staff_client, staff):
+    _sample_shops(staff)
 
     with open(SAMPLE, "rb") as file:
         response = staff_client.post(reverse("admin:orders_order_import"), {"file": file})
@@ -205,8 +220,8 @@ def test_admin_import_accepts_the_sample_file(staff_client):
     assert Shipment.objects.count() == 3
 
 
-def test_admin_import_lists_errors_by_row(client, owner):
-    Shop.objects.create(slug="leinen-liebe", name="Leinen & Liebe", currency="EUR")
+def test_admin_import_lists_errors_by_row(client, owner, grant):
+    grant(owner, Shop.objects.create(slug="leinen-liebe", name="Leinen & Liebe", currency="EUR"))
     client.force_login(owner)
     # Row 4 is the rush order's only line; without the Swedish shop its rows 6 and 7 fail too.
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()

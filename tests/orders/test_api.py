@@ -330,11 +330,13 @@ def test_unknown_shop_in_a_batch_writes_nothing(api, shop):
     assert counts() == {"orders": 0, "lines": 0, "payments": 0, "shipments": 0, "buyers": 0}
 
 
-def test_tracking_number_of_another_shops_order_is_refused(api, shop):
-    Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv")
-    api.post(ORDERS, order_payload("1", tracking_number="SHARED1"), format="json")
+def test_tracking_number_of_another_shops_order_is_refused(owner_api, owner, shop, grant):
+    grant(owner, Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv"))
+    owner_api.post(ORDERS, order_payload("1", tracking_number="SHARED1"), format="json")
 
-    response = api.post(ORDERS, order_payload("1", shop="linne", tracking_number="SHARED1"), format="json")
+    response = owner_api.post(
+        ORDERS, order_payload("1", shop="linne", tracking_number="SHARED1"), format="json"
+    )
 
     assert response.status_code == 400
     assert Order.objects.count() == 1
@@ -359,11 +361,11 @@ def test_orders_are_found_by_shop_and_number(api, shop):
     assert body["results"][0]["lines"][1]["sku"] == "NAP-2"
 
 
-def test_orders_of_another_shop_are_not_listed_for_a_shop_filter(api, shop):
-    Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv")
-    api.post(ORDERS, [order_payload("1"), order_payload("2", shop="linne")], format="json")
+def test_orders_of_another_shop_are_not_listed_for_a_shop_filter(owner_api, owner, shop, grant):
+    grant(owner, Shop.objects.create(slug="linne", name="Linne & Lin", currency="SEK", default_language="sv"))
+    owner_api.post(ORDERS, [order_payload("1"), order_payload("2", shop="linne")], format="json")
 
-    body = api.get(ORDERS, {"shop": "linne"}).json()
+    body = owner_api.get(ORDERS, {"shop": "linne"}).json()
 
     assert [(order["shop"], order["number"], order["currency"]) for order in body["results"]] == [
         ("linne", "2", "SEK")
@@ -662,3 +664,47 @@ def test_a_line_without_position_or_sku_is_refused(agent_api, napkins_twice, ope
 
     assert response.status_code == 400
     assert response.json() == {"lines[0].non_field_errors": ["Give the line's position or its SKU."]}
+
+
+# --- another shop's system ------------------------------------------------------------------
+
+
+@pytest.fixture
+def swedish_token(swedish_integration):
+    """Linnestugan's shop system, sending its token like any shop system does."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swedish_integration).key}")
+    return client
+
+
+def test_a_shop_systems_token_cannot_write_another_shops_order(api, shop, swedish_token):
+    api.post(ORDERS, order_payload("1001", email="zelda.quarz@example.de"), format="json")
+
+    response = swedish_token.post(
+        ORDERS, order_payload("1001", email="mallory@example.se", lines=1), format="json"
+    )
+
+    # Refused exactly as a shop that does not exist is.
+    assert response.status_code == 400
+    assert response.json() == {"shop": ["Unknown shop: leinen."]}
+    order = Order.objects.get()
+    assert (order.buyer.email, order.lines.count()) == ("zelda.quarz@example.de", 2)
+
+
+def test_a_batch_with_one_order_of_another_shop_writes_nothing(swedish_token, shop, swedish_shop):
+    payload = [order_payload("LS-1", shop="linnestugan"), order_payload("1001", shop="leinen")]
+
+    response = swedish_token.post(ORDERS, payload, format="json")
+
+    assert response.status_code == 400
+    assert counts()["orders"] == 0
+
+
+def test_a_shop_systems_token_reads_no_other_shops_orders(api, shop, swedish_token):
+    created = api.post(ORDERS, order_payload("1001"), format="json").json()
+
+    listed = swedish_token.get(ORDERS).json()["results"]
+    by_key = swedish_token.get(ORDERS, {"shop": "leinen", "number": "1001"}).json()["results"]
+    detail = swedish_token.get(f"{ORDERS}{created['id']}/")
+
+    assert (listed, by_key, detail.status_code) == ([], [], 404)

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from orders.models import Shipment, TrackingEvent, TrackingStatus
 from orders.services import orders_upsert
@@ -164,3 +166,17 @@ def test_empty_or_oversized_event_batch_is_refused(api, shipment):
         == 400
     )
     assert TrackingEvent.objects.count() == 0
+
+
+def test_a_shop_systems_token_cannot_move_another_shops_parcel(swedish_integration, shipment):
+    thief = APIClient()
+    thief.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swedish_integration).key}")
+
+    response = thief.post(URL, event("e1", "lost", 2), format="json")
+
+    # Answered as a parcel that does not exist; the scan changes nothing.
+    assert response.status_code == 400
+    assert response.json() == {"[0].tracking_number": ["No shipment with dhl tracking number JJD0001."]}
+    shipment.refresh_from_db()
+    assert shipment.status == TrackingStatus.PRE_TRANSIT
+    assert not TrackingEvent.objects.exists()

@@ -285,3 +285,40 @@ def test_the_analytics_endpoint_explains_bad_parameters(agent_api, shop):
     assert backwards.status_code == 400 and "from" in backwards.json()
     assert unknown.status_code == 400 and "shop" in unknown.json()
     assert garbled.status_code == 400 and "from" in garbled.json()
+
+
+# --- another shop's agent ------------------------------------------------------------------
+
+
+def test_another_shops_agent_finds_no_return_to_read_or_move(agent_api, swedish_agent_api, delivered_order):
+    rma = open_return(agent_api, delivered_order).json()["rma"]
+    base = f"/api/v1/returns/{rma}"
+
+    answers = [
+        swedish_agent_api.get(f"{base}/").status_code,
+        swedish_agent_api.get(f"{base}/label.pdf").status_code,
+        swedish_agent_api.post(
+            f"{base}/receive/", {"lines": [{"sku": NAPKINS["sku"], "quantity": 1}]}, format="json"
+        ).status_code,
+        swedish_agent_api.post(f"{base}/close/", {}, format="json").status_code,
+    ]
+
+    assert answers == [404, 404, 404, 404]
+    assert ReturnRequest.objects.get(rma=rma).status == ReturnStatus.LABEL_ISSUED
+
+
+def test_a_return_of_another_shops_order_is_refused_like_an_unknown_order(swedish_agent_api, delivered_order):
+    response = open_return(swedish_agent_api, delivered_order)
+
+    assert response.status_code == 400
+    assert response.json() == {"order": ["No such order."]}
+    assert not ReturnRequest.objects.exists()
+
+
+def test_return_analytics_of_another_shop_are_refused_like_an_unknown_shop(swedish_agent_api, shop):
+    response = swedish_agent_api.get("/api/v1/analytics/returns/", {"shop": "leinen"})
+    unknown = swedish_agent_api.get("/api/v1/analytics/returns/", {"shop": "nowhere"})
+
+    assert response.status_code == unknown.status_code == 400
+    assert list(response.json()) == ["shop"]
+    assert response.json()["shop"][0].replace("leinen", "nowhere") == unknown.json()["shop"][0]

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             carriers = demo.setup_carriers()
             shops = demo.setup_shops(carriers)
-            users = demo.setup_users()
+            users = demo.setup_users(shops)
         self.stdout.write(
             f"Shops: {', '.join(s.name for s in shops.values())}; carriers: {', '.join(c.name for c in carriers.values())}"
         )

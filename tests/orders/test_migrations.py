@@ -1,0 +1,57 @@
+"""An installation from before shops were tenants keeps working after the upgrade.
+
+The database is taken back to the schema without memberships, filled as it was,
+and migrated forward again, as `manage.py migrate` does on an upgrade.
+"""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from orders.models import Membership
+
+BEFORE_MEMBERSHIPS = [("orders", "0004_product_family_list_price")]
+
+
+def _migrate(targets):
+    MigrationExecutor(connection).migrate(targets)
+    return MigrationExecutor(connection).loader.project_state(targets).apps
+
+
+@pytest.fixture
+def old_database(transactional_db):
+    try:
+        yield _migrate(BEFORE_MEMBERSHIPS)
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        ContentType.objects.clear_cache()
+
+
+def test_every_agent_owner_and_shop_system_joins_every_existing_shop(old_database):
+    apps = old_database
+    Shop, User, Group = (
+        apps.get_model(*name) for name in [("orders", "Shop"), ("auth", "User"), ("auth", "Group")]
+    )
+    for slug in ("leinen", "linnestugan"):
+        Shop.objects.create(slug=slug, name=slug.title())
+    for username, groups in [
+        ("anna", ["Agents"]),
+        ("olga", ["Owners", "Agents"]),  # an owner who also answers cases: owner
+        ("shopsystem", ["Integrations"]),
+        ("buyer", []),
+    ]:
+        user = User.objects.create(username=username)
+        user.groups.add(*Group.objects.filter(name__in=groups))
+    User.objects.create(username="root", is_superuser=True).groups.add(Group.objects.get(name="Owners"))
+
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    assert sorted(Membership.objects.values_list("user__username", "shop__slug", "role")) == [
+        ("anna", "leinen", "agent"),
+        ("anna", "linnestugan", "agent"),
+        ("olga", "leinen", "owner"),
+        ("olga", "linnestugan", "owner"),
+        ("shopsystem", "leinen", "integration"),
+        ("shopsystem", "linnestugan", "integration"),
+    ]
