@@ -47,6 +47,7 @@ from messaging.models import (
     CannedReply,
     DeliveryEvent,
     EmailTemplateOverride,
+    InboundDelivery,
     InboundMessage,
     OutboundMessage,
     OwnerEvent,
@@ -67,7 +68,8 @@ ORDER_NUMBER = "LL-47110815"
 # Public routes that are not walked here, and why.
 NOT_WALKED = {
     "portal.": "the buyer portal: its own scope, the buyer's order link (tests/portal)",
-    "anymail.": "the ESP's webhooks: they authenticate the ESP, not a user, and name no shop (tests/messaging)",
+    "messaging.webhooks.esp_webhook": "the ESP's webhooks: they authenticate the ESP, not a user, and name no shop "
+    "(tests/messaging)",
     "django.contrib.auth.views.LogoutView": "would end the walker's own session",
 }
 
@@ -113,6 +115,7 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
     outbound = OutboundMessage.objects.filter(case=claim.case).first()
     DeliveryEvent.objects.create(message=outbound, esp="postmark", event_id="d-1", event_type="delivered")
     InboundMessage.objects.create(case=claim.case, from_email=BUYER_EMAIL, from_name=BUYER_NAME, body="Hallo")
+    InboundDelivery.objects.create(esp="postmark", body=b"{}", sender=BUYER_EMAIL, shop=shop)
     CannedReply.objects.create(shop=shop, language="de", title="Nachbarn", body="Bitte fragen Sie nach.")
     EmailTemplateOverride.objects.create(
         shop=shop, event="refund_issued", language="de", subject="S", body="B"
