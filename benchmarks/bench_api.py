@@ -111,13 +111,16 @@ def prepare(url: str) -> str:
 
     from config.roles import INTEGRATIONS
     from orders.models import Carrier, Shop
+    from orders.services.memberships import membership_grant
 
     call_command("migrate", verbosity=0)
-    Shop.objects.create(slug=SHOP, name="Benchmark Linen", currency="EUR", default_language="de")
+    shop = Shop.objects.create(slug=SHOP, name="Benchmark Linen", currency="EUR", default_language="de")
     for code in CARRIERS:
         Carrier.objects.get_or_create(code=code, defaults={"name": code.upper()})
     user = User.objects.create_user("bench", password=None)
     user.groups.add(Group.objects.get(name=INTEGRATIONS))
+    # Shops are tenants: the shop system's user writes only its own shop's orders.
+    membership_grant(user=user, shop=shop, role="integration")
     return Token.objects.create(user=user).key
 
 

@@ -81,7 +81,7 @@ SELECT '', '00340434' || o.id, o.placed_at + interval '1 day', 600 + o.id %% 200
        '', now(), %(carrier)s, o.id
 FROM orders_order o;
 
-INSERT INTO desk_case (reference, kind, subject, status, priority, opened_via, language, order_value, currency,
+INSERT INTO cases_case (reference, kind, subject, status, priority, opened_via, language, order_value, currency,
     needed_by, first_response_due, opened_at, updated_at, cost_total, recovered_total, order_id, buyer_id, shop_id,
     search_text)
 SELECT 'C-2026-' || lpad(g::text, 7, '0'), CASE WHEN g %% 4 = 0 THEN 'return' ELSE 'claim' END, '',
@@ -100,12 +100,12 @@ SELECT (ARRAY['lost_in_transit','delivered_not_received','damaged','missing_item
        'Das Paket ist nicht angekommen.', '', '', '',
        '{"weight": {"verdict": "unknown"}, "buyer": {"risk_flag": "none", "claims_last_365_days": 0}}'::jsonb,
        c.opened_at, c.id, s.id
-FROM desk_case c JOIN orders_shipment s ON s.order_id = c.order_id WHERE c.kind = 'claim';
+FROM cases_case c JOIN orders_shipment s ON s.order_id = c.order_id WHERE c.kind = 'claim';
 
-INSERT INTO desk_caseevent (at, verb, old, new, data, case_id)
+INSERT INTO cases_caseevent (at, verb, old, new, data, case_id)
 SELECT c.opened_at + n * interval '1 hour', (ARRAY['opened','claim_opened','decision'])[n], '', 'new', '{}'::jsonb,
        c.id
-FROM desk_case c CROSS JOIN generate_series(1, 3) n;
+FROM cases_case c CROSS JOIN generate_series(1, 3) n;
 """
 
 
@@ -154,10 +154,15 @@ def measure(runs: int) -> list[tuple[str, list[float]]]:
     from cases.models import Case
     from config.roles import AGENTS
     from desk.queue import encode_cursor
+    from orders.models import Membership, Shop
+    from orders.services.memberships import membership_grant
 
     agent, created = User.objects.get_or_create(username="bench-agent")
     if created:
         agent.groups.add(Group.objects.get(name=AGENTS))
+    # Shops are tenants: the agent sees the bench shop's cases through a membership, as in production.
+    if not Membership.objects.filter(user=agent).exists():
+        membership_grant(user=agent, shop=Shop.objects.get(slug="bench"), role="agent")
     client = Client()
     client.force_login(agent)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from config.roles import AGENTS, INTEGRATIONS, OWNERS
 
-from .. import signals
+from .. import signals, tenancy
 from ..models import Membership, Role, Shop
 
 logger = logging.getLogger("postsale.tenancy")
@@ -48,6 +48,7 @@ def membership_check(*, user, shop: Shop, role: str) -> None:
 @transaction.atomic
 def membership_grant(*, user, shop: Shop, role: str, by=None) -> Membership:
     """Make `user` a member of `shop` in `role` (or change their role there). Safe to repeat."""
+    tenancy.forget_shop_ids(user)  # the caller's copy of the user sees the new shop from now on
     # Locked so that two grants for one user queue up: "one shop only" holds even when they race.
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     membership_check(user=user, shop=shop, role=role)
@@ -74,6 +75,7 @@ def membership_revoke(*, user, shop: Shop, by=None) -> bool:
     shop assigned to the user go back to the queue.
     """
     deleted, _rows = Membership.objects.filter(user=user, shop=shop).delete()
+    tenancy.forget_shop_ids(user)
     if not deleted:
         return False
     signals.membership_revoked.send(sender=Membership, user=user, shop=shop, by=by)

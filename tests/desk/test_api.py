@@ -19,9 +19,10 @@ def test_cases_list_runs_the_same_queries_for_1_and_20_cases(
     shop, carrier, agent, agent_api, count, django_assert_num_queries
 ):
     make_claim_cases(shop, count)
-    # 1 the session user's permissions (groups), 2 user permissions, 3 the page of cases
+    # 1 the session user's permissions (groups), 2 user permissions, 3 the ids of the user's shops,
+    # 4 the page of cases
     # with shop, order, buyer, assignee and claim joined.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = agent_api.get("/api/v1/cases/?status=new")
     assert response.status_code == 200
     assert len(response.json()["results"]) == count

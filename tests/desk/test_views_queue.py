@@ -25,9 +25,10 @@ def test_queue_runs_the_same_queries_for_1_and_20_cases(
     make_claim_cases(shop, count)
     client.force_login(agent)
     client.get("/desk/")  # the first visit stores the desk language and the view counts (cached 30 s)
-    # session, user (permissions come from the cache after the first visit), the page of cases with
+    # session, user (permissions come from the cache after the first visit), the ids of the user's
+    # shops, the page of cases with
     # order, buyer, assignee and claim joined, their parcels, and the shops and carriers for the menus.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get("/desk/")
     assert response.status_code == 200
     assert response.content.decode().count('data-href="/desk/cases/') == count
