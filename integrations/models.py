@@ -101,6 +101,8 @@ class InboundEvent(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("shop"))
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     provider_event_id = models.CharField(_("provider event id"), max_length=200)
+    # The signed id of the transmission itself, where the provider signs one (PayPal).
+    delivery_id = models.CharField(_("delivery id"), max_length=200, blank=True, default="")
     topic = models.CharField(_("topic"), max_length=100, blank=True)
     body = models.TextField(_("raw body"))
     headers = models.JSONField(_("headers"), default=dict, blank=True)
@@ -120,6 +122,12 @@ class InboundEvent(models.Model):
             # Providers deliver at least once: the same id twice is one event.
             models.UniqueConstraint(
                 fields=["source", "shop", "provider_event_id"], name="inboundevent_unique_provider_id"
+            ),
+            # A transmission replayed with another body is not a new event either.
+            models.UniqueConstraint(
+                fields=["source", "shop", "delivery_id"],
+                condition=~Q(delivery_id=""),
+                name="inboundevent_unique_delivery_id",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=InboundStatus.values), name="inboundevent_status_valid"

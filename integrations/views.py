@@ -32,19 +32,24 @@ def webhook(request, source: str, shop: str):
         return JsonResponse({"status": "ok"})
     try:
         module.verify(body, request.headers, integration)
-    except SignatureInvalid as exc:
-        return JsonResponse({"error": str(exc)}, status=401)
-    try:
         payload = load_json(body)
-        event_id, topic = module.identify(payload, request.headers)
+        event_id, topic = module.identify(payload, request.headers, body)
+    except SignatureInvalid as exc:  # a wrong signature, or a right one too old or from the future
+        return JsonResponse({"error": str(exc)}, status=401)
     except MalformedBody as exc:
         return JsonResponse({"error": str(exc)}, status=400)
+    delivery_id = module.delivery_id(request.headers) if hasattr(module, "delivery_id") else ""
     headers = {
         name: header(request.headers, name)
         for name in (*COMMON_HEADERS, *module.KEPT_HEADERS)
         if header(request.headers, name)
     }
     result = services.inbound_event_receive(
-        integration=integration, event_id=event_id, topic=topic, body=body, headers=headers
+        integration=integration,
+        event_id=event_id,
+        topic=topic,
+        body=body,
+        headers=headers,
+        delivery_id=delivery_id,
     )
     return JsonResponse({"status": "duplicate" if result.duplicate else "received"})

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from .models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    Role,
     Shipment,
     ShippingSpeed,
     TrackingEvent,
@@ -346,6 +347,14 @@ class TrackingEventPermission(DjangoModelPermissions):
 
 
 class TrackingEventCreate(APIView):
+    """Carrier scans, from the shop system's integration user (or a superuser) only.
+
+    A scan moves the parcel's status, and the decision engine believes it: an agent
+    who could post "lost" for a delivered parcel could make the matrix pay a refund.
+    So the model permission is not enough; the caller must be a shop's integration
+    user, and only that shop's parcels are found.
+    """
+
     permission_classes = [TrackingEventPermission]
     queryset = TrackingEvent.objects.none()
 
@@ -356,13 +365,14 @@ class TrackingEventCreate(APIView):
         "the shipment takes the status of the latest occurred_at.",
     )
     def post(self, request):
+        shop_ids = tenancy.shop_id_set(request.user, roles=[Role.INTEGRATION])
+        if shop_ids is not None and not shop_ids:
+            raise PermissionDenied(_("Only a shop system's integration user posts tracking events."))
         many = isinstance(request.data, list)
         if many and not 0 < len(request.data) <= MAX_EVENTS:
             raise ValidationError({"non_field_errors": [f"Send between 1 and {MAX_EVENTS} events."]})
         events = validated(TrackingEventInSerializer, request.data, many=many)
         events = events if many else [events]
         with transaction.atomic():
-            result = services.tracking_events_ingest(
-                events=events, source="api", shop_ids=tenancy.shop_id_set(request.user)
-            )
+            result = services.tracking_events_ingest(events=events, source="api", shop_ids=shop_ids)
         return Response(TrackingIngestResultSerializer(result).data)

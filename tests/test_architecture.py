@@ -75,3 +75,19 @@ def _loggers_left_alone():
 def test_every_layer_imports_only_the_layers_below_it():
     """The import-linter contracts in pyproject.toml (also run by `lint-imports` in CI)."""
     assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+
+
+def test_every_csv_for_people_is_written_through_the_safe_writer():
+    """config.spreadsheets neutralises formulas; a csv.writer of its own would not."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for app in APPS
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if path != ROOT / "config" / "spreadsheets.py"
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.Attribute)
+        and node.attr in ("writer", "DictWriter")
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "csv"
+    ]
+    assert found == []

@@ -26,12 +26,13 @@ def test_running_it_in_public_follows_the_docker_stack_with_its_parts():
     at = headings.index(("##", "Running it in public"))
 
     assert headings[at - 1] == ("##", "The full stack with Docker")
-    parts = [title for level, title in headings[at + 1 :] if level == "###"][:7]
+    parts = [title for level, title in headings[at + 1 :] if level == "###"][:8]
     assert parts == [
         "Secrets",
         "HTTPS, proxy and headers",
         "Shops and who sees them",
         "Inbound mail",
+        "Webhooks of shop systems and payment providers",
         "Refund limits",
         "Files",
         "Logins and tokens",

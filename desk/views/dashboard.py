@@ -1,11 +1,10 @@
 """The owner's dashboard, and each of its charts as CSV: over the user's own shops, or one of them."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from config.spreadsheets import csv_writer
 from orders import tenancy
 
 from ..dashboard import all_charts
@@ -44,7 +43,7 @@ def dashboard_csv_view(request, key):
         raise Http404
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="postsale-{key}.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(chart.columns)
     writer.writerows(chart.rows)
     return response

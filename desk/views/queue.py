@@ -1,7 +1,7 @@
 """The queue of cases: filters, saved views, paging by cursor, and bulk actions on the cases ticked."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -64,7 +64,7 @@ def _query_without(request, key: str) -> str:
 
 
 @login_required
-@desk_access
+@permission_required("cases.change_case", raise_exception=True)
 @require_POST
 def bulk_view(request):
     references = request.POST.getlist("case")

@@ -4,7 +4,11 @@ A webhook provider module has:
 
 - `verify(body: bytes, headers, integration)`: raise `SignatureInvalid` unless the
   provider signed exactly these bytes;
-- `identify(payload: dict, headers) -> (event_id, topic)`: the id we deduplicate on;
+- `identify(payload: dict, headers, body: bytes) -> (event_id, topic)`: the id we
+  deduplicate on, taken from what the provider signed (a header nobody signed can
+  be changed by whoever replays a captured delivery);
+- optionally `delivery_id(headers) -> str`: a signed id of the transmission itself
+  (PayPal's), refused when it comes a second time whatever the body says;
 - `process(event, payload)`: apply it through our services (`integrations.services`:
   `order_sync`, `tracking` or `disputes`); raise `Ignored` for a delivery that has
   nothing for us, `NotYet` for one that must wait (a fulfilment before its order).
@@ -17,6 +21,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -28,6 +33,10 @@ from orders.services import carrier_code
 
 class SignatureInvalid(Exception):
     """Missing or wrong signature: answered 401, nothing stored."""
+
+
+class Stale(SignatureInvalid):
+    """Signed, but at a time outside the window: answered 401, nothing stored."""
 
 
 class MalformedBody(Exception):
@@ -83,6 +92,26 @@ def verify_base64_hmac(body: bytes, headers, secret: str, signature_header: str)
     digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
     if not same(base64.b64encode(digest), given.strip()):
         raise SignatureInvalid(f"{signature_header} does not match the body.")
+
+
+# How long a signed delivery may be replayed: five minutes, as Stripe's own libraries allow.
+# The future gets only a few seconds for clocks that differ (servers on NTP differ by far less);
+# a delivery signed "ahead" would otherwise stay replayable for as long as it claims to be young.
+MAX_AGE_SECONDS = 300
+CLOCK_SKEW_SECONDS = 5
+
+
+def check_signed_time(signed_at: float, *, what: str, now: float | None = None) -> None:
+    """Refuse (Stale) a delivery whose signed time, in Unix seconds, is too old or in the future."""
+    age = (time.time() if now is None else now) - signed_at
+    if age > MAX_AGE_SECONDS:
+        raise Stale(f"{what} is more than {MAX_AGE_SECONDS} seconds old.")
+    check_future(signed_at, what=what, now=now)
+
+
+def check_future(signed_at: float, *, what: str, now: float | None = None) -> None:
+    if signed_at - (time.time() if now is None else now) > CLOCK_SKEW_SECONDS:
+        raise Stale(f"{what} is in the future.")
 
 
 def load_json(body: bytes) -> dict:

@@ -47,7 +47,7 @@ def verify(body: bytes, headers, integration) -> None:
     verify_base64_hmac(body, headers, integration.signing_secret, SIGNATURE_HEADER)
 
 
-def identify(payload: dict, headers) -> tuple[str, str]:
+def identify(payload: dict, headers, body: bytes = b"") -> tuple[str, str]:
     require(payload, "event_id", "event")
     if not isinstance(payload.get("msg"), dict):
         raise MalformedBody("Missing msg.")

@@ -62,7 +62,7 @@ def verify(body: bytes, headers, integration) -> None:
         raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match the body.")
 
 
-def identify(payload: dict, headers) -> tuple[str, str]:
+def identify(payload: dict, headers, body: bytes = b"") -> tuple[str, str]:
     require(payload, "id", "description")
     if payload.get("description") in TOPICS:
         if not isinstance(payload.get("result"), dict):

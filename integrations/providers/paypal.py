@@ -17,6 +17,13 @@ it. The alternative, one API call per delivery, is PayPal's
 values, the webhook id and the event; it needs OAuth client credentials and a
 round trip to PayPal inside the 2xx budget, so we verify locally instead.
 
+Replays: the transmission time is signed, so a delivery more than five minutes
+old or from the future is refused (`check_signed_time`); PayPal signs each
+retry anew. The body is covered only by its CRC32, which anyone can make match
+a changed body, so its event `id` alone is no proof that a delivery is new:
+the signed transmission id is stored too (`delivery_id`), and a second
+delivery with it is a duplicate whatever its body says.
+
 Duplicates: the event `id` (WH-…) is kept across PayPal's retries.
 """
 
@@ -36,7 +43,16 @@ from django.core.cache import cache
 from django.utils.module_loading import import_string
 
 from ..services import disputes
-from . import Ignored, MalformedBody, SignatureInvalid, header, money, parse_datetime, require
+from . import (
+    Ignored,
+    MalformedBody,
+    SignatureInvalid,
+    check_signed_time,
+    header,
+    money,
+    parse_datetime,
+    require,
+)
 
 KEPT_HEADERS = (
     "PAYPAL-TRANSMISSION-ID",
@@ -131,9 +147,18 @@ def verify(body: bytes, headers, integration, *, source: PayPalCertificateSource
         certificate.public_key().verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, TypeError, ValueError) as exc:
         raise SignatureInvalid("PAYPAL-TRANSMISSION-SIG does not match.") from exc
+    try:
+        sent_at = parse_datetime(values["PAYPAL-TRANSMISSION-TIME"])
+    except ValueError as exc:
+        raise SignatureInvalid("PAYPAL-TRANSMISSION-TIME is not a date and time.") from exc
+    check_signed_time(sent_at.timestamp(), what="PAYPAL-TRANSMISSION-TIME")
 
 
-def identify(payload: dict, headers) -> tuple[str, str]:
+def delivery_id(headers) -> str:
+    return header(headers, "PAYPAL-TRANSMISSION-ID")
+
+
+def identify(payload: dict, headers, body: bytes = b"") -> tuple[str, str]:
     require(payload, "id", "event_type")
     if not isinstance(payload.get("resource"), dict):
         raise MalformedBody("Missing resource.")

@@ -1,14 +1,25 @@
 """Shopify webhooks: orders, fulfilments and payment transactions.
 
 Signature: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body,
-keyed with the app's client secret. Duplicates: Shopify's "Ignore duplicate
-webhooks" names `X-Shopify-Event-Id` as the value duplicates share; a duplicate
-may come with a new `X-Shopify-Webhook-Id`, which is only the fallback for
-deliveries without an event id. Shopify retries 8 times over 4 hours and
-wants an answer within 5 seconds, hence store-then-process.
+keyed with the app's client secret, and of nothing else: every header (topic,
+webhook id, event id, triggered-at) is unsigned and can be changed by whoever
+replays a captured delivery. So duplicates are recognised by the SHA-256 of
+the signed body, with the topic: Shopify retries with the original body, and
+what its guide says duplicates share (`X-Shopify-Event-Id`) would let a replay
+with a new event id through.
+
+Age: the signed body carries no delivery time, and Shopify retries the original
+body for 4 hours, so there is no five-minute window as for Stripe and PayPal.
+A replayed body is a duplicate for as long as the event is stored, an older
+copy of an order never overwrites a newer one (`order_sync.order_apply`), and a
+body whose `updated_at` lies in the future is refused: it would make every real
+update until then look older. Shopify wants an answer within 5 seconds, hence
+store-then-process.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from orders.models import PaymentMethod, PaymentStatus
 
@@ -17,6 +28,7 @@ from . import (
     Ignored,
     MalformedBody,
     carrier_for,
+    check_future,
     header,
     language_from_locale,
     money,
@@ -62,23 +74,24 @@ def verify(body: bytes, headers, integration) -> None:
     verify_base64_hmac(body, headers, integration.signing_secret, SIGNATURE_HEADER)
 
 
-def identify(payload: dict, headers) -> tuple[str, str]:
-    """Duplicates share X-Shopify-Event-Id; without it, X-Shopify-Webhook-Id is all we have.
+def identify(payload: dict, headers, body: bytes) -> tuple[str, str]:
+    """The SHA-256 of the signed body and the topic: two deliveries of one body are one event.
 
-    Shopify gives every delivery one merchant action causes the same event id
-    (`orders/updated` and `fulfillments/create` of one fulfilment, and any
-    other resource the action touched): the topic and the resource's `id` keep
-    those apart.
+    The topic is part of it because one merchant action can send the same
+    resource under two topics; replayed under another topic, a body only
+    reaches a handler that applies the same data again or ignores it.
     """
-    webhook_id = header(headers, "X-Shopify-Webhook-Id")
-    event_id = header(headers, "X-Shopify-Event-Id")
     topic = header(headers, "X-Shopify-Topic")
-    if not (event_id or webhook_id) or not topic:
-        raise MalformedBody("Missing X-Shopify-Event-Id (or X-Shopify-Webhook-Id) or X-Shopify-Topic.")
+    if not topic:
+        raise MalformedBody("Missing X-Shopify-Topic.")
     require(payload, "id")
-    if event_id:
-        return f"{event_id}:{topic}:{payload['id']}", topic
-    return webhook_id, topic
+    try:
+        updated_at = parse_datetime(payload.get("updated_at"))
+    except (TypeError, ValueError) as exc:
+        raise MalformedBody("updated_at is not a date and time.") from exc
+    if updated_at is not None:
+        check_future(updated_at.timestamp(), what="The body's updated_at")
+    return f"sha256:{hashlib.sha256(body).hexdigest()}:{topic}", topic
 
 
 def process(event, payload: dict) -> str:

@@ -71,7 +71,7 @@ def verify(body: bytes, headers, integration) -> None:
     verify_base64_hmac(body, headers, integration.signing_secret, SIGNATURE_HEADER)
 
 
-def identify(payload: dict, headers) -> tuple[str, str]:
+def identify(payload: dict, headers, body: bytes = b"") -> tuple[str, str]:
     """The event is the resource in one state: topic, its `id` and its `date_modified_gmt`.
 
     X-WC-Webhook-Delivery-ID cannot be it: WooCommerce makes it from the webhook

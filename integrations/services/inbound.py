@@ -37,13 +37,20 @@ class ReceiveResult:
 
 
 def inbound_event_receive(
-    *, integration: Integration, event_id: str, topic: str, body: bytes, headers: dict
+    *,
+    integration: Integration,
+    event_id: str,
+    topic: str,
+    body: bytes,
+    headers: dict,
+    delivery_id: str = "",
 ) -> ReceiveResult:
     """Store a verified delivery once and have it processed once it is stored.
 
     One INSERT in autocommit: the row is committed when the statement returns,
     so the task can be queued right after it, and a delivery seen before fails
-    on the unique (integration, provider event id) without writing anything.
+    on the unique (integration, provider event id) or (integration, delivery id)
+    without writing anything.
     Inside a caller's transaction (a replay, a test) a savepoint keeps that
     failure from breaking the caller's work.
     """
@@ -55,6 +62,7 @@ def inbound_event_receive(
                 shop_id=integration.shop_id,
                 source=integration.source,
                 provider_event_id=event_id[:200],
+                delivery_id=delivery_id[:200],
                 topic=topic[:100],
                 body=body.decode("utf-8"),
                 headers=headers,

