@@ -126,7 +126,9 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
     inbound = InboundMessage.objects.create(
         case=claim.case, from_email=BUYER_EMAIL, from_name=BUYER_NAME, body="Hallo"
     )
-    attachment = InboundAttachment(message=inbound, filename="rechnung.pdf", mimetype="application/pdf", size=9)
+    attachment = InboundAttachment(
+        message=inbound, filename="rechnung.pdf", mimetype="application/pdf", size=9
+    )
     attachment.file.save("rechnung.pdf", ContentFile(LABEL), save=True)
     InboundDelivery.objects.create(esp="postmark", body=b"{}", sender=BUYER_EMAIL, shop=shop)
     CannedReply.objects.create(shop=shop, language="de", title="Nachbarn", body="Bitte fragen Sie nach.")
