@@ -175,8 +175,10 @@ if POSTSALE_STORAGE == "s3":
             "region_name": env("AWS_S3_REGION_NAME", default=None),
             "location": env("AWS_LOCATION", default=""),
             # Nothing in the bucket is public: every object private, any URL the storage makes is
-            # signed and expires in minutes, and a name is never reused for another file.
-            "default_acl": "private",
+            # signed and expires in minutes, and a name is never reused for another file. A bucket
+            # with ACLs switched off ("bucket owner enforced") is private as a whole and refuses
+            # any ACL: AWS_DEFAULT_ACL= (empty) sends none.
+            "default_acl": env("AWS_DEFAULT_ACL", default="private") or None,
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             "file_overwrite": False,
