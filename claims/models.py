@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import RESOLUTIONS, ClaimType, choices_of
 from cases.models import Case, Refund, StatusMachine
+from orders.files import IMAGES, PrivateFileField
 from orders.models import Carrier, OrderLine, Shipment
 
 
@@ -70,13 +71,15 @@ class ClaimLine(models.Model):
         return f"{self.quantity} × {self.order_line.title}"
 
 
+# The old way of naming uploads, which the first migrations still name; files are stored under
+# random names now (orders.files.RandomName).
 def claim_photo_path(instance, filename):
     return f"claims/{instance.claim_id}/{filename}"
 
 
 class ClaimPhoto(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(_("photo"), upload_to=claim_photo_path)
+    file = PrivateFileField(_("photo"), kind="claim-photos", extensions=IMAGES)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(auto_now_add=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.keys import laptop_secret_key
@@ -156,10 +157,39 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+# Labels, photos and attachments are private: no URL shows the storage, Postsale's own views serve
+# each file after checking who asks (orders/files.py). On a laptop they are files in MEDIA_ROOT; in
+# production a private S3 or S3-compatible bucket (django-storages) with POSTSALE_STORAGE=s3, or
+# simply with AWS_STORAGE_BUCKET_NAME set. Its keys come from the environment as boto3 reads them
+# (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role), never from this file.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+POSTSALE_STORAGE = env(
+    "POSTSALE_STORAGE", default="s3" if env("AWS_STORAGE_BUCKET_NAME", default="") else "files"
+)
+if POSTSALE_STORAGE == "s3":
+    _file_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "location": env("AWS_LOCATION", default=""),
+            # Nothing in the bucket is public: every object private, any URL the storage makes is
+            # signed and expires in minutes, and a name is never reused for another file. A bucket
+            # with ACLs switched off ("bucket owner enforced") is private as a whole and refuses
+            # any ACL: AWS_DEFAULT_ACL= (empty) sends none.
+            "default_acl": env("AWS_DEFAULT_ACL", default="private") or None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+            "file_overwrite": False,
+        },
+    }
+elif POSTSALE_STORAGE == "files":
+    _file_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"POSTSALE_STORAGE is {POSTSALE_STORAGE!r}: 'files' or 's3'.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -1,5 +1,4 @@
 from csp.decorators import csp_update
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView, TemplateView
@@ -34,6 +33,8 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("hooks/", include("integrations.urls")),
     path("api/v1/", include(api_v1)),
+    # Labels, photos and attachments, only after an access check: no route serves the storage itself.
+    path("files/", include("orders.file_urls")),
     # ESP webhooks: /anymail/<esp>/tracking/ and /anymail/<esp>/inbound/, for POSTSALE_WEBHOOK_ESP only.
     path("anymail/", include("messaging.webhook_urls")),
     path("", include("messaging.urls")),
@@ -48,8 +49,3 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from orders.files import CONTENT_TYPES, PrivateFileField
 from orders.models import Language, Shop
 
 
@@ -302,13 +303,18 @@ class InboundMessage(models.Model):
         return "fail" in (self.spf, self.dkim, self.dmarc)
 
 
+# The old way of naming uploads, which the first migrations still name; files are stored under
+# random names now (orders.files.RandomName).
 def inbound_upload_path(instance, filename):
     return f"inbound/{instance.message_id}/{filename}"
 
 
 class InboundAttachment(models.Model):
     message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("file"), upload_to=inbound_upload_path)
+    file = PrivateFileField(
+        _("file"), kind="inbound-attachments", extensions=CONTENT_TYPES, download_name="filename"
+    )
+    # The sender's name for it, shown to agents and offered when they download it; never the stored name.
     filename = models.CharField(_("file name"), max_length=200)
     mimetype = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .files import IMAGES, PDF, PrivateFileField
+
 ZERO = Decimal("0.00")
 
 
@@ -368,8 +370,10 @@ class TrackingStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+# The old way of naming uploads, which the first migrations still name; files are stored under
+# random names now (orders.files.RandomName).
 def shipment_upload_path(instance, filename):
-    return f"shipments/{instance.shipment_id or instance.pk or 'new'}/{filename}"
+    return f"shipments/{instance.shipment_id}/{filename}"
 
 
 class Shipment(models.Model):
@@ -388,7 +392,9 @@ class Shipment(models.Model):
     )
     signature_required = models.BooleanField(_("signature required"), default=False)
     signed_by = models.CharField(_("signed by"), max_length=120, blank=True)
-    label_document = models.FileField(_("label copy"), upload_to="labels/", blank=True)
+    label_document = PrivateFileField(
+        _("label copy"), kind="shipment-labels", extensions=[*PDF, *IMAGES], blank=True
+    )
     status = models.CharField(
         _("status"), max_length=24, choices=TrackingStatus.choices, default=TrackingStatus.PRE_TRANSIT
     )
@@ -423,7 +429,7 @@ class ShipmentPhoto(models.Model):
     """A packing photo: the proof of what went into the box when a buyer says something was missing."""
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(_("photo"), upload_to=shipment_upload_path)
+    image = PrivateFileField(_("photo"), kind="shipment-photos", extensions=IMAGES)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     taken_at = models.DateTimeField(_("taken at"), auto_now_add=True)
 

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from cases.choices import ClaimType
 from cases.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, Refund, RefundStatus
 from cases.verbs import Verb
-from claims.models import Claim
+from claims.models import Claim, ClaimPhoto
 from orders.models import Order, OrderLine, Shipment, Shop, TrackingEvent
 from returns.models import DONE, ReturnRequest
 
@@ -110,6 +110,15 @@ def order_return(order: Order, rma: str) -> ReturnRequest | None:
         ReturnRequest.objects.select_related("case", "refund", "order__shop")
         .prefetch_related("lines__order_line")
         .filter(order=order, rma=rma)
+        .first()
+    )
+
+
+def order_photo(order: Order, pk: int) -> ClaimPhoto | None:
+    """A photo sent with one of this order's problem reports that the buyer sees; no other."""
+    return (
+        ClaimPhoto.objects.filter(pk=pk, claim__case__order=order)
+        .exclude(claim__type__in=HIDDEN_CLAIM_TYPES)
         .first()
     )
 

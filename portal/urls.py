@@ -16,4 +16,5 @@ urlpatterns = [
     path(order + "return/<str:rma>/", views.return_done_view, name="return_done"),
     path(order + "return/<str:rma>/label.pdf", views.return_label_view, name="return_label"),
     path(order + "return/<str:rma>/qr.png", views.return_qr_view, name="return_qr"),
+    path(order + "photos/<int:pk>/", views.photo_view, name="photo"),
 ]

@@ -7,7 +7,7 @@ from functools import wraps
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS
 from claims import services as claims
 from orders import links
+from orders.files import file_response
 from orders.models import Shop
 from returns import eligibility, labels
 from returns import selectors as return_selectors
@@ -326,12 +327,17 @@ def return_label_view(request, shop, order, rma):
     return_request = selectors.order_return(order, rma)
     if return_request is None or not return_request.label_pdf:
         raise Http404
-    return FileResponse(
-        return_request.label_pdf.open("rb"),
-        as_attachment=True,
-        filename=f"{return_request.rma}.pdf",
-        content_type="application/pdf",
-    )
+    return file_response(return_request.label_pdf, filename=return_request.label_filename)
+
+
+@require_GET
+@order_page
+def photo_view(request, shop, order, pk):
+    """A photo the buyer sent with a problem report on this order; any other answers 404."""
+    photo = selectors.order_photo(order, pk)
+    if photo is None:
+        raise Http404
+    return file_response(photo.file)
 
 
 @require_GET

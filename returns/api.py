@@ -1,6 +1,6 @@
 """Returns API for agents and the warehouse: open, read, label, receive, inspect; return analytics."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -16,6 +16,7 @@ from config.api import (
     json_or_multipart,
     validated,
 )
+from orders.files import file_response
 
 from . import selectors, services
 from .serializers import (
@@ -86,7 +87,7 @@ class ReturnLabel(APIView):
         found = _fresh(request, rma)
         if not found.label_pdf:
             raise Http404
-        return FileResponse(found.label_pdf.open("rb"), content_type="application/pdf", filename=f"{rma}.pdf")
+        return file_response(found.label_pdf, filename=found.label_filename)
 
 
 class ReturnReceive(ReturnView):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from cases.models import Case, Refund, RefundMethod, StatusMachine
+from orders.files import IMAGES, PDF, PrivateFileField
 from orders.models import Carrier, Order, OrderLine, Shop
 
 
@@ -231,7 +232,9 @@ class ReturnRequest(StatusMachine):
     )
     tracking_number = models.CharField(_("return tracking number"), max_length=64, blank=True)
     label_provider = models.CharField(_("label provider"), max_length=30, blank=True)
-    label_pdf = models.FileField(_("return label"), upload_to="returns/labels/", blank=True)
+    label_pdf = PrivateFileField(
+        _("return label"), kind="return-labels", extensions=PDF, download_name="label_filename", blank=True
+    )
     label_issued_at = models.DateTimeField(_("label issued at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
@@ -301,6 +304,11 @@ class ReturnRequest(StatusMachine):
 
     def __str__(self):
         return self.rma
+
+    @property
+    def label_filename(self) -> str:
+        """What the label is downloaded as; the stored name is random, so the RMA cannot find it."""
+        return f"{self.rma}.pdf"
 
     @property
     def refund_due(self) -> Decimal | None:
@@ -378,6 +386,8 @@ class ReturnLine(models.Model):
         return f"{self.quantity} × {self.order_line.sku}"
 
 
+# The old way of naming uploads, which the first migrations still name; files are stored under
+# random names now (orders.files.RandomName).
 def inspection_photo_path(instance, filename):
     return f"returns/inspection/{instance.line.request_id}/{filename}"
 
@@ -386,7 +396,7 @@ class InspectionPhoto(models.Model):
     line = models.ForeignKey(
         ReturnLine, on_delete=models.CASCADE, related_name="photos", verbose_name=_("return line")
     )
-    file = models.FileField(_("photo"), upload_to=inspection_photo_path)
+    file = PrivateFileField(_("photo"), kind="inspection-photos", extensions=IMAGES)
     content_type = models.CharField(_("content type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)

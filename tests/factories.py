@@ -6,8 +6,11 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from cases.choices import ClaimType
 from cases.models import Case, CaseKind, OpenedVia
@@ -251,3 +254,27 @@ def decided_case(shop, inputs: DecisionInput) -> DecisionRecord:
 def rule(claim_type="any", action="escalate", reason="because", **fields) -> dict:
     """A rule of a decision matrix as files and the admin give it."""
     return {"claim_type": claim_type, "action": action, "reason": reason, **fields}
+
+
+# --- photos as phones take them -----------------------------------------------------------
+
+# Where the photo was taken, as a phone writes it into the EXIF data: a buyer's home.
+HOME = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 0.0)}
+
+
+def gps_jpeg(name: str = "IMG_2041.jpg") -> SimpleUploadedFile:
+    """A 40×20 JPEG with the phone's model, an orientation (turned 90°) and the GPS position of HOME."""
+    exif = Image.Exif()
+    exif[0x0110] = "Pixel 8"  # Model
+    exif[0x0112] = 6  # Orientation: the camera was held upright
+    exif[0x8825] = HOME  # GPSInfo
+    out = BytesIO()
+    Image.new("RGB", (40, 20), (200, 40, 40)).save(out, "JPEG", exif=exif)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def metadata_of(data: bytes) -> dict:
+    """What Pillow finds in a picture: its EXIF tags, its GPS position and its size."""
+    with Image.open(BytesIO(data)) as image:
+        exif = image.getexif()
+        return {"exif": dict(exif), "gps": dict(exif.get_ifd(0x8825)), "size": image.size}

@@ -28,6 +28,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -47,6 +48,7 @@ from messaging.models import (
     CannedReply,
     DeliveryEvent,
     EmailTemplateOverride,
+    InboundAttachment,
     InboundDelivery,
     InboundMessage,
     OutboundMessage,
@@ -54,6 +56,7 @@ from messaging.models import (
     OwnerNotificationSetting,
 )
 from orders import tenancy
+from orders.files import KINDS
 from orders.models import ShipmentPhoto, Shop
 from orders.services import order_note_add
 from returns.models import ReturnPolicy
@@ -64,6 +67,7 @@ pytestmark = pytest.mark.django_db
 
 BUYER_EMAIL = "zelda.quarz@example.de"
 BUYER_NAME = "Zelda Quarz"
+LABEL = f"%PDF-1.4 {BUYER_NAME}, Lindenstr. 1".encode()
 ORDER_NUMBER = "LL-47110815"
 # Public routes that are not walked here, and why.
 NOT_WALKED = {
@@ -96,8 +100,11 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
     order = make_order(shop, number=ORDER_NUMBER, email=BUYER_EMAIL)
     track(order, "delivered", days_ago=2)
     order_note_add(order=order, author=agent, body="Kundin ruft oft an.")
-    ShipmentPhoto.objects.create(shipment=order.shipments.get(), image="photos/box.jpg")
-    claim = make_claim(order, ClaimType.DAMAGED, decide=True, actor=agent)
+    # One file of each kind, so the walk fetches real files (a PDF naming the buyer: a leak shows).
+    shipment = order.shipments.get()
+    shipment.label_document.save("label.pdf", ContentFile(LABEL), save=True)
+    ShipmentPhoto(shipment=shipment).image.save("box.png", _png(), save=True)
+    claim = make_claim(order, ClaimType.DAMAGED, decide=True, actor=agent, photos=[_png()])
     claim.case.refresh_from_db()
     if claim.case.is_open:  # unless the matrix refunded it on its own
         claim_resolve(case=claim.case, action="refund", actor=owner, reason="Beschädigt.")
@@ -111,10 +118,18 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
     request = make_return(returned_order, return_line(returned_order))
     return_receive(rma=request.rma, lines={NAPKINS["sku"]: 1})
     return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 1, "opened", photos=(_png(),))])
+    request.refresh_from_db()
+    assert request.label_pdf, "the return's label is one of the files walked"
 
     outbound = OutboundMessage.objects.filter(case=claim.case).first()
     DeliveryEvent.objects.create(message=outbound, esp="postmark", event_id="d-1", event_type="delivered")
-    InboundMessage.objects.create(case=claim.case, from_email=BUYER_EMAIL, from_name=BUYER_NAME, body="Hallo")
+    inbound = InboundMessage.objects.create(
+        case=claim.case, from_email=BUYER_EMAIL, from_name=BUYER_NAME, body="Hallo"
+    )
+    attachment = InboundAttachment(
+        message=inbound, filename="rechnung.pdf", mimetype="application/pdf", size=9
+    )
+    attachment.file.save("rechnung.pdf", ContentFile(LABEL), save=True)
     InboundDelivery.objects.create(esp="postmark", body=b"{}", sender=BUYER_EMAIL, shop=shop)
     CannedReply.objects.create(shop=shop, language="de", title="Nachbarn", body="Bitte fragen Sie nach.")
     EmailTemplateOverride.objects.create(
@@ -243,7 +258,8 @@ def _kwargs(route: Route, leinen: Leinen) -> tuple[dict, bool]:
             segment = route.pattern.split("<int:pk>")[0].rstrip("/").rsplit("/", 1)[-1]
             model = PK_SEGMENTS.get(segment)
             assert model is not None, f"{route.pattern}: which object is <pk> here? Add it to PK_SEGMENTS."
-            values[name], names_leinen = objects[apps.get_model(model)].pk, True
+            row = _rows_of(apps.get_model(model), leinen.shop).first()
+            values[name], names_leinen = row.pk, True
         elif name in ("object_id", "id") and route.admin_model is not None:
             row = objects.get(route.admin_model)
             values[name] = row.pk if row is not None else 0
@@ -269,6 +285,13 @@ PK_SEGMENTS = {
     "refunds": "cases.Refund",
     "carrier-claim": "claims.CarrierClaim",
     "carrier-claims": "claims.CarrierClaim",
+    # /files/<kind>/<pk>/: the row that holds the file
+    "claim-photos": "claims.ClaimPhoto",
+    "inbound-attachments": "messaging.InboundAttachment",
+    "inspection-photos": "returns.InspectionPhoto",
+    "return-labels": "returns.ReturnRequest",
+    "shipment-labels": "orders.Shipment",
+    "shipment-photos": "orders.ShipmentPhoto",
 }
 # Parameters that name no shop's object: any value will do.
 KWARGS = {
@@ -443,3 +466,16 @@ def test_the_walk_sees_leinen_when_its_own_people_look(client, leinen, agent):
 
     assert page.status_code == 200
     assert _leaks("GET", page, leinen.secrets, names_leinen=True) != []
+
+
+def test_the_walk_fetches_a_real_file_of_every_kind(client, leinen, owner):
+    """The walk's /files/ routes name files that exist: Leinen & Liebe's owner gets each one."""
+    client.force_login(owner)
+    fetched = {}
+    for kind in KINDS:
+        row = _rows_of(KINDS[kind].model, leinen.shop).first()
+        response = client.get(f"/files/{kind}/{row.pk}/")
+        fetched[kind] = (response.status_code, len(_body(response)) > 0)
+
+    assert fetched == {kind: (200, True) for kind in KINDS}
+    assert set(KINDS) <= set(PK_SEGMENTS)

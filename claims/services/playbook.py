@@ -77,5 +77,6 @@ def _shipping_documents(claim: Claim) -> list[tuple[str, bytes, str]]:
             content = document.read()
     except OSError:
         return []  # a label copy gone from storage must not stop the e-mail
-    name = Path(shipment.label_document.name).name
+    # Stored under a random name; the buyer gets it named after the parcel.
+    name = f"label-{shipment.tracking_number}{Path(shipment.label_document.name).suffix}"
     return [(name, content, mimetypes.guess_type(name)[0] or "application/octet-stream")]

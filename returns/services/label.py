@@ -33,7 +33,8 @@ def issue_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) -> None:
     label = label_provider().create_label(request, policy)
     now = timezone.now()
     # The file is written outside the transaction; a rollback leaves an unused PDF behind, never a missing one.
-    request.label_pdf.save(f"{request.rma}.pdf", ContentFile(label.pdf), save=False)
+    # Stored under a random name (orders.files): the RMA is sequential, a name made of it is guessable.
+    request.label_pdf.save("label.pdf", ContentFile(label.pdf), save=False)
     request.label_provider = label.provider
     request.label_issued_at = now
     request.expires_at = label_expires_at(request, policy, start=now)

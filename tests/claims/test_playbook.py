@@ -39,7 +39,8 @@ def test_asking_the_buyer_to_check_with_the_neighbours_attaches_the_shipping_lab
 
     message = OutboundMessage.objects.get(case=case, event=BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS)
     [attachment] = message.attachments.all()
-    assert attachment.filename == "00340434161094042557.pdf"
+    # Stored under a random name, sent under the parcel's.
+    assert attachment.filename == f"label-{shipment.tracking_number}.pdf"
     assert bytes(attachment.content) == b"%PDF-1.4 label"
 
 
