@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("integrations", "0004_externaldispute"),
-        ("orders", "0008_tracking_events_from_shop_systems_only"),
+        ("orders", "0009_tracking_events_from_shop_systems_only"),
     ]
 
     operations = [

@@ -9,6 +9,7 @@ body is just `webhook_id=N`; it must get a 2xx or the webhook is not activated.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal
 
@@ -76,7 +77,8 @@ def identify(payload: dict, headers, body: bytes = b"") -> tuple[str, str]:
 
     X-WC-Webhook-Delivery-ID cannot be it: WooCommerce makes it from the webhook
     id and the current second, so a bulk action sends several orders under one
-    delivery ID. It only serves for a resource without a modification time.
+    delivery ID, and it is not signed, so a replay could change it. A resource
+    without a modification time is known by the SHA-256 of its signed body.
     """
     topic = header(headers, "X-WC-Webhook-Topic")
     if not topic:
@@ -84,10 +86,7 @@ def identify(payload: dict, headers, body: bytes = b"") -> tuple[str, str]:
     require(payload, "id")
     if payload.get("date_modified_gmt"):
         return f"{topic}:{payload['id']}:{payload['date_modified_gmt']}", topic
-    delivery = header(headers, "X-WC-Webhook-Delivery-ID")
-    if not delivery:
-        raise MalformedBody("Missing date_modified_gmt and X-WC-Webhook-Delivery-ID.")
-    return delivery, topic
+    return f"sha256:{hashlib.sha256(body).hexdigest()}:{topic}", topic
 
 
 def process(event, payload: dict) -> str:

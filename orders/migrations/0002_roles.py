@@ -15,7 +15,7 @@ def forwards(apps, schema_editor):
             AGENTS: model_perms("orders", ALL, actions=("view",))
             + ["orders.add_ordernote", "orders.change_buyer"],
             # Tracking events are the carrier's word, which the decision engine believes: only shop
-            # systems write them (orders.0008_tracking_events_from_shop_systems_only).
+            # systems write them (orders.0009_tracking_events_from_shop_systems_only).
             OWNERS: model_perms("orders", [m for m in ALL if m != "trackingevent"])
             + ["orders.view_trackingevent"],
             # Shop systems push orders and tracking, nothing else.

@@ -26,7 +26,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0007_staff_join_every_shop"),
+        ("orders", "0008_private_label_and_photo_names"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
