@@ -13,6 +13,7 @@ from cases.choices import ClaimType
 from cases.models import Case, CaseKind, OpenedVia
 from claims.models import CarrierClaim, CarrierClaimStatus, Claim
 from claims.services import carrier_claim_open, carrier_claim_update, claim_open
+from config.api_tokens import api_token_create
 from decisions import services as decisions
 from decisions.engine import DecisionInput
 from decisions.models import DecisionRecord
@@ -251,3 +252,19 @@ def decided_case(shop, inputs: DecisionInput) -> DecisionRecord:
 def rule(claim_type="any", action="escalate", reason="because", **fields) -> dict:
     """A rule of a decision matrix as files and the admin give it."""
     return {"claim_type": claim_type, "action": action, "reason": reason, **fields}
+
+
+# --- logging in -------------------------------------------------------------------------
+
+
+def log_in(client, username: str, password: str, *, next_: str = "/desk/", **extra):
+    """Log in through the login page, as a browser does (throttled by django-axes; no code asked yet)."""
+    return client.post(
+        f"/accounts/login/?next={next_}", {"username": username, "password": password, "next": next_}, **extra
+    )
+
+
+def api_token(user, *, days: int | None = None) -> str:
+    """A new API token for `user`, as `manage.py create_api_token` makes it (only its hash is stored)."""
+    _row, token = api_token_create(user=user, days=days)
+    return token
