@@ -107,8 +107,8 @@ def prepare(url: str) -> str:
     setup_django(url)
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from config.api_tokens import api_token_create
     from config.roles import INTEGRATIONS
     from orders.models import Carrier, Shop
 
@@ -118,7 +118,7 @@ def prepare(url: str) -> str:
         Carrier.objects.get_or_create(code=code, defaults={"name": code.upper()})
     user = User.objects.create_user("bench", password=None)
     user.groups.add(Group.objects.get(name=INTEGRATIONS))
-    return Token.objects.create(user=user).key
+    return api_token_create(user=user, days=1)[1]
 
 
 def free_port() -> int:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django_otp.oath import totp
 
 from cases.choices import ClaimType
 from cases.models import Case, CaseKind, OpenedVia
@@ -268,3 +269,8 @@ def api_token(user, *, days: int | None = None) -> str:
     """A new API token for `user`, as `manage.py create_api_token` makes it (only its hash is stored)."""
     _row, token = api_token_create(user=user, days=days)
     return token
+
+
+def totp_code(device) -> str:
+    """The code the user's authenticator app shows now."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):06d}"

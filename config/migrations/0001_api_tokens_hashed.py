@@ -24,11 +24,11 @@ def forwards(apps, schema_editor):
         cursor.execute(f"SELECT {schema_editor.quote_name('key')}, user_id, created FROM {quoted}")
         keys = cursor.fetchall()
     AuthToken = apps.get_model("knox", "AuthToken")
-    for row in legacy_token_rows(keys, now=timezone.now(), days=settings.POSTSALE_API_TOKEN_DAYS):
-        created = row.pop("created")
-        AuthToken.objects.create(**row)
-        # `created` is set on insert (auto_now_add): the token's real age is kept afterwards.
-        AuthToken.objects.filter(digest=row["digest"]).update(created=created)
+    rows = legacy_token_rows(keys, now=timezone.now(), days=settings.POSTSALE_API_TOKEN_DAYS)
+    AuthToken.objects.bulk_create([AuthToken(**{k: v for k, v in row.items() if k != "created"}) for row in rows])
+    for row in rows:
+        # `created` is set on insert (auto_now_add): the token's real age is written afterwards.
+        AuthToken.objects.filter(digest=row["digest"]).update(created=row["created"])
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {quoted}")
 
