@@ -5,13 +5,13 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from config.roles import AGENTS, INTEGRATIONS, OWNERS
 from desk import security
 from orders.models import Carrier, Role, Shop
 from orders.services import membership_grant
+from tests.factories import authenticator
 
 # --- shops and carriers -----------------------------------------------------------------
 
@@ -217,7 +217,6 @@ def verified_session(client, user):
     """Mark the client's logged-in session as having given `user`'s TOTP code, if one is asked."""
     if not security.needs_second_factor(user, privileged=security.is_privileged(user)):
         return
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name="tests", defaults={"confirmed": True})
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
     session.save()

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.choices import ClaimType
 from cases.models import Case, CaseKind, OpenedVia
@@ -18,6 +19,7 @@ from config.api_tokens import api_token_create
 from decisions import services as decisions
 from decisions.engine import DecisionInput
 from decisions.models import DecisionRecord
+from desk.security import is_privileged, needs_second_factor
 from orders.models import Order
 from orders.services import orders_upsert, tracking_events_ingest
 from returns.eligibility import LineIn
@@ -274,3 +276,22 @@ def api_token(user, *, days: int | None = None) -> str:
 def totp_code(device) -> str:
     """The code the user's authenticator app shows now."""
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):06d}"
+
+
+def authenticator(user):
+    """The user's authenticator app, set up and confirmed (one per user, made on first use)."""
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name="tests", defaults={"confirmed": True})
+    return device
+
+
+def log_in_in_browser(page, url: str, user, password: str) -> None:
+    """Log in on the login page at `url`, and give the authenticator's code where Postsale asks for one."""
+    device = authenticator(user) if needs_second_factor(user, privileged=is_privileged(user)) else None
+    page.goto(url)
+    page.fill("input[name=username]", user.get_username())
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url("**/accounts/2fa/?**")
+        page.fill("input[name=code]", totp_code(device))
+        page.click("button[type=submit]")
