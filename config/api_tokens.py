@@ -32,7 +32,9 @@ def api_token_create(*, user, days: int | None = None, prefix: str | None = None
     return AuthToken.objects.create(user=user, expiry=timedelta(days=days), prefix=prefix)
 
 
-def legacy_token_rows(keys: list[tuple[str, int, datetime | None]], *, now: datetime, days: int) -> list[dict]:
+def legacy_token_rows(
+    keys: list[tuple[str, int, datetime | None]], *, now: datetime, days: int
+) -> list[dict]:
     """knox rows for old plain-text keys (key, user id, created): the same keys, hashed, expiring."""
     return [
         {
@@ -44,4 +46,3 @@ def legacy_token_rows(keys: list[tuple[str, int, datetime | None]], *, now: date
         }
         for key, user_id, created in keys
     ]
-

@@ -155,7 +155,8 @@ def _token_changed(sender, instance, **kwargs):
 
 def _user_tokens_changed(sender, instance, **kwargs):
     caching.forget(
-        _token_key(digest) for digest in AuthToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True)
+        _token_key(digest)
+        for digest in AuthToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True)
     )
 
 

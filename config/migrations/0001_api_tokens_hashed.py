@@ -25,7 +25,9 @@ def forwards(apps, schema_editor):
         keys = cursor.fetchall()
     AuthToken = apps.get_model("knox", "AuthToken")
     rows = legacy_token_rows(keys, now=timezone.now(), days=settings.POSTSALE_API_TOKEN_DAYS)
-    AuthToken.objects.bulk_create([AuthToken(**{k: v for k, v in row.items() if k != "created"}) for row in rows])
+    AuthToken.objects.bulk_create(
+        [AuthToken(**{k: v for k, v in row.items() if k != "created"}) for row in rows]
+    )
     for row in rows:
         # `created` is set on insert (auto_now_add): the token's real age is written afterwards.
         AuthToken.objects.filter(digest=row["digest"]).update(created=row["created"])

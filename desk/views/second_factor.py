@@ -24,7 +24,9 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
@@ -48,7 +50,9 @@ def second_factor_view(request):
             return redirect(_next(request))
         form.add_error(
             "code",
-            _("That code is not right, or came too soon after a wrong one. Wait for the next code and try again."),
+            _(
+                "That code is not right, or came too soon after a wrong one. Wait for the next code and try again."
+            ),
         )
     return render(request, "registration/second_factor.html", {"form": form, "next": _next(request)})
 
@@ -66,9 +70,13 @@ def second_factor_setup_view(request):
         codes = security.second_factor_confirm(request=request, device=device, code=form.cleaned_data["code"])
         if codes is not None:
             return render(
-                request, "registration/second_factor_backup_codes.html", {"codes": codes, "next": _next(request)}
+                request,
+                "registration/second_factor_backup_codes.html",
+                {"codes": codes, "next": _next(request)},
             )
-        form.add_error("code", _("That code is not right. Check the time on your phone and try the next code."))
+        form.add_error(
+            "code", _("That code is not right. Check the time on your phone and try the next code.")
+        )
     secret = b32encode(device.bin_key).decode()
     context = {
         "form": form,

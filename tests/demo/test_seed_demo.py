@@ -83,7 +83,9 @@ def test_the_demo_owner_sets_up_a_second_factor_first_where_one_is_required(demo
     response = client.get("/admin/")
 
     assert response.status_code == 302
-    assert client.get(response["Location"], follow=True).redirect_chain[-1][0].startswith("/accounts/2fa/setup/")
+    assert (
+        client.get(response["Location"], follow=True).redirect_chain[-1][0].startswith("/accounts/2fa/setup/")
+    )
 
 
 def test_agent_opens_the_desk_with_the_demo_password(demo, db, client):

@@ -22,9 +22,7 @@ class Command(BaseCommand):
             help=f"days until it expires, 1 to {MAX_DAYS} (default POSTSALE_API_TOKEN_DAYS, "
             f"now {settings.POSTSALE_API_TOKEN_DAYS})",
         )
-        parser.add_argument(
-            "-r", "--reset", action="store_true", help="revoke the user's other tokens first"
-        )
+        parser.add_argument("-r", "--reset", action="store_true", help="revoke the user's other tokens first")
 
     def handle(self, *args, username, days, reset, **options):
         if days is not None and not 1 <= days <= MAX_DAYS:
