@@ -192,3 +192,12 @@ def test_with_the_requirement_off_owners_log_in_with_the_password(owner, setting
     log_in(client, "owner", "owner")
 
     assert client.get("/admin/").status_code == 200
+
+
+def test_an_agent_finds_the_set_up_on_their_settings_page(agent):
+    client = Client()
+    log_in(client, "agent", "agent")
+
+    page = client.get("/desk/me/").content.decode()
+
+    assert f'href="{SETUP_PAGE}?next=/desk/me/"' in page
