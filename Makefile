@@ -12,6 +12,9 @@ STAMP := $(VENV)/.installed
 # and everything it starts: Django's error pages, the development mailbox, and a secret key made
 # into .data/secret_key on the first run. The test suite sets its own (tests/settings.py).
 run seed migrate: export DEBUG := true
+# Owners confirm logins with a TOTP code (POSTSALE_REQUIRE_2FA, on by default); the laptop demo
+# lets owner/owner in with the password alone unless you ask for it: POSTSALE_REQUIRE_2FA=true make run.
+run: export POSTSALE_REQUIRE_2FA ?= false
 
 # GNU gettext's msgfmt compiles the catalogues where it is installed; the compiled .mo files
 # are committed (a test keeps them in step with the .po files), so Python alone is enough.

@@ -107,8 +107,8 @@ def prepare(url: str) -> str:
     setup_django(url)
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from config.api_tokens import api_token_create
     from config.roles import INTEGRATIONS
     from orders.models import Carrier, Shop
     from orders.services.memberships import membership_grant
@@ -121,7 +121,7 @@ def prepare(url: str) -> str:
     user.groups.add(Group.objects.get(name=INTEGRATIONS))
     # Shops are tenants: the shop system's user writes only its own shop's orders.
     membership_grant(user=user, shop=shop, role="integration")
-    return Token.objects.create(user=user).key
+    return api_token_create(user=user, days=1)[1]
 
 
 def free_port() -> int:

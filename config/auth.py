@@ -12,16 +12,21 @@ key can never describe another user, even where a database reuses ids (a
 test database rebuilt against the same Redis, SQLite after a rollback).
 """
 
-import hashlib
+import binascii
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
 
 from config import caching
 
@@ -96,8 +101,8 @@ def connect_signals() -> None:
     post_delete.connect(_user_changed, sender=User, dispatch_uid="perms-user-deleted")
     pre_delete.connect(_group_deleted, sender=Group, dispatch_uid="perms-group-deleted")
     pre_delete.connect(_permission_deleted, sender=Permission, dispatch_uid="perms-permission-deleted")
-    post_save.connect(_token_changed, sender=Token, dispatch_uid="token-saved")
-    post_delete.connect(_token_changed, sender=Token, dispatch_uid="token-deleted")
+    post_save.connect(_token_changed, sender=AuthToken, dispatch_uid="token-saved")
+    post_delete.connect(_token_changed, sender=AuthToken, dispatch_uid="token-deleted")
     post_save.connect(_user_tokens_changed, sender=User, dispatch_uid="token-user-saved")
     pre_delete.connect(_user_tokens_changed, sender=User, dispatch_uid="token-user-deleted")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
@@ -105,35 +110,61 @@ def connect_signals() -> None:
 
 
 # --- API tokens -------------------------------------------------------------------
-# A shop system sends its token with every order; the token and its user are read from
-# the cache instead of PostgreSQL. The cached user has no password hash (deferred: read
-# from the database if anything ever asks), and the key is a hash of the token, so the
-# cache holds nothing that logs anyone in. Deleting the token, or saving or deleting the
-# user (deactivated, say), drops the entry at once.
+# Tokens are django-rest-knox's: the database keeps the SHA-512 of each token, never the token,
+# and an expiry. A shop system sends its token with every order, so the token's user and expiry
+# are read from the cache instead of PostgreSQL (knox alone reads the token and every other token
+# of the user on each request). The cache key is the token's SHA-512 digest, which the database
+# holds anyway; the cached user has no password hash (deferred: read from the database if
+# anything ever asks). So the cache holds nothing that logs anyone in. Deleting the token, or
+# saving or deleting the user (deactivated, say), drops the entry at once; an expired entry is
+# refused by its own expiry, whatever the cache still holds.
 
 
-def _token_key(token: str) -> str:
-    return "token:" + hashlib.sha256(token.encode()).hexdigest()
+def _token_key(digest: str) -> str:
+    return "apitoken:" + digest
 
 
-class CachedTokenAuthentication(TokenAuthentication):
-    def authenticate_credentials(self, key):
-        cache_key = _token_key(key)
-        user = cache.get(cache_key)
-        if user is None:
-            found, _token = super().authenticate_credentials(key)  # refuses unknown tokens, inactive users
+class CachedTokenAuthentication(KnoxTokenAuthentication):
+    def authenticate_credentials(self, token: bytes):
+        try:
+            digest = hash_token(token.decode("utf-8"))
+        except (UnicodeDecodeError, TypeError, binascii.Error) as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
+        cache_key = _token_key(digest)
+        cached = cache.get(cache_key)
+        if cached is None:
+            found, auth_token = super().authenticate_credentials(token)  # refuses unknown, expired, inactive
             user = get_user_model().objects.defer("password").get(pk=found.pk)
-            cache.set(cache_key, user, CACHE_SECONDS)
+            cached = (user, auth_token.expiry)
+            timeout = CACHE_SECONDS
+            if auth_token.expiry is not None:
+                timeout = max(1, min(timeout, int((auth_token.expiry - timezone.now()).total_seconds())))
+            cache.set(cache_key, cached, timeout)
+        user, expiry = cached
+        if expiry is not None and expiry <= timezone.now():
+            caching.forget([cache_key])
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return user, None
 
 
 def _token_changed(sender, instance, **kwargs):
-    caching.forget([_token_key(instance.key)])
+    caching.forget([_token_key(instance.digest)])
 
 
 def _user_tokens_changed(sender, instance, **kwargs):
     caching.forget(
-        _token_key(key) for key in Token.objects.filter(user_id=instance.pk).values_list("key", flat=True)
+        _token_key(digest)
+        for digest in AuthToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True)
     )
+
+
+class CachedTokenScheme(OpenApiAuthenticationExtension):
+    """The API schema's word for the tokens: `Authorization: Token <token>`, as before knox."""
+
+    target_class = CachedTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")

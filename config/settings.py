@@ -9,6 +9,7 @@ from the environment (config/checks.py refuses weak ones) and the security
 settings below switch on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -47,7 +48,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -79,10 +84,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "desk.middleware.UserLanguageMiddleware",
+    # Owners and staff: the TOTP code before any page, and sessions that end sooner (desk/security.py).
+    "desk.security.StaffSessionMiddleware",
+    "desk.security.SecondFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns django-axes' lockout into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,8 +152,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# ModelBackend with each user's permission set cached between requests (config/auth.py).
-AUTHENTICATION_BACKENDS = ["config.auth.CachedPermissionsBackend"]
+# django-axes first: it refuses a locked-out username and address before any password is checked.
+# Then ModelBackend with each user's permission set cached between requests (config/auth.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "config.auth.CachedPermissionsBackend",
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "/"
@@ -199,10 +214,45 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
+# --- Logins and tokens (README "Running it in public", "Logins and tokens") -------------------
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): the
+# address a rate limit or the login throttle counts is the right-most forwarded one that is
+# not one of them (config/client_ip.py). Empty: REMOTE_ADDR, and the header is ignored.
+POSTSALE_TRUSTED_PROXIES = env.list("POSTSALE_TRUSTED_PROXIES", default=[])
+# django-axes: after this many wrong passwords for one user name from one address, that pair is
+# refused for the cool-off, right password or not. Keyed on both, so a stranger who types a
+# user's name wrong five times locks only themselves out, not the user everywhere.
+AXES_FAILURE_LIMIT = env.int("POSTSALE_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("POSTSALE_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+# The page that says so, with a 429 (desk/security.py).
+AXES_LOCKOUT_CALLABLE = "desk.security.lockout_response"
+# No row per successful login: the attempts table holds failures only.
+AXES_DISABLE_ACCESS_LOG = True
+# Owners, staff and superusers confirm every login with a TOTP code (django-otp); agents may.
+POSTSALE_REQUIRE_2FA = env.bool("POSTSALE_REQUIRE_2FA", default=True)
+OTP_TOTP_ISSUER = "Postsale"
+# Owners', staff's and superusers' sessions end when the browser closes and after this many
+# seconds without a request; agents keep Django's two weeks (SESSION_COOKIE_AGE).
+POSTSALE_STAFF_SESSION_IDLE = env.int("POSTSALE_STAFF_SESSION_IDLE", default=8 * 60 * 60)
+# API tokens (django-rest-knox): only a hash is stored; each expires after this many days
+# unless `create_api_token --days` says otherwise (1 to 3650).
+POSTSALE_API_TOKEN_DAYS = env.int("POSTSALE_API_TOKEN_DAYS", default=90)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=POSTSALE_API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    # Lets a secret scanner recognise a leaked token; tokens made before knox have none.
+    "TOKEN_PREFIX": "pst_",
+    "AUTO_REFRESH": False,
+}
+
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's token authentication, with the token's user kept in the cache (config/auth.py).
+        # django-rest-knox's hashed, expiring tokens, with the token's user kept in the cache
+        # (config/auth.py).
         "config.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

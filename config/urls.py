@@ -26,6 +26,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     *moved_admin_pages,
     path("admin/", admin.site.urls),
+    path("accounts/2fa/", include("desk.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("desk.urls")),

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class DeskConfig(AppConfig):
     name = "desk"
     verbose_name = _("Desk")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .security import on_login
+
+        user_logged_in.connect(on_login, dispatch_uid="postsale-session-rules")

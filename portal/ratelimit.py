@@ -7,6 +7,8 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
+from config.client_ip import client_ip as config_client_ip
+
 LOOKUP_LIMIT = getattr(settings, "POSTSALE_PORTAL_LOOKUPS", 10)
 LOOKUP_WINDOW_SECONDS = getattr(settings, "POSTSALE_PORTAL_LOOKUP_WINDOW", 600)
 
@@ -35,9 +37,9 @@ def hit(key: str, *, limit: int, window_seconds: int) -> bool:
 
 
 def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client wants it to be unless a
-    # proxy we trust rewrites it, and then the proxy should set REMOTE_ADDR itself.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The socket's address, or behind a proxy of POSTSALE_TRUSTED_PROXIES the address that proxy
+    # saw: X-Forwarded-For from anyone else is whatever the client wants it to be.
+    return config_client_ip(request) or "unknown"
 
 
 # --- the order lookup ---------------------------------------------------------------

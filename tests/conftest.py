@@ -2,12 +2,16 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
 from rest_framework.test import APIClient
 
 from config.roles import AGENTS, INTEGRATIONS, OWNERS
+from desk import security
 from orders.models import Carrier, Role, Shop
 from orders.services import membership_grant
+from tests.factories import authenticator
 
 # --- shops and carriers -----------------------------------------------------------------
 
@@ -190,3 +194,29 @@ def _language_restored():
     # language of the next test's error messages.
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_whole_login(monkeypatch):
+    """`force_login` stands for a finished login: the password and, where one is asked, the TOTP code.
+
+    Owners, staff and superusers must confirm a login with a code (desk/security.py); a test that
+    force-logs one in gets a confirmed authenticator for them and a session that gave its code.
+    The second step itself is tested with real logins (tests/desk/test_second_factor.py).
+    """
+    force_login = Client.force_login
+
+    def whole_login(self, user, backend=None):
+        force_login(self, user, backend)
+        verified_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", whole_login)
+
+
+def verified_session(client, user):
+    """Mark the client's logged-in session as having given `user`'s TOTP code, if one is asked."""
+    if not security.needs_second_factor(user, privileged=security.is_privileged(user)):
+        return
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+    session.save()

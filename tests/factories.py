@@ -10,15 +10,19 @@ from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from cases.choices import ClaimType
 from cases.models import Case, CaseKind, OpenedVia
 from claims.models import CarrierClaim, CarrierClaimStatus, Claim
 from claims.services import carrier_claim_open, carrier_claim_update, claim_open
+from config.api_tokens import api_token_create
 from decisions import services as decisions
 from decisions.engine import DecisionInput
 from decisions.models import DecisionRecord
+from desk.security import is_privileged, needs_second_factor
 from orders.models import Order
 from orders.services import orders_upsert, tracking_events_ingest
 from returns.eligibility import LineIn
@@ -278,3 +282,43 @@ def metadata_of(data: bytes) -> dict:
     with Image.open(BytesIO(data)) as image:
         exif = image.getexif()
         return {"exif": dict(exif), "gps": dict(exif.get_ifd(0x8825)), "size": image.size}
+
+
+# --- logging in -------------------------------------------------------------------------
+
+
+def log_in(client, username: str, password: str, *, next_: str = "/desk/", **extra):
+    """Log in through the login page, as a browser does (throttled by django-axes; no code asked yet)."""
+    return client.post(
+        f"/accounts/login/?next={next_}", {"username": username, "password": password, "next": next_}, **extra
+    )
+
+
+def api_token(user, *, days: int | None = None) -> str:
+    """A new API token for `user`, as `manage.py create_api_token` makes it (only its hash is stored)."""
+    _row, token = api_token_create(user=user, days=days)
+    return token
+
+
+def totp_code(device) -> str:
+    """The code the user's authenticator app shows now."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):06d}"
+
+
+def authenticator(user):
+    """The user's authenticator app, set up and confirmed (one per user, made on first use)."""
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name="tests", defaults={"confirmed": True})
+    return device
+
+
+def log_in_in_browser(page, url: str, user, password: str) -> None:
+    """Log in on the login page at `url`, and give the authenticator's code where Postsale asks for one."""
+    device = authenticator(user) if needs_second_factor(user, privileged=is_privileged(user)) else None
+    page.goto(url)
+    page.fill("input[name=username]", user.get_username())
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url("**/accounts/2fa/?**")
+        page.fill("input[name=code]", totp_code(device))
+        page.click("button[type=submit]")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
+from config.api_tokens import api_token_create
 from orders import services
 from orders.api import OrderInSerializer, TrackingEventInSerializer
 from orders.models import Buyer, Carrier, Order, Shop
@@ -101,6 +101,15 @@ def flag_buyers(*, by: User) -> int:
     return flagged
 
 
+# The demo's token starts with this, so a second run replaces it and leaves the owner's own alone.
+DEMO_TOKEN_PREFIX = "pst_demo_"
+
+
 def owner_token(user: User) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    """A new API token for the demo's owner, in place of the one an earlier run printed.
+
+    Only its hash is stored, so the earlier one cannot be shown again: each run prints a new one.
+    """
+    user.auth_token_set.filter(token_key__startswith=DEMO_TOKEN_PREFIX).delete()
+    _row, token = api_token_create(user=user, prefix=DEMO_TOKEN_PREFIX)
+    return token

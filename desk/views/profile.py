@@ -1,8 +1,9 @@
-"""The agent's own settings: the language the desk speaks to them."""
+"""The agent's own settings: the language the desk speaks to them, and their two-factor login."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from .. import security
 from ..forms import LanguageForm
 from ..models import AgentProfile
 from .common import desk_access
@@ -18,4 +19,5 @@ def profile_view(request):
         profile.save(update_fields=["language"])
         request.session["desk_language"] = profile.language
         return redirect("desk:queue")
-    return render(request, "desk/profile.html", {"form": form})
+    context = {"form": form, "has_authenticator": security.has_device(request.user)}
+    return render(request, "desk/profile.html", context)

@@ -13,7 +13,7 @@ from messaging.models import BuyerEvent, EmailTemplateOverride
 from messaging.services.sending import outbox_send
 from orders.models import Role
 from orders.services import membership_grant
-from tests.factories import make_claim, make_order
+from tests.factories import log_in_in_browser, make_claim, make_order
 
 from .conftest import DESKTOP, watch_csp
 
@@ -27,10 +27,8 @@ def root(db):
 
 
 def log_in(page, live_server, name, *, next_="/desk/"):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_}")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", f"{name}-pw")
-    page.click("button[type=submit]")
+    url = f"{live_server.url}/accounts/login/?next={next_}"
+    log_in_in_browser(page, url, User.objects.get(username=name), f"{name}-pw")
     page.wait_for_url(f"**{next_}")
 
 

@@ -12,7 +12,7 @@ from decisions.services import active_matrix
 from messaging.models import BuyerEvent, OutboundMessage
 from orders.models import Role
 from orders.services import membership_grant
-from tests.factories import NAPKINS, make_claim, make_order, track
+from tests.factories import NAPKINS, log_in_in_browser, make_claim, make_order, track
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,10 +30,9 @@ def user(name, group, shop, *, staff=False):
 def log_in(desktop, live_server, name):
     page = desktop()
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server.url}/accounts/login/?next=/desk/")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", f"{name}-pw")
-    page.click("button[type=submit]")
+    log_in_in_browser(
+        page, f"{live_server.url}/accounts/login/?next=/desk/", User.objects.get(username=name), f"{name}-pw"
+    )
     page.wait_for_url("**/desk/")
     return page
 

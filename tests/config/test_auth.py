@@ -5,11 +5,13 @@ from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from config.auth import _token_key
 from config.roles import AGENTS
+from tests.factories import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -74,10 +76,10 @@ def test_a_permission_given_to_the_user_directly_counts_and_goes_at_once(client,
 
 @pytest.fixture
 def token_client(integration):
-    token = Token.objects.create(user=integration)
+    token = api_token(integration)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client, token
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client, AuthToken.objects.get(digest=hash_token(token))
 
 
 def test_the_second_request_with_a_token_does_not_look_it_up(token_client):
@@ -87,7 +89,7 @@ def test_the_second_request_with_a_token_does_not_look_it_up(token_client):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/v1/orders/").status_code == 200
 
-    assert not any("authtoken_token" in query["sql"] for query in queries.captured_queries)
+    assert not any("knox_authtoken" in query["sql"] for query in queries.captured_queries)
 
 
 def test_a_deleted_token_is_refused_on_the_next_request(token_client):
@@ -113,6 +115,6 @@ def test_the_cache_holds_neither_the_token_nor_the_password_hash(token_client, i
     client, token = token_client
     client.get("/api/v1/orders/")
 
-    cached = cache.get(_token_key(token.key))
-    assert cached.pk == integration.pk
-    assert "password" not in cached.__dict__
+    cached_user, _expiry = cache.get(_token_key(token.digest))
+    assert cached_user.pk == integration.pk
+    assert "password" not in cached_user.__dict__

@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -71,7 +72,7 @@ def test_demo_timelines_run_from_opening_to_close(demo, db):
 
 
 def test_owner_downloads_the_demo_money_with_a_currency_on_every_row(demo, db, client):
-    client.login(username="owner", password="owner")
+    client.force_login(User.objects.get(username="owner"))
 
     header, *rows = list(csv.reader(io.StringIO(client.get("/desk/dashboard/money.csv").content.decode())))
 

@@ -167,12 +167,12 @@ def test_dashboard_runs_the_same_queries_for_one_and_two_currencies(
         refunded(swedish_shop, LAKAN, 1, number="LS-1")
     client.force_login(owner)
     client.get("/desk/dashboard/?shop=")
-    # session, user; the ids of the owner's shops; the owner's shops (the menu, and the charts' filter);
-    # open cases by age;
+    # session, user, the authenticator the owner's login was confirmed with (django-otp), the ids of
+    # the owner's shops; the owner's shops (the menu, and the charts' filter); open cases by age;
     # first-response breaches; claims by carrier; one per value band (3); refunds, reshipments and
     # recoveries per month (3); resolution times; five queries per shop for return rates (2 shops);
     # returns cost per product.
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(26):
         response = client.get("/desk/dashboard/")
     assert response.status_code == 200
 

@@ -7,7 +7,7 @@ from cases.choices import ClaimType
 from cases.models import Case, CaseStatus
 from messaging.models import BuyerEvent, OutboundMessage
 from orders.models import Membership, Role
-from tests.factories import NAPKINS, make_claim_cases, make_order, make_return, return_line, track
+from tests.factories import NAPKINS, log_in, make_claim_cases, make_order, make_return, return_line, track
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_anonymous_is_sent_to_login_and_a_buyer_account_is_refused(client, db):
     assert client.get("/desk/").status_code == 302
     User.objects.create_user("buyer", password="buyer")
-    client.login(username="buyer", password="buyer")
+    log_in(client, "buyer", "buyer")
     assert client.get("/desk/").status_code == 403
 
 

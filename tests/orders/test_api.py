@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.choices import ClaimType
@@ -27,7 +26,7 @@ from orders.models import (
 )
 from orders.services import buyer_set_risk, order_note_add
 from returns.models import ReturnLine
-from tests.factories import NAPKINS, TABLECLOTH, make_claim, make_order
+from tests.factories import NAPKINS, TABLECLOTH, api_token, make_claim, make_order
 
 from .conftest import ORDERS, TRACKING, order_payload
 
@@ -561,11 +560,12 @@ def test_integration_may_post_orders_and_tracking(api, shop):
     assert TrackingEvent.objects.count() == 1
 
 
-def test_token_from_drf_create_token_authenticates(integration, shop):
-    call_command("drf_create_token", integration.username, stdout=io.StringIO())
-    token = Token.objects.get(user=integration)
+@pytest.mark.parametrize("command", ["create_api_token", "drf_create_token"])
+def test_token_from_create_api_token_authenticates(integration, shop, command):
+    out = io.StringIO()
+    call_command(command, integration.username, stdout=out)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
 
     response = client.post(ORDERS, ORDER, format="json")
 
@@ -673,7 +673,7 @@ def test_a_line_without_position_or_sku_is_refused(agent_api, napkins_twice, ope
 def swedish_token(swedish_integration):
     """Linnestugan's shop system, sending its token like any shop system does."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swedish_integration).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(swedish_integration)}")
     return client
 
 

@@ -62,7 +62,9 @@ def test_the_upgrade_takes_tracking_events_back_from_agents_and_owners(transacti
     try:
         apps = _migrate(before)
         Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
-        scans = Permission.objects.filter(content_type__app_label="orders", codename__endswith="_trackingevent")
+        scans = Permission.objects.filter(
+            content_type__app_label="orders", codename__endswith="_trackingevent"
+        )
         for name in ("Agents", "Owners", "Integrations"):
             Group.objects.get(name=name).permissions.add(*scans)  # as orders.0002_roles once granted
 
@@ -73,7 +75,9 @@ def test_the_upgrade_takes_tracking_events_back_from_agents_and_owners(transacti
 
     def held(name):
         group = apps.get_model("auth", "Group").objects.get(name=name)
-        return set(group.permissions.filter(codename__endswith="_trackingevent").values_list("codename", flat=True))
+        return set(
+            group.permissions.filter(codename__endswith="_trackingevent").values_list("codename", flat=True)
+        )
 
     assert held("Agents") == held("Owners") == {"view_trackingevent"}
     assert "add_trackingevent" in held("Integrations")

@@ -4,12 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.roles import AGENTS, INTEGRATIONS, OWNERS
 from orders.models import Shipment, TrackingEvent, TrackingStatus
 from orders.services import orders_upsert
+from tests.factories import api_token
 
 URL = "/api/v1/tracking-events/"
 
@@ -172,7 +172,7 @@ def test_empty_or_oversized_event_batch_is_refused(api, shipment):
 
 def test_a_shop_systems_token_cannot_move_another_shops_parcel(swedish_integration, shipment):
     thief = APIClient()
-    thief.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swedish_integration).key}")
+    thief.credentials(HTTP_AUTHORIZATION=f"Token {api_token(swedish_integration)}")
 
     response = thief.post(URL, event("e1", "lost", 2), format="json")
 

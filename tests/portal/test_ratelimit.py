@@ -97,3 +97,49 @@ def test_an_exhausted_order_number_answers_like_an_exhausted_unknown_one(de_orde
         assert page_without_csrf(a).replace(de_order.number, "X") == page_without_csrf(b).replace(
             "77777777", "X"
         )
+
+
+# --- behind a proxy: the address the proxy saw, never what the client wrote -----------------------
+
+
+def test_behind_a_configured_proxy_two_buyers_have_buckets_of_their_own(settings, de_order):
+    settings.POSTSALE_TRUSTED_PROXIES = ["10.0.0.5"]
+    proxy = Client(REMOTE_ADDR="10.0.0.5")
+    for attempt in range(10):
+        lookup(proxy, de_order, f"guess-{attempt}", "x@example.de", HTTP_X_FORWARDED_FOR="203.0.113.1")
+
+    guesser = lookup(proxy, de_order, "guess-x", "x@example.de", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    buyer = lookup(
+        proxy, de_order, de_order.number, "anna.berg@example.de", HTTP_X_FORWARDED_FOR="203.0.113.2"
+    )
+
+    assert guesser.status_code == 429
+    assert buyer.status_code == 302  # in: the guesser's bucket is not the buyer's
+
+
+def test_behind_a_configured_proxy_a_spoofed_left_most_address_does_not_buy_new_tries(settings, de_order):
+    settings.POSTSALE_TRUSTED_PROXIES = ["10.0.0.5"]
+    proxy = Client(REMOTE_ADDR="10.0.0.5")
+    for attempt in range(10):
+        # A new made-up address each time, in front of the one the proxy appended.
+        forwarded = f"198.51.100.{attempt}, 203.0.113.1"
+        lookup(proxy, de_order, f"guess-{attempt}", "x@example.de", HTTP_X_FORWARDED_FOR=forwarded)
+
+    again = lookup(
+        proxy, de_order, "guess-x", "x@example.de", HTTP_X_FORWARDED_FOR="198.51.100.99, 203.0.113.1"
+    )
+
+    assert again.status_code == 429
+
+
+def test_without_a_configured_proxy_a_forged_forwarded_address_buys_no_new_tries(settings, de_order):
+    settings.POSTSALE_TRUSTED_PROXIES = []
+    guesser = Client(REMOTE_ADDR="198.51.100.50")
+    for attempt in range(10):
+        lookup(
+            guesser, de_order, f"guess-{attempt}", "x@example.de", HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}"
+        )
+
+    again = lookup(guesser, de_order, "guess-x", "x@example.de", HTTP_X_FORWARDED_FOR="203.0.113.200")
+
+    assert again.status_code == 429
