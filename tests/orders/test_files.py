@@ -12,7 +12,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 
 from claims.models import ClaimPhoto
 from messaging.mailparse import InboundAttachmentIn, InboundIn
@@ -22,6 +21,7 @@ from orders.models import ShipmentPhoto
 from returns.models import InspectionPhoto
 from tests.factories import (
     NAPKINS,
+    api_token,
     gps_jpeg,
     make_claim,
     make_order,
@@ -109,11 +109,11 @@ def test_another_shops_agent_gets_404_for_every_file(client, swedish_agent, labe
 def test_another_shops_api_token_gets_404_and_its_own_shops_token_gets_the_file(
     client, label, swedish_owner, owner
 ):
-    foreign = Token.objects.create(user=swedish_owner)
-    own = Token.objects.create(user=owner)
+    foreign = api_token(swedish_owner)
+    own = api_token(owner)
 
-    refused = client.get(label.label_pdf.url, HTTP_AUTHORIZATION=f"Token {foreign.key}")
-    fetched = client.get(label.label_pdf.url, HTTP_AUTHORIZATION=f"Token {own.key}")
+    refused = client.get(label.label_pdf.url, HTTP_AUTHORIZATION=f"Token {foreign}")
+    fetched = client.get(label.label_pdf.url, HTTP_AUTHORIZATION=f"Token {own}")
 
     assert refused.status_code == 404
     assert fetched.status_code == 200 and _body(fetched).startswith(b"%PDF")
