@@ -21,10 +21,12 @@ run: export POSTSALE_REQUIRE_2FA ?= false
 COMPILE_MESSAGES = if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv >/dev/null; \
 	else echo "msgfmt (GNU gettext) not found: using the committed translations"; fi
 
+# pip shows each package as it comes: a first install takes a few minutes and should not look stuck.
 $(STAMP): pyproject.toml
+	@echo "Installing Postsale and its dependencies into $(VENV) (a few minutes the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --progress-bar on -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)

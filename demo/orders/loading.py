@@ -51,11 +51,17 @@ def setup_shops(carriers: dict[str, Carrier]) -> dict[str, Shop]:
 def setup_users(shops: dict[str, Shop]) -> dict[str, User]:
     """The demo's owner and agent, each a member of both shops."""
     users = {}
-    for username, group_name, role in USERS:
-        user, created = User.objects.get_or_create(username=username)
+    for username, group_name, role, (first_name, last_name, email) in USERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first_name, "last_name": last_name, "email": email}
+        )
         if created:
             user.set_password(username)
             user.save(update_fields=["password"])
+        elif not user.email:
+            # A demo seeded before the users had addresses: give them theirs, keep anything set by hand.
+            user.first_name, user.last_name, user.email = first_name, last_name, email
+            user.save(update_fields=["first_name", "last_name", "email"])
         user.groups.add(Group.objects.get(name=group_name))
         for shop in shops.values():
             services.membership_grant(user=user, shop=shop, role=role)

@@ -57,9 +57,10 @@ RETURN_POLICIES = {
 }
 
 USERS = (
-    # username (= demo password), group, role in both demo shops (an owner may use the admin)
-    ("owner", OWNERS, Role.OWNER),
-    ("agent", AGENTS, Role.AGENT),
+    # username (= demo password), group, role in both demo shops (an owner may use the admin), and
+    # who they are: the owner's address receives the escalations and disputes in the mailbox.
+    ("owner", OWNERS, Role.OWNER, ("Marlene", "Kessler", "marlene@leinen-liebe.example")),
+    ("agent", AGENTS, Role.AGENT, ("Jonas", "Berg", "jonas@leinen-liebe.example")),
 )
 
 

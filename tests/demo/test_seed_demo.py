@@ -8,7 +8,9 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from cases.models import Case, Refund
-from claims.models import CarrierClaim
+from claims.models import CarrierClaim, Claim
+from messaging.models import Audience, OutboundMessage, OwnerEvent
+from messaging.services.outbox import notify_owners
 from orders.models import Buyer, Order, Payment, Shipment, Shop, TrackingEvent
 from tests.factories import log_in
 
@@ -92,3 +94,14 @@ def test_agent_opens_the_desk_with_the_demo_password(demo, db, client):
     assert log_in(client, "agent", "agent").status_code == 302
 
     assert client.get("/desk/").status_code == 200
+
+
+def test_the_demo_owner_hears_of_an_escalation_in_the_mailbox(demo, db):
+    owner = User.objects.get(username="owner")
+    case = Claim.objects.select_related("case").first().case
+
+    [message] = notify_owners(case=case, event=OwnerEvent.OWNER_ESCALATION, context={"reason": "Zu teuer"})
+
+    assert owner.email == "marlene@leinen-liebe.example"
+    assert (message.audience, message.to_email) == (Audience.OWNER, owner.email)
+    assert OutboundMessage.objects.filter(pk=message.pk, recipient_user=owner).exists()
