@@ -20,10 +20,14 @@ store-then-process.
 from __future__ import annotations
 
 import hashlib
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from orders.models import PaymentMethod, PaymentStatus
 
 from ..services import order_sync
+from . import urgency
 from . import (
     Ignored,
     MalformedBody,
@@ -153,7 +157,42 @@ def order_item(shop, payload: dict) -> dict:
         "payment": _payment(payload, total),
         "shipments": shipments_from(payload.get("fulfillments") or []),
     }
+    item.update(_urgency(shop, payload, item["placed_at"]))
     return item
+
+
+def _urgency(shop, payload: dict, placed_at) -> dict:
+    """The buyer's date from a cart attribute, a line item property or the note; rush from the shipping line.
+
+    Only what the order says is returned: an order without a date leaves alone one
+    that the buyer gave in the portal or an agent entered.
+    """
+    found = {}
+    lines = payload.get("shipping_lines") or []
+    if lines:
+        found["shipping_speed"] = urgency.speed_from(
+            part for line in lines for part in (line.get("title"), line.get("code"))
+        )
+    if placed_at is None:
+        return found
+    placed_on = timezone.localtime(placed_at, ZoneInfo(shop.time_zone)).date()
+    fields = [
+        (entry.get("name"), entry.get("value"))
+        for entry in payload.get("note_attributes") or []
+        if isinstance(entry, dict)
+    ]
+    fields += [
+        (prop.get("name"), prop.get("value"))
+        for line in payload.get("line_items") or []
+        for prop in line.get("properties") or []
+        if isinstance(prop, dict)
+    ]
+    needed_by = urgency.date_from_fields(fields, placed_on=placed_on) or urgency.date_in_text(
+        payload.get("note"), placed_on=placed_on
+    )
+    if needed_by:
+        found["needed_by"] = needed_by
+    return found
 
 
 def _shipping_total(payload: dict):
