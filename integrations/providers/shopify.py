@@ -218,7 +218,10 @@ def _line(line: dict) -> dict:
                 "value": str(prop.get("value") if prop.get("value") is not None else ""),
             }
             for prop in line.get("properties") or []
-            if prop.get("name") and not str(prop["name"]).startswith("_")
+            if prop.get("name")
+            and not str(prop["name"]).startswith("_")
+            # A delivery date is the order's needed-by date, not what to stitch.
+            and not urgency.is_date_name(prop["name"])
         ],
     }
 

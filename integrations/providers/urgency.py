@@ -102,8 +102,11 @@ def _fold(text: str) -> str:
 
 
 def in_window(day: date | None, *, placed_on: date) -> date | None:
-    """The date if a buyer could mean it as a delivery date for an order placed on `placed_on`."""
-    if day is None or day < placed_on or day > placed_on + timedelta(days=MAX_DAYS_AHEAD):
+    """The date if a buyer could mean it as a delivery date for an order placed on `placed_on`.
+
+    The order's own day is not one: no parcel arrives that day, and notes quote it ("bestellt am …").
+    """
+    if day is None or day <= placed_on or day > placed_on + timedelta(days=MAX_DAYS_AHEAD):
         return None
     return day
 
