@@ -51,7 +51,9 @@ def portal_problem_report(
     claim opens so that its case, evidence and decision are as urgent as the date.
     """
     # The order row serialises two submits arriving at once: the second sees the first's claim.
-    Order.objects.select_for_update().filter(pk=order.pk).first()
+    locked = Order.objects.select_for_update().filter(pk=order.pk).first()
+    date_changed = bool(needed_by) and needed_by != locked.needed_by
+    old_date = locked.needed_by
     if needed_by:
         order_needed_by_set(order=order, needed_by=needed_by, reason=because(Reason.BUYER_GAVE_DATE))
     existing = open_claim_of_type(order, type)
@@ -67,4 +69,13 @@ def portal_problem_report(
         statement=statement,
         photos=photos,
     )
+    if date_changed:
+        # The new case starts with the date; its timeline says where it came from.
+        case_event(
+            claim.case,
+            Verb.NEEDED_BY_CHANGED,
+            old=old_date.isoformat() if old_date else "",
+            new=needed_by.isoformat(),
+            reason=because(Reason.BUYER_GAVE_DATE),
+        )
     return claim, True
