@@ -80,7 +80,9 @@ class ProblemForm(forms.Form):
     needed_by = forms.DateField(
         label=_("The date you need it by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date", "aria-describedby": "needed-by-help"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(
+            attrs={"type": "date", "aria-describedby": "needed-by-help"}, format="%Y-%m-%d"
+        ),
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
     )
 

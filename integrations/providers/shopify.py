@@ -27,7 +27,6 @@ from django.utils import timezone
 from orders.models import PaymentMethod, PaymentStatus
 
 from ..services import order_sync
-from . import urgency
 from . import (
     Ignored,
     MalformedBody,
@@ -38,6 +37,7 @@ from . import (
     money,
     parse_datetime,
     require,
+    urgency,
     verify_base64_hmac,
 )
 

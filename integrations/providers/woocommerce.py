@@ -19,7 +19,6 @@ from django.utils import timezone
 from orders.models import PaymentMethod, PaymentStatus, Product
 
 from ..services import order_sync
-from . import urgency
 from . import (
     Ignored,
     MalformedBody,
@@ -29,6 +28,7 @@ from . import (
     money,
     parse_datetime,
     require,
+    urgency,
     verify_base64_hmac,
 )
 
@@ -171,7 +171,9 @@ def _urgency(shop, payload: dict, meta: dict, placed_at) -> dict:
         return found
     placed_on = timezone.localtime(placed_at, ZoneInfo(shop.time_zone)).date()
     known = (
-        urgency.date_from_value(meta[key], placed_on=placed_on) for key in urgency.WOO_DATE_KEYS if meta.get(key)
+        urgency.date_from_value(meta[key], placed_on=placed_on)
+        for key in urgency.WOO_DATE_KEYS
+        if meta.get(key)
     )
     needed_by = (
         next((day for day in known if day), None)

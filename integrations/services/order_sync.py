@@ -37,7 +37,9 @@ def order_apply(
     # The date at checkout only fills a gap: every later copy of the order repeats it, and
     # must not undo a date the buyer corrected in the portal or an agent was told.
     needed_by = item.get("needed_by")
-    known = Order.objects.filter(shop_id=integration.shop_id, number=item["number"]).values("needed_by").first()
+    known = (
+        Order.objects.filter(shop_id=integration.shop_id, number=item["number"]).values("needed_by").first()
+    )
     if known is not None:
         item = {name: value for name, value in item.items() if name != "needed_by"}
     # The payload names its shop; only the integration's own may be written, whatever it says.

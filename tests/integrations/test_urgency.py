@@ -97,12 +97,16 @@ def apply_woo(web, shop, payload):
 # --- Shopify -----------------------------------------------------------------------------
 
 
-def test_shopify_delivery_date_attribute_sets_needed_by_and_the_case_opened_for_it_is_urgent(web, shop, shopify):
+def test_shopify_delivery_date_attribute_sets_needed_by_and_the_case_opened_for_it_is_urgent(
+    web, shop, shopify
+):
     wedding = in_days(3)
     dated = apply_shopify(
         web,
         shop,
-        shopify_order(2001, note_attributes=[{"name": "Liefertermin", "value": wedding.strftime("%d.%m.%Y")}]),
+        shopify_order(
+            2001, note_attributes=[{"name": "Liefertermin", "value": wedding.strftime("%d.%m.%Y")}]
+        ),
     )
     undated = apply_shopify(web, shop, shopify_order(2002))
 
@@ -136,7 +140,9 @@ def test_shopify_date_written_in_the_order_note_sets_needed_by(web, shop, shopif
 
 def test_shopify_date_in_a_line_item_property_sets_needed_by(web, shop, shopify):
     payload = shopify_order(2004)
-    payload["line_items"][0]["properties"].append({"name": "Delivery Date", "value": f"{in_days(9):%Y/%m/%d}"})
+    payload["line_items"][0]["properties"].append(
+        {"name": "Delivery Date", "value": f"{in_days(9):%Y/%m/%d}"}
+    )
 
     order = apply_shopify(web, shop, payload)
 
@@ -172,7 +178,9 @@ def test_shopify_shipping_line_says_whether_the_order_is_a_rush(web, shop, shopi
 
 
 def test_a_later_copy_of_the_order_does_not_undo_the_date_the_buyer_corrected(web, shop, shopify):
-    payload = shopify_order(2007, note_attributes=[{"name": "Delivery-Date", "value": f"{in_days(20):%Y/%m/%d}"}])
+    payload = shopify_order(
+        2007, note_attributes=[{"name": "Delivery-Date", "value": f"{in_days(20):%Y/%m/%d}"}]
+    )
     order = apply_shopify(web, shop, payload)
     order_needed_by_set(order=order, needed_by=in_days(10), reason=because(Reason.BUYER_GAVE_DATE))
 
@@ -200,7 +208,11 @@ def test_a_date_added_to_the_order_later_reaches_its_open_case_with_a_timeline_e
     assert case.needed_by == in_days(2)
     assert case.priority > before
     event = CaseEvent.objects.get(case=case, verb="needed_by_changed")
-    assert (event.old, event.new, event.data["reason_code"]) == ("", in_days(2).isoformat(), "shop_order_date")
+    assert (event.old, event.new, event.data["reason_code"]) == (
+        "",
+        in_days(2).isoformat(),
+        "shop_order_date",
+    )
 
 
 # --- WooCommerce -------------------------------------------------------------------------
@@ -246,7 +258,9 @@ def test_woocommerce_express_shipping_line_is_a_rush(web, swedish_shop, woo):
     plain = apply_woo(
         web,
         swedish_shop,
-        woo_order(804, shipping_lines=[{"id": 10, "method_title": "PostNord Ombud", "method_id": "flat_rate"}]),
+        woo_order(
+            804, shipping_lines=[{"id": 10, "method_title": "PostNord Ombud", "method_id": "flat_rate"}]
+        ),
     )
 
     assert (rush.shipping_speed, plain.shipping_speed) == ("express", "standard")

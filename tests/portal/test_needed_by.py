@@ -77,7 +77,9 @@ def test_late_for_my_date_without_the_date_is_sent_back_naming_the_field(buyer, 
         (400, "Please give a date within the next year."),
     ],
 )
-def test_a_date_in_the_past_or_too_far_ahead_is_refused_and_nothing_is_written(buyer, wedding_order, days, message):
+def test_a_date_in_the_past_or_too_far_ahead_is_refused_and_nothing_is_written(
+    buyer, wedding_order, days, message
+):
     response = buyer.post(
         f"/portal/leinen/order/{wedding_order.number}/problem/?lang=en",
         {
