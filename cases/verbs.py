@@ -31,6 +31,7 @@ class Verb(models.TextChoices):
     CARRIER_CLAIM_OPENED = "carrier_claim_opened", _("Carrier claim drafted")
     CARRIER_CLAIM_UPDATED = "carrier_claim_updated", _("Carrier claim updated")
     ORDER_HELD = "order_held", _("Order put on hold")
+    NEEDED_BY_CHANGED = "needed_by_changed", _("Needed-by date changed")
     BUYER_RISK_CHANGED = "buyer_risk_changed", _("Buyer's risk flag changed")
     DECISION_OVERRIDDEN = "decision_overridden", _("Recommendation overridden")
     EMAIL_SENT = "email_sent", _("E-mail sent")
@@ -68,6 +69,9 @@ class Reason(models.TextChoices):
     NOTHING_ACCEPTED = "nothing_accepted", _("Nothing was accepted at inspection.")
     LABEL_EXPIRED = "label_expired", _("no carrier scan before the label expired")
     BUYER_REPLIED = "buyer_replied", _("buyer replied by e-mail")
+    # Where a needed-by date came from.
+    BUYER_GAVE_DATE = "buyer_gave_date", _("the buyer gave the date in the portal")
+    SHOP_ORDER_DATE = "shop_order_date", _("read from the order in the shop system")
     REPLIED_TO_BUYER = "replied_to_buyer", _("replied to the buyer")
     NO_RULE_MATCHED = "no_rule_matched", _("No rule of the matrix matched this case, so a person decides.")
     # The case follows its return: "Return: received".

@@ -1,4 +1,4 @@
-"""Cases nobody has to open by hand: stalled parcels and risky payments."""
+"""Cases nobody has to open by hand: stalled parcels, parcels that will miss the buyer's date, risky payments."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cases.choices import ClaimType
@@ -43,7 +43,7 @@ def stall_days(thresholds: list[StallThreshold], *, carrier_id: int, internation
 
 def stalled_shipments(*, now=None):
     """Shipments under way that have gone quiet, or that the carrier says it lost, with no
-    lost-in-transit claim yet."""
+    lost-in-transit or late-for-the-date claim yet."""
     now = now or timezone.now()
     shortest = min([*DEFAULT_DAYS.values(), *StallThreshold.objects.values_list("days", flat=True)])
     quiet_since = now - timedelta(days=shortest)
@@ -56,7 +56,8 @@ def stalled_shipments(*, now=None):
             | Q(estimated_delivery__lt=late_since)
             | Q(last_event_at__isnull=True, shipped_at__lt=quiet_since)
         )
-        .exclude(claims__type=ClaimType.LOST_IN_TRANSIT)
+        # A parcel late for its date is already an agent's, whose playbook files the carrier claim.
+        .exclude(claims__type__in=[ClaimType.LOST_IN_TRANSIT, ClaimType.LATE_FOR_NEEDED_BY])
         .filter(order__cancelled_at__isnull=True)
         .select_related("order__shop", "carrier")
     )
@@ -93,6 +94,68 @@ def open_stalled_claims(*, now=None) -> int:
         except IntegrityError:
             # Another sweep got there first: the unique constraint keeps it to one claim.
             continue
+        opened += 1
+    return opened
+
+
+# A parcel for a buyer's date is watched closely from this many days before it: quiet for
+# `QUIET_DAYS_BEFORE_DATE` days then, or not delivered `DAYS_BEFORE_DATE` days before, it
+# will miss the date. Long before the normal stall threshold (5 or 10 days of quiet) would
+# notice, and while a replacement sent express still arrives in time.
+WATCH_DAYS_BEFORE_DATE = 7
+QUIET_DAYS_BEFORE_DATE = 2
+DAYS_BEFORE_DATE = 2
+
+
+def late_shipments(*, now=None):
+    """Parcels under way that will miss the date their buyer needs the goods by.
+
+    The carrier's estimate lies after the date; or the date is at most a week away and the
+    parcel has not moved for two days, or is still not delivered two days before it.
+    Parcels whose problem an agent already has (a late or lost claim) are left out.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    quiet_since = now - timedelta(days=QUIET_DAYS_BEFORE_DATE)
+    candidates = (
+        Shipment.objects.exclude(status__in=[*NOT_STALLED, TrackingStatus.LOST])
+        # A date already gone: the buyer will tell us whether the goods still help.
+        .filter(order__needed_by__gte=today, order__cancelled_at__isnull=True)
+        .filter(
+            Q(estimated_delivery__gt=F("order__needed_by"))
+            | Q(order__needed_by__lte=today + timedelta(days=WATCH_DAYS_BEFORE_DATE))
+        )
+        .exclude(claims__type=ClaimType.LOST_IN_TRANSIT)
+        .exclude(order__cases__claim__type=ClaimType.LATE_FOR_NEEDED_BY)
+        .select_related("order__shop", "order__buyer")
+        .distinct()
+    )
+    for shipment in candidates.iterator(chunk_size=500):
+        needed_by = shipment.order.needed_by
+        last = shipment.last_event_at or shipment.shipped_at
+        if (
+            (shipment.estimated_delivery is not None and shipment.estimated_delivery > needed_by)
+            or (needed_by - today).days <= DAYS_BEFORE_DATE
+            or (last is not None and last < quiet_since)
+        ):
+            yield shipment
+
+
+def open_late_claims(*, now=None) -> int:
+    """Open one late-for-the-date claim per order whose parcel will miss the buyer's date."""
+    opened = 0
+    for shipment in late_shipments(now=now):
+        with transaction.atomic():
+            # Lock the order so two sweeps (or a buyer reporting it at once) cannot both open one.
+            locked = Order.objects.select_for_update().get(pk=shipment.order_id)
+            if Claim.objects.filter(case__order=locked, type=ClaimType.LATE_FOR_NEEDED_BY).exists():
+                continue
+            claim_open(
+                order=locked,
+                type=ClaimType.LATE_FOR_NEEDED_BY,
+                opened_via=OpenedVia.AUTOMATIC,
+                shipment=shipment,
+            )
         opened += 1
     return opened
 

@@ -5,7 +5,8 @@ from . import automatic
 
 @shared_task(acks_late=True)
 def open_stalled_claims() -> int:
-    return automatic.open_stalled_claims()
+    # Lost first: a parcel that is both lost and late for its date needs the lost claim's carrier claim.
+    return automatic.open_stalled_claims() + automatic.open_late_claims()
 
 
 @shared_task(acks_late=True)

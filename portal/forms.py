@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClaimType
@@ -11,6 +14,9 @@ from cases.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS, validate_photo
 from returns import eligibility
 from returns.eligibility import LineIn
 from returns.models import Condition, Resolution, ReturnMethod, ReturnPolicy, ReturnReason
+
+# How far ahead a buyer's date may lie: further is a typo (2062 for 2026).
+MAX_DAYS_AHEAD = 365
 
 # What a buyer would say, in the order a buyer thinks of it; chargebacks and payment reviews are not theirs.
 BUYER_CLAIM_TYPES = [
@@ -70,10 +76,21 @@ class ProblemForm(forms.Form):
         required=False,
     )
     photos = PhotosField(label=_("Photos (optional)"), required=False)
+    # Asked for the late-for-a-date problem only; it makes the case as urgent as the date is near.
+    needed_by = forms.DateField(
+        label=_("The date you need it by"),
+        required=False,
+        widget=forms.DateInput(
+            attrs={"type": "date", "aria-describedby": "needed-by-help"}, format="%Y-%m-%d"
+        ),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
 
     def __init__(self, *args, order, **kwargs):
         super().__init__(*args, **kwargs)
+        self.order = order
         self.order_lines = list(order.lines.all())
+        self.fields["needed_by"].initial = order.needed_by
         for line in self.order_lines:
             self.fields[f"qty_{line.pk}"] = forms.TypedChoiceField(
                 label=line.title,
@@ -86,6 +103,23 @@ class ProblemForm(forms.Form):
 
     def line_fields(self):
         return [(line, self[f"qty_{line.pk}"]) for line in self.order_lines]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("type") != ClaimType.LATE_FOR_NEEDED_BY:
+            data["needed_by"] = None  # a date left in the field for another problem means nothing
+            return data
+        needed_by = data.get("needed_by")
+        if "needed_by" in self.errors:
+            return data
+        today = timezone.localdate()
+        if needed_by is None:
+            self.add_error("needed_by", _("Please tell us the date you need it by."))
+        elif needed_by < today:
+            self.add_error("needed_by", _("This date has passed; please give a date from today on."))
+        elif needed_by > today + timedelta(days=MAX_DAYS_AHEAD):
+            self.add_error("needed_by", _("Please give a date within the next year."))
+        return data
 
     def chosen_lines(self) -> list[tuple]:
         return [

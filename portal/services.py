@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 
 from cases.events import case_event
 from cases.models import OpenedVia
-from cases.verbs import Verb
+from cases.needed_by import order_needed_by_set
+from cases.verbs import Reason, Verb, because
 from claims import services as claims
 from claims.models import Claim
 from orders.models import Order
@@ -32,15 +35,27 @@ def portal_return_start(
 
 @transaction.atomic
 def portal_problem_report(
-    *, order: Order, type: str, lines: list[claims.LineIn], statement: str, photos
+    *,
+    order: Order,
+    type: str,
+    lines: list[claims.LineIn],
+    statement: str,
+    photos,
+    needed_by: date | None = None,
 ) -> tuple[Claim, bool]:
     """A buyer reports a problem: a new claim, or the open one of the same type (the bool: opened now).
 
     A second report of the same problem (a double click, a reload, a buyer who is unsure
     it went through) must not open a second case for agents to work twice.
+    The date a buyer needs the goods by is the order's from now on, set before the
+    claim opens so that its case, evidence and decision are as urgent as the date.
     """
     # The order row serialises two submits arriving at once: the second sees the first's claim.
-    Order.objects.select_for_update().filter(pk=order.pk).first()
+    locked = Order.objects.select_for_update().filter(pk=order.pk).first()
+    date_changed = bool(needed_by) and needed_by != locked.needed_by
+    old_date = locked.needed_by
+    if needed_by:
+        order_needed_by_set(order=order, needed_by=needed_by, reason=because(Reason.BUYER_GAVE_DATE))
     existing = open_claim_of_type(order, type)
     if existing is not None:
         # What the buyer wrote again stays on the case for the agent; it may add something.
@@ -54,4 +69,13 @@ def portal_problem_report(
         statement=statement,
         photos=photos,
     )
+    if date_changed:
+        # The new case starts with the date; its timeline says where it came from.
+        case_event(
+            claim.case,
+            Verb.NEEDED_BY_CHANGED,
+            old=old_date.isoformat() if old_date else "",
+            new=needed_by.isoformat(),
+            reason=because(Reason.BUYER_GAVE_DATE),
+        )
     return claim, True

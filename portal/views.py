@@ -188,6 +188,7 @@ def problem_view(request, shop, order):
                 lines=[claims.LineIn(order_line=line, quantity=qty) for line, qty in form.chosen_lines()],
                 statement=form.cleaned_data["statement"],
                 photos=form.cleaned_data["photos"],
+                needed_by=form.cleaned_data["needed_by"],
             )
         except ValidationError as exc:
             for key in exc.message_dict:

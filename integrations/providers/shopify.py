@@ -20,6 +20,9 @@ store-then-process.
 from __future__ import annotations
 
 import hashlib
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from orders.models import PaymentMethod, PaymentStatus
 
@@ -34,6 +37,7 @@ from . import (
     money,
     parse_datetime,
     require,
+    urgency,
     verify_base64_hmac,
 )
 
@@ -153,7 +157,42 @@ def order_item(shop, payload: dict) -> dict:
         "payment": _payment(payload, total),
         "shipments": shipments_from(payload.get("fulfillments") or []),
     }
+    item.update(_urgency(shop, payload, item["placed_at"]))
     return item
+
+
+def _urgency(shop, payload: dict, placed_at) -> dict:
+    """The buyer's date from a cart attribute, a line item property or the note; rush from the shipping line.
+
+    Only what the order says is returned: an order without a date leaves alone one
+    that the buyer gave in the portal or an agent entered.
+    """
+    found = {}
+    lines = payload.get("shipping_lines") or []
+    if lines:
+        found["shipping_speed"] = urgency.speed_from(
+            part for line in lines for part in (line.get("title"), line.get("code"))
+        )
+    if placed_at is None:
+        return found
+    placed_on = timezone.localtime(placed_at, ZoneInfo(shop.time_zone)).date()
+    fields = [
+        (entry.get("name"), entry.get("value"))
+        for entry in payload.get("note_attributes") or []
+        if isinstance(entry, dict)
+    ]
+    fields += [
+        (prop.get("name"), prop.get("value"))
+        for line in payload.get("line_items") or []
+        for prop in line.get("properties") or []
+        if isinstance(prop, dict)
+    ]
+    needed_by = urgency.date_from_fields(fields, placed_on=placed_on) or urgency.date_in_text(
+        payload.get("note"), placed_on=placed_on
+    )
+    if needed_by:
+        found["needed_by"] = needed_by
+    return found
 
 
 def _shipping_total(payload: dict):
@@ -179,7 +218,10 @@ def _line(line: dict) -> dict:
                 "value": str(prop.get("value") if prop.get("value") is not None else ""),
             }
             for prop in line.get("properties") or []
-            if prop.get("name") and not str(prop["name"]).startswith("_")
+            if prop.get("name")
+            and not str(prop["name"]).startswith("_")
+            # A delivery date is the order's needed-by date, not what to stitch.
+            and not urgency.is_date_name(prop["name"])
         ],
     }
 

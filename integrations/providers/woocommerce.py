@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from orders.models import PaymentMethod, PaymentStatus, Product
 
@@ -25,6 +28,7 @@ from . import (
     money,
     parse_datetime,
     require,
+    urgency,
     verify_base64_hmac,
 )
 
@@ -120,7 +124,7 @@ def order_item(shop, payload: dict) -> dict:
     lines = payload.get("line_items") or []
     weights = _known_weights(shop, lines)
     total = money(payload.get("total"))
-    return {
+    item = {
         "shop": shop.slug,
         "number": str(payload.get("number") or payload["id"]),
         # WooCommerce's *_gmt fields are UTC without an offset.
@@ -147,6 +151,42 @@ def order_item(shop, payload: dict) -> dict:
         "payment": _payment(payload, total),
         "shipments": _shipments(meta),
     }
+    item.update(_urgency(shop, payload, meta, item["placed_at"]))
+    return item
+
+
+def _urgency(shop, payload: dict, meta: dict, placed_at) -> dict:
+    """The buyer's date from a delivery-date plugin's meta or the customer note; rush from the shipping line.
+
+    Only what the order says is returned: an order without a date leaves alone one
+    that the buyer gave in the portal or an agent entered.
+    """
+    found = {}
+    lines = [line for line in payload.get("shipping_lines") or [] if isinstance(line, dict)]
+    if lines:
+        found["shipping_speed"] = urgency.speed_from(
+            part for line in lines for part in (line.get("method_title"), line.get("method_id"))
+        )
+    if placed_at is None:
+        return found
+    placed_on = timezone.localtime(placed_at, ZoneInfo(shop.time_zone)).date()
+    known = (
+        urgency.date_from_value(meta[key], placed_on=placed_on)
+        for key in urgency.WOO_DATE_KEYS
+        if meta.get(key)
+    )
+    needed_by = (
+        next((day for day in known if day), None)
+        # A plugin's visible field is named as the shop labelled it ("Lieferdatum", "Delivery Date").
+        or urgency.date_from_fields(
+            ((key, value) for key, value in meta.items() if not isinstance(value, dict | list)),
+            placed_on=placed_on,
+        )
+        or urgency.date_in_text(payload.get("customer_note"), placed_on=placed_on)
+    )
+    if needed_by:
+        found["needed_by"] = needed_by
+    return found
 
 
 def _sku(line: dict) -> str:

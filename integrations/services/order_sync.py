@@ -6,6 +6,8 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from cases.needed_by import order_needed_by_set
+from cases.verbs import Reason, because
 from orders.models import Order, Payment
 from orders.services import ORDER_FIELDS, UpsertResult, orders_upsert
 
@@ -32,8 +34,18 @@ def order_apply(
             f"An older copy of the order ({source_updated_at.isoformat()}) than the one applied "
             f"({link.source_updated_at.isoformat()})."
         )
+    # The date at checkout only fills a gap: every later copy of the order repeats it, and
+    # must not undo a date the buyer corrected in the portal or an agent was told.
+    needed_by = item.get("needed_by")
+    known = (
+        Order.objects.filter(shop_id=integration.shop_id, number=item["number"]).values("needed_by").first()
+    )
+    if known is not None:
+        item = {name: value for name, value in item.items() if name != "needed_by"}
     # The payload names its shop; only the integration's own may be written, whatever it says.
     [result] = orders_upsert(items=[item], shop_ids={integration.shop_id})
+    if known is not None and known["needed_by"] is None and needed_by:
+        order_needed_by_set(order=result.order, needed_by=needed_by, reason=because(Reason.SHOP_ORDER_DATE))
     if link is None:
         try:
             with transaction.atomic():
