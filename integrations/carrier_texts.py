@@ -81,7 +81,8 @@ def refine(status: str, texts: Iterable, *, location: str = "", on: date | None 
     """
     text = " ".join(str(t)[:MAX_TEXT] for t in texts if t)
     folded = text.casefold()
-    if PICKUP.search(folded) and status != S.RETURNED_TO_SENDER:
+    # A code that already says "at a pickup point" stays so: its text can only add where and until when.
+    if status == S.AVAILABLE_FOR_PICKUP or (PICKUP.search(folded) and status != S.RETURNED_TO_SENDER):
         return pickup(text, location=location, on=on)
     if RETURNED.search(folded):
         return Refined(S.RETURNED_TO_SENDER)
