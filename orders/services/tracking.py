@@ -180,8 +180,9 @@ def _apply_delivery(shipment: Shipment, event: dict, occurred_at: datetime) -> b
     """Who signed and where it was left belong to the latest delivery.
 
     An older "delivered" (a first delivery before a return and a second one, or a replay)
-    changes neither. Another report of the latest one, within a minute, may add what the
-    first report lacked: AfterShip may know the signer where DHL's scan does not.
+    changes neither. Another report of the latest one, within a minute, only adds what the
+    first report lacked (AfterShip may know the signer where DHL's scan does not): the
+    first source wins, as for the stored scan.
     """
     latest = shipment.delivered_at
     before = (shipment.delivered_at, shipment.delivery_location, shipment.signed_by)
@@ -191,8 +192,8 @@ def _apply_delivery(shipment: Shipment, event: dict, occurred_at: datetime) -> b
         shipment.signed_by = event.get("signed_by", "")
     elif occurred_at >= latest - SAME_SCAN:
         shipment.delivered_at = max(latest, occurred_at)
-        shipment.delivery_location = event.get("location") or shipment.delivery_location
-        shipment.signed_by = event.get("signed_by") or shipment.signed_by
+        shipment.delivery_location = shipment.delivery_location or event.get("location", "")
+        shipment.signed_by = shipment.signed_by or event.get("signed_by", "")
     return (shipment.delivered_at, shipment.delivery_location, shipment.signed_by) != before
 
 
