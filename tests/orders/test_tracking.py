@@ -284,7 +284,11 @@ def test_one_scan_from_two_sources_is_one_event(shipment):
     assert (first, second) == (IngestResult(1, 0), IngestResult(0, 1))
     assert list(TrackingEvent.objects.values_list("source", "source_event_id")) == [("aftership", "as-1")]
     shipment.refresh_from_db()
-    assert (shipment.status, shipment.signed_by, shipment.delivery_location) == ("delivered", "KÜHN", "Haustür")
+    assert (shipment.status, shipment.signed_by, shipment.delivery_location) == (
+        "delivered",
+        "KÜHN",
+        "Haustür",
+    )
 
 
 def test_a_second_source_adds_what_the_first_report_lacked(shipment):
