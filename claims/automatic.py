@@ -22,13 +22,14 @@ log = logging.getLogger(__name__)
 DEFAULT_DAYS = {False: 5, True: 10}  # domestic, international
 # A parcel this many days past its estimated delivery is stalled whatever its scans say.
 DAYS_PAST_ESTIMATE = 2
-# Statuses in which a quiet parcel is not lost: it arrived, went back, or waits for
-# the buyer at a pickup point (quiet there is normal; the buyer was told to fetch it).
+# Statuses in which a quiet parcel is not lost: it arrived or went back.
 NOT_STALLED = [
     TrackingStatus.DELIVERED,
     TrackingStatus.RETURNED_TO_SENDER,
-    TrackingStatus.AVAILABLE_FOR_PICKUP,
 ]
+# How long a pickup point keeps a parcel when the carrier named no last day (PostNord: 14
+# days, DHL: 7); the longer one, so no parcel is called lost while it may still wait.
+PICKUP_HOLD_DAYS = 14
 
 
 def stall_days(thresholds: list[StallThreshold], *, carrier_id: int, international: bool) -> int:
@@ -72,10 +73,24 @@ def stalled_shipments(*, now=None):
         international = bool(shipment.order.ship_country) and shipment.order.ship_country != shop.country
         days = stall_days(thresholds[shop.pk], carrier_id=shipment.carrier_id, international=international)
         last = shipment.last_event_at or shipment.shipped_at
+        if shipment.status == TrackingStatus.AVAILABLE_FOR_PICKUP:
+            if _uncollected_and_not_returned(shipment, now=now, days=days):
+                yield shipment
+            continue
         quiet = last is not None and last < now - timedelta(days=days)
         late = shipment.estimated_delivery is not None and shipment.estimated_delivery < late_since
         if quiet or late:
             yield shipment
+
+
+def _uncollected_and_not_returned(shipment: Shipment, *, now, days: int) -> bool:
+    """Quiet is normal while a parcel waits for the buyer, however long they take. After the
+    last day to fetch it the carrier sends it back to the shop; only if that return is not
+    scanned within the stall days is the parcel missing."""
+    held_until = shipment.pickup_until or (
+        timezone.localdate(shipment.status_at or shipment.last_event_at) + timedelta(days=PICKUP_HOLD_DAYS)
+    )
+    return timezone.localdate(now) > held_until + timedelta(days=days)
 
 
 def open_stalled_claims(*, now=None) -> int:

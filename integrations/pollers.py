@@ -22,6 +22,7 @@ from orders.models import Shipment
 from orders.models import TrackingStatus as S
 from orders.services import tracking_events_ingest
 
+from .carrier_texts import refine
 from .http import HttpClient, HttpError, Unavailable
 from .models import Integration, PollState, Source
 from .providers import parse_date, parse_datetime
@@ -74,12 +75,27 @@ def postnord_events(data: dict, tracking_number: str) -> list[dict]:
                 or shipment.get("estimatedTimeOfArrival")
             )
             signed_by = (item.get("acceptor") or {}).get("name") or ""
+            # Where the parcel waits and the last day to fetch it are said once, for the item's
+            # present state, not per event.
+            waiting_at = _postnord_point(item.get("deliveryPoint") or shipment.get("deliveryPoint"))
+            notice = [
+                (item.get("statusText") or {}).get("header"),
+                (item.get("statusText") or {}).get("body"),
+                (shipment.get("statusText") or {}).get("header"),
+                (shipment.get("statusText") or {}).get("body"),
+            ]
             for entry in item.get("events") or item.get("event") or []:
                 occurred_at = parse_datetime(entry.get("eventTime"), naive_zone=POSTNORD_ZONE)
                 if occurred_at is None:
                     continue
-                status = POSTNORD_STATUS.get(entry.get("status") or "", S.UNKNOWN)
                 place = entry.get("location") or {}
+                location = str(place.get("displayName") or place.get("name") or _location(place))[:200]
+                coarse = POSTNORD_STATUS.get(entry.get("status") or "", S.UNKNOWN)
+                texts = [entry.get("eventDescription"), entry.get("eventCode")]
+                if coarse == S.AVAILABLE_FOR_PICKUP:
+                    texts += notice
+                refined = refine(coarse, texts, location=location, on=occurred_at.date())
+                status = refined.status
                 events.append(
                     {
                         "tracking_number": tracking_number,
@@ -90,15 +106,26 @@ def postnord_events(data: dict, tracking_number: str) -> list[dict]:
                         "status": status,
                         "carrier_status": str(entry.get("eventCode") or entry.get("status") or "")[:80],
                         "description": str(entry.get("eventDescription") or "")[:500],
-                        "location": str(place.get("displayName") or place.get("name") or _location(place))[
-                            :200
-                        ],
+                        "location": location,
                         "signed_by": signed_by if status == S.DELIVERED else "",
                         "estimated_delivery": estimated,
+                        "pickup_point": (waiting_at or location)[:200]
+                        if status == S.AVAILABLE_FOR_PICKUP
+                        else "",
+                        "pickup_until": refined.pickup_until,
                         "raw": entry,
                     }
                 )
     return events
+
+
+def _postnord_point(point) -> str:
+    """A service point as PostNord describes it: its name, then street and town."""
+    if not isinstance(point, dict):
+        return ""
+    address = point.get("address") if isinstance(point.get("address"), dict) else {}
+    parts = [point.get("displayName") or point.get("name"), address.get("street1"), address.get("city")]
+    return ", ".join(str(part) for part in parts if part and isinstance(part, str))[:200]
 
 
 def postnord_fetch(client: HttpClient, shipment: Shipment, *, base_url: str, api_key: str) -> list[dict]:
@@ -133,9 +160,21 @@ def dhl_events(data: dict, tracking_number: str) -> list[dict]:
             occurred_at = parse_datetime(entry.get("timestamp"), naive_zone=DHL_ZONE)
             if occurred_at is None:
                 continue
-            status = DHL_STATUS.get(entry.get("statusCode") or "", S.UNKNOWN)
             address = (entry.get("location") or {}).get("address") or {}
+            location = ", ".join(
+                str(address[key])
+                for key in ("streetAddress", "addressLocality", "postalCode", "countryCode")
+                if address.get(key)
+            )[:200]
             description = str(entry.get("description") or entry.get("status") or "")
+            # The statusCode is coarse ("transit" for a parcel in a Packstation); its words are not.
+            refined = refine(
+                DHL_STATUS.get(entry.get("statusCode") or "", S.UNKNOWN),
+                [entry.get(key) for key in ("status", "description", "statusDetailed", "remark")],
+                location=location,
+                on=occurred_at.date(),
+            )
+            status = refined.status
             digest = hashlib.sha1(description.encode(), usedforsecurity=False).hexdigest()[:8]
             events.append(
                 {
@@ -148,13 +187,11 @@ def dhl_events(data: dict, tracking_number: str) -> list[dict]:
                     "status": status,
                     "carrier_status": str(entry.get("statusCode") or "")[:80],
                     "description": description[:500],
-                    "location": ", ".join(
-                        str(address[key])
-                        for key in ("addressLocality", "postalCode", "countryCode")
-                        if address.get(key)
-                    )[:200],
+                    "location": location,
                     "signed_by": signed_by if status == S.DELIVERED else "",
                     "estimated_delivery": estimated,
+                    "pickup_point": refined.pickup_point,
+                    "pickup_until": refined.pickup_until,
                     "raw": entry,
                 }
             )
@@ -203,7 +240,9 @@ CARRIERS = {
 def next_poll(shipment: Shipment, now: datetime, *, failures: int = 0) -> datetime:
     if failures:
         return now + min(timedelta(minutes=15) * 2**failures, timedelta(hours=24))
-    if shipment.status in (S.OUT_FOR_DELIVERY, S.AVAILABLE_FOR_PICKUP):
+    # A parcel at a pickup point waits days for the buyer: asking every half hour would spend
+    # DHL's 250 calls a day on parcels where nothing happens.
+    if shipment.status == S.OUT_FOR_DELIVERY:
         return now + timedelta(minutes=30)
     return now + timedelta(hours=2)
 

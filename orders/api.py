@@ -185,6 +185,8 @@ class ShipmentOutSerializer(serializers.ModelSerializer):
             "estimated_delivery",
             "delivered_at",
             "delivery_location",
+            "pickup_point",
+            "pickup_until",
             "events",
         ]
 
@@ -335,11 +337,15 @@ class TrackingEventInSerializer(InputSerializer):
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     signed_by = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     estimated_delivery = serializers.DateField(required=False, allow_null=True, default=None)
+    pickup_point = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    pickup_until = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class TrackingIngestResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
-    duplicates = serializers.IntegerField(help_text="events whose event_id was known already, ignored")
+    duplicates = serializers.IntegerField(
+        help_text="events whose event_id was known already, or the same scan already stored from another source"
+    )
 
 
 class TrackingEventPermission(DjangoModelPermissions):

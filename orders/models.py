@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .files import IMAGES, PDF, PrivateFileField
@@ -403,6 +404,10 @@ class Shipment(models.Model):
     estimated_delivery = models.DateField(_("estimated delivery"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivery_location = models.CharField(_("delivery place"), max_length=200, blank=True)
+    # Where the parcel waits for the buyer (a Packstation, a post office, a PostNord ombud)
+    # and the last day to fetch it, as the carrier said; kept after it moves on.
+    pickup_point = models.CharField(_("pickup point"), max_length=200, blank=True)
+    pickup_until = models.DateField(_("pickup until"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -423,6 +428,19 @@ class Shipment(models.Model):
     @property
     def tracking_link(self) -> str:
         return self.carrier.tracking_link(self.tracking_number)
+
+    @property
+    def waiting_for_pickup(self) -> bool:
+        return self.status == TrackingStatus.AVAILABLE_FOR_PICKUP
+
+    @property
+    def pickup_time_over(self) -> bool:
+        """The last day to fetch it has passed: the carrier sends it back to the shop."""
+        return (
+            self.waiting_for_pickup
+            and self.pickup_until is not None
+            and self.pickup_until < timezone.localdate()
+        )
 
 
 class ShipmentPhoto(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from orders.models import TrackingStatus as S
 
+from ..carrier_texts import refine
 from ..services import tracking
 from . import Ignored, MalformedBody, parse_date, parse_datetime, require, verify_base64_hmac
 
@@ -112,6 +113,8 @@ def tracking_events(msg: dict, *, naive_zone: str = "UTC") -> list[dict]:
         place = checkpoint.get("location") or ", ".join(
             str(checkpoint[key]) for key in ("city", "state", "zip", "country_iso3") if checkpoint.get(key)
         )
+        description = str(checkpoint.get("message") or checkpoint.get("subtag_message") or "")[:500]
+        waiting = _waiting(status, description, str(place or "")[:200], occurred_at)
         events.append(
             {
                 "tracking_number": number,
@@ -121,11 +124,24 @@ def tracking_events(msg: dict, *, naive_zone: str = "UTC") -> list[dict]:
                 "occurred_at": occurred_at,
                 "status": status,
                 "carrier_status": str(checkpoint.get("subtag") or checkpoint.get("tag") or "")[:80],
-                "description": str(checkpoint.get("message") or checkpoint.get("subtag_message") or "")[:500],
+                "description": description,
                 "location": str(place or "")[:200],
                 "signed_by": (msg.get("signed_by") or "") if status == S.DELIVERED else "",
                 "estimated_delivery": estimated,
+                "pickup_point": waiting.pickup_point,
+                "pickup_until": waiting.pickup_until,
                 "raw": checkpoint,
             }
         )
     return events
+
+
+def _waiting(status: str, description: str, location: str, occurred_at):
+    # The status is fine-grained already; for a parcel at a pickup point the words add where
+    # and until when.
+    return refine(
+        status,
+        [description] if status == S.AVAILABLE_FOR_PICKUP else [],
+        location=location,
+        on=occurred_at.date(),
+    )

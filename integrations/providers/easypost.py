@@ -14,6 +14,7 @@ import unicodedata
 
 from orders.models import TrackingStatus as S
 
+from ..carrier_texts import refine
 from ..services import tracking
 from . import Ignored, MalformedBody, SignatureInvalid, header, parse_date, parse_datetime, require, same
 
@@ -102,6 +103,11 @@ def tracker_events(tracker: dict) -> list[dict]:
         carrier_status = "/".join(
             part for part in (detail.get("status"), detail.get("status_detail")) if part
         )
+        description = str(detail.get("message") or detail.get("description") or "")[:500]
+        location = ", ".join(
+            str(place[key]) for key in ("city", "state", "zip", "country") if place.get(key)
+        )[:200]
+        waiting = _waiting(status, description, location, occurred_at)
         events.append(
             {
                 "tracking_number": code,
@@ -110,13 +116,24 @@ def tracker_events(tracker: dict) -> list[dict]:
                 "occurred_at": occurred_at,
                 "status": status,
                 "carrier_status": carrier_status[:80],
-                "description": str(detail.get("message") or detail.get("description") or "")[:500],
-                "location": ", ".join(
-                    str(place[key]) for key in ("city", "state", "zip", "country") if place.get(key)
-                )[:200],
+                "description": description,
+                "location": location,
                 "signed_by": (tracker.get("signed_by") or "") if status == S.DELIVERED else "",
                 "estimated_delivery": estimated,
+                "pickup_point": waiting.pickup_point,
+                "pickup_until": waiting.pickup_until,
                 "raw": detail,
             }
         )
     return events
+
+
+def _waiting(status: str, description: str, location: str, occurred_at):
+    # The status is fine-grained already; for a parcel at a pickup point the words add where
+    # and until when.
+    return refine(
+        status,
+        [description] if status == S.AVAILABLE_FOR_PICKUP else [],
+        location=location,
+        on=occurred_at.date(),
+    )

@@ -17,6 +17,9 @@ from .bulk import bulk_update
 from .carriers import carrier_code
 
 FUTURE_SLACK = timedelta(days=1)
+# Two reports of one scan (AfterShip and DHL's own API, say) rarely agree to the second:
+# aggregators round, carriers re-stamp. The same status within this much is the same scan.
+SAME_SCAN = timedelta(minutes=1)
 SHIPMENT_TRACKING_FIELDS = (
     "status",
     "status_at",
@@ -25,6 +28,8 @@ SHIPMENT_TRACKING_FIELDS = (
     "delivery_location",
     "signed_by",
     "estimated_delivery",
+    "pickup_point",
+    "pickup_until",
 )
 
 
@@ -86,14 +91,18 @@ def tracking_events_ingest(
             source=source, source_event_id__in={e["event_id"] for e in events}
         ).values_list("source_event_id", flat=True)
     )
+    elsewhere = _scans_from_other_sources(events, shipments, source)
     rows, fresh_ids = [], set()
     for event in events:
         if event["event_id"] in seen or event["event_id"] in fresh_ids:
             continue
+        shipment = shipments[(carrier_code(event["carrier"]), event["tracking_number"])]
+        if _reported_elsewhere(elsewhere, shipment.pk, event):
+            continue
         fresh_ids.add(event["event_id"])
         rows.append(
             TrackingEvent(
-                shipment=shipments[(carrier_code(event["carrier"]), event["tracking_number"])],
+                shipment=shipment,
                 status=event["status"],
                 carrier_status=event.get("carrier_status", ""),
                 description=event.get("description", ""),
@@ -117,6 +126,35 @@ def tracking_events_ingest(
     return IngestResult(accepted=len(rows), duplicates=len(events) - len(rows))
 
 
+def _scans_from_other_sources(events: list[dict], shipments: dict, source: str) -> dict:
+    """(shipment id, status) -> times of the scans other sources stored near this batch's.
+
+    One query for the batch; the shipments are locked, so no other source can add one
+    between this look and our insert.
+    """
+    times = [_as_datetime(e["occurred_at"]) for e in events]
+    found: dict[tuple[int, str], list[datetime]] = {}
+    rows = (
+        TrackingEvent.objects.filter(
+            shipment__in=[s.pk for s in shipments.values()],
+            status__in={e["status"] for e in events},
+            occurred_at__range=(min(times) - SAME_SCAN, max(times) + SAME_SCAN),
+        )
+        .exclude(source=source)
+        .values_list("shipment_id", "status", "occurred_at")
+    )
+    for shipment_id, status, occurred_at in rows:
+        found.setdefault((shipment_id, status), []).append(occurred_at)
+    return found
+
+
+def _reported_elsewhere(elsewhere: dict, shipment_id: int, event: dict) -> bool:
+    occurred_at = _as_datetime(event["occurred_at"])
+    return any(
+        abs(other - occurred_at) <= SAME_SCAN for other in elsewhere.get((shipment_id, event["status"]), ())
+    )
+
+
 def _apply_event(shipment: Shipment, event: dict) -> bool:
     """Fold one event into the shipment; True if anything changed. Idempotent."""
     occurred_at: datetime = event["occurred_at"]
@@ -125,13 +163,9 @@ def _apply_event(shipment: Shipment, event: dict) -> bool:
         shipment.estimated_delivery = event["estimated_delivery"]
         changed = True
     if event["status"] == TrackingStatus.DELIVERED:
-        if shipment.delivered_at is None or occurred_at > shipment.delivered_at:
-            shipment.delivered_at = occurred_at
-            shipment.delivery_location = event.get("location", "") or shipment.delivery_location
-            changed = True
-        if event.get("signed_by"):
-            shipment.signed_by = event["signed_by"]
-            changed = True
+        changed |= _apply_delivery(shipment, event, occurred_at)
+    if event["status"] == TrackingStatus.AVAILABLE_FOR_PICKUP:
+        changed |= _apply_pickup(shipment, event, occurred_at)
     # Ties go to the later arrival: carriers send a correction with the same timestamp.
     if shipment.last_event_at is None or occurred_at >= shipment.last_event_at:
         if (shipment.status, shipment.last_event_at) != (event["status"], occurred_at):
@@ -140,3 +174,37 @@ def _apply_event(shipment: Shipment, event: dict) -> bool:
             shipment.last_event_at = occurred_at
             changed = True
     return changed
+
+
+def _apply_delivery(shipment: Shipment, event: dict, occurred_at: datetime) -> bool:
+    """Who signed and where it was left belong to the latest delivery.
+
+    An older "delivered" (a first delivery before a return and a second one, or a replay)
+    changes neither. Another report of the latest one, within a minute, only adds what the
+    first report lacked (AfterShip may know the signer where DHL's scan does not): the
+    first source wins, as for the stored scan.
+    """
+    latest = shipment.delivered_at
+    before = (shipment.delivered_at, shipment.delivery_location, shipment.signed_by)
+    if latest is None or occurred_at > latest + SAME_SCAN:
+        shipment.delivered_at = occurred_at
+        shipment.delivery_location = event.get("location", "")
+        shipment.signed_by = event.get("signed_by", "")
+    elif occurred_at >= latest - SAME_SCAN:
+        shipment.delivered_at = max(latest, occurred_at)
+        shipment.delivery_location = shipment.delivery_location or event.get("location", "")
+        shipment.signed_by = shipment.signed_by or event.get("signed_by", "")
+    return (shipment.delivered_at, shipment.delivery_location, shipment.signed_by) != before
+
+
+def _apply_pickup(shipment: Shipment, event: dict, occurred_at: datetime) -> bool:
+    """The latest "ready for pickup" names where and until when; an older one only fills gaps."""
+    before = (shipment.pickup_point, shipment.pickup_until)
+    point, until = event.get("pickup_point") or "", event.get("pickup_until")
+    if shipment.last_event_at is None or occurred_at >= shipment.last_event_at:
+        shipment.pickup_point = point or shipment.pickup_point
+        shipment.pickup_until = until or shipment.pickup_until
+    else:
+        shipment.pickup_point = shipment.pickup_point or point
+        shipment.pickup_until = shipment.pickup_until or until
+    return (shipment.pickup_point, shipment.pickup_until) != before

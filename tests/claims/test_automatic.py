@@ -11,6 +11,7 @@ from cases.models import CaseStatus, OpenedVia
 from claims import automatic, services
 from claims.models import CarrierClaimStatus, Claim
 from orders.models import Order
+from orders.services import tracking_events_ingest
 from tests.factories import make_order, track
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,44 @@ def test_uncleared_personal_cheque_on_rush_order_opens_a_review_that_cancels_it(
     assert Order.objects.get(pk=order.pk).cancelled_at is not None
     claim.case.refresh_from_db()
     assert claim.case.status == CaseStatus.RESOLVED
+
+
+def pickup_waiting(order, *, days_ago: int, last_day):
+    shipment = order.shipments.select_related("carrier").get()
+    tracking_events_ingest(
+        events=[
+            {
+                "carrier": shipment.carrier.code,
+                "tracking_number": shipment.tracking_number,
+                "event_id": f"pickup-{order.number}",
+                "occurred_at": timezone.now() - timedelta(days=days_ago),
+                "status": "available_for_pickup",
+                "pickup_point": "Packstation 157, 53113 Bonn",
+                "pickup_until": last_day,
+            }
+        ],
+        source="test",
+    )
+
+
+def test_a_quiet_parcel_at_a_pickup_point_is_not_lost_before_its_last_day(shop, carrier):
+    order = make_order(shop, shipped_days_ago=30)
+    pickup_waiting(order, days_ago=25, last_day=timezone.localdate() + timedelta(days=1))
+
+    assert automatic.open_stalled_claims() == 0
+
+
+def test_an_uncollected_parcel_whose_return_is_never_scanned_gets_the_lost_claim(shop, carrier):
+    # Its last day was a week ago: it should have been scanned on its way back by now.
+    order = make_order(shop, shipped_days_ago=20)
+    pickup_waiting(order, days_ago=14, last_day=timezone.localdate() - timedelta(days=7))
+
+    assert automatic.open_stalled_claims() == 1
+    assert Claim.objects.get(case__order=order).type == ClaimType.LOST_IN_TRANSIT
+
+
+def test_an_uncollected_parcel_is_given_the_stall_days_for_its_way_back(shop, carrier):
+    order = make_order(shop, shipped_days_ago=20)
+    pickup_waiting(order, days_ago=14, last_day=timezone.localdate() - timedelta(days=2))
+
+    assert automatic.open_stalled_claims() == 0

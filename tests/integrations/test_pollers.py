@@ -1,6 +1,8 @@
 """The PostNord and DHL pollers against a fake tracking API on 127.0.0.1."""
 
+import html
 import json
+import re
 import threading
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -8,13 +10,20 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
+from cases.choices import ClaimType
+from claims import automatic
 from integrations.http import HttpClient
 from integrations.models import PollState
 from integrations.pollers import poll_carrier
+from orders import links
 from orders.models import TrackingStatus
-from tests.factories import make_order
+from tests.factories import make_claim, make_order
+
+from .conftest import b64_hmac, post, process_all
 
 POSTNORD_ID = "00370712345678901234"
 DHL_ID = "00340434161094042557"
@@ -271,3 +280,273 @@ def test_no_api_key_means_no_calls(shop, api, settings):
 
     poll_carrier("dhl", client=client(RecordingSleep()))
     assert api.requests == []
+
+
+# --- what the carriers' words say ------------------------------------------------
+
+
+def dhl_answer(*events, signee=""):
+    return {
+        "shipments": [
+            {
+                "id": DHL_ID,
+                "service": "parcel-de",
+                "details": {"proofOfDelivery": {"signee": {"name": signee}}} if signee else {},
+                "events": list(events),
+            }
+        ]
+    }
+
+
+def dhl_event(when: datetime, status_code: str, description: str, **address):
+    return {
+        "timestamp": when.isoformat(),
+        "location": {"address": address},
+        "statusCode": status_code,
+        "status": description,
+        "description": description,
+    }
+
+
+def page(response) -> str:
+    assert response.status_code == 200
+    return html.unescape(re.sub(r"\s+", " ", response.content.decode()))
+
+
+def test_dhl_parcel_in_a_packstation_is_ready_for_pickup_with_the_point_and_the_last_day(
+    shop, api, web, agent
+):
+    order = make_order(shop, carrier="dhl", tracking_number=DHL_ID, language="en")
+    yesterday = timezone.localtime() - timedelta(days=1)
+    last_day = timezone.localdate() + timedelta(days=6)
+    api.script = [
+        (
+            200,
+            dhl_answer(
+                dhl_event(
+                    yesterday - timedelta(hours=5),
+                    "transit",
+                    "Die Sendung wurde im Ziel-Paketzentrum bearbeitet.",
+                ),
+                # The Unified API calls it "transit"; only the words say where it is.
+                dhl_event(
+                    yesterday,
+                    "transit",
+                    f"Die Sendung liegt in der PACKSTATION 157 in 53113 Bonn zur Abholung bereit. "
+                    f"Sie kann bis zum {last_day:%d.%m.%Y} abgeholt werden.",
+                    addressLocality="Bonn",
+                    postalCode="53113",
+                    countryCode="DE",
+                ),
+            ),
+            {},
+        )
+    ]
+
+    poll_carrier("dhl", client=client(RecordingSleep()))
+
+    shipment = order.shipments.get()
+    assert shipment.status == TrackingStatus.AVAILABLE_FOR_PICKUP
+    assert (shipment.pickup_point, shipment.pickup_until) == ("PACKSTATION 157, 53113 Bonn", last_day)
+    # Waiting there is not being lost: no claim opens while the buyer may still fetch it.
+    assert automatic.open_stalled_claims(now=timezone.now() + timedelta(days=6)) == 0
+
+    # The agent on the buyer's case and the buyer in the portal read where and until when.
+    case = make_claim(order, ClaimType.LOST_IN_TRANSIT).case
+    web.force_login(agent)
+    with translation.override("en"):
+        expected = (
+            f"Ready for pickup at PACKSTATION 157, 53113 Bonn until {date_format(last_day, 'DATE_FORMAT')}"
+        )
+        assert expected in page(web.get(f"/desk/cases/{case.reference}/"))
+        web.logout()
+        opened = web.get(links.portal_link(order).removeprefix(settings.SITE_URL))
+        assert expected in page(web.get(opened["Location"]))
+
+
+def test_dhl_words_for_out_for_delivery_and_a_return_refine_the_coarse_code(shop, api):
+    order = make_order(shop, carrier="dhl", tracking_number=DHL_ID)
+    morning = timezone.localtime() - timedelta(days=2)
+    api.script = [
+        (
+            200,
+            dhl_answer(dhl_event(morning, "transit", "Die Sendung wurde in das Zustellfahrzeug geladen.")),
+            {},
+        ),
+    ]
+    poll_carrier("dhl", client=client(RecordingSleep()))
+    assert order.shipments.get().status == TrackingStatus.OUT_FOR_DELIVERY
+
+    PollState.objects.update(next_poll_at=timezone.now())
+    api.script = [
+        (
+            200,
+            dhl_answer(
+                dhl_event(morning, "transit", "Die Sendung wurde in das Zustellfahrzeug geladen."),
+                dhl_event(
+                    morning + timedelta(days=1),
+                    "failure",
+                    "Empfänger unter der angegebenen Adresse nicht zu ermitteln. Rücksendung an den Absender.",
+                ),
+            ),
+            {},
+        )
+    ]
+    poll_carrier("dhl", client=client(RecordingSleep()))
+    assert order.shipments.get().status == TrackingStatus.RETURNED_TO_SENDER
+
+
+def postnord_answer(*events, item_extra=None):
+    return {
+        "TrackingInformationResponse": {
+            "shipments": [
+                {
+                    "shipmentId": POSTNORD_ID,
+                    "items": [{"itemId": POSTNORD_ID, "events": list(events), **(item_extra or {})}],
+                }
+            ]
+        }
+    }
+
+
+def postnord_event(when: datetime, status: str, code: str, description: str, place: str = "Uppsala"):
+    return {
+        "eventCode": code,
+        "eventTime": when.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%dT%H:%M:%S"),
+        "status": status,
+        "eventDescription": description,
+        "location": {"displayName": place},
+    }
+
+
+def test_postnord_out_for_delivery(shop, api):
+    order = make_order(shop, carrier="postnord", tracking_number=POSTNORD_ID)
+    api.script = [
+        (
+            200,
+            postnord_answer(
+                postnord_event(
+                    timezone.now() - timedelta(hours=3),
+                    "EN_ROUTE",
+                    "62",
+                    "Försändelsen är ute för utdelning.",
+                )
+            ),
+            {},
+        )
+    ]
+
+    poll_carrier("postnord", client=client(RecordingSleep()))
+
+    assert order.shipments.get().status == TrackingStatus.OUT_FOR_DELIVERY
+
+
+def test_postnord_lost_parcel_gets_the_automatic_lost_claim(shop, api):
+    order = make_order(shop, carrier="postnord", tracking_number=POSTNORD_ID, shipped_days_ago=2)
+    api.script = [
+        (
+            200,
+            postnord_answer(
+                postnord_event(
+                    timezone.now() - timedelta(days=1), "EN_ROUTE", "11", "The shipment item has been sorted"
+                ),
+                postnord_event(
+                    timezone.now() - timedelta(hours=2),
+                    "OTHER",
+                    "96",
+                    "The shipment item has been reported lost",
+                ),
+            ),
+            {},
+        )
+    ]
+
+    poll_carrier("postnord", client=client(RecordingSleep()))
+
+    assert order.shipments.get().status == TrackingStatus.LOST
+    assert automatic.open_stalled_claims() == 1
+
+
+def test_postnord_service_point_and_last_day(shop, api):
+    order = make_order(shop, carrier="postnord", tracking_number=POSTNORD_ID)
+    last_day = timezone.localdate() + timedelta(days=10)
+    api.script = [
+        (
+            200,
+            postnord_answer(
+                postnord_event(
+                    timezone.now() - timedelta(hours=2),
+                    "AVAILABLE_FOR_DELIVERY",
+                    "71",
+                    "The shipment item is available for collection at the service point",
+                    place="Uppsala, Ica Nära Storgatan",
+                ),
+                item_extra={
+                    "statusText": {
+                        "header": "The shipment can be collected",
+                        "body": f"Collect it at Ica Nära Storgatan no later than {last_day:%Y-%m-%d}.",
+                    },
+                    "deliveryPoint": {
+                        "displayName": "Ica Nära Storgatan",
+                        "address": {"street1": "Storgatan 12", "city": "Uppsala", "postCode": "75320"},
+                    },
+                },
+            ),
+            {},
+        )
+    ]
+
+    poll_carrier("postnord", client=client(RecordingSleep()))
+
+    shipment = order.shipments.get()
+    assert shipment.status == TrackingStatus.AVAILABLE_FOR_PICKUP
+    assert (shipment.pickup_point, shipment.pickup_until) == (
+        "Ica Nära Storgatan, Storgatan 12, Uppsala",
+        last_day,
+    )
+
+
+def test_one_scan_from_aftership_and_from_dhl_polling_is_one_event(shop, api, web, connect):
+    connect("aftership", "aftership-webhook-secret")
+    order = make_order(shop, carrier="dhl", tracking_number=DHL_ID)
+    # AfterShip relays DHL's parcel-centre scan of DHL_ANSWER, 06:40 in Berlin, stamped 20 s later.
+    payload = {
+        "event": "tracking_update",
+        "event_id": "0b7c4c1e-0b1e-4a53-9a55-2d6f0f6c2a01",
+        "msg": {
+            "id": "as-tracking-1",
+            "tracking_number": DHL_ID,
+            "slug": "dhl-germany",
+            "signed_by": "",
+            "checkpoints": [
+                {
+                    "checkpoint_time": "2026-05-03T06:40:20+02:00",
+                    "tag": "InTransit",
+                    "subtag": "InTransit_001",
+                    "message": "Processed at parcel center",
+                    "location": "Börnicke",
+                }
+            ],
+        },
+    }
+    body = json.dumps(payload).encode()
+    response = post(
+        web,
+        "aftership",
+        shop.slug,
+        body,
+        {"aftership-hmac-sha256": b64_hmac("aftership-webhook-secret", body)},
+    )
+    assert response.status_code == 200
+    process_all()
+
+    counts = poll_carrier("dhl", client=client(RecordingSleep()))
+
+    # DHL's parcel-centre scan is AfterShip's, already stored; its delivery is new.
+    assert counts["events"] == 1
+    shipment = order.shipments.get()
+    assert sorted(shipment.events.values_list("source", "status")) == [
+        ("aftership", "in_transit"),
+        ("dhl", "delivered"),
+    ]
+    assert (shipment.status, shipment.signed_by) == (TrackingStatus.DELIVERED, "K. Nachbar")

@@ -1,6 +1,6 @@
 """POST /api/v1/tracking-events/: stored once each, the latest event sets the status."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from config.roles import AGENTS, INTEGRATIONS, OWNERS
 from orders.models import Shipment, TrackingEvent, TrackingStatus
-from orders.services import orders_upsert
+from orders.services import IngestResult, orders_upsert, tracking_events_ingest
 from tests.factories import api_token
 
 URL = "/api/v1/tracking-events/"
@@ -231,3 +231,137 @@ def test_an_owner_cannot_add_or_delete_tracking_events_in_the_admin(owner_client
 
     assert (added.status_code, deleted.status_code) == (403, 403)
     assert TrackingEvent.objects.filter(pk=scan.pk).exists()
+
+
+def test_an_older_delivered_event_never_changes_the_signer_or_the_place(api, shipment):
+    api.post(URL, event("e5", "delivered", 5, location="Haustür", signed_by="KÜHN"), format="json")
+
+    # An earlier delivery (before the parcel came back and went out again) arrives late.
+    api.post(URL, event("e3", "delivered", 3, location="Nachbar Nr. 7", signed_by="Meier"), format="json")
+
+    shipment.refresh_from_db()
+    assert (shipment.signed_by, shipment.delivery_location) == ("KÜHN", "Haustür")
+    assert shipment.delivered_at == datetime(2026, 11, 5, 10, tzinfo=UTC)
+
+
+def test_the_signer_is_the_latest_deliverys_whatever_the_order_in_a_batch(api, shipment):
+    older = event("e3", "delivered", 3, location="Nachbar Nr. 7", signed_by="Meier")
+    newer = event("e5", "delivered", 5, location="Packstation 157")
+
+    api.post(URL, [older, newer], format="json")
+
+    shipment.refresh_from_db()
+    # The latest delivery named no signer: Meier signed for an earlier one, not this.
+    assert (shipment.signed_by, shipment.delivery_location) == ("", "Packstation 157")
+
+
+def scan(source_event_id, status, at, **extra):
+    return {
+        "carrier": "dhl",
+        "tracking_number": "JJD0001",
+        "event_id": source_event_id,
+        "occurred_at": at,
+        "status": status,
+        **extra,
+    }
+
+
+AT = datetime(2026, 11, 3, 9, 12, 0, tzinfo=UTC)
+
+
+def test_one_scan_from_two_sources_is_one_event(shipment):
+    first = tracking_events_ingest(
+        events=[scan("as-1", "delivered", AT, signed_by="KÜHN", location="Haustür")], source="aftership"
+    )
+
+    # DHL's own API reports the same scan half a minute later, under its own id, and names
+    # a different place: the first source's stays.
+    second = tracking_events_ingest(
+        events=[scan("dhl-1", "delivered", AT + timedelta(seconds=30), location="Berlin, 10115, DE")],
+        source="dhl",
+    )
+
+    assert (first, second) == (IngestResult(1, 0), IngestResult(0, 1))
+    assert list(TrackingEvent.objects.values_list("source", "source_event_id")) == [("aftership", "as-1")]
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.signed_by, shipment.delivery_location) == (
+        "delivered",
+        "KÜHN",
+        "Haustür",
+    )
+
+
+def test_a_second_source_adds_what_the_first_report_lacked(shipment):
+    tracking_events_ingest(events=[scan("as-1", "delivered", AT)], source="aftership")
+
+    tracking_events_ingest(
+        events=[scan("dhl-1", "delivered", AT - timedelta(seconds=20), signed_by="K. Nachbar")], source="dhl"
+    )
+
+    assert TrackingEvent.objects.count() == 1
+    shipment.refresh_from_db()
+    assert shipment.signed_by == "K. Nachbar"
+
+
+def test_other_scans_from_a_second_source_are_kept(shipment):
+    tracking_events_ingest(events=[scan("as-1", "in_transit", AT)], source="aftership")
+
+    result = tracking_events_ingest(
+        events=[
+            scan("dhl-1", "out_for_delivery", AT),  # same instant, another status
+            scan("dhl-2", "in_transit", AT + timedelta(minutes=2)),  # same status, another scan
+        ],
+        source="dhl",
+    )
+
+    assert result == IngestResult(2, 0)
+    assert TrackingEvent.objects.count() == 3
+
+
+def test_scans_from_one_source_within_a_minute_are_all_kept(shipment):
+    result = tracking_events_ingest(
+        events=[scan("dhl-1", "in_transit", AT), scan("dhl-2", "in_transit", AT + timedelta(seconds=20))],
+        source="dhl",
+    )
+
+    assert result == IngestResult(2, 0)
+
+
+def test_looking_for_scans_from_other_sources_costs_the_same_for_1_or_20_events(
+    shipment, django_assert_num_queries
+):
+    tracking_events_ingest(events=[scan("as-0", "in_transit", AT)], source="aftership")
+
+    def batch(prefix, size):
+        return [scan(f"{prefix}-{i}", "in_transit", AT + timedelta(hours=i + 1)) for i in range(size)]
+
+    # savepoint, locked shipments, known ids of this source, other sources' scans, insert,
+    # update, release (the carriers come from the cache)
+    with django_assert_num_queries(7):
+        tracking_events_ingest(events=batch("one", 1), source="dhl")
+    with django_assert_num_queries(7):
+        tracking_events_ingest(events=batch("twenty", 20), source="dhl")
+
+
+def test_a_parcel_at_a_pickup_point_shows_where_and_until_when_in_the_api(api, shipment):
+    response = api.post(
+        URL,
+        event("e1", "available_for_pickup", 4, pickup_point="Packstation 157, 53113 Bonn")
+        | {"pickup_until": "2026-11-11"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+
+    body = api.get("/api/v1/orders/", {"shop": "leinen", "number": "1001"}).json()
+
+    parcel = body["results"][0]["shipments"][0]
+    assert parcel["status"] == "available_for_pickup"
+    assert (parcel["pickup_point"], parcel["pickup_until"]) == ("Packstation 157, 53113 Bonn", "2026-11-11")
+
+
+def test_a_pickup_deadline_that_is_not_a_date_names_the_field(api, shipment):
+    response = api.post(URL, event("e1", "available_for_pickup", 4) | {"pickup_until": "soon"}, format="json")
+
+    assert response.status_code == 400
+    assert "pickup_until" in response.json()
+    assert not TrackingEvent.objects.exists()
