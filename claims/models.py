@@ -206,7 +206,9 @@ class CarrierContract(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text=_("Insurance the contract includes for every parcel; a parcel's own insured value counts first."),
+        help_text=_(
+            "Insurance the contract includes for every parcel; a parcel's own insured value counts first."
+        ),
     )
     claim_address = models.TextField(_("claims department's address"), blank=True)
 

@@ -101,7 +101,11 @@ def carrier_claim_figures(claim: Claim) -> ClaimFigures:
     loss = _loss(claim, with_shipping=bool(terms and terms.pays_shipping and not is_damage))
     suggested = min(loss, cap) if cap is not None else loss
     return ClaimFigures(
-        terms=terms, deadline=deadline, counted_from=counted_from if days else "", cap=cap, suggested=suggested
+        terms=terms,
+        deadline=deadline,
+        counted_from=counted_from if days else "",
+        cap=cap,
+        suggested=suggested,
     )
 
 
