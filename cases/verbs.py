@@ -30,6 +30,7 @@ class Verb(models.TextChoices):
     PLAYBOOK_STEP = "playbook_step", _("Playbook step done")
     CARRIER_CLAIM_OPENED = "carrier_claim_opened", _("Carrier claim drafted")
     CARRIER_CLAIM_UPDATED = "carrier_claim_updated", _("Carrier claim updated")
+    CARRIER_CLAIM_REMINDED = "carrier_claim_reminded", _("Reminded of the carrier claim's deadline")
     ORDER_HELD = "order_held", _("Order put on hold")
     NEEDED_BY_CHANGED = "needed_by_changed", _("Needed-by date changed")
     BUYER_RISK_CHANGED = "buyer_risk_changed", _("Buyer's risk flag changed")

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from orders.admin import ShopScopedAdmin, ShopScopedInline
 
-from .models import CarrierClaim, Claim, ClaimLine, ClaimPhoto, Resolution, StallThreshold
+from .models import CarrierClaim, CarrierContract, Claim, ClaimLine, ClaimPhoto, Resolution, StallThreshold
 
 
 class ClaimLineInline(ShopScopedInline, admin.TabularInline):
@@ -20,7 +20,8 @@ class ClaimPhotoInline(ShopScopedInline, admin.TabularInline):
 class CarrierClaimInline(ShopScopedInline, admin.TabularInline):
     model = CarrierClaim
     extra = 0
-    readonly_fields = ["status", "filed_at", "recovered_amount"]
+    fields = ["carrier", "reference", "status", "filed_at", "deadline", "claimed_amount", "liability_cap"]
+    readonly_fields = ["status", "filed_at", "deadline", "claimed_amount", "liability_cap"]
 
 
 @admin.register(Claim)
@@ -49,13 +50,25 @@ class CarrierClaimAdmin(ShopScopedAdmin):
         "filed_at",
         "deadline",
         "claimed_amount",
+        "liability_cap",
         "recovered_amount",
     ]
     list_filter = ["status", "carrier"]
     search_fields = ["reference", "claim__case__reference"]
     list_select_related = ["claim__case", "carrier"]
-    # Recovered money moves the case's net loss; change it through the desk or the API.
-    readonly_fields = ["status", "filed_at", "recovered_amount"]
+    # Recovered money moves the case's net loss, and the amount is checked against the cap:
+    # change them through the desk or the API.
+    readonly_fields = [
+        "status",
+        "filed_at",
+        "claimed_amount",
+        "recovered_amount",
+        "deadline",
+        "deadline_from",
+        "liability_cap",
+        "reminded_soon_at",
+        "reminded_due_at",
+    ]
     raw_id_fields = ["claim"]
 
 
@@ -85,3 +98,19 @@ class StallThresholdAdmin(ShopScopedAdmin):
     owner_managed = True
     list_display = ["shop", "carrier", "international", "days"]
     list_filter = ["shop", "carrier", "international"]
+
+
+@admin.register(CarrierContract)
+class CarrierContractAdmin(ShopScopedAdmin):
+    """The shop's own figures with a carrier; empty fields keep the carrier's published terms."""
+
+    owner_managed = True
+    list_display = [
+        "shop",
+        "carrier",
+        "loss_window_days",
+        "damage_window_days",
+        "liability_limit",
+        "insured_amount",
+    ]
+    list_filter = ["shop", "carrier"]

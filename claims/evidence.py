@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from returns import public as returns
 
@@ -17,6 +18,16 @@ from .models import Resolution
 # A parcel scale, a damp box and the carrier's own scale disagree a little.
 WEIGHT_TOLERANCE_SHARE = 0.08
 WEIGHT_TOLERANCE_MIN_G = 100
+
+# The weight check's verdict in words, for papers that leave the desk (a carrier claim letter).
+WEIGHT_VERDICTS = {
+    "matches_complete_order": _("The parcel weighed what the complete order weighs."),
+    "matches_claim": _("The parcel weighed less: the claim fits the weight."),
+    "lighter_than_expected": _("Lighter than expected."),
+    "heavier_than_expected": _("Heavier than expected."),
+    "inconclusive": _("Inconclusive."),
+    "unknown": _("No measured weight to compare."),
+}
 
 
 def weight_check(*, lines, claimed_missing: dict[int, int], packaging_g: int, measured_g: int | None) -> dict:

@@ -1,10 +1,12 @@
 """Claims: a case about a problem with an order, its evidence, playbook, carrier claim and resolutions."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import RESOLUTIONS, ClaimType, choices_of
@@ -138,7 +140,17 @@ class CarrierClaim(StatusMachine):
         _("status"), max_length=10, choices=CarrierClaimStatus.choices, default=CarrierClaimStatus.DRAFT
     )
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    # The last day the carrier accepts the claim, from its terms (claims.carrier_terms) or the
+    # shop's contract; counted from `deadline_from` ("shipped" or "delivered").
     deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline_from = models.CharField(_("deadline counted from"), max_length=10, blank=True)
+    # What the carrier pays at most: its liability limit, or the insured value where that is more.
+    liability_cap = models.DecimalField(
+        _("liability limit"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # Each reminder once: set by the one run of the sweep that sent it (a conditional update).
+    reminded_soon_at = models.DateTimeField(_("reminded before the deadline"), null=True, blank=True)
+    reminded_due_at = models.DateTimeField(_("reminded on the deadline"), null=True, blank=True)
     claimed_amount = models.DecimalField(_("claimed"), max_digits=12, decimal_places=2, default=Decimal("0"))
     recovered_amount = models.DecimalField(
         _("recovered"), max_digits=12, decimal_places=2, default=Decimal("0")
@@ -159,6 +171,64 @@ class CarrierClaim(StatusMachine):
 
     def __str__(self):
         return f"{self.carrier.code} {self.reference or self.pk}"
+
+    def days_left(self, today: date) -> int | None:
+        """Days until the deadline: 0 on its day, negative once it has passed."""
+        return None if self.deadline is None else (self.deadline - today).days
+
+    @property
+    def filed_late(self) -> bool:
+        return bool(self.deadline and self.filed_at and timezone.localdate(self.filed_at) > self.deadline)
+
+
+class CarrierContract(models.Model):
+    """A shop's own figures with a carrier, where its contract says other than the published terms.
+
+    Empty fields keep the figure of `claims.carrier_terms`. Amounts are in the shop's currency.
+    """
+
+    shop = models.ForeignKey(
+        "orders.Shop", on_delete=models.CASCADE, related_name="carrier_contracts", verbose_name=_("shop")
+    )
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, verbose_name=_("carrier"))
+    loss_window_days = models.PositiveSmallIntegerField(
+        _("days to claim a lost parcel (from shipping)"), null=True, blank=True
+    )
+    damage_window_days = models.PositiveSmallIntegerField(
+        _("days to claim damage (from delivery)"), null=True, blank=True
+    )
+    liability_limit = models.DecimalField(
+        _("liability limit per parcel"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    insured_amount = models.DecimalField(
+        _("insured per parcel"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Insurance the contract includes for every parcel; a parcel's own insured value counts first."
+        ),
+    )
+    claim_address = models.TextField(_("claims department's address"), blank=True)
+
+    class Meta:
+        verbose_name = _("carrier contract")
+        verbose_name_plural = _("carrier contracts")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "carrier"], name="carriercontract_unique_per_shop"),
+            models.CheckConstraint(
+                condition=Q(loss_window_days__gt=0) | Q(loss_window_days__isnull=True),
+                name="carriercontract_loss_window_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(damage_window_days__gt=0) | Q(damage_window_days__isnull=True),
+                name="carriercontract_damage_window_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.shop} · {self.carrier}"
 
 
 RESOLUTION_CHOICES = choices_of(RESOLUTIONS)

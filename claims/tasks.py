@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import automatic
+from .services import carrier_claims
 
 
 @shared_task(acks_late=True)
@@ -12,3 +13,8 @@ def open_stalled_claims() -> int:
 @shared_task(acks_late=True)
 def open_payment_reviews() -> int:
     return automatic.open_payment_reviews()
+
+
+@shared_task(acks_late=True)
+def remind_carrier_claim_deadlines() -> int:
+    return carrier_claims.carrier_claims_remind()

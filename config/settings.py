@@ -322,6 +322,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "open-stalled-claims": {"task": "claims.tasks.open_stalled_claims", "schedule": 60 * 60},
     "open-payment-reviews": {"task": "claims.tasks.open_payment_reviews", "schedule": 10 * 60},
+    "remind-carrier-claim-deadlines": {
+        "task": "claims.tasks.remind_carrier_claim_deadlines",
+        "schedule": 60 * 60,
+    },
     "reprioritise-open-cases": {"task": "cases.tasks.reprioritise_open_cases", "schedule": 15 * 60},
 }
 CELERY_BEAT_SCHEDULE |= {

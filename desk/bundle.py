@@ -9,34 +9,15 @@ from __future__ import annotations
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from cases.models import Case
-
-
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "–"
-
-
-def _table(rows, widths=None) -> Table:
-    table = Table(rows, colWidths=widths, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-                ("TEXTCOLOR", (0, 0), (0, -1), colors.HexColor("#52606d")),
-            ]
-        )
-    )
-    return table
+from config.pdf import fact_table as _table
+from config.pdf import when as _when
 
 
 def evidence_bundle_pdf(case: Case) -> bytes:

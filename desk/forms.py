@@ -64,6 +64,13 @@ class CarrierClaimForm(forms.Form):
     recovered_amount = forms.DecimalField(
         label=_("Recovered"), max_digits=12, decimal_places=2, min_value=0, required=False
     )
+    claimed_amount = forms.DecimalField(
+        label=_("Claimed"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+
+    def service_kwargs(self) -> dict:
+        # An amount left out is left as it is, not set to nothing.
+        return {key: value for key, value in self.cleaned_data.items() if value is not None}
 
 
 class LanguageForm(forms.Form):

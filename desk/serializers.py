@@ -1,5 +1,8 @@
 """What the cases API reads and answers; the views are in api.py."""
 
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -48,6 +51,13 @@ class CarrierClaimUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CarrierClaimStatus.choices)
     reference = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     recovered_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    claimed_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="while a draft; at most the carrier's liability limit (or the insured value)",
+    )
 
 
 # --- output ---------------------------------------------------------------------
@@ -144,7 +154,18 @@ class CarrierClaimOutSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CarrierClaimStatus.choices)
     claimed_amount = DecimalNumberField()
     recovered_amount = DecimalNumberField()
-    deadline = serializers.DateField(allow_null=True)
+    liability_cap = DecimalNumberField(
+        allow_null=True, help_text="the most the carrier pays: its liability limit or the insured value"
+    )
+    deadline = serializers.DateField(allow_null=True, help_text="the last day the carrier accepts the claim")
+    deadline_from = serializers.CharField(help_text="`shipped` or `delivered`: what the window counts from")
+    days_left = serializers.SerializerMethodField(help_text="0 on the deadline's day, negative once passed")
+    filed_at = UTCDateTimeField(allow_null=True)
+    filed_late = serializers.BooleanField()
+
+    def get_days_left(self, carrier_claim) -> int | None:
+        shop = carrier_claim.claim.case.shop
+        return carrier_claim.days_left(timezone.localdate(timezone=ZoneInfo(shop.time_zone)))
 
 
 class DisputeOutSerializer(serializers.Serializer):
@@ -239,7 +260,5 @@ class RefundConfirmedSerializer(serializers.Serializer):
     completed_at = UTCDateTimeField(allow_null=True)
 
 
-class CarrierClaimUpdatedSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=CarrierClaimStatus.choices)
-    recovered_amount = DecimalNumberField()
+class CarrierClaimUpdatedSerializer(CarrierClaimOutSerializer):
+    pass

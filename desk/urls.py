@@ -24,5 +24,10 @@ urlpatterns = [
     path("cases/<str:reference>/risk/", case.risk_view, name="risk"),
     path("cases/<str:reference>/carrier-claim/", case.carrier_claim_open_view, name="carrier_claim_open"),
     path("cases/<str:reference>/carrier-claim/<int:pk>/", case.carrier_claim_view, name="carrier_claim"),
+    path(
+        "cases/<str:reference>/carrier-claim/<int:pk>/letter.pdf",
+        case.carrier_claim_letter_view,
+        name="carrier_claim_letter",
+    ),
     path("cases/<str:reference>/refunds/<int:pk>/confirm/", case.refund_confirm_view, name="refund_confirm"),
 ]

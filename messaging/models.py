@@ -45,6 +45,7 @@ class BuyerEvent(models.TextChoices):
 class OwnerEvent(models.TextChoices):
     OWNER_ESCALATION = "owner_escalation", _("A case was escalated to the owner")
     OWNER_DISPUTE = "owner_dispute", _("A new dispute arrived")
+    CARRIER_CLAIM_DEADLINE = "carrier_claim_deadline", _("A carrier claim's deadline is near")
 
 
 ALL_EVENTS = [*BuyerEvent.choices, *OwnerEvent.choices]

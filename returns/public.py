@@ -18,3 +18,9 @@ def settled_returns(order_id: int) -> int:
     return ReturnRequest.objects.filter(
         Q(refund__isnull=False) | Q(exchange_order__isnull=False), order_id=order_id
     ).count()
+
+
+def shop_address_lines(shop: Shop) -> list[str]:
+    """Where the shop's goods go back to, as its return policy says; the shop's name alone without one."""
+    policy = policy_or_default(shop)
+    return policy.return_address_lines if policy.has_return_address else [shop.name]

@@ -40,7 +40,7 @@ from PIL import Image
 
 from cases.choices import ClaimType
 from cases.models import RefundLimit
-from claims.models import StallThreshold
+from claims.models import CarrierContract, StallThreshold
 from claims.services import carrier_claim_open, claim_resolve
 from config.roles import AGENTS
 from integrations.models import InboundEvent
@@ -139,6 +139,7 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
     OwnerNotificationSetting.objects.create(user=owner, event=OwnerEvent.OWNER_ESCALATION, enabled=False)
     RefundLimit.objects.create(shop=shop, group=Group.objects.get(name=AGENTS), amount=Decimal("100"))
     StallThreshold.objects.create(shop=shop, carrier=carrier, days=9)
+    CarrierContract.objects.create(shop=shop, carrier=carrier, liability_limit=Decimal("400"))
     ReturnPolicy.objects.get_or_create(shop=shop)
     integration_configure(shop=shop, source="shopify", secret="geheim")
     InboundEvent.objects.create(

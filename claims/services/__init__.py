@@ -1,6 +1,12 @@
 """The package's public face: what other apps and tests call to open, decide and resolve claims."""
 
-from .carrier_claims import carrier_claim_open, carrier_claim_update
+from .carrier_claims import (
+    ClaimFigures,
+    carrier_claim_figures,
+    carrier_claim_open,
+    carrier_claim_update,
+    carrier_claims_remind,
+)
 from .decide import claim_decide, claim_recheck, claim_refresh_evidence, decision_input
 from .open import DisputeIn, LineIn, claim_open
 from .playbook import playbook_step_done
@@ -8,11 +14,14 @@ from .resolve import RESOLVE_ACTIONS, ResolveResult, claim_act, claim_resolve
 
 __all__ = [
     "RESOLVE_ACTIONS",
+    "ClaimFigures",
     "DisputeIn",
     "LineIn",
     "ResolveResult",
+    "carrier_claim_figures",
     "carrier_claim_open",
     "carrier_claim_update",
+    "carrier_claims_remind",
     "claim_act",
     "claim_decide",
     "claim_recheck",

@@ -63,9 +63,10 @@ def settle_claim(story: Settled, parcel, *, opened, clock: Clock, agent, owner, 
     if story.carrier_pays is not None and not claim.carrier_claims.exists() and case.cost_total > 0:
         # Damage: the claim with the carrier follows the refund or the replacement, for what it cost.
         clock.at(resolved + timedelta(hours=2))
-        _file(
-            claims.carrier_claim_open(claim=claim, actor=agent, amount=case.cost_total), parcel, agent=agent
-        )
+        # What it cost, but no more than the carrier's liability: PostNord pays by the kilo.
+        cap = claims.carrier_claim_figures(claim).cap
+        amount = case.cost_total if cap is None else min(case.cost_total, cap)
+        _file(claims.carrier_claim_open(claim=claim, actor=agent, amount=amount), parcel, agent=agent)
     for refund in case.refunds.filter(status=RefundStatus.PENDING):
         if clock.allows(resolved + timedelta(days=1)):
             clock.at(resolved + timedelta(days=1))

@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -105,3 +107,17 @@ def policy_exceptions(exceptions):
         else str(item)
         for item in exceptions or []
     )
+
+
+@register.filter
+def days_left(carrier_claim):
+    """Days until a carrier claim's deadline, in the shop's today: 0 on the day, negative once passed."""
+    if carrier_claim.deadline is None:
+        return None
+    shop = carrier_claim.claim.case.shop
+    return carrier_claim.days_left(timezone.localdate(timezone=zoneinfo.ZoneInfo(shop.time_zone)))
+
+
+@register.filter
+def negate(value):
+    return -value

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,8 @@ from cases import refunds
 from cases import services as cases
 from cases.models import Case, Refund
 from claims import services as claims
-from claims.models import CarrierClaim
+from claims.letter import carrier_claim_letter_pdf
+from claims.models import CarrierClaim, CarrierClaimStatus
 from config.errors import Conflict
 
 from .. import selectors
@@ -143,10 +145,36 @@ def carrier_claim_view(request, reference, pk):
     if not form.is_valid():
         return after_action(request, case, error=errors_text(ValidationError(form.errors)))
     try:
-        claims.carrier_claim_update(carrier_claim=carrier_claim, actor=request.user, **form.cleaned_data)
+        carrier_claim = claims.carrier_claim_update(
+            carrier_claim=carrier_claim, actor=request.user, **form.service_kwargs()
+        )
+    except ValidationError as exc:
+        return after_action(request, case, error=errors_text(exc))
     except Conflict as exc:
         return after_action(request, case, error=exc.message)
+    if carrier_claim.status == CarrierClaimStatus.FILED and carrier_claim.filed_late:
+        messages.warning(
+            request,
+            _("Filed after the carrier's deadline of %(deadline)s: the carrier may refuse it as late.")
+            % {"deadline": date_format(carrier_claim.deadline, "DATE_FORMAT")},
+        )
     return after_action(request, case)
+
+
+@login_required
+@desk_access
+def carrier_claim_letter_view(request, reference, pk):
+    case = case_or_404(request, reference)
+    carrier_claim = get_object_or_404(
+        CarrierClaim.objects.select_related(
+            "carrier", "claim__case__shop", "claim__case__order", "claim__shipment__carrier"
+        ),
+        pk=pk,
+        claim__case=case,
+    )
+    response = HttpResponse(carrier_claim_letter_pdf(carrier_claim), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-carrier-claim.pdf"'
+    return response
 
 
 @login_required

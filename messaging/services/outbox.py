@@ -151,3 +151,25 @@ def notify_owners(*, case: Case, event: OwnerEvent, context: dict | None = None)
         )
         for user in owners_to_notify(event, shop=case.shop_id)
     ]
+
+
+def notify_assignee_or_owners(
+    *, case: Case, event: OwnerEvent, context: dict | None = None
+) -> list[OutboundMessage]:
+    """Queue a notification to the agent the case is assigned to, or to the shop's owners while nobody is."""
+    assignee = case.assignee
+    if assignee is None or not assignee.email:
+        return notify_owners(case=case, event=event, context=context)
+    return [
+        _new_message(
+            case=case,
+            event=event,
+            sequence=None,
+            audience=Audience.OWNER,
+            to_email=assignee.email,
+            to_name=assignee.get_full_name() or assignee.get_username(),
+            recipient_user=assignee,
+            context=context,
+            attachments=None,
+        )
+    ]
