@@ -25,4 +25,5 @@ urlpatterns = [
     path("cases/<str:reference>/carrier-claim/", case.carrier_claim_open_view, name="carrier_claim_open"),
     path("cases/<str:reference>/carrier-claim/<int:pk>/", case.carrier_claim_view, name="carrier_claim"),
     path("cases/<str:reference>/refunds/<int:pk>/confirm/", case.refund_confirm_view, name="refund_confirm"),
+    path("cases/<str:reference>/outbound/<int:pk>/retry/", case.outbound_retry_view, name="outbound_retry"),
 ]
