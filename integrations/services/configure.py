@@ -21,7 +21,7 @@ def integration_configure(
         try:
             URLValidator(schemes=["https", "http"])(api_url.strip())
         except ValidationError as exc:
-            raise ValidationError({"api_url": [f"Not an http(s) URL: {api_url!r}."]}) from exc
+            raise ValidationError({"api_url": [f"api_url: not an http(s) URL: {api_url!r}."]}) from exc
     integration, _ = Integration.objects.select_for_update().get_or_create(shop=shop, source=source)
     integration.signing_secret = secret.strip()
     if api_key is not None:
