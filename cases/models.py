@@ -411,7 +411,9 @@ class OutboundCall(models.Model):
         verbose_name = _("outbound call")
         verbose_name_plural = _("outbound calls")
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=OutboundStatus.values), name="outboundcall_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=OutboundStatus.values), name="outboundcall_status_valid"
+            ),
         ]
         indexes = [
             # The sweep: calls still to send, oldest first.

@@ -154,11 +154,7 @@ def _claim(call_id: int, now: datetime) -> OutboundCall | None:
         status=OutboundStatus.SENDING, claimed_at__lt=stale_before
     )
     with transaction.atomic():
-        call = (
-            OutboundCall.objects.select_for_update(skip_locked=True)
-            .filter(claimable, pk=call_id)
-            .first()
-        )
+        call = OutboundCall.objects.select_for_update(skip_locked=True).filter(claimable, pk=call_id).first()
         if call is None:
             return None
         call.status = OutboundStatus.SENDING
@@ -185,11 +181,14 @@ def outbound_send(*, call_id: int, now: datetime | None = None) -> SendOutcome:
     try:
         if sender is None:
             raise Refused(
-                _("Postsale cannot send %(kind)s to %(provider)s.") % {"kind": call.kind, "provider": call.provider}
+                _("Postsale cannot send %(kind)s to %(provider)s.")
+                % {"kind": call.kind, "provider": call.provider}
             )
         answer = sender(call)
     except Refused as exc:
-        return _record_failure(call, now, exc.message, status_code=exc.status_code, body=exc.body, refused=True)
+        return _record_failure(
+            call, now, exc.message, status_code=exc.status_code, body=exc.body, refused=True
+        )
     except Transient as exc:
         return _record_failure(call, now, exc.message, status_code=exc.status_code, refused=False)
     except Exception as exc:  # a bug in a sender, or something unforeseen on the wire: worth another try
@@ -248,7 +247,9 @@ def _record_failure(
     if row is None:
         return SendOutcome()
     given_up = refused or row.attempts >= settings.POSTSALE_OUTBOUND_MAX_ATTEMPTS
-    retry_in = None if given_up else backoff_seconds(row.attempts, first=settings.POSTSALE_OUTBOUND_FIRST_RETRY)
+    retry_in = (
+        None if given_up else backoff_seconds(row.attempts, first=settings.POSTSALE_OUTBOUND_FIRST_RETRY)
+    )
     row.status = OutboundStatus.FAILED if given_up else OutboundStatus.RETRYING
     row.claimed_at = None
     row.next_attempt_at = None if given_up else timezone.now() + timedelta(seconds=retry_in)

@@ -52,9 +52,7 @@ def order_refunded_amount(order: Order) -> Decimal:
     Store credit is money the shop owes the buyer just the same; left out, it
     had no cap at all and an order refunded in full could be credited again.
     """
-    total = Refund.objects.filter(
-        order=order, status__in=REFUND_HOLDING
-    ).aggregate(s=Sum("amount"))["s"]
+    total = Refund.objects.filter(order=order, status__in=REFUND_HOLDING).aggregate(s=Sum("amount"))["s"]
     return total or Decimal("0")
 
 
@@ -155,7 +153,8 @@ def refund_confirm(*, refund: Refund, actor, gateway_reference: str = "") -> Ref
     """
     if refund.gateway != "manual":
         raise Conflict(
-            _("This refund goes through %(gateway)s, which confirms it itself.") % {"gateway": refund.gateway},
+            _("This refund goes through %(gateway)s, which confirms it itself.")
+            % {"gateway": refund.gateway},
             code="invalid_transition",
         )
     if refund.created_by_id is not None and refund.created_by_id == getattr(actor, "pk", None):
@@ -239,7 +238,9 @@ def refund_provider_update(*, refund_id: int, state: str, reference: str = "", m
 def _refund_sent(call, answer: outbound.Answer) -> None:
     if call.refund_id is not None:
         refund_provider_update(
-            refund_id=call.refund_id, state=str(answer.data.get("status") or "pending"), reference=answer.reference
+            refund_id=call.refund_id,
+            state=str(answer.data.get("status") or "pending"),
+            reference=answer.reference,
         )
 
 

@@ -12,7 +12,6 @@ gateways into the kernel's registries.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
@@ -54,7 +53,7 @@ def request(
             status, body = raw.status, raw.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         status, body = exc.code, exc.read().decode("utf-8", "replace")
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         raise Transient(f"No answer within {settings.POSTSALE_OUTBOUND_TIMEOUT:g} s") from exc
     except (urllib.error.URLError, OSError) as exc:
         raise Transient(f"No connection: {getattr(exc, 'reason', exc)}") from exc
@@ -69,7 +68,10 @@ def request(
         parsed = {}
     parsed = parsed if isinstance(parsed, dict) else {}
     return Answer(
-        status_code=status, body=body[:ANSWER_CHARS], reference=str(parsed.get(reference_key) or ""), data=parsed
+        status_code=status,
+        body=body[:ANSWER_CHARS],
+        reference=str(parsed.get(reference_key) or ""),
+        data=parsed,
     )
 
 

@@ -6,7 +6,9 @@ from cases.models import Refund
 from cases.refunds import refund_provider_update
 
 
-def stripe_refund_update(*, integration, refund_id: str, status: str, metadata: dict, message: str = "") -> bool:
+def stripe_refund_update(
+    *, integration, refund_id: str, status: str, metadata: dict, message: str = ""
+) -> bool:
     """Move our refund as Stripe's moved; False when it is none of this shop's refunds through Stripe.
 
     Found by the `re_…` id stored from the answer, or by the id Postsale put into the

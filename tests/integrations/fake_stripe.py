@@ -105,7 +105,11 @@ class FakeStripe:
                 form = dict(parse_qsl(self.rfile.read(length).decode()))
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 if self.path != "/v1/refunds":
-                    status, body, delay = 404, _error("invalid_request_error", "", "Unrecognized request URL."), 0
+                    status, body, delay = (
+                        404,
+                        _error("invalid_request_error", "", "Unrecognized request URL."),
+                        0,
+                    )
                 else:
                     status, body, delay = fake._answer(headers, form)
                 if delay:

@@ -141,13 +141,18 @@ def test_stripe_refusing_puts_the_case_back_before_an_agent_with_stripes_words(c
     assert order_refundable_amount(case.order) == case.order.total
     assert on_its_way(case) == 0
     failed = case.events.get(verb="outbound_failed")
-    assert "already been refunded" in failed.data["reason"] and "charge_already_refunded" in failed.data["reason"]
+    assert (
+        "already been refunded" in failed.data["reason"]
+        and "charge_already_refunded" in failed.data["reason"]
+    )
     client.force_login(owner)
     page = client.get(f"/desk/cases/{case.reference}/").content.decode()
     assert "already been refunded" in page
 
 
-def test_an_agent_sends_a_call_again_after_the_last_attempt_failed(client, agent, owner, case, fake, settings):
+def test_an_agent_sends_a_call_again_after_the_last_attempt_failed(
+    client, agent, owner, case, fake, settings
+):
     settings.POSTSALE_OUTBOUND_MAX_ATTEMPTS = 2
     fake.then("500", "500")
     claim_resolve(case=case, action="refund", amount=Decimal("10.00"), actor=owner)
@@ -235,7 +240,12 @@ def test_another_shops_stripe_webhook_cannot_move_our_refund(web, owner, case, f
     integration_configure(shop=swedish_shop, source="stripe", secret="whsec_linnestugan")
     claim_resolve(case=case, action="refund", amount=Decimal("10.00"), actor=owner)
     refund = Refund.objects.get()
-    failed = {"id": "re_x", "object": "refund", "status": "failed", "metadata": {"postsale_refund_id": str(refund.pk)}}
+    failed = {
+        "id": "re_x",
+        "object": "refund",
+        "status": "failed",
+        "metadata": {"postsale_refund_id": str(refund.pk)},
+    }
     event = {"id": "evt_1Other", "object": "event", "type": "refund.updated", "created": 1777900000}
 
     send_stripe(web, swedish_shop, dict(event, data={"object": failed}), secret="whsec_linnestugan")
@@ -269,7 +279,9 @@ def test_a_worker_killed_after_stripe_answered_still_makes_one_refund(owner, cas
     send_refund(claimed)
     assert len(fake.refunds) == 1
 
-    soon, later = (timezone.now() + timedelta(seconds=s) for s in (10, settings.POSTSALE_OUTBOUND_STALE_SECONDS + 1))
+    soon, later = (
+        timezone.now() + timedelta(seconds=s) for s in (10, settings.POSTSALE_OUTBOUND_STALE_SECONDS + 1)
+    )
     assert outbound_sweep(now=soon) == []  # its worker may still be alive
     assert outbound_sweep(now=later) == [call.pk]
     outbound_send(call_id=call.pk, now=later)
@@ -290,7 +302,9 @@ def test_the_sweep_enqueues_a_call_whose_task_never_ran(owner, case, settings):
 
 
 def test_a_payment_without_stripe_is_refunded_by_hand_and_told_at_once(owner, stripe_shop, fake):
-    order = make_order(stripe_shop, payment={"method": "paypal", "status": "paid", "reference": "5TY05013RG002845M"})
+    order = make_order(
+        stripe_shop, payment={"method": "paypal", "status": "paid", "reference": "5TY05013RG002845M"}
+    )
     case = make_claim(order).case
     claim_resolve(case=case, action="refund", amount=Decimal("10.00"), actor=owner)
 
@@ -363,7 +377,9 @@ def test_configure_integration_stores_the_api_key_sealed_and_the_api_url(shop):
     assert integration.carrier_api_key == "rk_live_51Secret"
     assert integration.base_url == "http://127.0.0.1:12111"
     with pytest.raises(CommandError, match="api_url"):
-        call_command("configure_integration", shop=shop.slug, source="stripe", secret=WHSEC, api_url="file:///etc")
+        call_command(
+            "configure_integration", shop=shop.slug, source="stripe", secret=WHSEC, api_url="file:///etc"
+        )
 
 
 def test_without_an_api_url_refunds_go_to_stripes_public_api(shop):
