@@ -18,7 +18,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from cases.outbound import Answer, Refused, Transient
+from cases.gateways import register_gateway
+from cases.outbound import Answer, Refused, Transient, register_sender
 
 ANSWER_CHARS = 2000
 
@@ -76,10 +77,7 @@ def request(
 
 
 def register() -> None:
-    from cases.gateways import register_gateway
-    from cases.outbound import register_sender
-
-    from .providers import stripe_refunds
+    from .providers import stripe_refunds  # it calls `request` above
 
     register_gateway(stripe_refunds.StripeGateway())
     register_sender("refund.create", "stripe", stripe_refunds.send_refund)
