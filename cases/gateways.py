@@ -3,13 +3,24 @@
 The first gateway is "manual": Postsale records the refund as pending and an
 agent confirms once the money has left the shop's payment system (PayPal,
 the bank, the card acquirer). A gateway that talks to a provider's API
-implements the same two calls.
+implements the same calls: its `submit` writes an outbound call
+(`cases.outbound`) in the refund's transaction, and the provider's answer and
+webhooks move the refund on (`cases.refunds.refund_provider_update`). Those
+gateways live with their provider in the integrations app, which adds them to
+`GATEWAYS` when it starts; the kernel never imports it.
+
+Which gateway a refund takes is read from the order's payment
+(`gateway_for_order`): the provider the shop named, else the first gateway that
+recognises the payment (a Stripe card payment by its `pi_…`/`ch_…` reference),
+else manual.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+from orders.models import Order, Payment, PaymentStatus
 
 from .models import Refund, RefundStatus
 
@@ -23,6 +34,9 @@ class GatewayResult:
 class RefundGateway(Protocol):
     name: str
 
+    def recognises(self, payment: Payment) -> bool:
+        """A payment without a named provider that this gateway can refund (its reference, the shop's setup)."""
+
     def submit(self, refund: Refund) -> GatewayResult:
         """Ask the payment system to pay the refund out; called once per refund, after it is stored."""
 
@@ -32,6 +46,9 @@ class RefundGateway(Protocol):
 
 class ManualGateway:
     name = "manual"
+
+    def recognises(self, payment: Payment) -> bool:
+        return False
 
     def submit(self, refund: Refund) -> GatewayResult:
         # Nothing to call: the refund waits until an agent has paid it out by hand.
@@ -46,3 +63,30 @@ GATEWAYS: dict[str, RefundGateway] = {ManualGateway.name: ManualGateway()}
 
 def gateway_for(name: str) -> RefundGateway:
     return GATEWAYS[name]
+
+
+def register_gateway(gateway: RefundGateway) -> None:
+    GATEWAYS[gateway.name] = gateway
+
+
+def refunded_payment(order: Order) -> Payment | None:
+    """The payment a refund goes back to: the largest one paid, the first of equals."""
+    return (
+        Payment.objects.filter(order=order, status=PaymentStatus.PAID)
+        .select_related("order")
+        .order_by("-amount", "created_at", "id")
+        .first()
+    )
+
+
+def gateway_for_order(order: Order) -> RefundGateway:
+    payment = refunded_payment(order)
+    if payment is None:
+        return GATEWAYS["manual"]
+    if payment.provider:
+        # A provider Postsale cannot refund through yet (PayPal, the shop system) is paid out by hand.
+        return GATEWAYS.get(payment.provider, GATEWAYS["manual"])
+    for gateway in GATEWAYS.values():
+        if gateway.recognises(payment):
+            return gateway
+    return GATEWAYS["manual"]

@@ -196,6 +196,10 @@ class CaseNote(models.Model):
 class RefundStatus(models.TextChoices):
     # The manual gateway: an agent confirms the money left the shop's payment system.
     PENDING = "pending", _("Waiting for confirmation")
+    # A provider's gateway: sent to the provider by an outbound call, then accepted by it, then
+    # confirmed by its webhook (or by the answer itself when the money moved at once).
+    SUBMITTED = "submitted", _("Sent to the payment provider")
+    ACCEPTED = "accepted", _("Accepted by the payment provider")
     COMPLETED = "completed", _("Completed")
     FAILED = "failed", _("Failed")
 
@@ -248,6 +252,15 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency}"
+
+    @property
+    def awaits_provider(self) -> bool:
+        """Sent to a payment provider that has not said yes yet: the buyer hears of it once it has."""
+        return self.status == RefundStatus.SUBMITTED
+
+
+# A refund that holds its part of what the order can still give back.
+REFUND_HOLDING = (RefundStatus.PENDING, RefundStatus.SUBMITTED, RefundStatus.ACCEPTED, RefundStatus.COMPLETED)
 
 
 class RefundLimit(models.Model):
@@ -339,3 +352,81 @@ class RefundLimit(models.Model):
     def __str__(self):
         who = self.user or self.group
         return f"{who}: {self.amount}"
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SUCCEEDED = "succeeded", _("Done")
+    RETRYING = "retrying", _("No answer yet: will try again")
+    FAILED = "failed", _("Failed: needs an agent")
+
+
+class OutboundCall(models.Model):
+    """One call Postsale makes to a shop system, payment provider or carrier (`cases.outbound`).
+
+    Written in the same transaction as the decision it carries out and sent by a
+    worker after commit. The idempotency key is fixed here, once, and sent with
+    every attempt, so a provider that got the first attempt does nothing the second time.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", verbose_name=_("shop"))
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbound_calls",
+        verbose_name=_("case"),
+    )
+    refund = models.ForeignKey(
+        Refund,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbound_calls",
+        verbose_name=_("refund"),
+    )
+    # What is asked ("refund.create", "order.create", "label.create", ...) and of whom ("stripe", ...).
+    kind = models.CharField(_("action"), max_length=40)
+    provider = models.CharField(_("provider"), max_length=30)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last status code"), null=True, blank=True)
+    last_answer = models.TextField(_("last answer"), blank=True)
+    # What the provider calls the thing it made (re_..., an order id, a label's tracking number).
+    result_reference = models.CharField(_("provider reference"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outbound call")
+        verbose_name_plural = _("outbound calls")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OutboundStatus.values), name="outboundcall_status_valid"
+            ),
+        ]
+        indexes = [
+            # The sweep: calls still to send, oldest first.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=["queued", "sending", "retrying"]),
+                name="outboundcall_unfinished",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.kind} {self.idempotency_key}"
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == OutboundStatus.FAILED

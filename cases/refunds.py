@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from config.errors import Conflict
 from orders.models import Order, Payment, PaymentStatus
 
+from . import outbound, signals
 from .events import case_event, user_or_none
-from .gateways import gateway_for
-from .models import Case, Refund, RefundMethod, RefundStatus
+from .gateways import gateway_for, gateway_for_order
+from .models import REFUND_HOLDING, Case, Refund, RefundMethod, RefundStatus
 from .verbs import Verb
 
 
@@ -51,9 +52,7 @@ def order_refunded_amount(order: Order) -> Decimal:
     Store credit is money the shop owes the buyer just the same; left out, it
     had no cap at all and an order refunded in full could be credited again.
     """
-    total = Refund.objects.filter(
-        order=order, status__in=[RefundStatus.PENDING, RefundStatus.COMPLETED]
-    ).aggregate(s=Sum("amount"))["s"]
+    total = Refund.objects.filter(order=order, status__in=REFUND_HOLDING).aggregate(s=Sum("amount"))["s"]
     return total or Decimal("0")
 
 
@@ -113,8 +112,9 @@ def refund_issue(
                 _("This idempotency key was already used for a different refund."), code="idempotency"
             )
         return existing
-    # Store credit is booked in Postsale itself; money to the original payment goes through the gateway.
-    gateway = gateway_for("manual")
+    # Store credit is booked in Postsale itself; money to the original payment goes through the gateway
+    # of the order's payment, which may send it to the provider after commit (`cases.outbound`).
+    gateway = gateway_for("manual") if method == RefundMethod.STORE_CREDIT else gateway_for_order(order)
     refund_room_check(order, amount)
     refund = Refund.objects.create(
         case=case,
@@ -151,6 +151,12 @@ def refund_confirm(*, refund: Refund, actor, gateway_reference: str = "") -> Ref
     Four eyes: whoever made the refund cannot also say it was paid out, or one
     person alone could send money anywhere and mark it done.
     """
+    if refund.gateway != "manual":
+        raise Conflict(
+            _("This refund goes through %(gateway)s, which confirms it itself.")
+            % {"gateway": refund.gateway},
+            code="invalid_transition",
+        )
     if refund.created_by_id is not None and refund.created_by_id == getattr(actor, "pk", None):
         raise PermissionDenied(_("You made this refund; someone else must confirm that it was paid out."))
     result = gateway_for(refund.gateway).confirm(refund, gateway_reference[:120])
@@ -172,3 +178,90 @@ def refund_confirm(*, refund: Refund, actor, gateway_reference: str = "") -> Ref
         reference=gateway_reference,
     )
     return refund
+
+
+# What a payment provider says of a refund, as our status. Anything else (Stripe's "requires_action")
+# leaves the refund where it is.
+PROVIDER_STATES = {
+    "pending": RefundStatus.ACCEPTED,
+    "succeeded": RefundStatus.COMPLETED,
+    "failed": RefundStatus.FAILED,
+    "canceled": RefundStatus.FAILED,
+    "cancelled": RefundStatus.FAILED,
+}
+# Where a provider's answer or webhook may move a refund. Webhooks come late and out of order:
+# a "pending" after "succeeded" changes nothing.
+PROVIDER_MOVES = {
+    RefundStatus.SUBMITTED: {RefundStatus.ACCEPTED, RefundStatus.COMPLETED, RefundStatus.FAILED},
+    RefundStatus.ACCEPTED: {RefundStatus.COMPLETED, RefundStatus.FAILED},
+    RefundStatus.COMPLETED: {RefundStatus.FAILED},
+}
+
+
+@transaction.atomic
+def refund_provider_update(*, refund_id: int, state: str, reference: str = "", message: str = "") -> Refund:
+    """The provider's word on a refund sent to it: its answer to the call, or a webhook later.
+
+    The first "yes" (pending or succeeded) moves the refund out of "submitted" and
+    tells the layers above (`signals.refund_accepted`): the buyer hears that the
+    money is on its way then, and only then, whichever of the answer and the
+    webhook comes first. A refusal puts the case back in front of an agent.
+    """
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("case").get(pk=refund_id)
+    fields = []
+    if reference and not refund.gateway_reference:
+        refund.gateway_reference = reference[:120]
+        fields.append("gateway_reference")
+    old, new = refund.status, PROVIDER_STATES.get(state)
+    if new is None or new not in PROVIDER_MOVES.get(old, ()):
+        if fields:
+            refund.save(update_fields=fields)
+        return refund
+    refund.status = new
+    fields.append("status")
+    if new == RefundStatus.COMPLETED:
+        refund.completed_at = timezone.now()
+        fields.append("completed_at")
+    refund.save(update_fields=fields)
+    details = {"refund_id": refund.pk, "currency": refund.currency, "reference": refund.gateway_reference}
+    if old == RefundStatus.SUBMITTED and new != RefundStatus.FAILED:
+        case_event(refund.case, Verb.REFUND_ACCEPTED, new=str(refund.amount), **details)
+        signals.refund_accepted.send(sender=Refund, refund=refund)
+    if new == RefundStatus.COMPLETED:
+        case_event(refund.case, Verb.REFUND_CONFIRMED, new=str(refund.amount), **details)
+    elif new == RefundStatus.FAILED:
+        case_event(refund.case, Verb.REFUND_FAILED, new=str(refund.amount), reason=message[:300], **details)
+        outbound.back_to_agent(refund.case, reason=message[:300])
+    return refund
+
+
+def _refund_sent(call, answer: outbound.Answer) -> None:
+    if call.refund_id is not None:
+        refund_provider_update(
+            refund_id=call.refund_id,
+            state=str(answer.data.get("status") or "pending"),
+            reference=answer.reference,
+        )
+
+
+def _refund_not_sent(call, message: str, refused: bool) -> None:
+    # Given up after timeouts, the provider may still have made it: the refund keeps its money
+    # reserved until an agent's retry (same key) finds out. Refused, it never will be made.
+    if refused and call.refund_id is not None:
+        refund_provider_update(refund_id=call.refund_id, state="failed", message=message)
+
+
+def _refund_sent_again(call) -> None:
+    """A refused refund tried again holds its money again, if the order still has that much to give back."""
+    refund = Refund.objects.select_for_update(of=("self",)).get(pk=call.refund_id)
+    if refund.status != RefundStatus.FAILED:
+        return
+    order = Order.objects.select_for_update().get(pk=refund.order_id)
+    refund_room_check(order, refund.amount)
+    refund.status = RefundStatus.SUBMITTED
+    refund.save(update_fields=["status"])
+
+
+outbound.register_kind(
+    "refund.create", succeeded=_refund_sent, failed=_refund_not_sent, before_retry=_refund_sent_again
+)

@@ -22,3 +22,7 @@ approval_requested = django.dispatch.Signal()
 # order_id (sent for this order), user and since (sent by this user since then), shop.
 # Each receiver returns a Decimal: the sum of what it sent that matches every filter given.
 goods_given = django.dispatch.Signal()
+
+# A payment provider accepted a refund that was sent to it (`cases.refunds.refund_provider_update`);
+# sent once per refund. The layers that told the buyer nothing yet tell them now. Arguments: refund.
+refund_accepted = django.dispatch.Signal()

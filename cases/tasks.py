@@ -1,8 +1,32 @@
 from celery import shared_task
 
-from . import services
+from . import outbound, services
 
 
 @shared_task(acks_late=True)
 def reprioritise_open_cases() -> int:
     return services.cases_reprioritise()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    # Attempts are counted on the row (POSTSALE_OUTBOUND_MAX_ATTEMPTS), not here.
+    max_retries=None,
+    # Below POSTSALE_OUTBOUND_STALE_SECONDS, so a claim is never taken over while its worker lives.
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_outbound_call(self, call_id: int) -> str:
+    outcome = outbound.outbound_send(call_id=call_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
+def outbound_sweep() -> int:
+    ids = outbound.outbound_sweep()
+    for call_id in ids:
+        send_outbound_call.delay(call_id)
+    return len(ids)

@@ -348,6 +348,18 @@ CELERY_BEAT_SCHEDULE["announce-shipped-exchanges"] = {
     "task": "returns.tasks.announce_shipped_exchanges",
     "schedule": 60,
 }
+# Outbound calls to shop systems, payment providers and carriers (cases/outbound.py).
+CELERY_BEAT_SCHEDULE["outbound-sweep"] = {"task": "cases.tasks.outbound_sweep", "schedule": 60}
+# A call left "sending" this long is taken to be orphaned by a dead worker and sent again, with
+# the same idempotency key; it must outlast the send task's hard time limit (90 s).
+POSTSALE_OUTBOUND_STALE_SECONDS = env.int("POSTSALE_OUTBOUND_STALE_SECONDS", default=180)
+# A call still queued this long after it was due lost its task: the sweep enqueues it again.
+POSTSALE_OUTBOUND_LOST_SECONDS = env.int("POSTSALE_OUTBOUND_LOST_SECONDS", default=120)
+POSTSALE_OUTBOUND_MAX_ATTEMPTS = env.int("POSTSALE_OUTBOUND_MAX_ATTEMPTS", default=8)
+# Seconds before the second attempt; each later one waits twice as long, at most an hour.
+POSTSALE_OUTBOUND_FIRST_RETRY = env.int("POSTSALE_OUTBOUND_FIRST_RETRY", default=30)
+# How long a provider may take to answer one call.
+POSTSALE_OUTBOUND_TIMEOUT = env.float("POSTSALE_OUTBOUND_TIMEOUT", default=20.0)
 CELERY_BEAT_SCHEDULE["messaging-outbox-sweep"] = {"task": "messaging.tasks.outbox_sweep", "schedule": 60}
 
 # --- E-mail ---------------------------------------------------------------

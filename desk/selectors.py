@@ -48,6 +48,7 @@ def case_page() -> QuerySet[Case]:
             "order__notes__author",
             "claim__photos",
             "return_request__lines__order_line",
+            "outbound_calls",
         )
     )
 

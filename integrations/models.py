@@ -25,6 +25,9 @@ class Source(models.TextChoices):
     DHL = "dhl", "DHL"
 
 
+# The public API each provider answers on, when an integration names none.
+DEFAULT_API_URLS = {"stripe": "https://api.stripe.com"}
+
 # Sources that call us; PostNord and DHL are asked by the pollers instead.
 WEBHOOK_SOURCES = (
     Source.SHOPIFY,
@@ -47,6 +50,9 @@ class Integration(models.Model):
     # hold ciphertext (integrations.vault): use `signing_secret` and `carrier_api_key`.
     secret = models.CharField(_("secret"), max_length=500, blank=True)
     api_key = models.CharField(_("API key"), max_length=500, blank=True)
+    # Where Postsale calls the provider (refunds, orders, labels); empty: its public API
+    # (`DEFAULT_API_URLS`). Tests and trials point it at a local fake.
+    api_url = models.URLField(_("API base URL"), max_length=300, blank=True, default="")
     active = models.BooleanField(_("active"), default=True)
     last_event_at = models.DateTimeField(_("last event"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,6 +84,10 @@ class Integration(models.Model):
     @carrier_api_key.setter
     def carrier_api_key(self, value: str) -> None:
         self.api_key = vault.seal(value)
+
+    @property
+    def base_url(self) -> str:
+        return (self.api_url or DEFAULT_API_URLS.get(self.source, "")).rstrip("/")
 
     @property
     def receives_webhooks(self) -> bool:

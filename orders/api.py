@@ -19,6 +19,7 @@ from .models import (
     OrderLine,
     Payment,
     PaymentMethod,
+    PaymentProvider,
     PaymentStatus,
     Role,
     Shipment,
@@ -85,6 +86,11 @@ class PaymentInSerializer(InputSerializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     reference = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     cleared_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    # Who refunds it; empty: a card payment with a Stripe reference (pi_…, ch_…) goes to Stripe when
+    # the shop has connected Stripe, anything else is paid back by hand.
+    provider = serializers.ChoiceField(
+        choices=PaymentProvider.choices, required=False, allow_blank=True, default=""
+    )
 
 
 class ShipmentInSerializer(InputSerializer):
@@ -145,7 +151,7 @@ class LineOutSerializer(serializers.ModelSerializer):
 class PaymentOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = Payment
-        fields = ["method", "status", "amount", "reference", "cleared_at"]
+        fields = ["method", "status", "amount", "reference", "cleared_at", "provider"]
 
 
 class TrackingEventOutSerializer(serializers.ModelSerializer):

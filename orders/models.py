@@ -318,6 +318,18 @@ class PaymentMethod(models.TextChoices):
     MONEY_ORDER = "money_order", _("Money order")
 
 
+class PaymentProvider(models.TextChoices):
+    """Who took the money, and so who pays a refund back (`cases.gateways`). Empty: worked out from the payment."""
+
+    STRIPE = "stripe", "Stripe"
+    PAYPAL = "paypal", "PayPal"
+    SHOPIFY = "shopify", "Shopify Payments"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+    KLARNA = "klarna", "Klarna"
+    ADYEN = "adyen", "Adyen"
+    MANUAL = "manual", _("Paid out by hand")
+
+
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     AUTHORIZED = "authorized", _("Authorised")
@@ -337,6 +349,9 @@ class Payment(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     # The payment provider's id (charge, capture); disputes are matched on it.
     reference = models.CharField(_("reference"), max_length=120, blank=True, db_index=True)
+    provider = models.CharField(
+        _("payment provider"), max_length=20, choices=PaymentProvider.choices, blank=True, default=""
+    )
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

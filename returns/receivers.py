@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from cases import signals
-from cases.models import Case
+from cases.models import Case, Refund
 from config.errors import Conflict
 
 from .models import ReturnRequest, ReturnStatus
@@ -42,3 +42,13 @@ def goods_exchanged(sender, *, order_id=None, user=None, shop=None, since=None, 
     if since is not None:
         exchanged = exchanged.filter(exchanged_at__gte=since)
     return exchanged.order_by().aggregate(total=Sum("exchange_value"))["total"] or Decimal("0")
+
+
+@receiver(signals.refund_accepted, sender=Refund, dispatch_uid="returns-refund-accepted")
+def tell_accepted_refund(sender, *, refund: Refund, **kwargs) -> None:
+    """A return's refund the payment provider accepted: now the buyer hears it is on its way."""
+    from .services.refund import tell_refund
+
+    request = ReturnRequest.objects.filter(refund=refund).first()
+    if request is not None:
+        tell_refund(request, refund)

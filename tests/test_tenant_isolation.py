@@ -39,7 +39,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from cases.choices import ClaimType
-from cases.models import RefundLimit
+from cases.models import OutboundCall, OutboundStatus, RefundLimit
 from claims.models import CarrierContract, StallThreshold
 from claims.services import carrier_claim_open, claim_resolve
 from config.roles import AGENTS
@@ -148,6 +148,16 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
         source="shopify",
         provider_event_id="e-1",
         body=f'{{"email": "{BUYER_EMAIL}"}}',
+    )
+    # A refund Stripe refused: its call waits on the case page for an agent's retry.
+    OutboundCall.objects.create(
+        shop=shop,
+        case=claim.case,
+        kind="refund.create",
+        provider="stripe",
+        idempotency_key="leinen-refund-1",
+        status=OutboundStatus.FAILED,
+        last_answer=f"No such payment for {BUYER_NAME}",
     )
     api_token(integration)
     TOTPDevice.objects.create(user=owner, name="Telefon")
@@ -289,6 +299,7 @@ def _kwargs(route: Route, leinen: Leinen) -> tuple[dict, bool]:
 PK_SEGMENTS = {
     "orders": "orders.Order",
     "refunds": "cases.Refund",
+    "outbound": "cases.OutboundCall",
     "carrier-claim": "claims.CarrierClaim",
     "carrier-claims": "claims.CarrierClaim",
     # /files/<kind>/<pk>/: the row that holds the file

@@ -303,20 +303,27 @@ def _record(resolution: Resolution, *, actor) -> None:
     move_locked(case, CaseStatus.RESOLVED, actor=actor, reason=resolution.reason)
 
 
+def tell_refund(case: Case, refund) -> None:
+    """The buyer's "your refund is on its way" e-mail."""
+    notify_buyer(
+        case=case,
+        event=BuyerEvent.REFUND_ISSUED,
+        context={
+            "amount": str(refund.amount),
+            "currency": refund.currency,
+            "method": refund.method,
+            "expected_date": refund.expected_arrival.isoformat() if refund.expected_arrival else "",
+        },
+    )
+
+
 def _tell_resolved(case: Case, resolution: Resolution) -> None:
     action = resolution.action
     if resolution.refund is not None:
-        refund = resolution.refund
-        notify_buyer(
-            case=case,
-            event=BuyerEvent.REFUND_ISSUED,
-            context={
-                "amount": str(refund.amount),
-                "currency": refund.currency,
-                "method": refund.method,
-                "expected_date": refund.expected_arrival.isoformat() if refund.expected_arrival else "",
-            },
-        )
+        # A refund sent to a payment provider is told once the provider has accepted it
+        # (`claims.receivers`); one paid out by hand, now.
+        if not resolution.refund.awaits_provider:
+            tell_refund(case, resolution.refund)
     elif action in REPLACEMENTS:
         replacement = resolution.replacement
         notify_buyer(

@@ -10,9 +10,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import refunds
+from cases import outbound, refunds
 from cases import services as cases
-from cases.models import Case, Refund
+from cases.models import Case, OutboundCall, Refund
 from claims import services as claims
 from claims.letter import carrier_claim_letter_pdf
 from claims.models import CarrierClaim, CarrierClaimStatus
@@ -205,6 +205,22 @@ def refund_confirm_view(request, reference, pk):
     except PermissionDenied as exc:
         # Four eyes: the agent who made the refund reads why they cannot confirm it.
         return after_action(request, case, error=str(exc))
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.change_outboundcall", raise_exception=True)
+@require_POST
+def outbound_retry_view(request, reference, pk):
+    """Send a failed call to its provider again, with the same idempotency key; a worker sends it."""
+    case = case_or_404(request, reference)
+    call = get_object_or_404(OutboundCall, pk=pk, case=case)
+    try:
+        outbound.outbound_retry(call=call, actor=request.user)
+    except Conflict as exc:
+        return after_action(request, case, error=exc.message)
+    except ValidationError as exc:
+        return after_action(request, case, error=errors_text(exc))
     return after_action(request, case)
 
 

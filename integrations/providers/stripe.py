@@ -1,4 +1,5 @@
-"""Stripe webhooks: `charge.dispute.*` open or update a chargeback case.
+"""Stripe webhooks: `charge.dispute.*` open or update a chargeback case; `refund.*` and
+`charge.refunded` move the refunds Postsale sent (`stripe_refunds`) on.
 
 Signature: `Stripe-Signature: t=<unix time>,v1=<hex>[,v1=…]`; each v1 is the
 HMAC-SHA256 of "<t>.<raw body>" keyed with the endpoint's signing secret
@@ -16,6 +17,7 @@ import hmac
 from decimal import Decimal
 
 from ..services import disputes
+from ..services import refunds as refunds_service
 from . import Ignored, MalformedBody, SignatureInvalid, check_signed_time, header, parse_datetime, require
 
 SIGNATURE_HEADER = "Stripe-Signature"
@@ -27,6 +29,7 @@ DISPUTE_TOPICS = {
     "charge.dispute.funds_withdrawn",
     "charge.dispute.funds_reinstated",
 }
+REFUND_TOPICS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
 # Stripe amounts are in the currency's smallest unit; these have none below the unit.
 ZERO_DECIMAL = {
     "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
@@ -69,6 +72,8 @@ def amount(minor: int | None, currency: str) -> Decimal | None:
 
 
 def process(event, payload: dict) -> str:
+    if event.topic in REFUND_TOPICS:
+        return _refunds(event, payload["data"]["object"])
     if event.topic not in DISPUTE_TOPICS:
         raise Ignored(f"Event {event.topic} is not used by Postsale.")
     dispute = payload["data"]["object"]
@@ -92,3 +97,25 @@ def process(event, payload: dict) -> str:
         source_updated_at=parse_datetime(payload.get("created")),
     )
     return outcome
+
+
+def _refunds(event, obj: dict) -> str:
+    """A refund object (refund.*), or a charge with the refunds it lists (charge.refunded)."""
+    if obj.get("object") == "charge":
+        listed = (obj.get("refunds") or {}).get("data") or []
+        refunds = [refund for refund in listed if isinstance(refund, dict)]
+    else:
+        refunds = [obj]
+    outcomes = [
+        refunds_service.stripe_refund_update(
+            integration=event.integration,
+            refund_id=str(refund.get("id") or ""),
+            status=str(refund.get("status") or ""),
+            metadata=refund.get("metadata") or {},
+            message=str(refund.get("failure_reason") or ""),
+        )
+        for refund in refunds
+    ]
+    if not any(outcomes):
+        raise Ignored("No refund that Postsale sent.")
+    return "refund updated"

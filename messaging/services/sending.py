@@ -7,7 +7,6 @@ finds the rows whose task never ran or whose worker died.
 from __future__ import annotations
 
 import logging
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
@@ -22,6 +21,7 @@ from django.utils import timezone
 from cases.events import case_event
 from cases.models import Case
 from cases.verbs import Verb
+from config.retry import backoff_seconds
 from orders.names import clean_name
 
 from .. import mailer
@@ -37,13 +37,6 @@ class SendOutcome:
     sent: bool = False
     # Seconds until the task should look again; None when there is nothing left to do.
     retry_in: int | None = None
-
-
-def backoff_seconds(attempts: int) -> int:
-    # 30 s, 1 min, 2 min, … capped at an hour, with jitter so a recovering SMTP
-    # server is not hit by every queued row in the same second.
-    base = min(30 * 2 ** max(attempts - 1, 0), 3600)
-    return base + random.randint(0, base // 4)
 
 
 def _from_address(case: Case) -> str:

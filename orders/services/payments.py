@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ..models import Payment
 
-PAYMENT_FIELDS = ("method", "status", "amount", "reference", "cleared_at")
+PAYMENT_FIELDS = ("method", "status", "amount", "reference", "cleared_at", "provider")
 
 
 def upsert_payments(items, orders, known: set[int]) -> None:

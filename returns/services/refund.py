@@ -117,6 +117,12 @@ def pay_out(
 
 
 def notify_refund(request: ReturnRequest, refund: Refund) -> None:
+    if refund.awaits_provider:
+        return  # told once the payment provider accepts it (`returns.receivers`)
+    tell_refund(request, refund)
+
+
+def tell_refund(request: ReturnRequest, refund: Refund) -> None:
     notify(
         request,
         BuyerEvent.REFUND_INITIATED,

@@ -380,7 +380,14 @@ def test_order_detail_returns_the_order(api, shop):
     body = response.json()
     assert (body["id"], body["shop"], body["number"]) == (created["id"], "leinen", "1001")
     assert body["payments"] == [
-        {"method": "card", "status": "paid", "amount": "59.80", "reference": "ch_1001", "cleared_at": None}
+        {
+            "method": "card",
+            "status": "paid",
+            "amount": "59.80",
+            "reference": "ch_1001",
+            "cleared_at": None,
+            "provider": "",
+        }
     ]
 
 

@@ -26,16 +26,25 @@ class Command(BaseCommand):
         parser.add_argument("--source", required=True, choices=Source.values)
         parser.add_argument("--secret", default="", help="signing secret (PayPal: the webhook ID)")
         parser.add_argument(
-            "--api-key", default=None, help="API key (PostNord/DHL, when the shop has its own)"
+            "--api-key",
+            default=None,
+            help="API key: Stripe's secret or restricted key (rk_…) for refunds; PostNord/DHL's own",
+        )
+        parser.add_argument(
+            "--api-url",
+            default=None,
+            help="the provider's API base URL (default its public API, e.g. https://api.stripe.com)",
         )
 
-    def handle(self, *args, shop, source, secret, api_key, **options):
+    def handle(self, *args, shop, source, secret, api_key, api_url, **options):
         try:
             shop_obj = Shop.objects.get(slug=shop)
         except Shop.DoesNotExist as exc:
             raise CommandError(f"No shop with slug {shop!r}.") from exc
         try:
-            integration = integration_configure(shop=shop_obj, source=source, secret=secret, api_key=api_key)
+            integration = integration_configure(
+                shop=shop_obj, source=source, secret=secret, api_key=api_key, api_url=api_url
+            )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(f"{integration} is active.")

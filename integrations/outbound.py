@@ -1,0 +1,83 @@
+"""Calls to providers for the kernel's outbound calls (`cases.outbound`): one HTTP request per attempt.
+
+`request` sends one request and sorts the answer the way `cases.outbound`
+retries: no answer, 409, 429 and 5xx are `Transient`; another 4xx is `Refused`
+with the provider's own message; 2xx is an `Answer`. No retries in here: the
+worker retries, later, with the same idempotency key.
+
+`register` (from `IntegrationsConfig.ready`) puts the senders and refund
+gateways into the kernel's registries.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from cases.gateways import register_gateway
+from cases.outbound import Answer, Refused, Transient, register_sender
+
+ANSWER_CHARS = 2000
+
+
+def _message(status: int, body: str) -> str:
+    """The provider's own words where its error JSON has them (Stripe's and PayPal's shapes), else the body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body[:300] or f"HTTP {status}"
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict):
+            code = error.get("code") or error.get("type") or ""
+            text = error.get("message") or ""
+            return f"{text} ({code})" if code and text else (text or code or body[:300])
+        if data.get("message"):
+            return str(data["message"])
+    return body[:300]
+
+
+def request(
+    method: str, url: str, *, form: dict | None = None, headers: dict | None = None, reference_key: str = "id"
+) -> Answer:
+    data = urlencode(form or {}).encode() if form is not None else None
+    all_headers = {"Accept": "application/json", **(headers or {})}
+    if data is not None:
+        all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    req = urllib.request.Request(url, data=data, headers=all_headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=settings.POSTSALE_OUTBOUND_TIMEOUT) as raw:  # noqa: S310 (the integration's URL)
+            status, body = raw.status, raw.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read().decode("utf-8", "replace")
+    except TimeoutError as exc:
+        raise Transient(f"No answer within {settings.POSTSALE_OUTBOUND_TIMEOUT:g} s") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise Transient(f"No connection: {getattr(exc, 'reason', exc)}") from exc
+    # 409: Stripe's "idempotency_key_in_use", the first attempt still running there.
+    if status in (409, 429) or status >= 500:
+        raise Transient(_message(status, body), status_code=status)
+    if status >= 400:
+        raise Refused(_message(status, body), status_code=status, body=body[:ANSWER_CHARS])
+    try:
+        parsed = json.loads(body) if body else {}
+    except ValueError:
+        parsed = {}
+    parsed = parsed if isinstance(parsed, dict) else {}
+    return Answer(
+        status_code=status,
+        body=body[:ANSWER_CHARS],
+        reference=str(parsed.get(reference_key) or ""),
+        data=parsed,
+    )
+
+
+def register() -> None:
+    from .providers import stripe_refunds  # it calls `request` above
+
+    register_gateway(stripe_refunds.StripeGateway())
+    register_sender("refund.create", "stripe", stripe_refunds.send_refund)

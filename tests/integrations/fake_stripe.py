@@ -1,0 +1,136 @@
+"""A local Stripe that speaks `POST /v1/refunds` as Stripe documents it (https://docs.stripe.com/api/refunds/create).
+
+Form-encoded requests with `Authorization: Bearer <key>` and `Idempotency-Key`;
+the refund object as JSON; errors as `{"error": {"type", "code", "message"}}`.
+A key it has answered before gets the first answer again (with
+`Idempotent-Replayed: true`), as Stripe does for 24 hours. It can be told what
+to do to the next requests: answer late (after making the refund, as a slow
+Stripe would), answer 500 or 429 without doing anything, or refuse with a 402.
+It remembers every request and every refund it made: what the tests look at.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+API_KEY = "sk_test_51PostsaleFakeKey"
+
+
+class FakeStripe:
+    def __init__(self, *, api_key: str = API_KEY, latency: float = 0.0, refund_status: str = "succeeded"):
+        self.api_key = api_key
+        self.latency = latency
+        self.refund_status = refund_status
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []  # every request: headers and form
+        self.refunds: list[dict] = []  # every refund made
+        self.answers: dict[str, tuple[int, bytes]] = {}  # idempotency key -> first answer
+        self.script: list = []  # what to do to the next requests, in order
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> FakeStripe:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def then(self, *steps) -> None:
+        """Steps for the next requests: ("late", seconds), "500", "429", ("402", code, message)."""
+        self.script.extend(steps)
+
+    def refunds_for(self, payment: str) -> list[dict]:
+        return [r for r in self.refunds if payment in (r["charge"], r["payment_intent"])]
+
+    # --- the server side ---------------------------------------------------------------
+
+    def _answer(self, headers: dict, form: dict) -> tuple[int, dict | bytes, float]:
+        """Status, body, and how long to wait before sending it."""
+        if headers.get("authorization") != f"Bearer {self.api_key}":
+            return 401, _error("invalid_request_error", "", "Invalid API Key provided."), 0
+        key = headers.get("idempotency-key", "")
+        with self.lock:
+            self.requests.append({"headers": headers, "form": form})
+            if key and key in self.answers:
+                status, body = self.answers[key]
+                return status, body, 0
+            step = self.script.pop(0) if self.script else None
+            if step in ("500", "429"):
+                message = "Too many requests." if step == "429" else "An unknown error occurred."
+                return int(step), _error("api_error", "", message), 0
+            if isinstance(step, tuple) and step[0] == "402":
+                status, body = 402, _error("invalid_request_error", step[1], step[2])
+            else:
+                refund = self._refund(form)
+                self.refunds.append(refund)
+                status, body = 200, json.dumps(refund).encode()
+            if key:
+                self.answers[key] = (status, body)
+        delay = step[1] if isinstance(step, tuple) and step[0] == "late" else 0
+        return status, body, delay + self.latency
+
+    def _refund(self, form: dict) -> dict:
+        return {
+            "id": f"re_{secrets.token_hex(12)}",
+            "object": "refund",
+            "amount": int(form.get("amount", 0)),
+            "balance_transaction": f"txn_{secrets.token_hex(12)}",
+            "charge": form.get("charge") or f"ch_for_{form.get('payment_intent', '')}",
+            "created": int(time.time()),
+            "currency": "eur",
+            "metadata": {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")},
+            "payment_intent": form.get("payment_intent"),
+            "reason": form.get("reason"),
+            "status": self.refund_status,
+        }
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                if self.path != "/v1/refunds":
+                    status, body, delay = (
+                        404,
+                        _error("invalid_request_error", "", "Unrecognized request URL."),
+                        0,
+                    )
+                else:
+                    status, body, delay = fake._answer(headers, form)
+                if delay:
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up waiting: Stripe did the work all the same
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def _error(kind: str, code: str, message: str) -> bytes:
+    error = {"type": kind, "message": message}
+    if code:
+        error["code"] = code
+    return json.dumps({"error": error}).encode()
