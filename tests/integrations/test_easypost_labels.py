@@ -184,6 +184,25 @@ def test_the_first_scan_of_the_carrier_label_moves_the_return(web, shop, policy,
     assert request.case.status == CaseStatus.WAITING_ON_CARRIER
 
 
+def test_the_label_being_created_is_not_a_scan(web, shop, policy, order, fake):
+    request = make_return(order)
+    deliver()
+    request.refresh_from_db()
+    payload = tracker_event(
+        [detail("2026-05-01T12:00:00Z", "pre_transit", "label_created", "Shipping Label Created")],
+        description="tracker.created",
+        status="pre_transit",
+    )
+    payload["result"]["tracking_code"] = request.tracking_number
+
+    send_easypost(web, shop, payload)
+    [event] = process_all()
+
+    assert event.status == "processed", event.error
+    request.refresh_from_db()
+    assert request.status == ReturnStatus.LABEL_ISSUED and request.first_scan_at is None
+
+
 def test_a_label_issued_again_is_sent_again_not_bought_again(policy, order, fake):
     request = make_return(order)
     deliver()
