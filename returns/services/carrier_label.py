@@ -65,14 +65,8 @@ def label_bought(call: OutboundCall, answer: Answer) -> None:
     request = lock_return(call.payload["rma"])
     data = answer.data
     if request.status not in (ReturnStatus.APPROVED, ReturnStatus.LABEL_ISSUED):
-        # Received or expired while the label was on its way: keep the record, tell nobody.
-        case_event(
-            request.case,
-            Verb.RETURN_LABEL_REISSUED,
-            rma=request.rma,
-            provider=call.provider,
-            tracking_number=data.get("tracking_number", ""),
-        )
+        # Received or expired while the label was on its way: the call's own timeline entry names
+        # the shipment (to void at the provider); the buyer is not sent a label they no longer need.
         return
     policy = policy_for(request.order.shop)
     now = timezone.now()
