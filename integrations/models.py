@@ -26,7 +26,7 @@ class Source(models.TextChoices):
 
 
 # The public API each provider answers on, when an integration names none.
-DEFAULT_API_URLS = {"stripe": "https://api.stripe.com"}
+DEFAULT_API_URLS = {"stripe": "https://api.stripe.com", "easypost": "https://api.easypost.com"}
 
 # Sources that call us; PostNord and DHL are asked by the pollers instead.
 WEBHOOK_SOURCES = (

@@ -77,7 +77,8 @@ def request(
 
 
 def register() -> None:
-    from .providers import stripe_refunds  # it calls `request` above
+    from .providers import easypost_labels, stripe_refunds  # they call `request` above
 
     register_gateway(stripe_refunds.StripeGateway())
     register_sender("refund.create", "stripe", stripe_refunds.send_refund)
+    register_sender("label.create", "easypost", easypost_labels.send_label)

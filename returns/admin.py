@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.admin import ShopScopedAdmin, ShopScopedInline
 
-from .models import NOTHING_ACCEPTED, InspectionPhoto, ReturnLine, ReturnPolicy, ReturnRequest
+from .models import NOTHING_ACCEPTED, InspectionPhoto, LabelSource, ReturnLine, ReturnPolicy, ReturnRequest
 
 RETURN_ADDRESS_FIELDS = [
     "return_name",
@@ -32,6 +32,11 @@ class ReturnPolicyForm(forms.ModelForm):
         if started and missing:
             for field in missing:
                 self.add_error(field, _("Return labels need street, postal code and city."))
+        if data.get("label_source", LabelSource.OWN) != LabelSource.OWN and (not started or missing):
+            # A carrier sells no label without an address to deliver it to.
+            self.add_error(
+                "label_source", _("Carrier labels need the return address: street, postal code and city.")
+            )
         return data
 
 
@@ -67,6 +72,16 @@ class ReturnPolicyAdmin(ShopScopedAdmin):
             },
         ),
         (_("Shipping back"), {"fields": ["pickup_weight_threshold_g", "label_expiry_days"]}),
+        (
+            _("Return labels"),
+            {
+                "fields": ["label_source", "label_carriers", "label_service", "label_default_weight_g"],
+                "description": _(
+                    "Carrier labels are bought through the shop's EasyPost integration (its API key) when a"
+                    " return is approved; our own PDF carries no postage."
+                ),
+            },
+        ),
         (
             _("Return address"),
             {

@@ -8,3 +8,7 @@ class ReturnsConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401  answers the case kernel's hooks
+        from .services import carrier_label
+
+        # What a bought carrier label means for the return (cases.outbound's kind hooks).
+        carrier_label.register()

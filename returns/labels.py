@@ -116,9 +116,8 @@ class OwnLabelProvider:
                 qr_size,
             )
             pdf.setFont("Helvetica", 8)
-            pdf.drawCentredString(
-                width - left - qr_size / 2, top - 16 * mm - qr_size, _("Label-free drop-off")
-            )
+            # For the warehouse's scanner: no carrier counter takes this code instead of a paid label.
+            pdf.drawCentredString(width - left - qr_size / 2, top - 16 * mm - qr_size, _("RMA number"))
 
             barcode = code128.Code128(request.rma, barHeight=18 * mm, barWidth=0.45 * mm, humanReadable=True)
             barcode.drawOn(pdf, left, top - 105 * mm)

@@ -29,6 +29,13 @@ class Condition(models.TextChoices):
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
+class LabelSource(models.TextChoices):
+    """Who makes the return label: Postsale draws one without postage, or a carrier sells one through EasyPost."""
+
+    OWN = "postsale", _("Postsale's own PDF (no postage)")
+    EASYPOST = "easypost", _("Carrier label through EasyPost")
+
+
 class ReturnPolicy(models.Model):
     """What a shop promises its buyers about returns, shown on the public policy page."""
 
@@ -79,6 +86,27 @@ class ReturnPolicy(models.Model):
     label_expiry_days = models.PositiveSmallIntegerField(
         _("label expires after (days without a carrier scan)"), default=21
     )
+    label_source = models.CharField(
+        _("return labels"), max_length=20, choices=LabelSource.choices, default=LabelSource.OWN
+    )
+    # EasyPost's names (https://www.easypost.com/docs/api#carrier-types), best first; the
+    # cheapest rate of the first one that offers any is bought.
+    label_carriers = models.CharField(
+        _("label carriers"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            'Carriers as EasyPost names them, best first, e.g. "DHLExpress, UPS". Blank: the cheapest.'
+        ),
+    )
+    label_service = models.CharField(
+        _("label service"),
+        max_length=80,
+        blank=True,
+        help_text=_('The carrier\'s service to buy, e.g. "Ground". Blank: the cheapest service.'),
+    )
+    # The parcel's weight when the returned products have none: the carrier prices by it.
+    label_default_weight_g = models.PositiveIntegerField(_("parcel weight if unknown (g)"), default=1000)
     return_name = models.CharField(_("return address: name"), max_length=200, blank=True)
     return_line1 = models.CharField(_("return address: line 1"), max_length=200, blank=True)
     return_line2 = models.CharField(_("return address: line 2"), max_length=200, blank=True)
@@ -97,6 +125,9 @@ class ReturnPolicy(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(refund_method__in=RefundMethod.values), name="returnpolicy_refund_method_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(label_source__in=LabelSource.values), name="returnpolicy_label_source_valid"
             ),
         ]
 
@@ -236,6 +267,12 @@ class ReturnRequest(StatusMachine):
         _("return label"), kind="return-labels", extensions=PDF, download_name="label_filename", blank=True
     )
     label_issued_at = models.DateTimeField(_("label issued at"), null=True, blank=True)
+    # A carrier label's carrier as the label provider names it ("UPS", "DHLExpress"), its
+    # shipment there (EasyPost's `shp_…`), and the code the buyer shows instead of a
+    # printed label where the carrier offers label-free drop-off.
+    label_carrier = models.CharField(_("label carrier"), max_length=80, blank=True)
+    label_reference = models.CharField(_("label provider's reference"), max_length=80, blank=True)
+    label_qr_code_url = models.URLField(_("carrier's QR code"), max_length=500, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     first_scan_at = models.DateTimeField(_("first carrier scan"), null=True, blank=True)
@@ -309,6 +346,16 @@ class ReturnRequest(StatusMachine):
     def label_filename(self) -> str:
         """What the label is downloaded as; the stored name is random, so the RMA cannot find it."""
         return f"{self.rma}.pdf"
+
+    @property
+    def label_kind(self) -> str:
+        """What the buyer must do with the label: show a carrier's QR code, stick a carrier's label, or
+        send our own label with postage they pay at the counter."""
+        if self.label_qr_code_url:
+            return "carrier_qr"
+        if self.label_provider and self.label_provider != LabelSource.OWN:
+            return "carrier"
+        return "own"
 
     @property
     def refund_due(self) -> Decimal | None:

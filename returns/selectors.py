@@ -65,12 +65,8 @@ def packing_steps(policy: ReturnPolicy, *, language: str | None = None, method: 
                 _("Stick the return label on the largest side and have the parcel ready for the driver.")
             )
         else:
-            steps.append(
-                _(
-                    "Stick the return label on the largest side, or show the QR code at the service point "
-                    "and they print the label for you."
-                )
-            )
+            # Not "or show the QR code": only a carrier's code is taken at a counter (the label e-mail says so).
+            steps.append(_("Stick the return label on the largest side."))
     return steps
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from orders.models import Shipment
+from orders.models import Shipment, TrackingStatus
 from orders.services import IngestResult, tracking_events_ingest
 from returns import services as returns
 from returns.models import ReturnRequest
 
 from ..models import Integration
 from ..providers import UnknownParcel
+
+NOT_A_SCAN = (TrackingStatus.PRE_TRANSIT, TrackingStatus.UNKNOWN)
 
 
 def tracking_apply(*, integration: Integration, events: list[dict], source: str) -> IngestResult:
@@ -47,6 +49,13 @@ def _returns_on_their_way(integration: Integration, events: list[dict], numbers:
         ).values_list("tracking_number", "rma")
     )
     for number, rma in found.items():
-        first_scan = min(event["occurred_at"] for event in events if event["tracking_number"] == number)
-        returns.return_mark_in_transit(rma=rma, occurred_at=first_scan, tracking_number=number)
+        # A carrier label bought for the return is known to the carrier before the buyer sends it
+        # ("label created", "info received"): only a real scan means the parcel is on its way.
+        scans = [
+            event["occurred_at"]
+            for event in events
+            if event["tracking_number"] == number and event.get("status") not in NOT_A_SCAN
+        ]
+        if scans:
+            returns.return_mark_in_transit(rma=rma, occurred_at=min(scans), tracking_number=number)
     return set(found)

@@ -12,7 +12,8 @@ from cases.verbs import Verb
 from messaging.public import BuyerEvent
 
 from ..labels import label_provider
-from ..models import ReturnPolicy, ReturnRequest, ReturnStatus
+from ..models import LabelSource, ReturnPolicy, ReturnRequest, ReturnStatus
+from .carrier_label import order_carrier_label
 from .machine import lock_return, move_return, notify, refused_step
 from .policy import label_expires_at, policy_for
 
@@ -30,6 +31,10 @@ def return_label_issue(*, rma: str, actor=None) -> ReturnRequest:
 
 
 def issue_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) -> None:
+    if policy.label_source != LabelSource.OWN:
+        # Bought from the carrier by a worker after this transaction commits, never in the request.
+        order_carrier_label(request, policy, actor=actor)
+        return
     label = label_provider().create_label(request, policy)
     now = timezone.now()
     # The file is written outside the transaction; a rollback leaves an unused PDF behind, never a missing one.
@@ -58,4 +63,5 @@ def issue_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) -> None:
         # The carrier that takes the return: a carrier provider's booking names one; our own
         # label does not, and the parcel that went out (in the case's context) may not be it.
         carrier_name=label.carrier_code.upper() if label.carrier_code else "",
+        label_kind=request.label_kind,
     )

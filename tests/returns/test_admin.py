@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from returns import services
-from returns.admin import ReturnPolicyForm, ReturnRequestForm
+from returns.admin import RETURN_ADDRESS_FIELDS, ReturnPolicyForm, ReturnRequestForm
 from returns.models import NOTHING_ACCEPTED, ReturnPolicy, ReturnRequest
 from returns.services import InspectLine
 from tests.factories import NAPKINS, make_return
@@ -92,3 +92,22 @@ def test_saving_a_policy_without_a_return_address_warns_the_owner(admin_client, 
 
     assert ReturnPolicy.objects.filter(shop=shop).exists()
     assert "has no return address" in response.content.decode()
+
+
+def test_carrier_labels_are_refused_without_a_return_address():
+    form_class = modelform_factory(
+        ReturnPolicy, form=ReturnPolicyForm, fields=[*RETURN_ADDRESS_FIELDS, "label_source"]
+    )
+
+    without = form_class(data={"label_source": "easypost"})
+    with_address = form_class(
+        data={
+            "label_source": "easypost",
+            "return_line1": "Lagerweg 3",
+            "return_postal_code": "10245",
+            "return_city": "Berlin",
+        }
+    )
+
+    assert not without.is_valid() and list(without.errors) == ["label_source"]
+    assert with_address.is_valid(), with_address.errors

@@ -1,0 +1,195 @@
+"""A local EasyPost that speaks shipments as EasyPost documents them (https://docs.easypost.com/docs/shipments).
+
+JSON requests with HTTP Basic auth (the API key as user name, no password):
+`POST /v2/shipments` makes a shipment with rates, `GET /v2/shipments/{id}`
+shows it, `POST /v2/shipments/{id}/buy` with `{"rate": {"id"}}` buys one
+(again: 422 `SHIPMENT.POSTAGE.EXISTS`), and the label's PDF is served at its
+`label_pdf_url`. Carriers in `qr_carriers` add a `label_qr_code` form. Errors
+as `{"error": {"code", "message", "errors"}}`. It can be told what to do to the
+next requests: answer 500 without doing anything, or answer late after doing it.
+It remembers every request, shipment and purchase: what the tests look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+API_KEY = "EZTK_postsale_fake_key"
+PDF = b"%PDF-1.4\n% a carrier's return label\n%%EOF\n"
+RATES = [
+    ("USPS", "Priority", "7.90"),
+    ("UPS", "Ground", "9.10"),
+    ("UPS", "NextDayAir", "31.00"),
+    ("DHLExpress", "ExpressWorldwide", "12.00"),
+]
+
+
+class FakeEasyPost:
+    def __init__(self, *, api_key: str = API_KEY, qr_carriers=("USPS",)):
+        self.api_key = api_key
+        self.qr_carriers = set(qr_carriers)
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []
+        self.shipments: dict[str, dict] = {}
+        self.bought: list[dict] = []
+        self.script: list = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> FakeEasyPost:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def then(self, *steps) -> None:
+        """Steps for the next API requests: "500", ("late", seconds)."""
+        self.script.extend(steps)
+
+    # --- the server side ---------------------------------------------------------------
+
+    def _authorised(self, headers: dict) -> bool:
+        expected = "Basic " + base64.b64encode(f"{self.api_key}:".encode()).decode()
+        return headers.get("authorization") == expected
+
+    def _answer(self, method: str, path: str, headers: dict, body: dict) -> tuple[int, dict | bytes, float]:
+        if path.startswith("/labels/"):
+            return 200, PDF, 0
+        if not self._authorised(headers):
+            return 401, _error("APIKEY.INACTIVE", "This api key is no longer active."), 0
+        with self.lock:
+            self.requests.append({"method": method, "path": path, "headers": headers, "body": body})
+            step = self.script.pop(0) if self.script else None
+            if step == "500":
+                return 500, _error("INTERNAL_SERVER_ERROR", "We're sorry, something went wrong."), 0
+            status, answer = self._do(method, path, body)
+        delay = step[1] if isinstance(step, tuple) and step[0] == "late" else 0
+        return status, answer, delay
+
+    def _do(self, method: str, path: str, body: dict) -> tuple[int, dict]:
+        parts = path.strip("/").split("/")
+        if method == "POST" and parts == ["v2", "shipments"]:
+            shipment = self._shipment(body.get("shipment") or {})
+            self.shipments[shipment["id"]] = shipment
+            return 201, shipment
+        if len(parts) >= 3 and parts[:2] == ["v2", "shipments"] and parts[2] in self.shipments:
+            shipment = self.shipments[parts[2]]
+            if method == "GET" and len(parts) == 3:
+                return 200, shipment
+            if method == "POST" and parts[3:] == ["buy"]:
+                if shipment["postage_label"]:
+                    return 422, _error("SHIPMENT.POSTAGE.EXISTS", "Postage already exists for this shipment.")
+                rate = next(
+                    (r for r in shipment["rates"] if r["id"] == (body.get("rate") or {}).get("id")), None
+                )
+                if rate is None:
+                    return 422, _error("SHIPMENT.RATE.INVALID", "The rate is not one of this shipment's.")
+                self._buy(shipment, rate)
+                return 200, shipment
+        return 404, _error("NOT_FOUND", "The requested resource could not be found.")
+
+    def _shipment(self, given: dict) -> dict:
+        sid = f"shp_{secrets.token_hex(8)}"
+        return {
+            "id": sid,
+            "object": "Shipment",
+            "mode": "test",
+            "is_return": given.get("is_return"),
+            "reference": given.get("reference"),
+            "to_address": given.get("to_address"),
+            "from_address": given.get("from_address"),
+            "parcel": {"object": "Parcel", **(given.get("parcel") or {})},
+            "options": given.get("options") or {},
+            "rates": [
+                {
+                    "id": f"rate_{secrets.token_hex(6)}",
+                    "object": "Rate",
+                    "carrier": carrier,
+                    "service": service,
+                    "rate": price,
+                    "currency": "USD",
+                    "shipment_id": sid,
+                }
+                for carrier, service, price in RATES
+            ],
+            "selected_rate": None,
+            "postage_label": None,
+            "tracking_code": None,
+            "tracker": None,
+            "forms": [],
+        }
+
+    def _buy(self, shipment: dict, rate: dict) -> None:
+        tracking = f"1Z{secrets.token_hex(8).upper()}"
+        shipment["selected_rate"] = rate
+        shipment["tracking_code"] = tracking
+        shipment["postage_label"] = {
+            "object": "PostageLabel",
+            "label_file_type": "application/pdf",
+            "label_url": f"{self.url}/labels/{shipment['id']}.png",
+            "label_pdf_url": f"{self.url}/labels/{shipment['id']}.pdf",
+        }
+        shipment["tracker"] = {"object": "Tracker", "tracking_code": tracking, "status": "pre_transit"}
+        if rate["carrier"] in self.qr_carriers:
+            shipment["forms"] = [
+                {
+                    "object": "Form",
+                    "form_type": "label_qr_code",
+                    "form_url": f"{self.url}/forms/{shipment['id']}-qr.png",
+                    "submitted_electronically": None,
+                }
+            ]
+        self.bought.append({"shipment": shipment["id"], "rate": rate})
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else {}
+                except ValueError:
+                    body = {}
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                status, answer, delay = fake._answer(method, self.path, headers, body)
+                if delay:
+                    time.sleep(delay)
+                content = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+                try:
+                    self.send_response(status)
+                    kind = "application/pdf" if isinstance(answer, bytes) else "application/json"
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(content)))
+                    self.end_headers()
+                    self.wfile.write(content)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped waiting
+
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                self._serve("GET")
+
+            def do_POST(self):  # noqa: N802
+                self._serve("POST")
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def _error(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message, "errors": []}}
