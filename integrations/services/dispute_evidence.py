@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cases.events import case_event
 from cases.models import Case, CaseStatus, OutboundCall, OutboundStatus
 from cases.outbound import outbound_enqueue
+from cases.services import case_lock
 from cases.verbs import Verb
 from config.errors import Conflict
 
@@ -43,7 +44,7 @@ def bundle_pdf(case: Case) -> bytes:
 
 def last_dispute_status(case: Case) -> str:
     """The dispute's status as Stripe last reported it; "" when only its opening is known."""
-    event = case.events.filter(verb=Verb.DISPUTE_UPDATED).order_by("-created_at", "-id").first()
+    event = case.events.filter(verb=Verb.DISPUTE_UPDATED).order_by("-id").first()
     return event.new if event is not None else ""
 
 
@@ -88,7 +89,9 @@ def evidence_facts(case: Case) -> dict:
 @transaction.atomic
 def dispute_evidence_submit(*, case: Case, actor) -> OutboundCall:
     """Queue the evidence for Stripe; a worker uploads the bundle and submits it, never this request."""
-    case = Case.objects.select_for_update().select_related("claim", "order__buyer").get(pk=case.pk)
+    # Locked, so a double click queues one call: the second sees the first's row.
+    case_lock(case)
+    case = Case.objects.select_related("claim", "order__buyer").get(pk=case.pk)
     refusal = evidence_refusal(case)
     if refusal:
         raise Conflict(refusal, code="invalid_transition")
