@@ -20,9 +20,9 @@ import json
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from email.parser import BytesParser
 from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
 API_KEY = "sk_test_51PostsaleFakeKey"
@@ -63,7 +63,9 @@ class FakeStripe:
     def refunds_for(self, payment: str) -> list[dict]:
         return [r for r in self.refunds if payment in (r["charge"], r["payment_intent"])]
 
-    def add_dispute(self, dispute_id: str, *, status: str = "needs_response", due_by: int | None = None) -> dict:
+    def add_dispute(
+        self, dispute_id: str, *, status: str = "needs_response", due_by: int | None = None
+    ) -> dict:
         dispute = {
             "id": dispute_id,
             "object": "dispute",
@@ -85,7 +87,9 @@ class FakeStripe:
 
     # --- the server side ---------------------------------------------------------------
 
-    def _answer(self, headers: dict, form: dict, path: str = "/v1/refunds") -> tuple[int, dict | bytes, float]:
+    def _answer(
+        self, headers: dict, form: dict, path: str = "/v1/refunds"
+    ) -> tuple[int, dict | bytes, float]:
         """Status, body, and how long to wait before sending it."""
         if headers.get("authorization") != f"Bearer {self.api_key}":
             return 401, _error("invalid_request_error", "", "Invalid API Key provided."), 0

@@ -112,7 +112,10 @@ def test_a_500_on_the_update_then_success_uploads_once_and_updates_once(client, 
 
     assert len(fake.files) == 1 and len(fake.requests_to("/v1/files")) == 1
     updates = fake.requests_to("/v1/disputes/")
-    assert len(updates) == 2 and updates[0]["headers"]["idempotency-key"] == updates[1]["headers"]["idempotency-key"]
+    assert (
+        len(updates) == 2
+        and updates[0]["headers"]["idempotency-key"] == updates[1]["headers"]["idempotency-key"]
+    )
     assert updates[1]["form"]["evidence[uncategorized_file]"] == fake.files[0]["id"]
     assert fake.disputes[DISPUTE]["evidence_details"]["submission_count"] == 1
     assert OutboundCall.objects.get().status == OutboundStatus.SUCCEEDED
