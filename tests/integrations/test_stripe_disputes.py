@@ -168,3 +168,22 @@ def test_a_case_that_is_no_stripe_dispute_is_refused(client, agent, shop, fake):
 
     assert response.status_code == 409 and "not a Stripe dispute" in response.content.decode()
     assert not OutboundCall.objects.exists()
+
+
+def test_an_upload_answered_too_late_is_sent_again_and_stripe_keeps_one_file(
+    client, agent, case, fake, settings
+):
+    settings.POSTSALE_OUTBOUND_TIMEOUT = 0.3
+    fake.then(("late", 1.0))  # Stripe stores the file but answers after we stopped waiting
+    client.force_login(agent)
+    submit(client, case)
+
+    [first] = deliver()
+    assert first.status == OutboundStatus.RETRYING and fake.requests_to("/v1/disputes/") == []
+    deliver(later=3600)
+
+    uploads = fake.requests_to("/v1/files")
+    assert len(uploads) == 2 and len(fake.files) == 1
+    assert uploads[0]["headers"]["idempotency-key"] == uploads[1]["headers"]["idempotency-key"]
+    [update] = fake.requests_to("/v1/disputes/")
+    assert update["form"]["evidence[uncategorized_file]"] == fake.files[0]["id"]
