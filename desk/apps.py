@@ -9,11 +9,9 @@ class DeskConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from integrations.services.dispute_evidence import register_bundle
-
-        from .bundle import evidence_bundle_pdf
+        from . import bundle
         from .security import on_login
 
         user_logged_in.connect(on_login, dispatch_uid="postsale-session-rules")
         # The worker that sends a dispute's evidence to Stripe draws the same bundle the desk offers.
-        register_bundle(evidence_bundle_pdf)
+        bundle.register()
