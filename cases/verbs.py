@@ -61,6 +61,8 @@ class Verb(models.TextChoices):
     RETURN_RECEIPT_CORRECTED = "return_receipt_corrected", _("Received quantities corrected")
     BUYER_STATED_CONDITION = "buyer_stated_condition", _("Buyer described the condition")
     DISPUTE_UPDATED = "dispute_updated", _("Dispute updated by the payment provider")
+    DISPUTE_EVIDENCE_REQUESTED = "dispute_evidence_requested", _("Evidence queued for the payment provider")
+    DISPUTE_EVIDENCE_SUBMITTED = "dispute_evidence_submitted", _("Evidence submitted to the payment provider")
     AUTO_APPLY_WITHHELD = "auto_apply_withheld", _("Recommendation not applied automatically")
     EMAIL_SENDER_DIFFERS = (
         "email_sender_differs",

@@ -18,6 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from cases.models import Case
 from config.pdf import fact_table as _table
 from config.pdf import when as _when
+from integrations.services.dispute_evidence import register_bundle
 
 
 def evidence_bundle_pdf(case: Case) -> bytes:
@@ -139,3 +140,8 @@ def evidence_bundle_pdf(case: Case) -> bytes:
         buffer, pagesize=A4, title=f"{case.reference} evidence", leftMargin=18 * mm, rightMargin=18 * mm
     ).build(story)
     return buffer.getvalue()
+
+
+def register() -> None:
+    """The worker that sends a dispute's evidence to Stripe draws the same bundle the desk offers."""
+    register_bundle(evidence_bundle_pdf)

@@ -11,6 +11,7 @@ from messaging.selectors import canned_replies_for, case_conversation
 from orders.models import RiskFlag, Shipment, TrackingEvent
 from returns.models import Condition
 
+from .dispute_evidence import evidence_panel
 from .forms import ACTION_CHOICES
 from .timeline import timeline_entries
 
@@ -78,6 +79,7 @@ def case_page_context(case: Case, *, user) -> dict:
         # The agent's limits and what the order (and the agent, today) gave back against them.
         "limits": limits,
         "evidence": (claim.evidence if claim else {}) or {},
+        "dispute_evidence": evidence_panel(case),
         "return_request": return_request,
         # What the return's state machine allows next decides which form the page offers.
         "rr_can_receive": bool(return_request and return_request.can_move_to("received")),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import case, dashboard, profile, queue, replies, returns
+from .views import case, dashboard, disputes, profile, queue, replies, returns
 
 app_name = "desk"
 urlpatterns = [
@@ -31,4 +31,9 @@ urlpatterns = [
     ),
     path("cases/<str:reference>/refunds/<int:pk>/confirm/", case.refund_confirm_view, name="refund_confirm"),
     path("cases/<str:reference>/outbound/<int:pk>/retry/", case.outbound_retry_view, name="outbound_retry"),
+    path(
+        "cases/<str:reference>/dispute-evidence/",
+        disputes.dispute_evidence_view,
+        name="dispute_evidence",
+    ),
 ]

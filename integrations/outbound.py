@@ -42,12 +42,22 @@ def _message(status: int, body: str) -> str:
 
 
 def request(
-    method: str, url: str, *, form: dict | None = None, headers: dict | None = None, reference_key: str = "id"
+    method: str,
+    url: str,
+    *,
+    form: dict | None = None,
+    body: bytes | None = None,
+    content_type: str = "",
+    headers: dict | None = None,
+    reference_key: str = "id",
 ) -> Answer:
-    data = urlencode(form or {}).encode() if form is not None else None
+    """One request: a form, or a `body` of `content_type` (a multipart file upload)."""
+    data = urlencode(form or {}).encode() if form is not None else body
     all_headers = {"Accept": "application/json", **(headers or {})}
-    if data is not None:
+    if form is not None:
         all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    elif body is not None and content_type:
+        all_headers.setdefault("Content-Type", content_type)
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)
     try:
         with urllib.request.urlopen(req, timeout=settings.POSTSALE_OUTBOUND_TIMEOUT) as raw:  # noqa: S310 (the integration's URL)
@@ -77,8 +87,9 @@ def request(
 
 
 def register() -> None:
-    from .providers import easypost_labels, stripe_refunds  # they call `request` above
+    from .providers import easypost_labels, stripe_disputes, stripe_refunds  # they call `request` above
 
     register_gateway(stripe_refunds.StripeGateway())
     register_sender("refund.create", "stripe", stripe_refunds.send_refund)
     register_sender("label.create", "easypost", easypost_labels.send_label)
+    stripe_disputes.register()
