@@ -38,15 +38,27 @@ def _message(status: int, body: str) -> str:
             return f"{text} ({code})" if code and text else (text or code or body[:300])
         if data.get("message"):
             return str(data["message"])
+        if data.get("errors"):  # Shopify's REST Admin API
+            return str(data["errors"])[:300]
     return body[:300]
 
 
 def request(
-    method: str, url: str, *, form: dict | None = None, headers: dict | None = None, reference_key: str = "id"
+    method: str,
+    url: str,
+    *,
+    form: dict | None = None,
+    json_body: dict | None = None,
+    headers: dict | None = None,
+    reference_key: str = "id",
 ) -> Answer:
-    data = urlencode(form or {}).encode() if form is not None else None
     all_headers = {"Accept": "application/json", **(headers or {})}
-    if data is not None:
+    data = None
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        all_headers.setdefault("Content-Type", "application/json")
+    elif form is not None:
+        data = urlencode(form).encode()
         all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)
     try:
@@ -77,7 +89,8 @@ def request(
 
 
 def register() -> None:
-    from .providers import stripe_refunds  # it calls `request` above
+    from .providers import shop_orders, stripe_refunds  # they call `request` above
 
     register_gateway(stripe_refunds.StripeGateway())
     register_sender("refund.create", "stripe", stripe_refunds.send_refund)
+    shop_orders.register()
