@@ -262,3 +262,67 @@ def test_hold_and_cancel_set_the_woocommerce_status(owner, shop, woo, fake):
     claim_resolve(case=case, action="cancel_order", actor=owner, reason="Cheque bounced")
     deliver()
     assert fake.woo_orders[727]["status"] == "cancelled"
+
+
+def test_an_exchange_becomes_a_woocommerce_order_whose_parcel_the_buyer_hears_of_once(web, shop, woo, fake):
+    from returns import services as returns
+    from returns.services import InspectLine
+    from tests.factories import NAPKINS, make_return, return_line
+
+    from .test_woocommerce import SECRET as WOO_SECRET
+    from .test_woocommerce import send as send_woo
+
+    woo.signing_secret = WOO_SECRET
+    woo.save()
+    original = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
+    track(original, "delivered", days_ago=3)
+    ExternalOrder.objects.create(integration=woo, external_id="727", order=original)
+    request = make_return(
+        original, return_line(original, quantity=2, reason="too_small"), resolution="exchange"
+    )
+    returns.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
+    returns.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 2, "as_new")])
+
+    deliver()
+
+    [made] = fake.woo_orders.values()
+    assert [
+        (line["name"], line["quantity"], line["subtotal"], line["total"]) for line in made["line_items"]
+    ] == [(NAPKINS["title"], 2, "49.80", "0.00")]
+    assert made["set_paid"] is True
+    link = ShopOrderLink.objects.get(case=request.case)
+    assert (link.purpose, link.external_id) == ("exchange", str(made["id"]))
+
+    # WooCommerce ships it: order.updated with the Shipment Tracking meta, twice.
+    payload = woo_payload(made, tracking=NEW_TRACKING)
+    send_woo(web, shop, payload, topic="order.updated", delivery="d1")
+    send_woo(
+        web,
+        shop,
+        dict(payload, date_modified_gmt="2026-03-25T10:00:00"),
+        topic="order.updated",
+        delivery="d2",
+    )
+    assert [event.status for event in process_all()] == ["processed", "processed"]
+
+    [told] = OutboundMessage.objects.filter(case=request.case, event="exchange_shipped")
+    assert told.context["tracking_number"] == NEW_TRACKING
+    assert returns.return_exchanges_announce_shipped() == 0
+
+
+def woo_payload(made: dict, *, tracking: str) -> dict:
+    """The order WooCommerce made, as its `order.updated` webhook sends it once it is shipped."""
+    import copy
+
+    from .test_woocommerce import ORDER as WOO_ORDER
+
+    payload = copy.deepcopy(WOO_ORDER)
+    payload.update(
+        id=made["id"], number=made["number"], status="completed", date_modified_gmt="2026-03-24T09:00:00"
+    )
+    payload["billing"]["email"] = made["billing"]["email"]
+    [tracking_meta] = [
+        entry for entry in payload["meta_data"] if entry["key"] == "_wc_shipment_tracking_items"
+    ]
+    tracking_meta["value"][0]["tracking_number"] = tracking
+    return payload
