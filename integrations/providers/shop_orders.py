@@ -89,6 +89,11 @@ def _remember(call: OutboundCall, **values) -> None:
     OutboundCall.objects.filter(pk=call.pk).update(payload=call.payload)
 
 
+def _tried_before(call: OutboundCall) -> bool:
+    """An earlier attempt, or an agent's "Try again" (which counts attempts from 0), may have made the order."""
+    return call.attempts > 1 or bool(call.last_answer)
+
+
 # --- Shopify ------------------------------------------------------------------------------
 
 
@@ -106,7 +111,7 @@ class Shopify:
 def shopify_create(call: OutboundCall) -> Answer:
     shopify = Shopify(call)
     payload = call.payload
-    draft_id = payload.get("draft") or (_shopify_draft_made(shopify, call) if call.attempts > 1 else "")
+    draft_id = payload.get("draft") or (_shopify_draft_made(shopify, call) if _tried_before(call) else "")
     if not draft_id:
         draft_id = _shopify_draft(shopify, call)
         _remember(call, draft=draft_id)
@@ -264,7 +269,7 @@ class Woo:
 def woo_create(call: OutboundCall) -> Answer:
     woo = Woo(call)
     payload = call.payload
-    if call.attempts > 1:
+    if _tried_before(call):
         made = _woo_order_made(woo, call)
         if made is not None:
             return Answer(

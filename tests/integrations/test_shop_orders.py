@@ -326,3 +326,23 @@ def woo_payload(made: dict, *, tracking: str) -> dict:
     ]
     tracking_meta["value"][0]["tracking_number"] = tracking
     return payload
+
+
+def test_an_agents_try_again_after_a_lost_answer_makes_no_second_shopify_order(
+    owner, shop, shopify, fake, settings
+):
+    from cases.outbound import outbound_retry
+
+    settings.POSTSALE_OUTBOUND_MAX_ATTEMPTS = 1
+    original = from_the_shop(shop, shopify, SHOPIFY_ID)
+    case = make_claim(original, ClaimType.WRONG_ITEM).case
+    fake.then("500 after")
+    claim_resolve(case=case, action="reship", actor=owner, reason="Wrong towels")
+    [given_up] = deliver()
+    assert given_up.status == OutboundStatus.FAILED
+
+    outbound_retry(call=OutboundCall.objects.get(case=case), actor=owner)
+    [outcome] = deliver()
+
+    assert outcome.status == OutboundStatus.SUCCEEDED
+    assert len(fake.drafts) == 1 and len(fake.writes("draft_orders.json")) == 1
