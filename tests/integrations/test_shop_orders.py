@@ -9,6 +9,7 @@ key, as they take none. The worker's task is run as the worker runs it.
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from cases.choices import ClaimType
@@ -18,6 +19,7 @@ from claims.services import claim_resolve
 from integrations.models import ExternalOrder
 from integrations.services import integration_configure
 from messaging.models import OutboundMessage
+from messaging.services.sending import outbox_send
 from orders.models import Order
 from tests.factories import make_claim, make_order, track
 
@@ -141,6 +143,11 @@ def test_an_auto_applied_replacement_becomes_one_shopify_order_whose_tracking_re
     assert case.resolutions.get().replacement.tracking_number == NEW_TRACKING
     first_mail, with_tracking = shipped_emails(case)  # once, though two webhooks named the parcel
     assert with_tracking.context["replacement_tracking_number"] == NEW_TRACKING
+    outbox_send(message_id=with_tracking.pk)
+    [sent] = [m for m in mail.outbox if NEW_TRACKING in m.body]
+    assert (
+        original.buyer.email in sent.to[0] and "Ersatzlieferung geschickt" in sent.body
+    )  # in German, her language
     assert "shop_order_shipped" in set(case.events.values_list("verb", flat=True))
 
 
