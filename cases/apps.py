@@ -7,4 +7,4 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from . import receivers, refunds  # noqa: F401  (connects them; refunds registers its outbound kind)
+        from . import receivers, refunds, shop_orders  # noqa: F401  (connects them; registers their outbound kinds)

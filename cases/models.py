@@ -430,3 +430,60 @@ class OutboundCall(models.Model):
     @property
     def can_retry(self) -> bool:
         return self.status == OutboundStatus.FAILED
+
+
+class ShopOrderPurpose(models.TextChoices):
+    REPLACEMENT = "replacement", _("Replacement")
+    EXCHANGE = "exchange", _("Exchange")
+
+
+class ShopOrderLink(models.Model):
+    """An order Postsale asked a shop system to make for a case (`cases.shop_orders`).
+
+    `external_id` is the shop's own id for it, from the answer to `order.create`;
+    the shop's order webhooks name it, and bring back the parcel it was sent in.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", verbose_name=_("shop"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="shop_orders", verbose_name=_("case")
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=ShopOrderPurpose.choices)
+    provider = models.CharField(_("shop system"), max_length=30)
+    # The order the buyer complained about, as Postsale holds it.
+    original = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="+", verbose_name=_("original order")
+    )
+    external_id = models.CharField(_("shop's order id"), max_length=64, blank=True)
+    number = models.CharField(_("shop's order number"), max_length=64, blank=True)
+    # The shop's copy of the new order, once its webhook has brought it in.
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("order in Postsale"),
+    )
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    # The buyer was told of the parcel, with its tracking: once.
+    announced_at = models.DateTimeField(_("buyer told"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("order in the shop")
+        verbose_name_plural = _("orders in the shop")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose__in=ShopOrderPurpose.values), name="shoporderlink_purpose_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "provider", "external_id"],
+                condition=~Q(external_id=""),
+                name="shoporderlink_unique_external_id",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.external_id or '…'} for {self.case_id}"

@@ -38,6 +38,13 @@ class Verb(models.TextChoices):
     CARRIER_CLAIM_UPDATED = "carrier_claim_updated", _("Carrier claim updated")
     CARRIER_CLAIM_REMINDED = "carrier_claim_reminded", _("Reminded of the carrier claim's deadline")
     ORDER_HELD = "order_held", _("Order put on hold")
+    ORDER_RELEASED = "order_released", _("Order released: its payment has cleared")
+    SHOP_ORDER_CREATED = "shop_order_created", _("Order made in the shop")
+    SHOP_ORDER_SHIPPED = "shop_order_shipped", _("The shop sent the order made for this case")
+    SHOP_ORDER_NOT_SENT = (
+        "shop_order_not_sent",
+        _("The order came from no shop system: this stays in Postsale, for the shop to do by hand"),
+    )
     NEEDED_BY_CHANGED = "needed_by_changed", _("Needed-by date changed")
     BUYER_RISK_CHANGED = "buyer_risk_changed", _("Buyer's risk flag changed")
     DECISION_OVERRIDDEN = "decision_overridden", _("Recommendation overridden")

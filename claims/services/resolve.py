@@ -23,6 +23,7 @@ from cases.events import case_event, user_or_none
 from cases.models import OPEN_STATUSES, Case, CaseStatus, RefundMethod
 from cases.refunds import client_key, refund_expected_arrival, refund_issue, refund_room_check
 from cases.services import case_add_cost, case_add_search_terms, case_lock, move_locked
+from cases.shop_orders import ShopOrderPurpose, shop_order_cancel, shop_order_create, shop_order_hold
 from cases.verbs import Verb
 from config.errors import Conflict
 from decisions import public as decisions
@@ -200,8 +201,10 @@ def _move_on(case: Case, claim: Claim | None, *, action: str, actor, reason: str
         if claim is not None:
             tick_steps_for(claim, BuyerEvent.CARRIER_INVESTIGATION_STARTED)
     elif action == Action.HOLD_ORDER:
-        Order.objects.filter(pk=case.order_id, held_at__isnull=True).update(held_at=timezone.now())
+        held = Order.objects.filter(pk=case.order_id, held_at__isnull=True).update(held_at=timezone.now())
         case_event(case, Verb.ORDER_HELD, actor=actor, reason=reason)
+        if held:
+            shop_order_hold(case=case, order=case.order)
         move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=reason)
 
 
@@ -259,6 +262,27 @@ def _replace(
     )
     if replacement:
         resolution.replacement = _replacement_shipment(case, replacement)
+    elif case.order_id:
+        # No parcel named: the shop is to send it, so it becomes an order there (where the order came from).
+        lines = _replacement_lines(case)
+        charge = Decimal("0")
+        if action == Action.REMAKE and not goodwill:
+            charge = sum((line["unit_price"] * line["quantity"] for line in lines), Decimal("0"))
+        shop_order_create(case=case, purpose=ShopOrderPurpose.REPLACEMENT, lines=lines, charge=charge)
+
+
+def _replacement_lines(case: Case) -> list[dict]:
+    """What goes out again: the lines the claim names, else the whole order."""
+    claim = Claim.objects.filter(case=case).first()
+    named = list(claim.lines.select_related("order_line")) if claim is not None else []
+    pairs = [(line.order_line, line.quantity) for line in named] or [
+        (line, line.quantity) for line in case.order.lines.all()
+    ]
+    return [
+        {"sku": line.sku, "title": line.title, "quantity": quantity, "unit_price": line.unit_price}
+        for line, quantity in pairs
+        if quantity
+    ]
 
 
 def _replacement_shipment(case: Case, data: dict) -> Shipment:
@@ -283,7 +307,11 @@ def _replacement_shipment(case: Case, data: dict) -> Shipment:
 
 
 def _cancel_order(case: Case) -> None:
-    Order.objects.filter(pk=case.order_id, cancelled_at__isnull=True).update(cancelled_at=timezone.now())
+    cancelled = Order.objects.filter(pk=case.order_id, cancelled_at__isnull=True).update(
+        cancelled_at=timezone.now()
+    )
+    if cancelled:
+        shop_order_cancel(case=case, order=case.order)
 
 
 def _record(resolution: Resolution, *, actor) -> None:

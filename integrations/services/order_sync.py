@@ -13,6 +13,7 @@ from orders.services import ORDER_FIELDS, UpsertResult, orders_upsert
 
 from ..models import ExternalOrder, Integration
 from ..providers import Ignored, NotYet
+from .shop_orders import paid, shop_order_arrived, shop_order_parcel
 
 
 def order_apply(
@@ -38,8 +39,11 @@ def order_apply(
     # must not undo a date the buyer corrected in the portal or an agent was told.
     needed_by = item.get("needed_by")
     known = (
-        Order.objects.filter(shop_id=integration.shop_id, number=item["number"]).values("needed_by").first()
+        Order.objects.filter(shop_id=integration.shop_id, number=item["number"])
+        .values("pk", "needed_by")
+        .first()
     )
+    paid_before = paid(known["pk"] if known else None)
     if known is not None:
         item = {name: value for name, value in item.items() if name != "needed_by"}
     # The payload names its shop; only the integration's own may be written, whatever it says.
@@ -62,6 +66,9 @@ def order_apply(
         link.order = result.order
         link.source_updated_at = source_updated_at or link.source_updated_at
         link.save(update_fields=["order", "source_updated_at"])
+    shop_order_arrived(
+        integration=integration, external_id=external_id, order=result.order, paid_before=paid_before
+    )
     return result
 
 
@@ -87,6 +94,7 @@ def shipments_add(*, order: Order, shipments: list[dict]) -> None:
         shipments=shipments,
     )
     orders_upsert(items=[item])
+    shop_order_parcel(order=order)
 
 
 def payment_reference_set(*, order: Order, reference: str) -> Payment | None:

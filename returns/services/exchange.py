@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cases import approvals
 from cases.events import case_event, user_or_none
+from cases.shop_orders import ShopOrderPurpose, shop_order_create
 from cases.verbs import Verb
 from config.errors import Conflict
 from messaging.public import BuyerEvent, notify_buyer
@@ -135,6 +136,14 @@ def exchange_order_create(
         exchange_order=exchange_order.number,
         swaps={k: v for k, v in wanted.items() if k != v},
         value=str(plan.value),
+    )
+    # The shop packs what its own system tells it to: the exchange becomes an order there too, paid
+    # with the returned goods like Postsale's copy (an owner's dearer swap is the shop's to carry).
+    shop_order_create(
+        case=request.case,
+        purpose=ShopOrderPurpose.EXCHANGE,
+        lines=item_lines,
+        order=original,
     )
     return exchange_order
 
