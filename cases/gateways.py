@@ -84,8 +84,13 @@ def gateway_for_order(order: Order) -> RefundGateway:
     if payment is None:
         return GATEWAYS["manual"]
     if payment.provider:
-        # A provider Postsale cannot refund through yet (PayPal, the shop system) is paid out by hand.
-        return GATEWAYS.get(payment.provider, GATEWAYS["manual"])
+        # A provider Postsale cannot refund through (Klarna, or one the shop gave no API credentials) is
+        # paid out by hand.
+        gateway = GATEWAYS.get(payment.provider)
+        ready = getattr(gateway, "ready_for", None)
+        if gateway is None or (ready is not None and not ready(payment)):
+            return GATEWAYS["manual"]
+        return gateway
     for gateway in GATEWAYS.values():
         if gateway.recognises(payment):
             return gateway

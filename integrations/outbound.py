@@ -11,6 +11,7 @@ gateways into the kernel's registries.
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
@@ -25,7 +26,7 @@ ANSWER_CHARS = 2000
 
 
 def _message(status: int, body: str) -> str:
-    """The provider's own words where its error JSON has them (Stripe's and PayPal's shapes), else the body."""
+    """The provider's own words where its error JSON has them (Stripe's, PayPal's, Shopify's, WooCommerce's), else the body."""
     try:
         data = json.loads(body)
     except ValueError:
@@ -36,18 +37,49 @@ def _message(status: int, body: str) -> str:
             code = error.get("code") or error.get("type") or ""
             text = error.get("message") or ""
             return f"{text} ({code})" if code and text else (text or code or body[:300])
+        # PayPal: {"name", "message", "details": [{"issue", "description"}]}; the issue says what is wrong.
+        details = data.get("details")
+        if isinstance(details, list) and details and isinstance(details[0], dict):
+            issue = details[0].get("issue") or ""
+            text = details[0].get("description") or data.get("message") or ""
+            return f"{text} ({issue})" if issue else str(text)
+        if isinstance(error, str) and error:  # PayPal's OAuth: {"error", "error_description"}
+            return str(data.get("error_description") or error)
         if data.get("message"):
             return str(data["message"])
+        # Shopify: {"errors": "Not Found"} or {"errors": {"field": ["is wrong"]}}.
+        errors = data.get("errors")
+        if isinstance(errors, str) and errors:
+            return errors
+        if isinstance(errors, dict) and errors:
+            return "; ".join(
+                f"{name}: {', '.join(map(str, said)) if isinstance(said, list) else said}"
+                for name, said in errors.items()
+            )
     return body[:300]
 
 
+def basic_auth(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
 def request(
-    method: str, url: str, *, form: dict | None = None, headers: dict | None = None, reference_key: str = "id"
+    method: str,
+    url: str,
+    *,
+    form: dict | None = None,
+    json_body: dict | None = None,
+    headers: dict | None = None,
+    reference_key: str = "id",
 ) -> Answer:
-    data = urlencode(form or {}).encode() if form is not None else None
     all_headers = {"Accept": "application/json", **(headers or {})}
-    if data is not None:
+    data = None
+    if form is not None:
+        data = urlencode(form).encode()
         all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    elif json_body is not None:
+        data = json.dumps(json_body).encode()
+        all_headers.setdefault("Content-Type", "application/json")
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)
     try:
         with urllib.request.urlopen(req, timeout=settings.POSTSALE_OUTBOUND_TIMEOUT) as raw:  # noqa: S310 (the integration's URL)
@@ -67,7 +99,8 @@ def request(
         parsed = json.loads(body) if body else {}
     except ValueError:
         parsed = {}
-    parsed = parsed if isinstance(parsed, dict) else {}
+    # A list (WooCommerce's refunds of an order) comes as {"items": [...]}.
+    parsed = parsed if isinstance(parsed, dict) else {"items": parsed} if isinstance(parsed, list) else {}
     return Answer(
         status_code=status,
         body=body[:ANSWER_CHARS],
@@ -77,7 +110,11 @@ def request(
 
 
 def register() -> None:
-    from .providers import stripe_refunds  # it calls `request` above
+    from .providers import shop_refunds, stripe_refunds  # they call `request` above
 
     register_gateway(stripe_refunds.StripeGateway())
     register_sender("refund.create", "stripe", stripe_refunds.send_refund)
+    # The shop systems before PayPal: an order from a shop is refunded where it was placed.
+    for gateway, sender in shop_refunds.GATEWAYS:
+        register_gateway(gateway)
+        register_sender("refund.create", gateway.name, sender)
