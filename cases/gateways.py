@@ -11,8 +11,10 @@ gateways live with their provider in the integrations app, which adds them to
 
 Which gateway a refund takes is read from the order's payment
 (`gateway_for_order`): the provider the shop named, else the first gateway that
-recognises the payment (a Stripe card payment by its `pi_…`/`ch_…` reference),
-else manual.
+recognises the payment (an order that came from a shop system by its link there,
+a Stripe card payment by its `pi_…`/`ch_…` reference, a PayPal payment), else
+manual. A named provider whose gateway is not ready for the payment (no API
+credentials) is manual too.
 """
 
 from __future__ import annotations

@@ -112,9 +112,13 @@ def request(
 def register() -> None:
     from .providers import shop_refunds, stripe_refunds  # they call `request` above
 
-    register_gateway(stripe_refunds.StripeGateway())
-    register_sender("refund.create", "stripe", stripe_refunds.send_refund)
-    # The shop systems before PayPal: an order from a shop is refunded where it was placed.
-    for gateway, sender in shop_refunds.GATEWAYS:
+    # In the order they are asked about a payment that names no provider: an order from a shop
+    # system is refunded where it was placed (a Shopify Payments `pi_…` is not the shop's own
+    # Stripe's), then a Stripe reference, then a PayPal payment.
+    for gateway, sender in shop_refunds.SHOP_GATEWAYS:
         register_gateway(gateway)
         register_sender("refund.create", gateway.name, sender)
+    register_gateway(stripe_refunds.StripeGateway())
+    register_sender("refund.create", "stripe", stripe_refunds.send_refund)
+    register_gateway(shop_refunds.PAYPAL_GATEWAY[0])
+    register_sender("refund.create", "paypal", shop_refunds.PAYPAL_GATEWAY[1])

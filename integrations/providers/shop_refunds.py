@@ -297,8 +297,8 @@ def send_woocommerce_refund(call: OutboundCall) -> Answer:
     return _answer(answer, reference=answer.reference, status=_woo_state(answer.data))
 
 
-GATEWAYS = (
+SHOP_GATEWAYS = (
     (ShopifyGateway(), send_shopify_refund),
     (WooCommerceGateway(), send_woocommerce_refund),
-    (PayPalGateway(), send_paypal_refund),
 )
+PAYPAL_GATEWAY = (PayPalGateway(), send_paypal_refund)

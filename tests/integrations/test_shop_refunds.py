@@ -196,7 +196,6 @@ def test_paypal_refusing_puts_the_case_back_before_an_agent_with_paypals_words(
 
 
 def test_wrong_paypal_credentials_are_refused_with_paypals_words(owner, paypal_case, paypal):
-    Integration.objects.filter(source="paypal").update()
     integration = Integration.objects.get(source="paypal")
     integration.carrier_api_key = f"{PAYPAL_CLIENT_ID}:wrong"
     integration.save()
@@ -414,8 +413,23 @@ def test_a_named_provider_the_shop_gave_no_credentials_is_refunded_by_hand(owner
     order = make_order(
         shop, payment={"method": "card", "status": "paid", "reference": "x", "provider": "woocommerce"}
     )
+    assert order.payments.get().provider == "woocommerce"
     # A consumer key without its secret, and no order id at WooCommerce: nothing to send.
     assert refund_10(make_claim(order).case, owner).gateway == "manual"
+
+
+def test_a_shopify_order_paid_through_shopify_payments_is_refunded_by_shopify_not_the_shops_stripe(
+    owner, shop, shopify
+):
+    from .fake_stripe import API_KEY
+
+    integration_configure(shop=shop, source="stripe", secret="whsec_x", api_key=API_KEY, api_url=shopify.url)
+    integration = integration_configure(
+        shop=shop, source="shopify", secret="s3cr3t", api_key=SHOPIFY_TOKEN, api_url=shopify.url
+    )
+    order = make_order(shop, payment={"method": "card", "status": "paid", "reference": "pi_3ShopifyPayments"})
+    ExternalOrder.objects.create(integration=integration, external_id=SHOPIFY_ORDER, order=order)
+    assert refund_10(make_claim(order).case, owner).gateway == "shopify"
 
 
 def test_another_shops_shopify_cannot_refund_our_order(owner, shop, swedish_shop, shopify):
