@@ -45,8 +45,9 @@ def _message(status: int, body: str) -> str:
             return f"{text} ({issue})" if issue else str(text)
         if isinstance(error, str) and error:  # PayPal's OAuth: {"error", "error_description"}
             return str(data.get("error_description") or error)
-        if data.get("message"):
-            return str(data["message"])
+        if data.get("message"):  # WooCommerce adds a code: {"code", "message", "data": {"status"}}
+            code = data.get("code")
+            return f"{data['message']} ({code})" if isinstance(code, str) and code else str(data["message"])
         # Shopify: {"errors": "Not Found"} or {"errors": {"field": ["is wrong"]}}.
         errors = data.get("errors")
         if isinstance(errors, str) and errors:

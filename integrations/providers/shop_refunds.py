@@ -42,6 +42,7 @@ SHOPIFY_API_VERSION = "2025-01"
 PAYPAL_WHOLE_UNITS = {"HUF", "JPY", "TWD"}
 TOKEN_MARGIN_SECONDS = 120
 WOO_KEY_META = "_postsale_idempotency_key"
+WOO_REFUND_FAILED = "woocommerce_rest_cannot_create_order_refund"
 
 
 def _integration(shop_id: int, source: str) -> Integration | None:
@@ -293,7 +294,14 @@ def send_woocommerce_refund(call: OutboundCall) -> Answer:
         "api_refund": True,
         "meta_data": [{"key": WOO_KEY_META, "value": call.idempotency_key}],
     }
-    answer = request("POST", url, json_body=body, headers=headers)
+    try:
+        answer = request("POST", url, json_body=body, headers=headers)
+    except Transient as exc:
+        # WooCommerce answers 500 when its payment plugin would not refund (the refund is then
+        # deleted again): asking again will not change that, an agent must look.
+        if exc.status_code == 500 and WOO_REFUND_FAILED in exc.message:
+            raise Refused(exc.message, status_code=exc.status_code) from exc
+        raise
     return _answer(answer, reference=answer.reference, status=_woo_state(answer.data))
 
 

@@ -207,6 +207,25 @@ def test_wrong_paypal_credentials_are_refused_with_paypals_words(owner, paypal_c
     assert "Client Authentication failed" in paypal_case.events.get(verb="outbound_failed").data["reason"]
 
 
+def test_a_paypal_token_that_expired_early_is_fetched_again_once(owner, paypal_case, paypal, shop):
+    refund_10(paypal_case, owner)
+    deliver()
+    paypal.tokens.clear()  # PayPal forgot the token we keep in the cache
+    other = make_claim(
+        make_order(
+            shop,
+            number="6011",
+            payment={"method": "paypal", "status": "paid", "reference": "3C679366HH908993F"},
+        )
+    ).case
+    refund_10(other, owner)
+    deliver()
+
+    assert len(paypal.refunds) == 2
+    assert len(paypal.posted("/v1/oauth2/token")) == 2
+    assert Refund.objects.get(case=other).status == RefundStatus.COMPLETED
+
+
 def paypal_refunded(made: dict, *, event_id="WH-1RF00000000000000-REFUNDED", status="COMPLETED"):
     return {
         "id": event_id,
@@ -395,6 +414,27 @@ def test_woocommerce_refusing_puts_the_case_back_before_an_agent(owner, woo_case
     woo_case.refresh_from_db()
     assert Refund.objects.get().status == RefundStatus.FAILED and woo_case.status == CaseStatus.IN_PROGRESS
     assert "Invalid refund amount." in woo_case.events.get(verb="outbound_failed").data["reason"]
+
+
+def test_a_woocommerce_500_from_its_payment_plugin_is_a_refusal_not_tried_again(owner, woo_case, woo):
+    woo.then(
+        (
+            "refuse",
+            500,
+            {
+                "code": "woocommerce_rest_cannot_create_order_refund",
+                "message": "Refund failed: the charge has been disputed.",
+                "data": {"status": 500},
+            },
+        )
+    )
+    refund_10(woo_case, owner)
+    deliver()
+    deliver(later=3600)
+
+    assert len(woo.posted("/refunds")) == 1 and woo.refunds == []
+    assert Refund.objects.get().status == RefundStatus.FAILED
+    assert "charge has been disputed" in woo_case.events.get(verb="outbound_failed").data["reason"]
 
 
 # --- which gateway --------------------------------------------------------------------
