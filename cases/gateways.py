@@ -11,8 +11,10 @@ gateways live with their provider in the integrations app, which adds them to
 
 Which gateway a refund takes is read from the order's payment
 (`gateway_for_order`): the provider the shop named, else the first gateway that
-recognises the payment (a Stripe card payment by its `pi_…`/`ch_…` reference),
-else manual.
+recognises the payment (an order that came from a shop system by its link there,
+a Stripe card payment by its `pi_…`/`ch_…` reference, a PayPal payment), else
+manual. A named provider whose gateway is not ready for the payment (no API
+credentials) is manual too.
 """
 
 from __future__ import annotations
@@ -84,8 +86,13 @@ def gateway_for_order(order: Order) -> RefundGateway:
     if payment is None:
         return GATEWAYS["manual"]
     if payment.provider:
-        # A provider Postsale cannot refund through yet (PayPal, the shop system) is paid out by hand.
-        return GATEWAYS.get(payment.provider, GATEWAYS["manual"])
+        # A provider Postsale cannot refund through (Klarna, or one the shop gave no API credentials) is
+        # paid out by hand.
+        gateway = GATEWAYS.get(payment.provider)
+        ready = getattr(gateway, "ready_for", None)
+        if gateway is None or (ready is not None and not ready(payment)):
+            return GATEWAYS["manual"]
+        return gateway
     for gateway in GATEWAYS.values():
         if gateway.recognises(payment):
             return gateway

@@ -26,7 +26,11 @@ class Source(models.TextChoices):
 
 
 # The public API each provider answers on, when an integration names none.
-DEFAULT_API_URLS = {"stripe": "https://api.stripe.com", "easypost": "https://api.easypost.com"}
+DEFAULT_API_URLS = {
+    "stripe": "https://api.stripe.com",
+    "paypal": "https://api-m.paypal.com",
+    "easypost": "https://api.easypost.com",
+}
 
 # Sources that call us; PostNord and DHL are asked by the pollers instead.
 WEBHOOK_SOURCES = (
@@ -84,6 +88,13 @@ class Integration(models.Model):
     @carrier_api_key.setter
     def carrier_api_key(self, value: str) -> None:
         self.api_key = vault.seal(value)
+
+    @property
+    def api_credentials(self) -> tuple[str, str]:
+        """PayPal's client id and secret, WooCommerce's consumer key and secret: sealed together in `api_key`
+        as "id:secret" (how HTTP Basic joins them); one key alone (Stripe, Shopify) is ("key", "")."""
+        user, _sep, password = self.carrier_api_key.partition(":")
+        return user, password
 
     @property
     def base_url(self) -> str:

@@ -11,6 +11,7 @@ gateways into the kernel's registries.
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
@@ -25,7 +26,7 @@ ANSWER_CHARS = 2000
 
 
 def _message(status: int, body: str) -> str:
-    """The provider's own words where its error JSON has them (Stripe's and PayPal's shapes), else the body."""
+    """The provider's own words where its error JSON has them (Stripe's, PayPal's, Shopify's, WooCommerce's), else the body."""
     try:
         data = json.loads(body)
     except ValueError:
@@ -36,11 +37,31 @@ def _message(status: int, body: str) -> str:
             code = error.get("code") or error.get("type") or ""
             text = error.get("message") or ""
             return f"{text} ({code})" if code and text else (text or code or body[:300])
-        if data.get("message"):
-            return str(data["message"])
-        if data.get("errors"):  # Shopify's REST Admin API
-            return str(data["errors"])[:300]
+        # PayPal: {"name", "message", "details": [{"issue", "description"}]}; the issue says what is wrong.
+        details = data.get("details")
+        if isinstance(details, list) and details and isinstance(details[0], dict):
+            issue = details[0].get("issue") or ""
+            text = details[0].get("description") or data.get("message") or ""
+            return f"{text} ({issue})" if issue else str(text)
+        if isinstance(error, str) and error:  # PayPal's OAuth: {"error", "error_description"}
+            return str(data.get("error_description") or error)
+        if data.get("message"):  # WooCommerce adds a code: {"code", "message", "data": {"status"}}
+            code = data.get("code")
+            return f"{data['message']} ({code})" if isinstance(code, str) and code else str(data["message"])
+        # Shopify: {"errors": "Not Found"} or {"errors": {"field": ["is wrong"]}}.
+        errors = data.get("errors")
+        if isinstance(errors, str) and errors:
+            return errors
+        if isinstance(errors, dict) and errors:
+            return "; ".join(
+                f"{name}: {', '.join(map(str, said)) if isinstance(said, list) else said}"
+                for name, said in errors.items()
+            )
     return body[:300]
+
+
+def basic_auth(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def request(
@@ -84,7 +105,8 @@ def request(
         parsed = json.loads(body) if body else {}
     except ValueError:
         parsed = {}
-    parsed = parsed if isinstance(parsed, dict) else {}
+    # A list (WooCommerce's refunds of an order) comes as {"items": [...]}.
+    parsed = parsed if isinstance(parsed, dict) else {"items": parsed} if isinstance(parsed, list) else {}
     return Answer(
         status_code=status,
         body=body[:ANSWER_CHARS],
@@ -97,12 +119,21 @@ def register() -> None:
     from .providers import (  # they call `request` above
         easypost_labels,
         shop_orders,
+        shop_refunds,
         stripe_disputes,
         stripe_refunds,
     )
 
+    # In the order they are asked about a payment that names no provider: an order from a shop
+    # system is refunded where it was placed (a Shopify Payments `pi_…` is not the shop's own
+    # Stripe's), then a Stripe reference, then a PayPal payment.
+    for gateway, sender in shop_refunds.SHOP_GATEWAYS:
+        register_gateway(gateway)
+        register_sender("refund.create", gateway.name, sender)
     register_gateway(stripe_refunds.StripeGateway())
     register_sender("refund.create", "stripe", stripe_refunds.send_refund)
+    register_gateway(shop_refunds.PAYPAL_GATEWAY[0])
+    register_sender("refund.create", "paypal", shop_refunds.PAYPAL_GATEWAY[1])
     register_sender("label.create", "easypost", easypost_labels.send_label)
     stripe_disputes.register()
     shop_orders.register()

@@ -1,4 +1,5 @@
-"""PayPal webhooks: `CUSTOMER.DISPUTE.*` open or update a chargeback case.
+"""PayPal webhooks: `CUSTOMER.DISPUTE.*` open or update a chargeback case; `PAYMENT.CAPTURE.REFUNDED`
+completes a refund Postsale sent (`providers.shop_refunds`).
 
 Signature: PayPal signs, with its private key, the string
 
@@ -42,7 +43,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
 
-from ..services import disputes
+from ..services import disputes, refunds
 from . import (
     Ignored,
     MalformedBody,
@@ -62,6 +63,7 @@ KEPT_HEADERS = (
     "PAYPAL-AUTH-ALGO",
 )
 DISPUTE_TOPICS = {"CUSTOMER.DISPUTE.CREATED", "CUSTOMER.DISPUTE.UPDATED", "CUSTOMER.DISPUTE.RESOLVED"}
+REFUND_TOPICS = {"PAYMENT.CAPTURE.REFUNDED"}
 CERT_CACHE_SECONDS = 24 * 3600
 CERT_FETCH_TIMEOUT = 5
 
@@ -166,6 +168,17 @@ def identify(payload: dict, headers, body: bytes = b"") -> tuple[str, str]:
 
 
 def process(event, payload: dict) -> str:
+    if event.topic in REFUND_TOPICS:
+        refund = payload["resource"]
+        require(refund, "id")
+        if not refunds.paypal_refund_update(
+            integration=event.integration,
+            refund_id=str(refund["id"]),
+            status=str(refund.get("status") or ""),
+            custom_id=str(refund.get("custom_id") or ""),
+        ):
+            raise Ignored(f"Refund {refund['id']} was not made by Postsale for this shop.")
+        return f"refund {refund['id']}"
     if event.topic not in DISPUTE_TOPICS:
         raise Ignored(f"Event {event.topic} is not used by Postsale.")
     dispute = payload["resource"]

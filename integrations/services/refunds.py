@@ -25,3 +25,20 @@ def stripe_refund_update(
         return False
     refund_provider_update(refund_id=refund.pk, state=status, reference=refund_id, message=message)
     return True
+
+
+def paypal_refund_update(*, integration, refund_id: str, status: str, custom_id: str) -> bool:
+    """PayPal's `PAYMENT.CAPTURE.REFUNDED`: found by the refund's id, or by the `custom_id` Postsale sent
+    (`postsale:<id>`) when the webhook beats the stored answer; only among this shop's PayPal refunds."""
+    from ..providers.shop_refunds import PAYPAL_STATES
+
+    mine = Refund.objects.filter(order__shop_id=integration.shop_id, gateway="paypal")
+    refund = mine.filter(gateway_reference=refund_id).first() if refund_id else None
+    ours = custom_id.removeprefix("postsale:") if custom_id.startswith("postsale:") else ""
+    if refund is None and ours.isdigit():
+        refund = mine.filter(pk=int(ours), gateway_reference__in=["", refund_id]).first()
+    if refund is None:
+        return False
+    state = PAYPAL_STATES.get(status.upper(), "")
+    refund_provider_update(refund_id=refund.pk, state=state, reference=refund_id)
+    return True

@@ -28,15 +28,32 @@ class Command(BaseCommand):
         parser.add_argument(
             "--api-key",
             default=None,
-            help="API key: Stripe's secret or restricted key (rk_…) for refunds; PostNord/DHL's own",
+            help=(
+                "API key: Stripe's secret or restricted key (rk_…) for refunds; Shopify's Admin API access "
+                "token (shpat_…); PayPal's CLIENT_ID:SECRET; WooCommerce's CONSUMER_KEY:CONSUMER_SECRET; "
+                "PostNord/DHL's own"
+            ),
         )
         parser.add_argument(
             "--api-url",
             default=None,
-            help="the provider's API base URL (default its public API, e.g. https://api.stripe.com)",
+            help=(
+                "the provider's API base URL (default its public API, e.g. https://api.stripe.com); "
+                "the shop's own for Shopify (https://SHOP.myshopify.com) and WooCommerce"
+            ),
         )
 
-    def handle(self, *args, shop, source, secret, api_key, api_url, **options):
+        parser.add_argument(
+            "--api-secret",
+            default=None,
+            help="the secret that goes with --api-key: PayPal's client secret, WooCommerce's consumer secret",
+        )
+
+    def handle(self, *args, shop, source, secret, api_key, api_url, api_secret=None, **options):
+        if api_secret is not None:
+            if not api_key:
+                raise CommandError("--api-secret needs --api-key (the client id or consumer key) too.")
+            api_key = f"{api_key.strip()}:{api_secret.strip()}"
         try:
             shop_obj = Shop.objects.get(slug=shop)
         except Shop.DoesNotExist as exc:
