@@ -65,6 +65,11 @@ class Verb(models.TextChoices):
         _("Return refund limited to what was left to refund on the order"),
     )
     RETURN_LABEL_REISSUED = "return_label_reissued", _("Return label issued again")
+    RETURN_PICKUP_BOOKED = "return_pickup_booked", _("Pickup at the buyer's door booked")
+    RETURN_PICKUP_NOT_BOOKED = (
+        "return_pickup_not_booked",
+        _("No pickup booked: the buyer hands the parcel in"),
+    )
     RETURN_RECEIPT_CORRECTED = "return_receipt_corrected", _("Received quantities corrected")
     BUYER_STATED_CONDITION = "buyer_stated_condition", _("Buyer described the condition")
     DISPUTE_UPDATED = "dispute_updated", _("Dispute updated by the payment provider")

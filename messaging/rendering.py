@@ -31,7 +31,14 @@ from .models import Audience, BuyerEvent, EmailTemplateOverride, OutboundMessage
 FALLBACK_LANGUAGE = "en"
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 FEEDBACK_SALT = "messaging.feedback"
-DATE_KEYS = ("respond_by", "return_deadline", "refund_expected", "delivered_at", "claim_deadline")
+DATE_KEYS = (
+    "respond_by",
+    "return_deadline",
+    "refund_expected",
+    "delivered_at",
+    "claim_deadline",
+    "pickup_date",
+)
 
 
 @dataclass

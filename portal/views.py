@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import wraps
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from returns import eligibility, labels
 from returns import selectors as return_selectors
 from returns.models import Condition, ReturnMethod
 from returns.services import RefundLine, refund_compute
+from returns.services.carrier_label import pickup_context
 
 from . import access, ratelimit, selectors
 from .forms import LookupForm, ProblemForm, ReturnForm
@@ -279,6 +281,13 @@ def return_view(request, shop, order):
     )
 
 
+def _pickup(return_request) -> dict:
+    pickup = pickup_context(return_request)
+    if pickup:
+        pickup["pickup_date"] = date.fromisoformat(pickup["pickup_date"])
+    return pickup
+
+
 @require_GET
 @order_page
 def return_done_view(request, shop, order, rma):
@@ -305,6 +314,7 @@ def return_done_view(request, shop, order, rma):
         {
             "order": order,
             "rr": return_request,
+            "pickup": _pickup(return_request),
             "lines": lines,
             "estimate": estimate,
             "fees": estimate.restocking_fee + estimate.return_fee,

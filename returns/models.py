@@ -273,6 +273,10 @@ class ReturnRequest(StatusMachine):
     label_carrier = models.CharField(_("label carrier"), max_length=80, blank=True)
     label_reference = models.CharField(_("label provider's reference"), max_length=80, blank=True)
     label_qr_code_url = models.URLField(_("carrier's QR code"), max_length=500, blank=True)
+    # A pickup at the buyer's door booked with the label's carrier: its confirmation and window.
+    pickup_confirmation = models.CharField(_("pickup confirmation"), max_length=80, blank=True)
+    pickup_from = models.DateTimeField(_("pickup from"), null=True, blank=True)
+    pickup_until = models.DateTimeField(_("pickup until"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     first_scan_at = models.DateTimeField(_("first carrier scan"), null=True, blank=True)

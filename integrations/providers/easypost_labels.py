@@ -30,11 +30,12 @@ from django.conf import settings
 
 from cases.models import OutboundCall
 from cases.outbound import Answer, Refused, Transient
-from returns.models import ReturnPolicy, ReturnRequest
+from returns.models import ReturnMethod, ReturnPolicy, ReturnRequest
 from returns.services import policy_for
 
 from ..models import Integration, Source
 from ..outbound import ANSWER_CHARS, _message
+from .easypost_pickups import book_pickup
 
 GRAMS_PER_OUNCE = 28.349523125
 PDF_BYTES = 5_000_000
@@ -212,5 +213,9 @@ def send_label(call: OutboundCall) -> Answer:
         "service": str(selected.get("service") or ""),
         "qr_code_url": qr_code_url(shipment),
     }
+    if request.method == ReturnMethod.PICKUP:
+        data["pickup"] = book_pickup(
+            call, request, shipment, base=integration.base_url, api_key=api_key, http=_call
+        )
     summary = {k: v for k, v in data.items() if k != "pdf"}
     return Answer(status_code=200, body=json.dumps(summary), reference=shipment_id, data=data)

@@ -11,6 +11,8 @@ follow (`integrations.services.tracking`): the first scan moves the return.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -96,12 +98,45 @@ def label_bought(call: OutboundCall, answer: Answer) -> None:
         "tracking_number": request.tracking_number,
         "carrier": request.label_carrier,
     }
+    pickup = data.get("pickup")
+    if pickup and not pickup.get("missing"):
+        request.pickup_confirmation = str(pickup.get("confirmation") or "")[:80]
+        request.pickup_from = _when(pickup.get("from"))
+        request.pickup_until = _when(pickup.get("until"))
+        fields += ["pickup_confirmation", "pickup_from", "pickup_until"]
     if request.status == ReturnStatus.LABEL_ISSUED:
         request.save(update_fields=[*fields, "updated_at"])
         case_event(request.case, Verb.RETURN_LABEL_REISSUED, rma=request.rma, **data_for_event)
     else:
         move_return(request, ReturnStatus.LABEL_ISSUED, fields=fields, **data_for_event)
+    if pickup and pickup.get("missing"):
+        # The label stands: the buyer hands the parcel in (or arranges a pickup with the carrier).
+        case_event(
+            request.case,
+            Verb.RETURN_PICKUP_NOT_BOOKED,
+            rma=request.rma,
+            carrier=request.label_carrier,
+            reason=str(pickup["missing"])[:500],
+        )
+    elif pickup:
+        case_event(
+            request.case,
+            Verb.RETURN_PICKUP_BOOKED,
+            rma=request.rma,
+            carrier=request.label_carrier,
+            pickup=pickup.get("id", ""),
+            confirmation=request.pickup_confirmation,
+            window_from=pickup.get("from", ""),
+            window_until=pickup.get("until", ""),
+        )
     tell_buyer(request)
+
+
+def _when(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def tell_buyer(request: ReturnRequest) -> None:
@@ -116,7 +151,30 @@ def tell_buyer(request: ReturnRequest) -> None:
         label_kind=request.label_kind,
         qr_code_url=request.label_qr_code_url,
         tracking_number=request.tracking_number,
+        **pickup_context(request),
     )
+
+
+def pickup_context(request: ReturnRequest) -> dict:
+    """The booked pickup as the buyer reads it, in the shop's time zone; empty when none was booked."""
+    if not request.pickup_from:
+        return {}
+    zone = _zone(request.order.shop.time_zone)
+    start = request.pickup_from.astimezone(zone)
+    end = (request.pickup_until or request.pickup_from).astimezone(zone)
+    return {
+        "pickup_date": start.date().isoformat(),
+        "pickup_from": start.strftime("%H:%M"),
+        "pickup_until": end.strftime("%H:%M"),
+        "pickup_confirmation": request.pickup_confirmation,
+    }
+
+
+def _zone(name: str):
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def before_retry(call: OutboundCall) -> None:

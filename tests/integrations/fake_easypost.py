@@ -4,7 +4,12 @@ JSON requests with HTTP Basic auth (the API key as user name, no password):
 `POST /v2/shipments` makes a shipment with rates, `GET /v2/shipments/{id}`
 shows it, `POST /v2/shipments/{id}/buy` with `{"rate": {"id"}}` buys one
 (again: 422 `SHIPMENT.POSTAGE.EXISTS`), and the label's PDF is served at its
-`label_pdf_url`. Carriers in `qr_carriers` add a `label_qr_code` form. Errors
+`label_pdf_url`. Carriers in `qr_carriers` add a `label_qr_code` form.
+Pickups (https://docs.easypost.com/docs/pickups): `POST /v2/pickups` with
+`{"pickup": {"address", "shipment": {"id"}, "min_datetime", "max_datetime", ...}}`
+answers a pickup with `pickup_rates` of the carriers in `pickup_carriers`,
+`GET /v2/pickups/{id}` shows it, and `POST /v2/pickups/{id}/buy` with
+`{"carrier", "service"}` schedules it (again: 422 `PICKUP.ALREADY_SCHEDULED`). Errors
 as `{"error": {"code", "message", "errors"}}`. It can be told what to do to the
 next requests: answer 500 without doing anything, or answer late after doing it.
 It remembers every request, shipment and purchase: what the tests look at.
@@ -21,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API_KEY = "EZTK_postsale_fake_key"
 PDF = b"%PDF-1.4\n% a carrier's return label\n%%EOF\n"
+PICKUP_RATES = [("UPS", "Same-day Pickup", "6.50"), ("UPS", "Future-day Pickup", "4.20")]
 RATES = [
     ("USPS", "Priority", "7.90"),
     ("UPS", "Ground", "9.10"),
@@ -30,9 +36,12 @@ RATES = [
 
 
 class FakeEasyPost:
-    def __init__(self, *, api_key: str = API_KEY, qr_carriers=("USPS",)):
+    def __init__(self, *, api_key: str = API_KEY, qr_carriers=("USPS",), pickup_carriers=("UPS",)):
         self.api_key = api_key
         self.qr_carriers = set(qr_carriers)
+        self.pickup_carriers = set(pickup_carriers)
+        self.pickups: dict[str, dict] = {}
+        self.pickups_bought: list[dict] = []
         self.lock = threading.Lock()
         self.requests: list[dict] = []
         self.shipments: dict[str, dict] = {}
@@ -98,6 +107,68 @@ class FakeEasyPost:
                     return 422, _error("SHIPMENT.RATE.INVALID", "The rate is not one of this shipment's.")
                 self._buy(shipment, rate)
                 return 200, shipment
+        if parts[:2] == ["v2", "pickups"]:
+            return self._pickup(method, parts[2:], body)
+        return 404, _error("NOT_FOUND", "The requested resource could not be found.")
+
+    def _pickup(self, method: str, rest: list[str], body: dict) -> tuple[int, dict]:
+        if method == "POST" and not rest:
+            given = body.get("pickup") or {}
+            shipment = self.shipments.get((given.get("shipment") or {}).get("id"))
+            if shipment is None or not shipment["postage_label"]:
+                return 422, _error("PICKUP.SHIPMENT.INVALID", "The shipment must be bought before a pickup.")
+            pid = f"pickup_{secrets.token_hex(8)}"
+            carrier = shipment["selected_rate"]["carrier"]
+            self.pickups[pid] = {
+                "id": pid,
+                "object": "Pickup",
+                "mode": "test",
+                "status": "unknown",
+                "reference": given.get("reference"),
+                "min_datetime": given.get("min_datetime"),
+                "max_datetime": given.get("max_datetime"),
+                "is_account_address": given.get("is_account_address"),
+                "instructions": given.get("instructions"),
+                "address": given.get("address"),
+                "shipment_id": shipment["id"],
+                "confirmation": None,
+                "pickup_rates": [
+                    {
+                        "id": f"pickuprate_{secrets.token_hex(6)}",
+                        "object": "PickupRate",
+                        "carrier": name,
+                        "service": service,
+                        "rate": price,
+                        "currency": "USD",
+                        "pickup_id": pid,
+                    }
+                    for name, service, price in PICKUP_RATES
+                    if name == carrier and carrier in self.pickup_carriers
+                ],
+            }
+            return 201, self.pickups[pid]
+        pickup = self.pickups.get(rest[0]) if rest else None
+        if pickup is None:
+            return 404, _error("NOT_FOUND", "The requested resource could not be found.")
+        if method == "GET" and len(rest) == 1:
+            return 200, pickup
+        if method == "POST" and rest[1:] == ["buy"]:
+            if pickup["status"] == "scheduled":
+                return 422, _error("PICKUP.ALREADY_SCHEDULED", "This pickup is already scheduled.")
+            rate = next(
+                (
+                    r
+                    for r in pickup["pickup_rates"]
+                    if (r["carrier"], r["service"]) == (body.get("carrier"), body.get("service"))
+                ),
+                None,
+            )
+            if rate is None:
+                return 422, _error("PICKUP.RATE.INVALID", "No pickup rate for this carrier and service.")
+            pickup["status"] = "scheduled"
+            pickup["confirmation"] = f"WTC{secrets.token_hex(4).upper()}"
+            self.pickups_bought.append({"pickup": pickup["id"], "rate": rate})
+            return 200, pickup
         return 404, _error("NOT_FOUND", "The requested resource could not be found.")
 
     def _shipment(self, given: dict) -> dict:
