@@ -69,7 +69,7 @@ def sent_text(message: OutboundMessage) -> str:
 
 
 def test_store_credit_on_a_shopify_order_is_one_gift_card_whose_code_the_buyer_gets(
-    owner, shopify_case, shopify
+    client, owner, shopify_case, shopify
 ):
     refund = credit_12_50(shopify_case, owner)
     # Written with the credit, sent by the worker: the buyer hears nothing before Shopify made it.
@@ -88,6 +88,9 @@ def test_store_credit_on_a_shopify_order_is_one_gift_card_whose_code_the_buyer_g
     assert (refund.credit_code, refund.gateway_reference) == (card["code"], str(card["id"]))
     [message] = credit_mails(shopify_case)
     assert card["code"] in sent_text(message)
+    # The agent reads the code on the case, for a buyer who lost the e-mail.
+    client.force_login(owner)
+    assert card["code"] in client.get(f"/desk/cases/{shopify_case.reference}/").content.decode()
     # Store credit counts against what the order can still give back, as before.
     assert order_refundable_amount(refund.order) == Decimal("30.80") - Decimal("12.50")
 
