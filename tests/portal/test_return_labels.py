@@ -52,7 +52,7 @@ def test_a_carrier_qr_code_is_offered_at_that_carriers_service_point(client, sho
 
     page = return_page(client, de_order, request)
 
-    assert "service point of USPS" in page
+    assert "Annahmestelle von USPS" in page  # the buyer ordered in German: her page is German
     assert f'href="{request.label_qr_code_url}"' in page
     assert request.tracking_number in page
 
