@@ -97,3 +97,20 @@ def gateway_for_order(order: Order) -> RefundGateway:
         if gateway.recognises(payment):
             return gateway
     return GATEWAYS["manual"]
+
+
+# Store credit is booked in Postsale unless the order came from a shop system that can hold it: a
+# Shopify gift card, a WooCommerce coupon. Those gateways are added by the integrations app too.
+CREDIT_GATEWAYS: list = []
+
+
+def register_credit_gateway(gateway) -> None:
+    """A gateway whose `takes(order)` says it makes the order's store credit in the shop itself."""
+    CREDIT_GATEWAYS[:] = [g for g in CREDIT_GATEWAYS if g.name != gateway.name] + [gateway]
+
+
+def credit_gateway_for_order(order: Order) -> RefundGateway:
+    for gateway in CREDIT_GATEWAYS:
+        if gateway.takes(order):
+            return gateway
+    return GATEWAYS["manual"]

@@ -240,6 +240,8 @@ class Refund(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     expected_arrival = models.DateField(_("expected arrival"), null=True, blank=True)
+    # Store credit made in the shop: the Shopify gift card's or WooCommerce coupon's code the buyer types in.
+    credit_code = models.CharField(_("gift card or coupon code"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -21,7 +21,7 @@ from orders.models import Order, Payment, PaymentStatus
 
 from . import outbound, signals
 from .events import case_event, user_or_none
-from .gateways import gateway_for, gateway_for_order
+from .gateways import credit_gateway_for_order, gateway_for, gateway_for_order
 from .models import REFUND_HOLDING, Case, Refund, RefundMethod, RefundStatus
 from .verbs import Verb
 
@@ -112,9 +112,12 @@ def refund_issue(
                 _("This idempotency key was already used for a different refund."), code="idempotency"
             )
         return existing
-    # Store credit is booked in Postsale itself; money to the original payment goes through the gateway
-    # of the order's payment, which may send it to the provider after commit (`cases.outbound`).
-    gateway = gateway_for("manual") if method == RefundMethod.STORE_CREDIT else gateway_for_order(order)
+    # Store credit is booked in Postsale, or made in the shop the order came from (a gift card, a coupon);
+    # money to the original payment goes through the gateway of the order's payment. Both may send it
+    # to the provider after commit (`cases.outbound`).
+    gateway = (
+        credit_gateway_for_order(order) if method == RefundMethod.STORE_CREDIT else gateway_for_order(order)
+    )
     refund_room_check(order, amount)
     refund = Refund.objects.create(
         case=case,
@@ -262,6 +265,17 @@ def _refund_sent_again(call) -> None:
     refund.save(update_fields=["status"])
 
 
+def _credit_sent(call, answer: outbound.Answer) -> None:
+    """The shop made the gift card or coupon: its code is kept before the buyer's e-mail, which carries it."""
+    code = str(answer.data.get("code") or "")[:40]
+    if call.refund_id is not None and code:
+        Refund.objects.filter(pk=call.refund_id, credit_code="").update(credit_code=code)
+    _refund_sent(call, answer)
+
+
 outbound.register_kind(
     "refund.create", succeeded=_refund_sent, failed=_refund_not_sent, before_retry=_refund_sent_again
+)
+outbound.register_kind(
+    "credit.create", succeeded=_credit_sent, failed=_refund_not_sent, before_retry=_refund_sent_again
 )

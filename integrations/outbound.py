@@ -118,6 +118,7 @@ def request(
 def register() -> None:
     from .providers import (  # they call `request` above
         easypost_labels,
+        shop_credit,
         shop_orders,
         shop_refunds,
         stripe_disputes,
@@ -137,3 +138,4 @@ def register() -> None:
     register_sender("label.create", "easypost", easypost_labels.send_label)
     stripe_disputes.register()
     shop_orders.register()
+    shop_credit.register()

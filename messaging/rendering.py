@@ -148,6 +148,7 @@ def case_context(case: Case) -> dict:
             refund_method=refund.get_method_display(),
             refund_method_code=refund.method,
             refund_expected=refund.expected_arrival,
+            refund_credit_code=refund.credit_code,
         )
     return context
 

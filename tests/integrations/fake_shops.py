@@ -11,6 +11,11 @@
   errors as `{"code", "message", "data": {"status"}}`. No idempotency key either.
   https://woocommerce.github.io/woocommerce-rest-api-docs/#create-a-refund
 
+Shopify's `GET|POST /admin/api/<v>/gift_cards.json` and WooCommerce's `GET|POST /wp-json/wc/v3/coupons`
+make store credit (no idempotency key either).
+https://shopify.dev/docs/api/admin-rest/latest/resources/gift-card,
+https://woocommerce.github.io/woocommerce-rest-api-docs/#create-a-coupon
+
 Each can be told what to do to the next refund requests (`then`): answer late after
 making the refund, answer 500 without doing anything, or refuse with the provider's
 error. They remember every request and every refund made: what the tests look at.
@@ -33,6 +38,8 @@ class FakeServer:
         self.lock = threading.Lock()
         self.requests: list[dict] = []  # every request: method, path, headers, body
         self.refunds: list[dict] = []  # every refund made
+        self.gift_cards: list[dict] = []  # Shopify: every gift card made
+        self.coupons: list[dict] = []  # WooCommerce: every coupon made
         self.script: list = []  # what to do to the next refund-making requests, in order
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -194,6 +201,8 @@ class FakeShopify(FakeServer):
                 {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"},
                 0,
             )
+        if re.fullmatch(r"/admin/api/[0-9-]+/gift_cards\.json(\?.*)?", path):
+            return self.gift_card_route(method, body)
         match = re.fullmatch(r"/admin/api/[0-9-]+/orders/([0-9]+)/(transactions|refunds)\.json", path)
         if not match or match.group(1) not in self.transactions:
             return 404, {"errors": "Not Found"}, 0
@@ -223,6 +232,32 @@ class FakeShopify(FakeServer):
 
             return _scripted(step, make)
 
+    def gift_card_route(self, method, body):
+        """Gift cards: listed without their code (Shopify shows only `last_characters` after creation)."""
+        if method == "GET":
+            listed = [{k: v for k, v in card.items() if k != "code"} for card in self.gift_cards]
+            return 200, {"gift_cards": listed}, 0
+        given = body.get("gift_card") or {}
+        code = str(given.get("code") or secrets.token_hex(8))
+        if not re.fullmatch(r"[A-Za-z0-9]{8,20}", code):
+            return 422, {"errors": {"code": ["is invalid"]}}, 0
+        with self.lock:
+            step = self.step()
+
+            def make():
+                card = {
+                    "id": 1035197676 + len(self.gift_cards),
+                    "initial_value": given.get("initial_value"),
+                    "balance": given.get("initial_value"),
+                    "note": given.get("note"),
+                    "code": code,
+                    "last_characters": code[-4:],
+                }
+                self.gift_cards.append(card)
+                return 201, {"gift_card": card}
+
+            return _scripted(step, make)
+
 
 WOO_KEY = "ck_postsalefake0123456789"
 WOO_SECRET = "cs_postsalefake0123456789"
@@ -230,6 +265,34 @@ WOO_ORDER = "727"
 
 
 class FakeWooCommerce(FakeServer):
+    def coupon_route(self, method, path, body):
+        """Coupons: `?code=` finds one by its code; a code taken twice is refused, as WooCommerce does."""
+        if method == "GET":
+            query = dict(parse_qsl(path.partition("?")[2]))
+            wanted = query.get("code", "").lower()
+            return 200, [c for c in self.coupons if not wanted or c["code"] == wanted], 0
+        code = str(body.get("code") or "").lower()
+        if any(c["code"] == code for c in self.coupons):
+            return (
+                400,
+                {
+                    "code": "woocommerce_rest_coupon_code_already_exists",
+                    "message": "The coupon code already exists",
+                    "data": {"status": 400},
+                },
+                0,
+            )
+        with self.lock:
+            step = self.step()
+
+            def make():
+                # WooCommerce keeps coupon codes in lower case.
+                coupon = dict(body, id=720 + len(self.coupons), code=code)
+                self.coupons.append(coupon)
+                return 201, coupon
+
+            return _scripted(step, make)
+
     def route(self, method, path, headers, body):
         if headers.get("authorization") != _basic(WOO_KEY, WOO_SECRET):
             return (
@@ -241,6 +304,8 @@ class FakeWooCommerce(FakeServer):
                 },
                 0,
             )
+        if re.fullmatch(r"/wp-json/wc/v3/coupons(\?.*)?", path):
+            return self.coupon_route(method, path, body)
         match = re.fullmatch(r"/wp-json/wc/v3/orders/([0-9]+)/refunds", path)
         if not match or match.group(1) != WOO_ORDER:
             return (
