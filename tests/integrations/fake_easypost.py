@@ -22,7 +22,9 @@ import json
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.integrations.fake_server import LocalServer
 
 API_KEY = "EZTK_postsale_fake_key"
 PDF = b"%PDF-1.4\n% a carrier's return label\n%%EOF\n"
@@ -35,7 +37,7 @@ RATES = [
 ]
 
 
-class FakeEasyPost:
+class FakeEasyPost(LocalServer):
     def __init__(self, *, api_key: str = API_KEY, qr_carriers=("USPS",), pickup_carriers=("UPS",)):
         self.api_key = api_key
         self.qr_carriers = set(qr_carriers)
@@ -47,25 +49,11 @@ class FakeEasyPost:
         self.shipments: dict[str, dict] = {}
         self.bought: list[dict] = []
         self.script: list = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> FakeEasyPost:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve()
 
     def then(self, *steps) -> None:
         """Steps for the next API requests: "500", ("late", seconds)."""
-        self.script.extend(steps)
+        super().then(*steps)
 
     # --- the server side ---------------------------------------------------------------
 

@@ -20,14 +20,16 @@ import base64
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.integrations.fake_server import LocalServer
 
 SHOPIFY_TOKEN = "shpat_postsale_fake_token"
 WOO_KEY = "ck_postsale_fake:cs_postsale_fake"
 
 
-class FakeShop:
+class FakeShop(LocalServer):
     def __init__(self):
         self.lock = threading.Lock()
         self.requests: list[dict] = []
@@ -37,25 +39,11 @@ class FakeShop:
         self.woo_orders: dict[int, dict] = {}
         self.next_id = 5000
         self.script: list = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> FakeShop:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve()
 
     def then(self, *steps) -> None:
         """Steps for the next writing requests (POST/PUT): "500", "500 after", ("422", message)."""
-        self.script.extend(steps)
+        super().then(*steps)
 
     def _id(self) -> int:
         self.next_id += 1

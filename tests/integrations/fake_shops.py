@@ -29,11 +29,13 @@ import re
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
 
+from tests.integrations.fake_server import LocalServer
 
-class FakeServer:
+
+class FakeServer(LocalServer):
     def __init__(self):
         self.lock = threading.Lock()
         self.requests: list[dict] = []  # every request: method, path, headers, body
@@ -41,25 +43,11 @@ class FakeServer:
         self.gift_cards: list[dict] = []  # Shopify: every gift card made
         self.coupons: list[dict] = []  # WooCommerce: every coupon made
         self.script: list = []  # what to do to the next refund-making requests, in order
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve()
 
     def then(self, *steps) -> None:
         """Steps for the next refund requests: ("late", seconds), "500", ("refuse", status, error body)."""
-        self.script.extend(steps)
+        super().then(*steps)
 
     def posted(self, path_part: str) -> list[dict]:
         return [r for r in self.requests if r["method"] == "POST" and path_part in r["path"]]

@@ -22,13 +22,15 @@ import threading
 import time
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
+
+from tests.integrations.fake_server import LocalServer
 
 API_KEY = "sk_test_51PostsaleFakeKey"
 
 
-class FakeStripe:
+class FakeStripe(LocalServer):
     def __init__(self, *, api_key: str = API_KEY, latency: float = 0.0, refund_status: str = "succeeded"):
         self.api_key = api_key
         self.latency = latency
@@ -40,25 +42,11 @@ class FakeStripe:
         self.script: list = []  # what to do to the next requests, in order
         self.files: list[dict] = []  # every file uploaded: id, purpose, filename, content
         self.disputes: dict[str, dict] = {}  # dispute id -> the dispute object
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> FakeStripe:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve()
 
     def then(self, *steps) -> None:
         """Steps for the next requests: "ok", ("late", seconds), "500", "429", ("402", code, message)."""
-        self.script.extend(steps)
+        super().then(*steps)
 
     def refunds_for(self, payment: str) -> list[dict]:
         return [r for r in self.refunds if payment in (r["charge"], r["payment_intent"])]
