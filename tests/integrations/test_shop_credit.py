@@ -88,6 +88,8 @@ def test_store_credit_on_a_shopify_order_is_one_gift_card_whose_code_the_buyer_g
     assert (refund.credit_code, refund.gateway_reference) == (card["code"], str(card["id"]))
     [message] = credit_mails(shopify_case)
     assert card["code"] in sent_text(message)
+    # A voucher is no bank transfer: the mail does not tell the buyer to watch their account.
+    assert "bank" not in sent_text(message).lower()
     # The agent reads the code on the case, for a buyer who lost the e-mail.
     client.force_login(owner)
     assert card["code"] in client.get(f"/desk/cases/{shopify_case.reference}/").content.decode()
