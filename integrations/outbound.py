@@ -64,6 +64,35 @@ def basic_auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+def _transport(req: urllib.request.Request, *, max_bytes: int = -1) -> tuple[int, bytes]:
+    """Send one request; its status and body, sorted the way `cases.outbound` retries.
+
+    No answer, 409 (Stripe's "idempotency_key_in_use": the first attempt still running
+    there), 429 and 5xx are `Transient`; another 4xx is `Refused` with the provider's words.
+    """
+    try:
+        with urllib.request.urlopen(req, timeout=settings.POSTSALE_OUTBOUND_TIMEOUT) as answer:  # noqa: S310 (the integration's URL)
+            status, content = answer.status, answer.read(max_bytes)
+    except urllib.error.HTTPError as exc:
+        status, content = exc.code, exc.read(ANSWER_CHARS * 4)
+    except TimeoutError as exc:
+        raise Transient(f"No answer within {settings.POSTSALE_OUTBOUND_TIMEOUT:g} s") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise Transient(f"No connection: {getattr(exc, 'reason', exc)}") from exc
+    if status in (409, 429) or status >= 500:
+        raise Transient(_message(status, content.decode("utf-8", "replace")), status_code=status)
+    if status >= 400:
+        text = content.decode("utf-8", "replace")
+        raise Refused(_message(status, text), status_code=status, body=text[:ANSWER_CHARS])
+    return status, content
+
+
+def download(url: str, *, max_bytes: int, headers: dict | None = None) -> bytes:
+    """A file the provider made (a label PDF), at most `max_bytes` + 1 bytes read."""
+    _status, content = _transport(urllib.request.Request(url, headers=headers or {}), max_bytes=max_bytes + 1)
+    return content
+
+
 def request(
     method: str,
     url: str,
@@ -86,21 +115,8 @@ def request(
         all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
     elif body is not None and content_type:
         all_headers.setdefault("Content-Type", content_type)
-    req = urllib.request.Request(url, data=data, headers=all_headers, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=settings.POSTSALE_OUTBOUND_TIMEOUT) as raw:  # noqa: S310 (the integration's URL)
-            status, body = raw.status, raw.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read().decode("utf-8", "replace")
-    except TimeoutError as exc:
-        raise Transient(f"No answer within {settings.POSTSALE_OUTBOUND_TIMEOUT:g} s") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise Transient(f"No connection: {getattr(exc, 'reason', exc)}") from exc
-    # 409: Stripe's "idempotency_key_in_use", the first attempt still running there.
-    if status in (409, 429) or status >= 500:
-        raise Transient(_message(status, body), status_code=status)
-    if status >= 400:
-        raise Refused(_message(status, body), status_code=status, body=body[:ANSWER_CHARS])
+    status, raw = _transport(urllib.request.Request(url, data=data, headers=all_headers, method=method))
+    body = raw.decode("utf-8", "replace")
     try:
         parsed = json.loads(body) if body else {}
     except ValueError:

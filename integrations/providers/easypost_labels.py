@@ -19,14 +19,9 @@ shipment costs nothing.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
-import urllib.error
-import urllib.request
 from decimal import Decimal, InvalidOperation
-
-from django.conf import settings
 
 from cases.models import OutboundCall
 from cases.outbound import Answer, Refused, Transient
@@ -34,7 +29,7 @@ from returns.models import ReturnMethod, ReturnPolicy, ReturnRequest
 from returns.services import policy_for
 
 from ..models import Integration, Source
-from ..outbound import ANSWER_CHARS, _message
+from ..outbound import basic_auth, download, request
 from .easypost_pickups import book_pickup
 
 GRAMS_PER_OUNCE = 28.349523125
@@ -46,36 +41,14 @@ def easypost_integration(shop_id: int) -> Integration | None:
 
 
 def _call(method: str, url: str, *, api_key: str = "", body: dict | None = None, raw: bool = False):
-    """One request, its answer sorted the way `cases.outbound` retries; the parsed JSON, or the bytes."""
-    headers = {"Accept": "application/json"}
-    if api_key:
-        headers["Authorization"] = "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=settings.POSTSALE_OUTBOUND_TIMEOUT) as answer:  # noqa: S310 (the integration's URL)
-            status, content = answer.status, answer.read(PDF_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        status, content = exc.code, exc.read(ANSWER_CHARS * 4)
-    except TimeoutError as exc:
-        raise Transient(f"No answer within {settings.POSTSALE_OUTBOUND_TIMEOUT:g} s") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise Transient(f"No connection: {getattr(exc, 'reason', exc)}") from exc
-    text = content.decode("utf-8", "replace") if not raw or status >= 400 else ""
-    if status in (409, 429) or status >= 500:
-        raise Transient(_message(status, text), status_code=status)
-    if status >= 400:
-        raise Refused(_message(status, text), status_code=status, body=text[:ANSWER_CHARS])
+    """One request through the shared client (`integrations.outbound`): the parsed JSON, or the bytes."""
     if raw:
-        return content
-    try:
-        parsed = json.loads(text)
-    except ValueError as exc:
-        raise Transient(f"EasyPost answered HTTP {status} with something that is not JSON.") from exc
-    return parsed if isinstance(parsed, dict) else {}
+        return download(url, max_bytes=PDF_BYTES)
+    headers = {"Authorization": basic_auth(api_key, "")} if api_key else {}
+    answer = request(method, url, json_body=body, headers=headers)
+    if answer.body and not answer.data:
+        raise Transient(f"EasyPost answered HTTP {answer.status_code} with something that is not JSON.")
+    return answer.data
 
 
 def _address(name: str, street1: str, street2: str, zip_code: str, city: str, country: str, **more) -> dict:
