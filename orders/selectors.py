@@ -8,7 +8,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from . import tenancy
-from .models import Order, OrderLine, Shipment, TrackingEvent
+from .models import Order, OrderLine, Payment, PaymentStatus, Shipment, TrackingEvent
 
 
 def orders_for_api(*, shop: str | None = None, number: str | None = None) -> QuerySet[Order]:
@@ -81,3 +81,21 @@ def order_lines_for(order: Order, refs: Iterable[Mapping], *, path: str = "lines
     if errors:
         raise ValidationError(errors)
     return found
+
+
+def orders_fully_cleared(order_ids: Iterable[int]) -> set[int]:
+    """Those of the orders that have payments and whose every payment is paid and cleared.
+
+    The same test as the evidence's "payment cleared": a cheque is paid the day it is
+    posted and cleared the day the bank credits it.
+    """
+    order_ids = set(order_ids)
+    if not order_ids:
+        return set()
+    waiting = set(
+        Payment.objects.filter(order_id__in=order_ids)
+        .exclude(status=PaymentStatus.PAID, cleared_at__isnull=False)
+        .values_list("order_id", flat=True)
+    )
+    with_payment = set(Payment.objects.filter(order_id__in=order_ids).values_list("order_id", flat=True))
+    return with_payment - waiting

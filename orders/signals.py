@@ -8,3 +8,8 @@ import django.dispatch
 
 # A user is no longer a member of a shop. Arguments: user, shop, by (who revoked it, or None).
 membership_revoked = django.dispatch.Signal()
+
+# Payments of these orders were added or changed (a shop's copy, the orders API, a payment
+# provider's webhook). Arguments: order_ids (a set). A held order is released by its receiver
+# when every payment of it has cleared.
+payments_changed = django.dispatch.Signal()

@@ -1,5 +1,6 @@
 """PayPal webhooks: `CUSTOMER.DISPUTE.*` open or update a chargeback case; `PAYMENT.CAPTURE.REFUNDED`
-completes a refund Postsale sent (`providers.shop_refunds`).
+completes a refund Postsale sent (`providers.shop_refunds`); `PAYMENT.CAPTURE.COMPLETED` clears the
+payment it names (a held order ships).
 
 Signature: PayPal signs, with its private key, the string
 
@@ -43,7 +44,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
 
-from ..services import disputes, refunds
+from ..services import disputes, order_sync, refunds
 from . import (
     Ignored,
     MalformedBody,
@@ -64,6 +65,8 @@ KEPT_HEADERS = (
 )
 DISPUTE_TOPICS = {"CUSTOMER.DISPUTE.CREATED", "CUSTOMER.DISPUTE.UPDATED", "CUSTOMER.DISPUTE.RESOLVED"}
 REFUND_TOPICS = {"PAYMENT.CAPTURE.REFUNDED"}
+# A capture that was pending (an eCheck, a review) completes: the money is in.
+PAYMENT_TOPICS = {"PAYMENT.CAPTURE.COMPLETED"}
 CERT_CACHE_SECONDS = 24 * 3600
 CERT_FETCH_TIMEOUT = 5
 
@@ -179,6 +182,14 @@ def process(event, payload: dict) -> str:
         ):
             raise Ignored(f"Refund {refund['id']} was not made by Postsale for this shop.")
         return f"refund {refund['id']}"
+    if event.topic in PAYMENT_TOPICS:
+        capture = payload["resource"]
+        require(capture, "id")
+        return order_sync.payment_cleared(
+            integration=event.integration,
+            references=[str(capture["id"])],
+            cleared_at=parse_datetime(capture.get("update_time") or payload.get("create_time")),
+        )
     if event.topic not in DISPUTE_TOPICS:
         raise Ignored(f"Event {event.topic} is not used by Postsale.")
     dispute = payload["resource"]

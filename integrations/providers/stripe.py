@@ -1,5 +1,6 @@
 """Stripe webhooks: `charge.dispute.*` open or update a chargeback case; `refund.*` and
-`charge.refunded` move the refunds Postsale sent (`stripe_refunds`) on.
+`charge.refunded` move the refunds Postsale sent (`stripe_refunds`) on; `payment_intent.succeeded`
+and `charge.succeeded` clear the payment they name (a held order ships).
 
 Signature: `Stripe-Signature: t=<unix time>,v1=<hex>[,v1=…]`; each v1 is the
 HMAC-SHA256 of "<t>.<raw body>" keyed with the endpoint's signing secret
@@ -16,7 +17,7 @@ import hashlib
 import hmac
 from decimal import Decimal
 
-from ..services import disputes
+from ..services import disputes, order_sync
 from ..services import refunds as refunds_service
 from . import Ignored, MalformedBody, SignatureInvalid, check_signed_time, header, parse_datetime, require
 
@@ -30,6 +31,7 @@ DISPUTE_TOPICS = {
     "charge.dispute.funds_reinstated",
 }
 REFUND_TOPICS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
+PAYMENT_TOPICS = {"payment_intent.succeeded", "charge.succeeded"}
 # Stripe amounts are in the currency's smallest unit; these have none below the unit.
 ZERO_DECIMAL = {
     "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
@@ -74,6 +76,8 @@ def amount(minor: int | None, currency: str) -> Decimal | None:
 def process(event, payload: dict) -> str:
     if event.topic in REFUND_TOPICS:
         return _refunds(event, payload["data"]["object"])
+    if event.topic in PAYMENT_TOPICS:
+        return _payment(event, payload)
     if event.topic not in DISPUTE_TOPICS:
         raise Ignored(f"Event {event.topic} is not used by Postsale.")
     dispute = payload["data"]["object"]
@@ -119,3 +123,14 @@ def _refunds(event, obj: dict) -> str:
     if not any(outcomes):
         raise Ignored("No refund that Postsale sent.")
     return "refund updated"
+
+
+def _payment(event, payload: dict) -> str:
+    """A payment intent or a charge succeeded: the shop may have stored either id (or both)."""
+    obj = payload["data"]["object"]
+    references = [str(ref) for ref in (obj.get("id"), obj.get("payment_intent"), obj.get("latest_charge")) if ref]
+    return order_sync.payment_cleared(
+        integration=event.integration,
+        references=references,
+        cleared_at=parse_datetime(payload.get("created")) or parse_datetime(obj.get("created")),
+    )

@@ -16,7 +16,7 @@ from .inbound import (
     inbound_event_retry,
     inbound_events_sweep,
 )
-from .order_sync import order_apply, order_for_external, payment_reference_set, shipments_add
+from .order_sync import order_apply, order_for_external, payment_cleared, payment_reference_set, shipments_add
 from .tracking import tracking_apply
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "integration_configure",
     "order_apply",
     "order_for_external",
+    "payment_cleared",
     "payment_reference_set",
     "shipments_add",
     "tracking_apply",

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from cases.needed_by import order_needed_by_set
 from cases.verbs import Reason, because
 from orders.models import Order, Payment
-from orders.services import ORDER_FIELDS, UpsertResult, orders_upsert
+from orders.services import ORDER_FIELDS, UpsertResult, orders_upsert, payments_cleared
 
 from ..models import ExternalOrder, Integration
 from ..providers import Ignored, NotYet
-from .shop_orders import paid, shop_order_arrived, shop_order_parcel
+from .shop_orders import shop_order_arrived, shop_order_parcel
 
 
 def order_apply(
@@ -43,7 +44,6 @@ def order_apply(
         .values("pk", "needed_by")
         .first()
     )
-    paid_before = paid(known["pk"] if known else None)
     if known is not None:
         item = {name: value for name, value in item.items() if name != "needed_by"}
     # The payload names its shop; only the integration's own may be written, whatever it says.
@@ -66,9 +66,7 @@ def order_apply(
         link.order = result.order
         link.source_updated_at = source_updated_at or link.source_updated_at
         link.save(update_fields=["order", "source_updated_at"])
-    shop_order_arrived(
-        integration=integration, external_id=external_id, order=result.order, paid_before=paid_before
-    )
+    shop_order_arrived(integration=integration, external_id=external_id, order=result.order)
     return result
 
 
@@ -107,3 +105,16 @@ def payment_reference_set(*, order: Order, reference: str) -> Payment | None:
     payment.reference = reference[:120]
     payment.save(update_fields=["reference"])
     return payment
+
+
+def payment_cleared(*, integration: Integration, references: list[str], cleared_at: datetime | None) -> str:
+    """The payment provider says the money is in: mark the shop's payments with these ids cleared.
+
+    A held order whose payments have all cleared is released by `cases.receivers`.
+    """
+    orders = payments_cleared(
+        shop_id=integration.shop_id, references=references, cleared_at=cleared_at or timezone.now()
+    )
+    if not orders:
+        raise Ignored(f"No uncleared payment of this shop is {' or '.join(references) or 'named'}.")
+    return f"payment cleared on {len(orders)} order(s)"

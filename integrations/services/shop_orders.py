@@ -1,11 +1,11 @@
-"""What the shop's order webhooks say about the orders Postsale asked it to make, and a held order's payment."""
+"""What the shop's order webhooks say about the orders Postsale asked it to make."""
 
 from __future__ import annotations
 
 from cases.models import ShopOrderLink, ShopOrderPurpose
-from cases.shop_orders import shop_order_release, shop_order_seen, shop_order_shipped
+from cases.shop_orders import shop_order_seen, shop_order_shipped
 from messaging.public import BuyerEvent, notify_buyer
-from orders.models import Order, Payment, PaymentStatus, Shipment
+from orders.models import Order, Shipment
 
 from ..models import Integration
 
@@ -50,24 +50,15 @@ def _tell(link: ShopOrderLink, shipment: Shipment) -> None:
     )
 
 
-def paid(order_id: int | None) -> bool:
-    return (
-        order_id is not None and Payment.objects.filter(order_id=order_id, status=PaymentStatus.PAID).exists()
-    )
+def shop_order_arrived(*, integration: Integration, external_id: str, order: Order) -> None:
+    """An order from the shop's webhook: one Postsale asked for gets its parcel onto the case.
 
-
-def shop_order_arrived(
-    *, integration: Integration, external_id: str, order: Order, paid_before: bool
-) -> None:
-    """An order from the shop's webhook: one Postsale asked for gets its parcel onto the case; a held
-    one whose payment has cleared since the last copy is released."""
+    A held one whose payment has cleared is released by `cases.receivers` when the
+    copy's payments are written, as for the orders API and the payment providers."""
     if shop_order_seen(
         shop_id=integration.shop_id, provider=integration.source, external_id=external_id, order=order
     ):
         shop_order_shipped(order=order, tell=_tell)
-    # `order` is the feed's copy, which knows nothing of a hold: `shop_order_release` looks at the row.
-    if not paid_before and paid(order.pk):
-        shop_order_release(order=order)
 
 
 def shop_order_parcel(*, order: Order) -> None:

@@ -143,6 +143,10 @@ class OrderAdmin(OrderImportMixin, ShopScopedAdmin):
         return f"{order.total} {order.currency}"
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Payment:
+            super().save_formset(request, form, formset, change)
+            services.payments_saved({form.instance.pk})
+            return
         if formset.model is not OrderNote:
             return super().save_formset(request, form, formset, change)
         for note in formset.save(commit=False):
@@ -174,6 +178,10 @@ class PaymentAdmin(ShopScopedAdmin):
     search_fields = ["=reference", "=order__number", "order__buyer__email"]
     list_select_related = ["order__shop"]
     autocomplete_fields = ["order"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.payments_saved({obj.order_id})
 
 
 @admin.register(OrderNote)

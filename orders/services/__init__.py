@@ -4,6 +4,7 @@
   `shipments`, created or brought up to date in batches;
 - `tracking`: carrier scans, and each parcel's status from them;
 - `carriers`: carriers by the names shop systems give them;
+- `payments`: payments a provider reports as cleared;
 - `notes` and `buyers`: what people add to an order or a buyer;
 - `memberships`: who works for which shop.
 """
@@ -12,6 +13,7 @@ from .buyers import buyer_set_risk
 from .carriers import carrier_code, carriers_for_codes
 from .memberships import member_create, membership_check, membership_grant, membership_revoke
 from .notes import order_note_add
+from .payments import payments_cleared, payments_saved
 from .tracking import IngestResult, tracking_events_ingest
 from .upsert import ORDER_FIELDS, UpsertResult, orders_upsert
 
@@ -28,5 +30,7 @@ __all__ = [
     "membership_revoke",
     "order_note_add",
     "orders_upsert",
+    "payments_cleared",
+    "payments_saved",
     "tracking_events_ingest",
 ]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
 
-from ..models import Payment
+from ..models import Payment, PaymentStatus
+from ..signals import payments_changed
 
 PAYMENT_FIELDS = ("method", "status", "amount", "reference", "cleared_at", "provider")
 
@@ -46,3 +49,35 @@ def upsert_payments(items, orders, known: set[int]) -> None:
     Payment.objects.bulk_create(to_create)
     if to_update:
         Payment.objects.bulk_update(to_update, PAYMENT_FIELDS)
+    changed = {payment.order_id for payment in (*to_create, *to_update)}
+    if changed:
+        payments_changed.send(sender=Payment, order_ids=changed)
+
+
+def payments_saved(order_ids: Iterable[int]) -> None:
+    """Payments were edited by hand (the admin): a cheque marked cleared there releases its order too."""
+    payments_changed.send(sender=Payment, order_ids=set(order_ids))
+
+
+def payments_cleared(*, shop_id: int, references: Iterable[str], cleared_at: datetime) -> set[int]:
+    """A payment provider says the money of these payments (charge, intent, capture ids) is in.
+
+    Only payments of `shop_id` are touched, whatever ids a webhook names; a payment
+    that cleared before keeps its first time. Returns the orders whose payments changed.
+    """
+    references = [ref for ref in references if ref]
+    if not references:
+        return set()
+    payments = list(
+        Payment.objects.select_for_update()
+        .filter(order__shop_id=shop_id, reference__in=references)
+        .exclude(status=PaymentStatus.PAID, cleared_at__isnull=False)
+    )
+    for payment in payments:
+        payment.status = PaymentStatus.PAID
+        payment.cleared_at = payment.cleared_at or cleared_at
+    Payment.objects.bulk_update(payments, ["status", "cleared_at"])
+    changed = {payment.order_id for payment in payments}
+    if changed:
+        payments_changed.send(sender=Payment, order_ids=changed)
+    return changed

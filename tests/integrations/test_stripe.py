@@ -253,7 +253,7 @@ def test_stripe_dispute_for_an_order_we_do_not_know_fails_visibly(web, shop, str
 
 
 def test_stripe_event_postsale_does_not_use_is_ignored(web, shop, stripe):
-    payload = dispute_event("charge.succeeded")
+    payload = dispute_event("customer.created")
     send_stripe(web, shop, payload)
 
     assert [e.status for e in process_all()] == ["ignored"]
