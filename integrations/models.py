@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, Shipment, Shop
+from returns.models import ReturnRequest
 
 from . import vault
 
@@ -234,3 +235,22 @@ class PollState(models.Model):
 
     def __str__(self):
         return str(self.shipment)
+
+
+class ReturnPollState(models.Model):
+    """When a polled carrier was last asked about a return parcel, until its first scan."""
+
+    return_request = models.OneToOneField(
+        ReturnRequest, on_delete=models.CASCADE, related_name="poll_state", verbose_name=_("return")
+    )
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
+    next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True, db_index=True)
+    failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("return poll state")
+        verbose_name_plural = _("return poll states")
+
+    def __str__(self):
+        return str(self.return_request)

@@ -152,6 +152,7 @@ def register() -> None:
     register_gateway(shop_refunds.PAYPAL_GATEWAY[0])
     register_sender("refund.create", "paypal", shop_refunds.PAYPAL_GATEWAY[1])
     register_sender("label.create", "easypost", easypost_labels.send_label)
+    register_sender("pickup.book", "easypost", easypost_labels.send_pickup)
     stripe_disputes.register()
     shop_orders.register()
     shop_credit.register()

@@ -1,4 +1,5 @@
-"""PostNord and DHL do not call us: a beat task asks them about our active parcels.
+"""PostNord and DHL do not call us: a beat task asks them about our active parcels, and about the
+return parcels coming back on their labels until the carrier first scans them.
 
 Each run asks about the parcels that are due (never asked, or their
 `next_poll_at` has passed), a bounded number per run so the daily quota holds,
@@ -21,11 +22,13 @@ from django.utils import timezone
 from orders.models import Shipment
 from orders.models import TrackingStatus as S
 from orders.services import tracking_events_ingest
+from returns.models import AWAITING_PARCEL, LabelSource, ReturnRequest
 
 from .carrier_texts import refine
 from .http import HttpClient, HttpError, Unavailable
-from .models import Integration, PollState, Source
+from .models import Integration, PollState, ReturnPollState, Source
 from .providers import parse_date, parse_datetime
+from .services.tracking import return_scanned
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +131,12 @@ def _postnord_point(point) -> str:
     return ", ".join(str(part) for part in parts if part and isinstance(part, str))[:200]
 
 
-def postnord_fetch(client: HttpClient, shipment: Shipment, *, base_url: str, api_key: str) -> list[dict]:
+def postnord_fetch(client: HttpClient, tracking_number: str, *, base_url: str, api_key: str) -> list[dict]:
     response = client.get(
         f"{base_url.rstrip('/')}/rest/shipment/v5/trackandtrace/findByIdentifier.json",
-        params={"id": shipment.tracking_number, "apikey": api_key, "locale": "en"},
+        params={"id": tracking_number, "apikey": api_key, "locale": "en"},
     )
-    return postnord_events(response.json(), shipment.tracking_number)
+    return postnord_events(response.json(), tracking_number)
 
 
 # --- DHL -----------------------------------------------------------------------
@@ -198,18 +201,18 @@ def dhl_events(data: dict, tracking_number: str) -> list[dict]:
     return events
 
 
-def dhl_fetch(client: HttpClient, shipment: Shipment, *, base_url: str, api_key: str) -> list[dict]:
+def dhl_fetch(client: HttpClient, tracking_number: str, *, base_url: str, api_key: str) -> list[dict]:
     try:
         response = client.get(
             f"{base_url.rstrip('/')}/track/shipments",
-            params={"trackingNumber": shipment.tracking_number},
+            params={"trackingNumber": tracking_number},
             headers={"DHL-API-Key": api_key},
         )
     except HttpError as exc:
         if exc.status == 404:
             return []  # DHL answers 404 until the parcel is in its network
         raise
-    return dhl_events(response.json(), shipment.tracking_number)
+    return dhl_events(response.json(), tracking_number)
 
 
 # --- the run ---------------------------------------------------------------------
@@ -237,12 +240,15 @@ CARRIERS = {
 }
 
 
-def next_poll(shipment: Shipment, now: datetime, *, failures: int = 0) -> datetime:
+def next_poll(parcel: Shipment | ReturnRequest, now: datetime, *, failures: int = 0) -> datetime:
     if failures:
         return now + min(timedelta(minutes=15) * 2**failures, timedelta(hours=24))
+    # A buyer sends a return within days, not hours: twice a day finds its first scan in time.
+    if isinstance(parcel, ReturnRequest):
+        return now + timedelta(hours=12)
     # A parcel at a pickup point waits days for the buyer: asking every half hour would spend
     # DHL's 250 calls a day on parcels where nothing happens.
-    if shipment.status == S.OUT_FOR_DELIVERY:
+    if parcel.status == S.OUT_FOR_DELIVERY:
         return now + timedelta(minutes=30)
     return now + timedelta(hours=2)
 
@@ -258,10 +264,29 @@ def due_shipments(codes, *, now: datetime, limit: int):
     )
 
 
-def _api_key(carrier: Carrier, shipment: Shipment, default: str) -> str:
+def due_returns(codes, *, now: datetime, limit: int) -> list[ReturnRequest]:
+    """Return parcels on a label of these carriers that the carrier has not scanned yet.
+
+    Labels bought through EasyPost are followed by EasyPost's tracker, which calls us: asking
+    DHL about them too would spend its small daily quota twice.
+    """
+    if limit <= 0:
+        return []
+    return list(
+        ReturnRequest.objects.select_related("order")
+        .filter(carrier__code__in=codes, status__in=AWAITING_PARCEL, first_scan_at__isnull=True)
+        .exclude(tracking_number="")
+        .exclude(label_provider=LabelSource.EASYPOST)
+        .filter(label_issued_at__gte=now - MAX_AGE)
+        .filter(Q(poll_state__isnull=True) | Q(poll_state__next_poll_at__lte=now))
+        .order_by(F("poll_state__next_poll_at").asc(nulls_first=True), "id")[:limit]
+    )
+
+
+def _api_key(carrier: Carrier, shop_id: int, default: str) -> str:
     # A shop with its own carrier contract may have its own key.
     own = (
-        Integration.objects.filter(shop_id=shipment.order.shop_id, source=carrier.source, active=True)
+        Integration.objects.filter(shop_id=shop_id, source=carrier.source, active=True)
         .exclude(api_key="")
         .first()
     )
@@ -279,44 +304,52 @@ def poll_carrier(source: str, *, client: HttpClient | None = None, now: datetime
     counts = {"polled": 0, "events": 0, "failures": 0}
     if not base_url:
         return counts
-    for shipment in due_shipments(
-        carrier.codes, now=now, limit=getattr(settings, f"{source.upper()}_PER_RUN", carrier.per_run)
-    ):
-        state, _ = PollState.objects.get_or_create(shipment=shipment)
-        api_key = _api_key(carrier, shipment, default_key)
+    per_run = getattr(settings, f"{source.upper()}_PER_RUN", carrier.per_run)
+    shipments = due_shipments(carrier.codes, now=now, limit=per_run)
+    # What is left of the run's quota goes to return parcels.
+    parcels = [*shipments, *due_returns(carrier.codes, now=now, limit=per_run - len(shipments))]
+    for parcel in parcels:
+        is_return = isinstance(parcel, ReturnRequest)
+        if is_return:
+            state, _ = ReturnPollState.objects.get_or_create(return_request=parcel)
+        else:
+            state, _ = PollState.objects.get_or_create(shipment=parcel)
+        api_key = _api_key(carrier, parcel.order.shop_id, default_key)
         if not api_key:
             continue
         try:
-            events = carrier.fetch(client, shipment, base_url=base_url, api_key=api_key)
-            if events:
+            events = carrier.fetch(client, parcel.tracking_number, base_url=base_url, api_key=api_key)
+            if is_return:
+                counts["events"] += len(events) if events and return_scanned(rma=parcel.rma, events=events) else 0
+            elif events:
                 result = tracking_events_ingest(
-                    events=[dict(event, carrier=shipment.carrier.code) for event in events], source=source
+                    events=[dict(event, carrier=parcel.carrier.code) for event in events], source=source
                 )
                 counts["events"] += result.accepted
-                shipment.refresh_from_db(fields=["status"])
+                parcel.refresh_from_db(fields=["status"])
         except Unavailable as exc:
             counts["failures"] += 1
-            _failed(state, shipment, now, exc)
+            _failed(state, parcel, now, exc)
             log.warning("%s unavailable, stopping this run: %s", source, exc)
             break  # a struggling API gets a rest, not the rest of the list
         except (HttpError, ValueError, KeyError, TypeError) as exc:
             counts["failures"] += 1
-            _failed(state, shipment, now, exc)
+            _failed(state, parcel, now, exc)
             continue
         counts["polled"] += 1
         state.last_polled_at = now
         state.failures = 0
         state.last_error = ""
-        state.next_poll_at = next_poll(shipment, now)
+        state.next_poll_at = next_poll(parcel, now)
         state.save()
     return counts
 
 
-def _failed(state: PollState, shipment: Shipment, now: datetime, exc: Exception) -> None:
+def _failed(state, parcel, now: datetime, exc: Exception) -> None:
     state.failures += 1
     state.last_error = str(exc)[:1000]
     state.last_polled_at = now
-    state.next_poll_at = next_poll(shipment, now, failures=state.failures)
+    state.next_poll_at = next_poll(parcel, now, failures=state.failures)
     state.save()
 
 

@@ -192,3 +192,16 @@ def send_label(call: OutboundCall) -> Answer:
         )
     summary = {k: v for k, v in data.items() if k != "pdf"}
     return Answer(status_code=200, body=json.dumps(summary), reference=shipment_id, data=data)
+
+
+def send_pickup(call: OutboundCall) -> Answer:
+    """A new pickup for a label bought earlier: the shipment (addresses, carrier) is read back from EasyPost."""
+    integration = easypost_integration(call.shop_id)
+    api_key = integration.carrier_api_key if integration else ""
+    if not api_key:
+        raise Refused("The shop's EasyPost integration has no API key (configure_integration --api-key).")
+    request = ReturnRequest.objects.select_related("order__shop").get(rma=call.payload["rma"])
+    base = integration.base_url
+    shipment = _call("GET", f"{base}/v2/shipments/{call.payload['shipment_id']}", api_key=api_key)
+    pickup = book_pickup(call, request, shipment, base=base, api_key=api_key, http=_call)
+    return Answer(status_code=200, body=json.dumps(pickup), reference=pickup.get("id", ""), data={"pickup": pickup})

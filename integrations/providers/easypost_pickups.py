@@ -10,6 +10,9 @@ making another; a pickup that is already scheduled is not bought again.
 A carrier that offers no pickup rate (or EasyPost refusing the pickup) is no
 reason to lose the label: the answer says why no pickup was booked and the
 buyer is told to hand the parcel in.
+
+A label sent again for a pickup whose window is over ("pickup.book") books a new
+pickup for the shipment bought before (`easypost_labels.send_pickup`), in the same way.
 """
 
 from __future__ import annotations
@@ -109,3 +112,4 @@ def _price(rate: dict) -> float:
         return float(rate.get("rate"))
     except (TypeError, ValueError):
         return float("inf")
+

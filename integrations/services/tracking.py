@@ -49,13 +49,18 @@ def _returns_on_their_way(integration: Integration, events: list[dict], numbers:
         ).values_list("tracking_number", "rma")
     )
     for number, rma in found.items():
-        # A carrier label bought for the return is known to the carrier before the buyer sends it
-        # ("label created", "info received"): only a real scan means the parcel is on its way.
-        scans = [
-            event["occurred_at"]
-            for event in events
-            if event["tracking_number"] == number and event.get("status") not in NOT_A_SCAN
-        ]
-        if scans:
-            returns.return_mark_in_transit(rma=rma, occurred_at=min(scans), tracking_number=number)
+        return_scanned(rma=rma, events=[event for event in events if event["tracking_number"] == number])
     return set(found)
+
+
+def return_scanned(*, rma: str, events: list[dict]) -> bool:
+    """The carrier's events on a return parcel: its first real scan puts the return on its way.
+
+    A carrier label bought for the return is known to the carrier before the buyer sends it
+    ("label created", "info received"): only a real scan means the parcel is on its way.
+    """
+    scans = [event["occurred_at"] for event in events if event.get("status") not in NOT_A_SCAN]
+    if not scans:
+        return False
+    returns.return_mark_in_transit(rma=rma, occurred_at=min(scans), tracking_number=events[0]["tracking_number"])
+    return True

@@ -26,11 +26,13 @@ from config.errors import Conflict
 from messaging.public import BuyerEvent
 from orders.models import Carrier
 
-from ..models import LabelSource, ReturnPolicy, ReturnRequest, ReturnStatus
+from ..models import LabelSource, ReturnMethod, ReturnPolicy, ReturnRequest, ReturnStatus
 from .machine import lock_return, move_return, notify
 from .policy import label_expires_at, policy_for
 
 LABEL_CREATE = "label.create"
+# A new pickup for a label bought before: the buyer missed the carrier, or none could be booked.
+PICKUP_BOOK = "pickup.book"
 
 
 def order_carrier_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) -> None:
@@ -44,21 +46,36 @@ def order_carrier_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) 
             rma=request.rma,
             provider=request.label_provider,
         )
-        tell_buyer(request)
+        if needs_new_pickup(request):
+            # The label mail goes out once the carrier has a new window for it (`pickup_booked`).
+            _enqueue_once(request, PICKUP_BOOK, policy, payload={"shipment_id": request.label_reference})
+        else:
+            tell_buyer(request)
         return
+    _enqueue_once(request, LABEL_CREATE, policy)
+
+
+def needs_new_pickup(request: ReturnRequest) -> bool:
+    """A pickup return whose booked window is over (or that never had one) asks the carrier again."""
+    if request.method != ReturnMethod.PICKUP or not request.label_reference:
+        return False
+    return request.pickup_until is None or request.pickup_until < timezone.now()
+
+
+def _enqueue_once(request: ReturnRequest, kind: str, policy: ReturnPolicy, payload: dict | None = None) -> None:
     pending = OutboundCall.objects.filter(
-        case=request.case, kind=LABEL_CREATE, status__in=[OutboundStatus.QUEUED, OutboundStatus.RETRYING]
+        case=request.case, kind=kind, status__in=[OutboundStatus.QUEUED, OutboundStatus.RETRYING]
     )
     if pending.exists():
         return
     outbound_enqueue(
         shop_id=request.order.shop_id,
         case=request.case,
-        kind=LABEL_CREATE,
+        kind=kind,
         provider=policy.label_source,
         # The random part keeps a restored backup from sharing a key with the live database.
-        idempotency_key=f"postsale-label-{request.pk}-{secrets.token_hex(8)}",
-        payload={"rma": request.rma},
+        idempotency_key=f"postsale-{kind.split('.')[0]}-{request.pk}-{secrets.token_hex(8)}",
+        payload={"rma": request.rma, **(payload or {})},
     )
 
 
@@ -99,16 +116,39 @@ def label_bought(call: OutboundCall, answer: Answer) -> None:
         "carrier": request.label_carrier,
     }
     pickup = data.get("pickup")
-    if pickup and not pickup.get("missing"):
-        request.pickup_confirmation = str(pickup.get("confirmation") or "")[:80]
-        request.pickup_from = _when(pickup.get("from"))
-        request.pickup_until = _when(pickup.get("until"))
-        fields += ["pickup_confirmation", "pickup_from", "pickup_until"]
+    fields += _pickup_fields(request, pickup)
     if request.status == ReturnStatus.LABEL_ISSUED:
         request.save(update_fields=[*fields, "updated_at"])
         case_event(request.case, Verb.RETURN_LABEL_REISSUED, rma=request.rma, **data_for_event)
     else:
         move_return(request, ReturnStatus.LABEL_ISSUED, fields=fields, **data_for_event)
+    _pickup_event(request, pickup)
+    tell_buyer(request)
+
+
+def pickup_booked(call: OutboundCall, answer: Answer) -> None:
+    """The carrier has a new pickup for the label bought before: keep it, and send the label mail with it."""
+    request = lock_return(call.payload["rma"])
+    if request.status != ReturnStatus.LABEL_ISSUED:
+        return  # scanned, received or expired meanwhile: nobody needs the new window
+    pickup = answer.data.get("pickup")
+    fields = _pickup_fields(request, pickup)
+    if fields:
+        request.save(update_fields=[*fields, "updated_at"])
+    _pickup_event(request, pickup)
+    tell_buyer(request)
+
+
+def _pickup_fields(request: ReturnRequest, pickup: dict | None) -> list[str]:
+    if not pickup or pickup.get("missing"):
+        return []
+    request.pickup_confirmation = str(pickup.get("confirmation") or "")[:80]
+    request.pickup_from = _when(pickup.get("from"))
+    request.pickup_until = _when(pickup.get("until"))
+    return ["pickup_confirmation", "pickup_from", "pickup_until"]
+
+
+def _pickup_event(request: ReturnRequest, pickup: dict | None) -> None:
     if pickup and pickup.get("missing"):
         # The label stands: the buyer hands the parcel in (or arranges a pickup with the carrier).
         case_event(
@@ -129,7 +169,6 @@ def label_bought(call: OutboundCall, answer: Answer) -> None:
             window_from=pickup.get("from", ""),
             window_until=pickup.get("until", ""),
         )
-    tell_buyer(request)
 
 
 def _when(value) -> datetime | None:
@@ -187,6 +226,7 @@ def before_retry(call: OutboundCall) -> None:
 
 def register() -> None:
     register_kind(LABEL_CREATE, succeeded=label_bought, before_retry=before_retry)
+    register_kind(PICKUP_BOOK, succeeded=pickup_booked, before_retry=before_retry)
 
 
 __all__ = ["LabelSource", "label_bought", "order_carrier_label", "register"]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from cases.events import case_event
 from cases.verbs import Verb
 from messaging.public import BuyerEvent
+from orders.models import Carrier
 
 from ..labels import label_provider
 from ..models import LabelSource, ReturnPolicy, ReturnRequest, ReturnStatus
@@ -47,6 +48,10 @@ def issue_label(request: ReturnRequest, policy: ReturnPolicy, *, actor) -> None:
     if label.tracking_number:
         request.tracking_number = label.tracking_number
         fields.append("tracking_number")
+    if label.carrier_code:
+        # The carrier whose number it is: the pollers (DHL, PostNord) follow the parcel by it.
+        request.carrier = Carrier.objects.filter(code__iexact=label.carrier_code).first()
+        fields.append("carrier")
     if request.status == ReturnStatus.LABEL_ISSUED:
         request.save(update_fields=[*fields, "updated_at"])
         case_event(

@@ -133,3 +133,58 @@ def test_the_window_skips_the_weekend():
         datetime(2026, 12, 14, 9, 0, tzinfo=BERLIN),
         datetime(2026, 12, 14, 17, 0, tzinfo=BERLIN),
     )
+
+
+def test_a_label_sent_again_after_the_missed_pickup_books_one_new_pickup_and_the_mail_says_when(
+    shop, fake, order
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.models import OutboundMessage
+    from returns.models import ReturnRequest
+    from returns.services import return_label_issue
+
+    _policy(shop, fake, "UPS")
+    request = make_return(order, method="pickup")
+    deliver()
+    [first_pickup] = fake.pickups
+    # The window passed and the parcel is still at the buyer's: she asks for the label again.
+    ReturnRequest.objects.filter(pk=request.pk).update(
+        pickup_from=timezone.now() - timedelta(days=1, hours=8),
+        pickup_until=timezone.now() - timedelta(days=1),
+    )
+
+    return_label_issue(rma=request.rma)
+    return_label_issue(rma=request.rma)  # asked twice before the worker ran: still one new pickup
+    deliver()
+    deliver(later=3600)
+
+    assert len(fake.bought) == 1  # the label is not bought again
+    assert len(fake.pickups) == 2 and len(fake.pickups_bought) == 2
+    [second_pickup] = [pickup_id for pickup_id in fake.pickups if pickup_id != first_pickup]
+    request.refresh_from_db()
+    assert fake.pickups[second_pickup]["shipment_id"] == request.label_reference
+    assert request.pickup_confirmation == fake.pickups[second_pickup]["confirmation"]
+    assert request.pickup_until > timezone.now()
+    verbs = list(request.case.events.values_list("verb", flat=True))
+    assert verbs.count("return_pickup_booked") == 2
+    # The first label mail, then one more with the new window (not one per click before it was booked).
+    mails = OutboundMessage.objects.filter(case=request.case, event="return_label")
+    assert mails.count() == 2
+    assert request.pickup_confirmation in label_mail(request)
+
+
+def test_a_label_sent_again_before_the_pickup_day_books_nothing_new(shop, fake, order):
+    from returns.services import return_label_issue
+
+    _policy(shop, fake, "UPS")
+    request = make_return(order, method="pickup")
+    deliver()
+
+    return_label_issue(rma=request.rma)
+    deliver()
+
+    assert len(fake.pickups) == 1
+    assert request.case.outbound_calls.count() == 1

@@ -550,3 +550,69 @@ def test_one_scan_from_aftership_and_from_dhl_polling_is_one_event(shop, api, we
         ("dhl", "delivered"),
     ]
     assert (shipment.status, shipment.signed_by) == (TrackingStatus.DELIVERED, "K. Nachbar")
+
+
+# --- return parcels ---------------------------------------------------------------
+
+RETURN_ID = "00340434161094077777"
+
+
+def return_on_a_dhl_label(shop, *, provider="postsale", tracking_number=RETURN_ID):
+    from orders.models import Carrier
+    from returns.models import ReturnRequest
+    from tests.factories import make_return
+
+    order = make_order(shop, carrier="dhl", tracking_number=f"{DHL_ID[:-4]}1111")
+    order.shipments.update(status=TrackingStatus.DELIVERED)  # the outgoing parcel is done with
+    request = make_return(order)
+    ReturnRequest.objects.filter(pk=request.pk).update(
+        status="label_issued",
+        label_provider=provider,
+        label_issued_at=timezone.now() - timedelta(days=1),
+        tracking_number=tracking_number,
+        carrier=Carrier.objects.get(code="dhl"),
+    )
+    request.refresh_from_db()
+    return request
+
+
+def test_a_return_on_a_dhl_label_is_on_its_way_from_dhls_first_scan(shop, api):
+    request = return_on_a_dhl_label(shop)
+    dropped_off = timezone.now() - timedelta(hours=3)
+    api.script = [
+        (200, dhl_answer(dhl_event(dropped_off, "transit", "Die Sendung wurde in der Filiale eingeliefert.")), {})
+    ]
+
+    counts = poll_carrier("dhl", client=client(RecordingSleep()))
+
+    assert counts["polled"] == 1 and counts["failures"] == 0
+    assert api.requests[-1][1]["trackingNumber"] == [RETURN_ID]
+    request.refresh_from_db()
+    assert request.status == "in_transit"
+    assert abs(request.first_scan_at - dropped_off) < timedelta(seconds=1)
+    assert request.case.events.filter(verb="return_status_changed", new="in_transit").exists()
+    # On its way: DHL is not asked about it again.
+    PollState.objects.all().delete()
+    from integrations.models import ReturnPollState
+
+    ReturnPollState.objects.update(next_poll_at=timezone.now() - timedelta(minutes=1))
+    assert poll_carrier("dhl", client=client(RecordingSleep()))["polled"] == 0
+
+
+def test_a_return_label_dhl_only_knows_of_stays_waiting_for_the_parcel(shop, api):
+    request = return_on_a_dhl_label(shop)
+    api.script = [
+        (200, dhl_answer(dhl_event(timezone.now(), "pre-transit", "Die Sendungsdaten wurden übermittelt.")), {})
+    ]
+
+    poll_carrier("dhl", client=client(RecordingSleep()))
+
+    request.refresh_from_db()
+    assert request.status == "label_issued" and request.first_scan_at is None
+
+
+def test_a_return_on_an_easypost_label_is_left_to_easyposts_tracker(shop, api):
+    return_on_a_dhl_label(shop, provider="easypost")
+
+    assert poll_carrier("dhl", client=client(RecordingSleep()))["polled"] == 0
+    assert api.requests == []

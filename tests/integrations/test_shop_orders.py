@@ -317,6 +317,58 @@ def test_an_exchange_becomes_a_woocommerce_order_whose_parcel_the_buyer_hears_of
     assert returns.return_exchanges_announce_shipped() == 0
 
 
+def test_an_exchange_becomes_a_shopify_order_at_no_charge_whose_parcel_the_buyer_hears_of_once(
+    web, shop, shopify, fake
+):
+    from returns import services as returns
+    from returns.services import InspectLine
+    from tests.factories import NAPKINS, make_return, return_line
+
+    original = make_order(shop, lines=[dict(NAPKINS, quantity=2)])
+    track(original, "delivered", days_ago=3)
+    ExternalOrder.objects.create(integration=shopify, external_id=str(SHOPIFY_ID), order=original)
+    request = make_return(
+        original, return_line(original, quantity=2, reason="too_small"), resolution="exchange"
+    )
+    returns.return_receive(rma=request.rma, lines={NAPKINS["sku"]: 2})
+    returns.return_inspect(rma=request.rma, lines=[InspectLine(NAPKINS["sku"], 2, "as_new")])
+
+    deliver()
+    deliver(later=3600)  # a late copy of the task: still one order
+
+    [draft] = fake.drafts.values()
+    [made] = [order for order in fake.orders.values() if order.get("draft")]
+    # Paid by the goods that came back: a 100 % discount, completed without a payment pending.
+    assert draft["status"] == "completed" and made["financial_status"] == "paid"
+    assert draft["applied_discount"]["value"] == "100.0"
+    assert [(line["sku"], line["quantity"]) for line in draft["line_items"]] == [(NAPKINS["sku"], 2)]
+    assert request.case.reference in draft["note"]
+    assert fake.writes("complete.json")[0]["query"]["payment_pending"] == ["false"]
+    link = ShopOrderLink.objects.get(case=request.case)
+    assert (link.purpose, link.external_id) == ("exchange", str(made["id"]))
+
+    # Shopify fulfils it: the order, then the parcel, the parcel named twice.
+    send(web, shop, order_payload(id=made["id"], name=f"#{made['id']}", order_number=made["id"]), webhook_id="x1")
+    fulfilment = dict(
+        FULFILMENT, id=7, order_id=made["id"], tracking_number=NEW_TRACKING, tracking_numbers=[NEW_TRACKING]
+    )
+    send(web, shop, fulfilment, topic="fulfillments/create", webhook_id="x2")
+    send(
+        web,
+        shop,
+        dict(fulfilment, status="success", updated_at="2026-03-03T09:00:00+01:00"),
+        topic="fulfillments/update",
+        webhook_id="x3",
+    )
+    assert all(event.status == "processed" for event in process_all())
+
+    [told] = OutboundMessage.objects.filter(case=request.case, event="exchange_shipped")
+    assert told.context["tracking_number"] == NEW_TRACKING
+    outbox_send(message_id=told.pk)
+    [sent] = [m for m in mail.outbox if NEW_TRACKING in m.body]
+    assert original.buyer.email in sent.to[0]
+
+
 def woo_payload(made: dict, *, tracking: str) -> dict:
     """The order WooCommerce made, as its `order.updated` webhook sends it once it is shipped."""
     import copy
