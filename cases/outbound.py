@@ -20,6 +20,7 @@ on (`register_kind`: a refund accepted or refused).
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -303,14 +304,41 @@ def outbound_retry(*, call: OutboundCall, actor) -> OutboundCall:
     hook = _hooks(row.kind).before_retry
     if hook is not None:
         hook(row)
+    fields = ["status", "attempts", "next_attempt_at", "updated_at"]
+    if was_refused(row):
+        # The provider refused and did nothing; asked again under the same key it would answer
+        # with the same refusal (Stripe keeps an idempotent request's error as its result). After
+        # a timeout or a 5xx the key stays: the provider may have done it, and must not twice.
+        row.idempotency_key = fresh_key(row.idempotency_key)
+        fields.append("idempotency_key")
     row.status = OutboundStatus.QUEUED
     row.attempts = 0
     row.next_attempt_at = timezone.now()
-    row.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    row.save(update_fields=fields)
     if row.case is not None:
         case_event(row.case, Verb.OUTBOUND_RETRIED, actor=actor, new=_what(row), call_id=row.pk)
     _enqueue_after_commit(row.pk)
     return row
+
+
+# Answers that say "not now" rather than "no": a call that ended on one may have been done.
+NOT_A_REFUSAL = (408, 409, 425, 429)
+
+
+def was_refused(call: OutboundCall) -> bool:
+    code = call.last_status_code
+    return (
+        call.status == OutboundStatus.FAILED
+        and code is not None
+        and 400 <= code < 500
+        and code not in NOT_A_REFUSAL
+    )
+
+
+def fresh_key(key: str) -> str:
+    """The same call's key for a new request: its stem (which names the case's thing) and a new tail."""
+    stem = key.split("~")[0][:100]
+    return f"{stem}~{secrets.token_hex(6)}"
 
 
 def outbound_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:

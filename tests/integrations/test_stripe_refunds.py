@@ -386,3 +386,24 @@ def test_without_an_api_url_refunds_go_to_stripes_public_api(shop):
     integration = integration_configure(shop=shop, source="stripe", secret=WHSEC, api_key=API_KEY)
     assert integration.base_url == "https://api.stripe.com"
     register()  # registering twice (a second ready()) changes nothing
+
+
+def test_try_again_after_stripe_refused_is_a_new_request_that_stripe_can_accept(client, agent, owner, case, fake):
+    """Stripe answers a repeated key with its first answer, a refusal too: the agent's retry needs a new key."""
+    fake.then(("402", "charge_disputed", "This charge has been disputed and cannot be refunded right now."))
+    claim_resolve(case=case, action="refund", amount=Decimal("10.00"), actor=owner)
+    deliver()
+    call = OutboundCall.objects.get()
+    refused_key = call.idempotency_key
+    assert call.status == OutboundStatus.FAILED and fake.refunds == []
+
+    client.force_login(agent)
+    client.post(f"/desk/cases/{case.reference}/outbound/{call.pk}/retry/")
+    deliver()
+    deliver(later=3600)
+
+    call.refresh_from_db()
+    assert call.status == OutboundStatus.SUCCEEDED and call.idempotency_key != refused_key
+    assert call.idempotency_key.split("~")[0] == refused_key.split("~")[0]
+    assert len(fake.refunds) == 1 and Refund.objects.get().status == RefundStatus.COMPLETED
+    assert on_its_way(case) == 1
