@@ -18,17 +18,21 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from config.errors import Conflict
 from orders import tenancy
 from orders.models import Order, Role, Shop
 
 from . import signals
 from .events import case_event, user_or_none
-from .models import Case, CaseStatus, Refund, RefundLimit, RefundStatus
-from .services import move_locked
-from .verbs import Reason, SystemReason, Verb, because
+from .models import Approval, ApprovalStatus, Case, CaseStatus, Refund, RefundLimit, RefundStatus
+from .services import case_assign, move_locked
+from .verbs import Reason, SystemReason, Verb, because, reason_data
 
 
 def refund_limit_for(*, user, shop: Shop) -> Decimal | None:
@@ -196,6 +200,83 @@ def hold_for_approval(
             actor=actor,
             reason=because(Reason.ABOVE_LIMIT, amount=amount, limit=limit),
         )
+    # In the owners' inbox: one per case, the latest ask (another amount) replacing the one before.
+    Approval.objects.update_or_create(
+        case=case,
+        status=ApprovalStatus.PENDING,
+        defaults={
+            "shop_id": case.shop_id,
+            "action": action,
+            "amount": amount,
+            "limit": limit,
+            "reason": reason_data(reason),
+            "requested_by": user_or_none(actor),
+        },
+    )
     signals.approval_requested.send(
         sender=Case, case=case, action=action, amount=amount, limit=limit, reason=reason
     )
+
+
+def approvals_settle(case: Case, *, actor, given: bool) -> None:
+    """The case was settled while an approval waited: made as asked (`given`), or some other way.
+
+    Called by whatever did it (the claim's resolution, the return's refund), in its
+    transaction, whether the owner came from the inbox or acted on the case page.
+    """
+    Approval.objects.filter(case=case, status=ApprovalStatus.PENDING).update(
+        status=ApprovalStatus.APPROVED if given else ApprovalStatus.WITHDRAWN,
+        decided_by=user_or_none(actor),
+        decided_at=timezone.now(),
+    )
+
+
+def approval_for_decision(*, pk: int, actor) -> Approval:
+    """The waiting approval, locked, if `actor` may decide it: an owner of its shop (or a superuser).
+
+    Another shop's approval is not found at all; one decided meanwhile (two owners
+    clicking at once) is a conflict, so the second click makes nothing.
+    """
+    approval = (
+        tenancy.in_shops(Approval.objects.select_for_update(of=("self",)), actor, roles=[Role.OWNER])
+        .select_related("case", "shop")
+        .filter(pk=pk)
+        .first()
+    )
+    if approval is None:
+        raise Approval.DoesNotExist
+    if approval.status != ApprovalStatus.PENDING:
+        raise Conflict(
+            _("This approval was already decided: %(status)s.")
+            % {"status": approval.get_status_display().lower()},
+            code="invalid_transition",
+        )
+    return approval
+
+
+@transaction.atomic
+def approval_decline(*, pk: int, actor, note: str) -> Approval:
+    """No: the case goes back to the agent who asked, with the owner's words; nothing is paid."""
+    approval = approval_for_decision(pk=pk, actor=actor)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": [_("Say why, for the agent who asked.")]})
+    approval.status = ApprovalStatus.DECLINED
+    approval.decided_by = user_or_none(actor)
+    approval.decided_at = timezone.now()
+    approval.note = note[:2000]
+    approval.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    case = Case.objects.select_for_update().get(pk=approval.case_id)
+    case_event(
+        case,
+        Verb.APPROVAL_DECLINED,
+        actor=actor,
+        new=approval.action,
+        amount=str(approval.amount),
+        reason=note,
+    )
+    if case.status == CaseStatus.ESCALATED:
+        move_locked(case, CaseStatus.IN_PROGRESS, actor=actor, reason=note)
+    if approval.requested_by_id and case.assignee_id != approval.requested_by_id:
+        case_assign(case=case, assignee=approval.requested_by, actor=actor)
+    return approval

@@ -489,3 +489,70 @@ class ShopOrderLink(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.external_id or '…'} for {self.case_id}"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an owner")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    # The case was settled another way (an owner acted on the case itself, it was closed).
+    WITHDRAWN = "withdrawn", _("No longer needed")
+
+
+class Approval(models.Model):
+    """Money back above an agent's limit, waiting in the owners' inbox (`cases.approvals`).
+
+    One waits per case at a time: asking again (another amount) updates it.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("shop"))
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("case"))
+    # An Action of the claim (refund, partial_refund, store_credit) or a return's refund or exchange.
+    action = models.CharField(_("action"), max_length=40)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    limit = models.DecimalField(_("limit of the one who asked"), max_digits=12, decimal_places=2)
+    # As `cases.verbs.reason_data` stores it: the agent's words, or a system reason's code.
+    reason = models.JSONField(_("reason"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("owner's note"), blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ApprovalStatus.values), name="approval_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="approval_one_pending_per_case"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["shop", "created_at"], condition=Q(status="pending"), name="approval_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.amount} on {self.case_id} ({self.status})"

@@ -6,6 +6,8 @@ from orders import signals
 from orders.models import Membership, Order, Payment
 from orders.selectors import orders_fully_cleared
 
+from . import signals as case_signals
+from .approvals import approvals_settle
 from .models import OPEN_STATUSES, Case
 from .services import case_assign
 from .shop_orders import shop_order_release
@@ -25,3 +27,9 @@ def release_cleared_orders(sender, *, order_ids, **kwargs) -> None:
     held = set(Order.objects.filter(pk__in=order_ids, held_at__isnull=False).values_list("pk", flat=True))
     for order in Order.objects.filter(pk__in=orders_fully_cleared(held)).order_by("pk"):
         shop_order_release(order=order)
+
+
+@receiver(case_signals.case_closed, sender=Case, dispatch_uid="cases-withdraw-approvals-of-closed-case")
+def withdraw_approvals(sender, *, case: Case, actor=None, **kwargs) -> None:
+    """A closed case needs no owner's yes any more: its approval leaves the inbox."""
+    approvals_settle(case, actor=actor, given=False)

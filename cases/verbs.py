@@ -33,6 +33,8 @@ class Verb(models.TextChoices):
     OUTBOUND_FAILED = "outbound_failed", _("The provider refused or did not answer: an agent must look")
     OUTBOUND_RETRIED = "outbound_retried", _("Sent to the provider again by an agent")
     REFUND_NEEDS_APPROVAL = "refund_needs_approval", _("Refund above the agent's limit: waits for an owner")
+    APPROVAL_GRANTED = "approval_granted", _("Approved by an owner")
+    APPROVAL_DECLINED = "approval_declined", _("Declined by an owner: back to the agent")
     PLAYBOOK_STEP = "playbook_step", _("Playbook step done")
     CARRIER_CLAIM_OPENED = "carrier_claim_opened", _("Carrier claim drafted")
     CARRIER_CLAIM_UPDATED = "carrier_claim_updated", _("Carrier claim updated")

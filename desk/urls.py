@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import case, dashboard, disputes, profile, queue, replies, returns
+from .views import approvals, case, dashboard, disputes, profile, queue, replies, returns
 
 app_name = "desk"
 urlpatterns = [
@@ -8,6 +8,12 @@ urlpatterns = [
     path("bulk/", queue.bulk_view, name="bulk"),
     path("me/", profile.profile_view, name="profile"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
+    path("approvals/", approvals.approvals_view, name="approvals"),
+    path(
+        "approvals/<int:pk>/<str:verdict>/",
+        approvals.approval_decide_view,
+        name="approval_decide",
+    ),
     path("dashboard/<slug:key>.csv", dashboard.dashboard_csv_view, name="dashboard_csv"),
     path("cases/<str:reference>/", case.case_view, name="case"),
     path("cases/<str:reference>/act/", case.act_view, name="act"),

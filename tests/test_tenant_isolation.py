@@ -39,7 +39,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from cases.choices import ClaimType
-from cases.models import OutboundCall, OutboundStatus, RefundLimit
+from cases.models import Approval, OutboundCall, OutboundStatus, RefundLimit
 from claims.models import CarrierContract, StallThreshold
 from claims.services import carrier_claim_open, claim_resolve
 from config.roles import AGENTS
@@ -158,6 +158,16 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
         idempotency_key="leinen-refund-1",
         status=OutboundStatus.FAILED,
         last_answer=f"No such payment for {BUYER_NAME}",
+    )
+    # A refund above the agent's limit, waiting in the owners' inbox.
+    Approval.objects.create(
+        shop=shop,
+        case=lost.case,
+        action="refund",
+        amount=Decimal("30.00"),
+        limit=Decimal("0"),
+        reason={"reason": f"Verloren, {BUYER_NAME} wartet."},
+        requested_by=agent,
     )
     api_token(integration)
     TOTPDevice.objects.create(user=owner, name="Telefon")
@@ -300,6 +310,7 @@ PK_SEGMENTS = {
     "orders": "orders.Order",
     "refunds": "cases.Refund",
     "outbound": "cases.OutboundCall",
+    "approvals": "cases.Approval",
     "carrier-claim": "claims.CarrierClaim",
     "carrier-claims": "claims.CarrierClaim",
     # /files/<kind>/<pk>/: the row that holds the file
@@ -320,6 +331,7 @@ KWARGS = {
     "token": "not-a-token",
     "uidb64": "MQ",
     "rating": 5,
+    "verdict": "approve",
 }
 
 

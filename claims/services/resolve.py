@@ -113,6 +113,8 @@ def claim_resolve(
     elif action == Action.CANCEL_ORDER:
         _cancel_order(case)
     _record(resolution, actor=actor)
+    # Whoever settled it (from the owners' inbox or the case page), nothing waits for an owner any more.
+    approvals.approvals_settle(case, actor=actor, given=action in MONEY_BACK)
     _tell_resolved(case, resolution)
     return ResolveResult(case=case, resolution=resolution)
 

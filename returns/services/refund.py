@@ -150,6 +150,7 @@ def return_refund_approve(*, rma: str, actor) -> ReturnRequest:
         pay_out_kept(request, amount, actor=actor)
     else:
         pay_out(request, list(request.lines.select_related("order_line")), amount, actor=actor)
+    approvals.approvals_settle(request.case, actor=actor, given=True)
     return request
 
 
@@ -159,6 +160,7 @@ def _approve_exchange(request: ReturnRequest, *, actor) -> ReturnRequest:
     plan = exchange.exchange_plan(request, return_lines, request.exchange_skus, actor=actor)
     _check_limit(request, plan.value, actor=actor)
     exchange.exchange_order_create(request, return_lines, plan, actor=actor)
+    approvals.approvals_settle(request.case, actor=actor, given=True)
     return request
 
 
