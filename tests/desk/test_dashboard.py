@@ -58,8 +58,8 @@ def test_money_per_month_keeps_kronor_and_euros_apart(client, owner, shop, swedi
 
     header, *rows = csv_rows(client, "money")
 
-    assert header == ["Month", "Refunded", "Reshipped", "Recovered", "Currency"]
-    assert sorted((row[1], row[4]) for row in rows) == [("1195.00", "SEK"), ("259.80", "EUR")]
+    assert header == ["Month", "Refunded", "Reshipped", "Recovered", "Chargebacks lost", "Currency"]
+    assert sorted((row[1], row[5]) for row in rows) == [("1195.00", "SEK"), ("259.80", "EUR")]
     assert not any("1454.80" in row for row in rows)
 
 
@@ -169,10 +169,10 @@ def test_dashboard_runs_the_same_queries_for_one_and_two_currencies(
     client.get("/desk/dashboard/?shop=")
     # session, user, the authenticator the owner's login was confirmed with (django-otp), the ids of
     # the owner's shops; the owner's shops (the menu, and the charts' filter); open cases by age;
-    # first-response breaches; claims by carrier; one per value band (3); refunds, reshipments and
-    # recoveries per month (3); resolution times; five queries per shop for return rates (2 shops);
-    # returns cost per product.
-    with django_assert_num_queries(26):
+    # first-response breaches; claims by carrier; one per value band (3); refunds, reshipments,
+    # recoveries and lost chargebacks per month (4); resolution times; five queries per shop for
+    # return rates (2 shops); returns cost per product.
+    with django_assert_num_queries(27):
         response = client.get("/desk/dashboard/")
     assert response.status_code == 200
 
