@@ -191,3 +191,20 @@ def test_another_shops_agent_downloads_only_their_own_shops_figures(
     assert [row[-1] for row in rows] == ["SEK"]
     assert leinen_only.status_code == 404
     assert "Leinen" not in page and "259.80" not in page
+
+
+def test_a_lost_chargeback_counts_its_amount_and_fee_in_the_money_chart(client, owner, shop, carrier):
+    order = make_order(shop, total="65.70")
+    dispute = make_claim(
+        order,
+        "chargeback",
+        dispute=claims.DisputeIn(provider="stripe", reference="dp_9", amount=Decimal("65.70")),
+    )
+    claims.claim_dispute_settle(claim=dispute, outcome="lost", fee=Decimal("15.00"))
+    client.force_login(owner)
+
+    header, *rows = csv_rows(client, "money")
+
+    [row] = rows
+    assert row[header.index("Chargebacks lost")] == "80.70"
+    assert row[header.index("Currency")] == "EUR"
