@@ -104,6 +104,9 @@ class Case(StatusMachine):
     order_value = models.DecimalField(_("order value"), max_digits=12, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    # A dispute's deadline at the payment provider (copied from the claim): the queue sorts and
+    # shows it without joins, and it keeps the case urgent after the first answer to the buyer.
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)

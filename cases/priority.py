@@ -27,6 +27,13 @@ EURO_PER_UNIT = {
 # still want the goods); after that it no longer raises the priority.
 NEEDED_BY_GRACE_DAYS = 3
 
+# A dispute with its deadline this close outranks any case without a date or an escalation: the
+# most those score is 40 (a first answer overdue, 25, on an order of 1,000 EUR or more, 15).
+# A dispute not answered in time is lost with its money and the provider's fee.
+RESPOND_BY_HOURS = 72
+RESPOND_BY_POINTS = 45
+RESPOND_BY_LAST_DAY_POINTS = 55
+
 
 def case_priority(case, *, now: datetime | None = None) -> int:
     now = now or timezone.now()
@@ -34,6 +41,7 @@ def case_priority(case, *, now: datetime | None = None) -> int:
     if case.status == "escalated":
         score += 30
     score += _needed_by_points(case, now)
+    score += _respond_by_points(case, now)
     if case.first_responded_at is None and case.first_response_due:
         hours_left = (case.first_response_due - now).total_seconds() / 3600
         if hours_left <= 0:
@@ -64,4 +72,17 @@ def _needed_by_points(case, now: datetime) -> int:
         return 22
     if days <= 14:
         return 12
+    return 0
+
+
+def _respond_by_points(case, now: datetime) -> int:
+    if not case.respond_by:
+        return 0
+    hours_left = (case.respond_by - now).total_seconds() / 3600
+    if hours_left <= 0:
+        return 0  # the provider no longer takes an answer: hurrying changes nothing
+    if hours_left <= 24:
+        return RESPOND_BY_LAST_DAY_POINTS
+    if hours_left <= RESPOND_BY_HOURS:
+        return RESPOND_BY_POINTS
     return 0

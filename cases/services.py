@@ -40,6 +40,7 @@ def case_open(
     actor=None,
     language: str = "",
     first_response_hours: int | None = None,
+    respond_by: datetime | None = None,
 ) -> Case:
     buyer = buyer or (order.buyer if order else None)
     now = timezone.now()
@@ -56,6 +57,7 @@ def case_open(
         order_value=order.total if order else Decimal("0"),
         currency=order.currency if order else shop.currency,
         needed_by=order.needed_by if order else None,
+        respond_by=respond_by,
         first_response_due=now + timedelta(hours=first_response_hours or FIRST_RESPONSE_HOURS),
     )
     case.priority = case_priority(case, now=now)
@@ -166,6 +168,13 @@ def case_mark_responded(case: Case, *, now: datetime | None = None) -> None:
         )
 
 
+def case_set_respond_by(case: Case, respond_by: datetime | None) -> None:
+    """A dispute's deadline moved (the provider extended it): the case's urgency follows."""
+    case.respond_by = respond_by
+    case.priority = case_priority(case)
+    Case.objects.filter(pk=case.pk).update(respond_by=respond_by, priority=case.priority)
+
+
 def case_add_cost(case: Case, *, cost: Decimal = Decimal("0"), recovered: Decimal = Decimal("0")) -> None:
     # F() so concurrent resolutions on one case add up instead of overwriting each other.
     Case.objects.filter(pk=case.pk).update(
@@ -185,6 +194,7 @@ def cases_reprioritise(*, now: datetime | None = None) -> int:
             "status",
             "priority",
             "needed_by",
+            "respond_by",
             "first_response_due",
             "first_responded_at",
             "order_value",

@@ -26,3 +26,7 @@ goods_given = django.dispatch.Signal()
 # A payment provider accepted a refund that was sent to it (`cases.refunds.refund_provider_update`);
 # sent once per refund. The layers that told the buyer nothing yet tell them now. Arguments: refund.
 refund_accepted = django.dispatch.Signal()
+
+# The buyer's e-mail on a case came with photos (image attachments the inbox kept).
+# Arguments: case, photos (how many). The claim's playbook counts them as the photos it asks for.
+buyer_sent_photos = django.dispatch.Signal()

@@ -62,6 +62,7 @@ class Verb(models.TextChoices):
     RETURN_STATUS_CHANGED = "return_status_changed", _("Return status changed")
     EXCHANGE_SHIPPED = "exchange_shipped", _("Exchange sent to the buyer")
     BUYER_REPORTED_AGAIN = "buyer_reported_again", _("The buyer reported the same problem again")
+    BUYER_SENT_PHOTOS = "buyer_sent_photos", _("The buyer sent photos")
     RETURN_REFUND_CAPPED = (
         "return_refund_capped",
         _("Return refund limited to what was left to refund on the order"),
@@ -75,6 +76,7 @@ class Verb(models.TextChoices):
     RETURN_RECEIPT_CORRECTED = "return_receipt_corrected", _("Received quantities corrected")
     BUYER_STATED_CONDITION = "buyer_stated_condition", _("Buyer described the condition")
     DISPUTE_UPDATED = "dispute_updated", _("Dispute updated by the payment provider")
+    DISPUTE_DECIDED = "dispute_decided", _("Dispute decided by the payment provider")
     DISPUTE_EVIDENCE_REQUESTED = "dispute_evidence_requested", _("Evidence queued for the payment provider")
     DISPUTE_EVIDENCE_SUBMITTED = "dispute_evidence_submitted", _("Evidence submitted to the payment provider")
     AUTO_APPLY_WITHHELD = "auto_apply_withheld", _("Recommendation not applied automatically")
@@ -96,6 +98,11 @@ class Reason(models.TextChoices):
     BUYER_GAVE_DATE = "buyer_gave_date", _("the buyer gave the date in the portal")
     SHOP_ORDER_DATE = "shop_order_date", _("read from the order in the shop system")
     REPLIED_TO_BUYER = "replied_to_buyer", _("replied to the buyer")
+    DISPUTE_WON = "dispute_won", _("the payment provider decided the dispute for the shop")
+    DISPUTE_LOST = (
+        "dispute_lost",
+        _("the payment provider decided the dispute for the buyer: %(cost)s %(currency)s lost"),
+    )
     NO_RULE_MATCHED = "no_rule_matched", _("No rule of the matrix matched this case, so a person decides.")
     # The case follows its return: "Return: received".
     RETURN_MOVED = "return_moved", _("Return: %(status)s")

@@ -15,6 +15,11 @@ from orders.files import IMAGES, PrivateFileField
 from orders.models import Carrier, OrderLine, Shipment
 
 
+class DisputeOutcome(models.TextChoices):
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
 class Claim(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="claim", verbose_name=_("case"))
     type = models.CharField(_("type"), max_length=30, choices=ClaimType.choices)
@@ -35,6 +40,18 @@ class Claim(models.Model):
         _("disputed amount"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    # How the provider decided the dispute, and what a lost one took from the shop: the disputed
+    # amount and the provider's dispute fee, counted in the case's cost and the dashboard.
+    dispute_outcome = models.CharField(
+        _("dispute outcome"), max_length=10, choices=DisputeOutcome.choices, blank=True
+    )
+    dispute_fee = models.DecimalField(
+        _("dispute fee"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    dispute_cost = models.DecimalField(
+        _("lost to the dispute"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    dispute_settled_at = models.DateTimeField(_("dispute decided at"), null=True, blank=True)
     evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     evidence_computed_at = models.DateTimeField(_("evidence computed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

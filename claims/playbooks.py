@@ -72,14 +72,17 @@ PLAYBOOKS: dict[str, list[Step]] = {
     ],
     T.DAMAGED: [
         ACK,
-        Step("photos", _("Ask for photos of the goods and the box"), E.CLAIM_RECEIVED),
+        # Done once the buyer is asked, or once their photos are here (sent with the claim, through
+        # the portal or by e-mail): then there is nothing left to ask for.
+        Step("photos", _("Ask for photos of the goods and the box"), E.PHOTOS_REQUESTED),
         Step("file_carrier_claim", _("File a damage claim with the carrier"), E.CARRIER_CLAIM_FILED),
         DECIDE,
     ],
     T.WRONG_ITEM: [
         ACK,
         Step("compare_order", _("Compare what was ordered with the packing photos")),
-        Step("return_label", _("Send a return label for the wrong item"), E.REPLACEMENT_SHIPPED),
+        # A real return on the claim's case: the label is made (ours, or a carrier's) and e-mailed.
+        Step("return_label", _("Send a return label for the wrong item"), E.RETURN_LABEL),
         DECIDE,
     ],
     # Personalisation: what the buyer typed decides whose mistake it was.

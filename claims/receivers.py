@@ -3,9 +3,10 @@
 from django.dispatch import receiver
 
 from cases import signals
-from cases.models import Refund
+from cases.models import Case, Refund
 
-from .models import Resolution
+from .models import Claim, Resolution
+from .services.photos import photos_mailed
 from .services.resolve import tell_refund
 
 
@@ -14,3 +15,11 @@ def tell_accepted_refund(sender, *, refund: Refund, **kwargs) -> None:
     """A claim's refund the payment provider accepted: now the buyer hears it is on its way."""
     if Resolution.objects.filter(refund=refund).exists():
         tell_refund(refund.case, refund)
+
+
+@receiver(signals.buyer_sent_photos, sender=Case, dispatch_uid="claims-buyer-sent-photos")
+def photos_by_email(sender, *, case: Case, photos: int, **kwargs) -> None:
+    """Photos attached to the buyer's e-mail answer the claim's "ask for photos" step."""
+    claim = Claim.objects.filter(case=case).first()
+    if claim is not None:
+        photos_mailed(claim, count=photos)

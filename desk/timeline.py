@@ -13,9 +13,9 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import HELD_REFUND_LABELS, Action, ClaimType
-from cases.models import CaseStatus
+from cases.models import CaseStatus, OpenedVia
 from cases.verbs import Verb, reason_sentence
-from claims.models import CarrierClaimStatus
+from claims.models import CarrierClaimStatus, DisputeOutcome
 from claims.playbooks import PLAYBOOKS
 from messaging.models import ALL_EVENTS
 from orders.models import PaymentMethod, RiskFlag
@@ -24,7 +24,7 @@ from returns.models import Condition, ReturnStatus
 V = Verb
 # Stored reason parameters that are themselves codes or amounts, put into words before the sentence.
 REASON_PARAM_KINDS = {"status": "return_status"}
-REASON_AMOUNT_PARAMS = {"amount", "limit"}
+REASON_AMOUNT_PARAMS = {"amount", "limit", "cost"}
 
 
 @functools.cache
@@ -42,6 +42,8 @@ def _choices() -> dict[str, dict]:
         "return_status": dict(ReturnStatus.choices),
         "condition": dict(Condition.choices),
         "payment_method": dict(PaymentMethod.choices),
+        "dispute_outcome": dict(DisputeOutcome.choices),
+        "opened_via": dict(OpenedVia.choices),
     }
 
 
@@ -68,6 +70,8 @@ VALUES = {
     V.RETURN_REQUESTED: "return_status",
     V.RETURN_STATUS_CHANGED: "return_status",
     V.BUYER_STATED_CONDITION: "condition",
+    V.DISPUTE_DECIDED: "dispute_outcome",
+    V.BUYER_SENT_PHOTOS: "opened_via",
 }
 AMOUNTS = {V.REFUND_ISSUED, V.REFUND_CONFIRMED}
 

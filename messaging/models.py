@@ -24,6 +24,7 @@ class Audience(models.TextChoices):
 class BuyerEvent(models.TextChoices):
     CLAIM_RECEIVED = "claim_received", _("Claim received")
     CHECK_HOUSEHOLD_NEIGHBOURS = "check_household_neighbours", _("Please check household and neighbours")
+    PHOTOS_REQUESTED = "photos_requested", _("Photos requested")
     CARRIER_INVESTIGATION_STARTED = "carrier_investigation_started", _("Carrier investigation started")
     CARRIER_CLAIM_FILED = "carrier_claim_filed", _("Carrier claim filed")
     REPLACEMENT_SHIPPED = "replacement_shipped", _("Replacement shipped")

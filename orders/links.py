@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from .models import Order, Shop
 
@@ -27,11 +28,15 @@ def order_token(order: Order) -> str:
     return _signer().sign_object({"o": order.pk, "s": order.shop_id})
 
 
-def portal_link(order: Order) -> str:
-    """The absolute link for e-mails: opens this one order in the portal, in the buyer's language."""
+def portal_link(order: Order, *, photos_for: str = "") -> str:
+    """The absolute link for e-mails: opens this one order in the portal, in the buyer's language.
+
+    `photos_for` (a case reference) opens the page where the buyer adds photos to that case.
+    """
     path = reverse("portal:signed_link", kwargs={"shop": order.shop.slug, "token": order_token(order)})
     language = order.buyer.language if order.buyer_id else ""
-    return f"{settings.SITE_URL}{path}" + (f"?lang={language}" if language else "")
+    query = {key: value for key, value in (("lang", language), ("photos", photos_for)) if value}
+    return f"{settings.SITE_URL}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
 class LinkExpired(Exception):

@@ -67,6 +67,12 @@ class PhotosField(forms.FileField):
         return files
 
 
+class PhotosForm(forms.Form):
+    """Photos for a case already open, when we asked for them."""
+
+    photos = PhotosField(label=_("Photos"))
+
+
 class ProblemForm(forms.Form):
     type = forms.ChoiceField(label=_("What happened?"), choices=BUYER_CLAIM_TYPES, widget=forms.RadioSelect)
     statement = forms.CharField(

@@ -79,3 +79,8 @@ def portal_problem_report(
             reason=because(Reason.BUYER_GAVE_DATE),
         )
     return claim, True
+
+
+def portal_photos_add(*, claim: Claim, photos) -> int:
+    """The buyer adds photos to an open claim of their order (a damaged parcel we asked photos of)."""
+    return claims.claim_photos_add(claim=claim, photos=photos, via=OpenedVia.PORTAL)

@@ -12,6 +12,7 @@ urlpatterns = [
     path(order, views.order_view, name="order"),
     path(order + "problem/", views.problem_view, name="problem"),
     path(order + "problem/<str:reference>/", views.problem_done_view, name="problem_done"),
+    path(order + "problem/<str:reference>/photos/", views.problem_photos_view, name="problem_photos"),
     path(order + "return/", views.return_view, name="return"),
     path(order + "return/<str:rma>/", views.return_done_view, name="return_done"),
     path(order + "return/<str:rma>/label.pdf", views.return_label_view, name="return_label"),

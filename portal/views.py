@@ -28,9 +28,9 @@ from returns.services import RefundLine, refund_compute
 from returns.services.carrier_label import pickup_context
 
 from . import access, ratelimit, selectors
-from .forms import LookupForm, ProblemForm, ReturnForm
+from .forms import LookupForm, PhotosForm, ProblemForm, ReturnForm
 from .language import LANGUAGES, page_language
-from .services import portal_problem_report, portal_return_start
+from .services import portal_photos_add, portal_problem_report, portal_return_start
 
 # Six photos of at most 8 MB and a statement; anything bigger is not a buyer with a phone.
 MAX_UPLOAD_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024
@@ -134,6 +134,10 @@ def signed_link_view(request, shop, token):
     else:
         access.scope_to(request, order)
         # Off the signed URL at once: it must not stay in the address bar, history or a Referer.
+        reference = request.GET.get("photos", "")
+        if reference and selectors.buyer_case(order, reference[:20]) is not None:
+            # The "send us photos" e-mail opens the page that takes them; only a case of this order.
+            return redirect("portal:problem_photos", shop=shop.slug, number=order.number, reference=reference)
         return redirect("portal:order", shop=shop.slug, number=order.number)
     return _render(
         request, "portal/lookup.html", {"form": LookupForm(), "problem": problem}, shop=shop, status=403
@@ -219,8 +223,44 @@ def problem_done_view(request, shop, order, reference):
     return _render(
         request,
         "portal/problem_done.html",
-        {"order": order, "row": row, "reported_again": request.GET.get("again") == "1"},
+        {
+            "order": order,
+            "row": row,
+            "reported_again": request.GET.get("again") == "1",
+            "photos_added": request.GET.get("photos") == "1",
+        },
         shop=shop,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@order_page
+def problem_photos_view(request, shop, order, reference):
+    row = selectors.buyer_case(order, reference)
+    if row is None or row.claim is None:
+        raise Http404
+    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES:
+        return HttpResponse(
+            _("The photos are too large together; please send fewer or smaller ones."), status=413
+        )
+    form = PhotosForm(request.POST, request.FILES) if request.method == "POST" else PhotosForm()
+    if not row.case.is_open:
+        form = None  # settled: nothing to add photos to
+    elif request.method == "POST" and form.is_valid():
+        try:
+            portal_photos_add(claim=row.claim, photos=form.cleaned_data["photos"])
+        except ValidationError:
+            form.add_error("photos", _("We could not accept these photos."))
+        else:
+            return redirect(
+                reverse(
+                    "portal:problem_done",
+                    kwargs={"shop": shop.slug, "number": order.number, "reference": reference},
+                )
+                + "?photos=1"
+            )
+    return _render(
+        request, "portal/problem_photos.html", {"order": order, "row": row, "form": form}, shop=shop
     )
 
 

@@ -4,8 +4,17 @@ from django.db.models import Q
 
 from orders.models import Shop
 
-from .models import ReturnRequest
+from .models import ReturnReason, ReturnRequest
 from .selectors import policy_or_default
+from .services.claim_return import return_for_claim
+
+__all__ = [
+    "ReturnReason",
+    "refund_processing_days",
+    "return_for_claim",
+    "settled_returns",
+    "shop_address_lines",
+]
 
 
 def refund_processing_days(shop: Shop) -> int:

@@ -8,7 +8,9 @@ from .carrier_claims import (
     carrier_claims_remind,
 )
 from .decide import claim_decide, claim_recheck, claim_refresh_evidence, decision_input
+from .dispute import claim_dispute_settle
 from .open import DisputeIn, LineIn, claim_open
+from .photos import claim_photos_add
 from .playbook import playbook_step_done
 from .resolve import RESOLVE_ACTIONS, ResolveResult, claim_act, claim_resolve
 
@@ -24,8 +26,10 @@ __all__ = [
     "carrier_claims_remind",
     "claim_act",
     "claim_decide",
+    "claim_dispute_settle",
     "claim_recheck",
     "claim_open",
+    "claim_photos_add",
     "claim_refresh_evidence",
     "claim_resolve",
     "decision_input",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,9 +20,10 @@ from cases.verbs import Verb
 from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
 from orders.models import Order, OrderLine, Shipment
 
-from ..models import Claim, ClaimLine, ClaimPhoto
+from ..models import Claim, ClaimLine
 from .decide import claim_decide, claim_refresh_evidence
-from .playbook import tick_steps_for
+from .photos import save_photos
+from .playbook import photos_arrived, tick_steps_for
 
 # Claim types about particular goods: the buyer must say which lines.
 NEEDS_LINES = {ClaimType.MISSING_ITEMS}
@@ -78,6 +78,7 @@ def claim_open(
         subject=ClaimType(type).label,
         actor=actor,
         first_response_hours=first_response_hours,
+        respond_by=dispute.respond_by if dispute else None,
     )
     claim = Claim.objects.create(
         case=case,
@@ -93,12 +94,11 @@ def claim_open(
     ClaimLine.objects.bulk_create(
         [ClaimLine(claim=claim, order_line=line.order_line, quantity=line.quantity) for line in lines]
     )
-    for upload, content_type in checked_photos:
-        photo = ClaimPhoto(claim=claim, content_type=content_type, size=upload.size)
-        photo.file.save(f"{uuid.uuid4().hex}{_extension(content_type)}", upload, save=False)
-        photo.save()
+    save_photos(claim, checked_photos)
     claim_refresh_evidence(claim)
     case_event(case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
+    if checked_photos:
+        photos_arrived(claim)
     _tell_claim_opened(claim)
     if decide:
         claim_decide(claim=claim, actor=actor, auto_apply=True)
@@ -134,12 +134,6 @@ def _check(*, order: Order, type: str, lines, photos, dispute: DisputeIn | None)
 
 def _latest_shipment(order: Order) -> Shipment | None:
     return order.shipments.select_related("carrier").order_by("-shipped_at", "-id").first()
-
-
-def _extension(content_type: str) -> str:
-    return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}[
-        content_type
-    ]
 
 
 def _tell_claim_opened(claim: Claim) -> None:

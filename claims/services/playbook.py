@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from cases.events import case_event
 from cases.verbs import Verb
 from messaging.public import BuyerEvent, notify_buyer
+from orders.links import portal_link
+from returns import public as returns
 
 from ..models import Claim, PlaybookStep
 from ..playbooks import playbook_for
@@ -25,11 +27,11 @@ def playbook_step_done(*, claim: Claim, key: str, actor) -> PlaybookStep:
     step, created = PlaybookStep.objects.get_or_create(claim=claim, key=key, defaults={"done_by": actor})
     if created:
         case_event(claim.case, Verb.PLAYBOOK_STEP, actor=actor, new=key)
-        _send_step_email(claim, key)
+        _send_step_email(claim, key, actor=actor)
     return step
 
 
-def _send_step_email(claim: Claim, key: str) -> None:
+def _send_step_email(claim: Claim, key: str, *, actor=None) -> None:
     """The e-mail a step names goes out when the agent ticks it, unless the buyer already had it.
 
     "Ask the buyer to check with the neighbours" is done by sending that e-mail; the
@@ -40,6 +42,10 @@ def _send_step_email(claim: Claim, key: str) -> None:
         return
     if event == BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS:
         ask_to_check(claim)
+    elif event == BuyerEvent.RETURN_LABEL:
+        send_return_label(claim, actor=actor)
+    elif event == BuyerEvent.PHOTOS_REQUESTED:
+        ask_for_photos(claim)
     else:
         notify_buyer(case=claim.case, event=event)
 
@@ -52,6 +58,44 @@ def ask_to_check(claim: Claim) -> None:
         attachments=_shipping_documents(claim),
     )
     tick_steps_for(claim, BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS)
+
+
+def send_return_label(claim: Claim, *, actor=None) -> None:
+    """The wrong item goes back: a return on the claim's case, its label made and e-mailed to the buyer.
+
+    The items the claim names go back, else the whole order (the buyer got a different parcel).
+    """
+    named = [(line.order_line, line.quantity) for line in claim.lines.select_related("order_line")]
+    lines = named or [(line, line.quantity) for line in claim.case.order.lines.all()]
+    returns.return_for_claim(
+        case=claim.case, lines=lines, reason=returns.ReturnReason.WRONG_ITEM, actor=actor
+    )
+
+
+def ask_for_photos(claim: Claim) -> None:
+    """Ask for photos of the goods and the box, with a link to the portal page that takes them.
+
+    Photos the buyer already sent need no asking: nothing goes out.
+    """
+    if claim.photos.exists():
+        return
+    order = claim.case.order
+    notify_buyer(
+        case=claim.case,
+        event=BuyerEvent.PHOTOS_REQUESTED,
+        context={"photos_link": portal_link(order, photos_for=claim.case.reference) if order else ""},
+    )
+
+
+def photos_arrived(claim: Claim) -> None:
+    """The buyer's photos are here: the step that asks for them is done, whoever asked."""
+    step = next(
+        (step for step in playbook_for(claim.type) if step.email_event == BuyerEvent.PHOTOS_REQUESTED), None
+    )
+    if step is not None:
+        _, created = PlaybookStep.objects.get_or_create(claim=claim, key=step.key)
+        if created:
+            case_event(claim.case, Verb.PLAYBOOK_STEP, new=step.key)
 
 
 def tick_steps_for(claim: Claim, event: BuyerEvent) -> None:

@@ -110,6 +110,7 @@ def claim_resolve(
             goodwill=goodwill,
             replacement=replacement,
         )
+        _claim_from_carrier(claim, actor=actor)
     elif action == Action.CANCEL_ORDER:
         _cancel_order(case)
     _record(resolution, actor=actor)
@@ -271,6 +272,22 @@ def _replace(
         if action == Action.REMAKE and not goodwill:
             charge = sum((line["unit_price"] * line["quantity"] for line in lines), Decimal("0"))
         shop_order_create(case=case, purpose=ShopOrderPurpose.REPLACEMENT, lines=lines, charge=charge)
+
+
+# The carrier lost or broke the first parcel: it owes the shop for it (seed 000: "file a carrier claim").
+CARRIER_FAULT = (ClaimType.LOST_IN_TRANSIT, ClaimType.DAMAGED)
+
+
+def _claim_from_carrier(claim: Claim | None, *, actor) -> None:
+    """A replacement for a parcel the carrier lost or damaged: the claim against the carrier starts now.
+
+    Drafted with the carrier's deadline, so the reminder sweep (`carrier_claims_remind`) tells
+    the agent or the owners before it passes; one per claim, however often the case is resolved.
+    """
+    if claim is None or not claim.shipment_id or claim.carrier_claims.exists():
+        return
+    if claim.type in CARRIER_FAULT or claim.shipment.status == TrackingStatus.LOST:
+        carrier_claim_open(claim=claim, actor=actor)
 
 
 def _replacement_lines(case: Case) -> list[dict]:

@@ -63,6 +63,15 @@ KEPT_HEADERS = (
     "PAYPAL-CERT-URL",
     "PAYPAL-AUTH-ALGO",
 )
+# A resolved dispute's outcome_code (PayPal's dispute_outcome): who won, for the shop.
+DISPUTE_OUTCOMES = {
+    "RESOLVED_BUYER_FAVOUR": "lost",
+    "ACCEPTED": "lost",
+    "RESOLVED_SELLER_FAVOUR": "won",
+    "RESOLVED_WITH_PAYOUT": "won",
+    "CANCELED_BY_BUYER": "won",
+    "DENIED": "won",
+}
 DISPUTE_TOPICS = {"CUSTOMER.DISPUTE.CREATED", "CUSTOMER.DISPUTE.UPDATED", "CUSTOMER.DISPUTE.RESOLVED"}
 REFUND_TOPICS = {"PAYMENT.CAPTURE.REFUNDED"}
 # A capture that was pending (an eCheck, a review) completes: the money is in.
@@ -200,6 +209,8 @@ def process(event, payload: dict) -> str:
     amount_data = dispute.get("dispute_amount") or {}
     status = str(dispute.get("status") or "")
     outcome = (dispute.get("dispute_outcome") or {}).get("outcome_code")
+    # What PayPal gave the buyer back when the seller lost; PayPal names no dispute fee here.
+    refunded = (dispute.get("dispute_outcome") or {}).get("amount_refunded") or {}
     return disputes.dispute_record(
         integration=event.integration,
         provider="paypal",
@@ -212,4 +223,6 @@ def process(event, payload: dict) -> str:
         topic=event.topic,
         # The dispute's own last change; the event's `create_time` when it has none.
         source_updated_at=parse_datetime(dispute.get("update_time") or payload.get("create_time")),
+        outcome=DISPUTE_OUTCOMES.get(str(outcome or ""), "") if status == "RESOLVED" else "",
+        lost_amount=money(refunded["value"]) if refunded.get("value") else None,
     )

@@ -33,6 +33,9 @@ DISPUTE_TOPICS = {
 REFUND_TOPICS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
 PAYMENT_TOPICS = {"payment_intent.succeeded", "charge.succeeded"}
 # Stripe amounts are in the currency's smallest unit; these have none below the unit.
+# A dispute's final statuses (https://docs.stripe.com/api/disputes/object#dispute_object-status):
+# an inquiry closed without a chargeback costs nothing, like a won dispute.
+DISPUTE_OUTCOMES = {"won": "won", "warning_closed": "won", "lost": "lost"}
 ZERO_DECIMAL = {
     "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
 }  # fmt: skip
@@ -99,8 +102,28 @@ def process(event, payload: dict) -> str:
         topic=event.topic,
         # The dispute object has no update time; the Event's `created` orders its events.
         source_updated_at=parse_datetime(payload.get("created")),
+        outcome=DISPUTE_OUTCOMES.get(str(dispute.get("status") or ""), ""),
+        fee=dispute_fee(dispute, currency),
     )
     return outcome
+
+
+def dispute_fee(dispute: dict, currency: str) -> Decimal | None:
+    """Stripe's dispute fee, from the balance transactions the dispute lists (in the dispute's currency).
+
+    Withdrawing the disputed amount carries the fee; a won dispute's reinstatement may give
+    it back as a negative fee, so the sum is what the shop paid in the end.
+    """
+    fees = [
+        bt.get("fee")
+        for bt in dispute.get("balance_transactions") or []
+        if isinstance(bt, dict)
+        and isinstance(bt.get("fee"), int)
+        and str(bt.get("currency") or currency).lower() == currency.lower()
+    ]
+    if not fees:
+        return None
+    return amount(max(sum(fees), 0), currency)
 
 
 def _refunds(event, obj: dict) -> str:

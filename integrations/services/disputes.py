@@ -10,9 +10,10 @@ from django.db import IntegrityError, transaction
 from cases.choices import ClaimType
 from cases.events import case_event
 from cases.models import OpenedVia
+from cases.services import case_set_respond_by
 from cases.verbs import Verb
 from claims.models import Claim
-from claims.services import DisputeIn, claim_open
+from claims.services import DisputeIn, claim_dispute_settle, claim_open
 from orders.models import Order, Payment
 
 from ..models import ExternalDispute, Integration
@@ -31,6 +32,9 @@ def dispute_record(
     status: str,
     topic: str,
     source_updated_at: datetime | None,
+    outcome: str = "",
+    lost_amount: Decimal | None = None,
+    fee: Decimal | None = None,
 ) -> str:
     """Open a chargeback case for a new dispute, or bring its case up to date.
 
@@ -38,6 +42,8 @@ def dispute_record(
     PaymentIntent, capture). `claim_open` tells the owners of a new dispute.
     An event older than the one applied last is ignored: providers deliver a
     dispute's events out of order, and a late `updated` must not undo `closed`.
+    A decided dispute (`outcome` won or lost) resolves its case, a lost one with its cost:
+    `lost_amount` (what the provider took back, else the disputed amount) and the provider's `fee`.
     """
     claim = _dispute_claim(integration.shop_id, provider, dispute_id)
     if claim is None:
@@ -60,6 +66,7 @@ def dispute_record(
                 claim=claim,
                 source_updated_at=source_updated_at,
             )
+            _settle(claim, outcome=outcome, lost_amount=lost_amount, fee=fee, status=status)
             return f"chargeback case {claim.case.reference} opened on order {order.number}"
 
     link = _dispute_link(integration=integration, dispute_id=dispute_id, claim=claim)
@@ -80,6 +87,8 @@ def dispute_record(
             changed[field] = value
     if changed:
         Claim.objects.filter(pk=claim.pk).update(**changed)
+    if "respond_by" in changed:
+        case_set_respond_by(claim.case, changed["respond_by"])
     if source_updated_at:
         link.source_updated_at = source_updated_at
         link.save(update_fields=["source_updated_at"])
@@ -91,7 +100,15 @@ def dispute_record(
         topic=topic,
         changed=sorted(changed),
     )
+    _settle(claim, outcome=outcome, lost_amount=lost_amount, fee=fee, status=status)
     return f"case {claim.case.reference}: dispute {status}"
+
+
+def _settle(claim: Claim, *, outcome: str, lost_amount: Decimal | None, fee: Decimal | None, status: str):
+    if outcome:
+        claim_dispute_settle(
+            claim=claim, outcome=outcome, amount=lost_amount, fee=fee, provider_status=status
+        )
 
 
 def _disputed_order(shop_id: int, payment_references: list[str]) -> Order:

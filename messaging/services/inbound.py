@@ -23,8 +23,9 @@ from django.db import transaction
 from django.db.models import Q
 from PIL import Image
 
+from cases import signals
 from cases.events import case_event
-from cases.models import CaseKind, CaseStatus, OpenedVia
+from cases.models import Case, CaseKind, CaseStatus, OpenedVia
 from cases.services import case_lock, case_open, move_locked
 from cases.verbs import Reason, Verb, because
 from orders.models import Buyer, Order, Shop
@@ -224,6 +225,10 @@ def _receive(mail: InboundIn, route: InboundRoute, read: _Read, delivery) -> Inb
         attachments=len(read.stored),
         rejected=len(read.rejected),
     )
+    photos = sum(1 for attachment in read.stored if sniff_type(attachment.content).startswith("image/"))
+    if photos and not automatic and not differs:
+        # Only the buyer's own mail: photos from a stranger answering the thread prove nothing.
+        signals.buyer_sent_photos.send(sender=Case, case=case, photos=photos)
     if not automatic and not differs and case.status in (CaseStatus.WAITING_ON_BUYER, CaseStatus.RESOLVED):
         # The buyer answered: the case goes back to the queue.
         move_locked(case, CaseStatus.IN_PROGRESS, reason=because(Reason.BUYER_REPLIED))

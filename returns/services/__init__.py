@@ -7,6 +7,7 @@ queues the buyer's e-mail in the same transaction.
 
 # The package's public face: the desk, the portal, integrations, the demo and the tests import from here.
 from ..eligibility import LineIn
+from .claim_return import return_for_claim
 from .close import return_close
 from .exchange import return_exchanges_announce_shipped
 from .expiry import return_expire_stale
@@ -28,6 +29,7 @@ __all__ = [
     "return_approve",
     "return_close",
     "return_exchanges_announce_shipped",
+    "return_for_claim",
     "return_expire_stale",
     "return_inspect",
     "return_label_issue",

@@ -69,10 +69,16 @@ def test_wedding_parcel_lost_reships_with_return_label_and_the_loss_is_counted(s
     claim.case.refresh_from_db()
     assert claim.case.cost_total == Decimal("37.50") + order.shipping_total
 
-    # The carrier pays part of it back.
-    carrier_claim = services.carrier_claim_open(claim=claim, actor=agent, amount=Decimal("43.40"))
+    # The replacement started the claim against the carrier for the lost parcel; the agent files it,
+    # and the carrier pays part of it back.
+    carrier_claim = claim.carrier_claims.get()
+    assert carrier_claim.status == CarrierClaimStatus.DRAFT and carrier_claim.deadline is not None
     services.carrier_claim_update(
-        carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.FILED, reference="DHL-NF-2291"
+        carrier_claim=carrier_claim,
+        actor=agent,
+        status=CarrierClaimStatus.FILED,
+        reference="DHL-NF-2291",
+        claimed_amount=Decimal("43.40"),
     )
     services.carrier_claim_update(
         carrier_claim=carrier_claim, actor=agent, status=CarrierClaimStatus.ACCEPTED

@@ -1,22 +1,24 @@
 """Resolving a claim: the money it pays and counts (rule percents, per-case limits, repeat refunds,
 store credit), the e-mail it sends, and one resolution however many agents click."""
 
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia, Refund, RefundLimit, RefundStatus
 from cases.services import case_move
 from claims import services
-from claims.models import Resolution
+from claims.models import CarrierClaim, CarrierClaimStatus, Resolution
 from config.errors import Conflict
 from decisions import services as decisions
-from messaging.models import OutboundMessage
+from messaging.models import OutboundMessage, OwnerEvent
 from messaging.rendering import render_message
 from tests.concurrency import row_locks, run_at_once
-from tests.factories import NAPKINS, make_claim, make_order, track
+from tests.factories import NAPKINS, make_claim, make_claim_cases, make_order, track
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +244,50 @@ def test_two_agents_resolving_one_case_at_once_give_one_resolution_and_one_confl
     assert "already resolved" in conflicts[0].message
     assert Resolution.objects.filter(case=case).count() == 1
     assert Refund.objects.filter(order=order).count() == 1
+
+
+# --- a replacement for a parcel the carrier lost starts the claim against the carrier ----------
+
+
+def test_a_replacement_for_a_lost_parcel_drafts_the_carrier_claim_and_its_reminder_goes_out(
+    shop, carrier, agent, owner
+):
+    owner.email = "owner@leinen.example"
+    owner.save()
+    order = make_order(shop, shipped_days_ago=12)
+    track(order, "in_transit", days_ago=11)
+    case = make_claim(order, ClaimType.LOST_IN_TRANSIT, opened_via=OpenedVia.API).case
+
+    services.claim_resolve(
+        case=case, action="reship_with_return_label", actor=agent, reason="Hochzeit am Samstag"
+    )
+
+    [carrier_claim] = CarrierClaim.objects.filter(claim=case.claim)
+    assert carrier_claim.status == CarrierClaimStatus.DRAFT
+    assert carrier_claim.deadline is not None
+    assert case.events.filter(verb="carrier_claim_opened").count() == 1
+    # Nothing to remind of yet; three days before the carrier's deadline the owner hears of it.
+    assert services.carrier_claims_remind() == 0
+    before = timezone.make_aware(datetime.combine(carrier_claim.deadline - timedelta(days=3), time(9)))
+    assert services.carrier_claims_remind(now=before) == 1
+    [reminder] = OutboundMessage.objects.filter(case=case, event=OwnerEvent.CARRIER_CLAIM_DEADLINE)
+    assert reminder.to_email == "owner@leinen.example"
+
+
+def test_a_replacement_after_a_reopen_drafts_no_second_carrier_claim(shop, carrier, agent):
+    order = make_order(shop, shipped_days_ago=12)
+    case = make_claim(order, ClaimType.LOST_IN_TRANSIT, opened_via=OpenedVia.API).case
+    services.claim_resolve(case=case, action="reship", actor=agent)
+    case_move(case=case, to=CaseStatus.IN_PROGRESS, actor=agent, reason="Ersatz kam nicht an")
+
+    services.claim_resolve(case=case, action="reship", actor=agent)
+
+    assert CarrierClaim.objects.filter(claim=case.claim).count() == 1
+
+
+def test_a_replacement_for_a_delivered_parcel_claims_nothing_from_the_carrier(shop, carrier, agent):
+    [case] = make_claim_cases(shop, 1, ClaimType.DELIVERED_NOT_RECEIVED)
+
+    services.claim_resolve(case=case, action="reship", actor=agent)
+
+    assert not CarrierClaim.objects.filter(claim=case.claim).exists()

@@ -76,7 +76,7 @@ def test_owner_downloads_the_demo_money_with_a_currency_on_every_row(demo, db, c
 
     header, *rows = list(csv.reader(io.StringIO(client.get("/desk/dashboard/money.csv").content.decode())))
 
-    assert header == ["Month", "Refunded", "Reshipped", "Recovered", "Currency"]
+    assert header == ["Month", "Refunded", "Reshipped", "Recovered", "Chargebacks lost", "Currency"]
     assert rows and all(row[-1] in ("EUR", "SEK") for row in rows)
     for currency in ("EUR", "SEK"):
         refunded = Refund.objects.filter(currency=currency).aggregate(s=Sum("amount"))["s"]

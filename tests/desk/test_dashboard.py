@@ -58,8 +58,8 @@ def test_money_per_month_keeps_kronor_and_euros_apart(client, owner, shop, swedi
 
     header, *rows = csv_rows(client, "money")
 
-    assert header == ["Month", "Refunded", "Reshipped", "Recovered", "Currency"]
-    assert sorted((row[1], row[4]) for row in rows) == [("1195.00", "SEK"), ("259.80", "EUR")]
+    assert header == ["Month", "Refunded", "Reshipped", "Recovered", "Chargebacks lost", "Currency"]
+    assert sorted((row[1], row[5]) for row in rows) == [("1195.00", "SEK"), ("259.80", "EUR")]
     assert not any("1454.80" in row for row in rows)
 
 
@@ -169,10 +169,10 @@ def test_dashboard_runs_the_same_queries_for_one_and_two_currencies(
     client.get("/desk/dashboard/?shop=")
     # session, user, the authenticator the owner's login was confirmed with (django-otp), the ids of
     # the owner's shops; the owner's shops (the menu, and the charts' filter); open cases by age;
-    # first-response breaches; claims by carrier; one per value band (3); refunds, reshipments and
-    # recoveries per month (3); resolution times; five queries per shop for return rates (2 shops);
-    # returns cost per product.
-    with django_assert_num_queries(26):
+    # first-response breaches; claims by carrier; one per value band (3); refunds, reshipments,
+    # recoveries and lost chargebacks per month (4); resolution times; five queries per shop for
+    # return rates (2 shops); returns cost per product.
+    with django_assert_num_queries(27):
         response = client.get("/desk/dashboard/")
     assert response.status_code == 200
 
@@ -191,3 +191,20 @@ def test_another_shops_agent_downloads_only_their_own_shops_figures(
     assert [row[-1] for row in rows] == ["SEK"]
     assert leinen_only.status_code == 404
     assert "Leinen" not in page and "259.80" not in page
+
+
+def test_a_lost_chargeback_counts_its_amount_and_fee_in_the_money_chart(client, owner, shop, carrier):
+    order = make_order(shop, total="65.70")
+    dispute = make_claim(
+        order,
+        "chargeback",
+        dispute=claims.DisputeIn(provider="stripe", reference="dp_9", amount=Decimal("65.70")),
+    )
+    claims.claim_dispute_settle(claim=dispute, outcome="lost", fee=Decimal("15.00"))
+    client.force_login(owner)
+
+    header, *rows = csv_rows(client, "money")
+
+    [row] = rows
+    assert row[header.index("Chargebacks lost")] == "80.70"
+    assert row[header.index("Currency")] == "EUR"

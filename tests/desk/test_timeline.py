@@ -1,5 +1,7 @@
 """The case's timeline in the reader's language: labels, not the codes stored."""
 
+from decimal import Decimal
+
 import pytest
 from django.utils import translation
 
@@ -7,8 +9,8 @@ from cases.models import CaseStatus
 from cases.services import case_move
 from cases.verbs import Reason, because, reason_data
 from claims import services
-from desk.timeline import reason_text
-from tests.factories import NAPKINS, make_order, make_return, track
+from desk.timeline import reason_text, timeline_entries
+from tests.factories import NAPKINS, make_claim, make_order, make_return, track
 
 from .conftest import page_text, timeline
 
@@ -67,3 +69,18 @@ def test_reasons_the_system_wrote_are_translated_and_typed_ones_kept():
         )
         assert text(because(Reason.RETURN_MOVED, status="label_issued")) == "Rücksendung: Etikett ausgestellt"
         assert text("Kunde ruft morgen an") == "Kunde ruft morgen an"
+
+
+def test_a_lost_dispute_reads_as_its_outcome_and_its_cost(shop, carrier):
+    order = make_order(shop, total="65.70")
+    claim = make_claim(
+        order,
+        "chargeback",
+        dispute=services.DisputeIn(provider="stripe", reference="dp_1", amount=Decimal("65.70")),
+    )
+    services.claim_dispute_settle(claim=claim, outcome="lost", fee=Decimal("15.00"))
+
+    with translation.override("en"):
+        [entry] = [e for e in timeline_entries(claim.case.events.all()) if e["verb"] == "dispute_decided"]
+        assert (entry["what"], entry["new"]) == ("Dispute decided by the payment provider", "Lost")
+        assert entry["reason"] == "the payment provider decided the dispute for the buyer: 80.70 EUR lost"

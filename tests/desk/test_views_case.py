@@ -1,8 +1,11 @@
 """The case page: what it shows in the agent's language, its queries, and its actions."""
 
 import html
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus
@@ -155,3 +158,22 @@ def test_an_agent_works_a_case_of_a_second_shop_once_granted(client, swedish_age
     client.post(f"/desk/cases/{leinen_case.reference}/assign-me/")
     leinen_case.refresh_from_db()
     assert leinen_case.assignee == swedish_agent
+
+
+def test_a_disputes_respond_by_deadline_is_in_the_case_header(client, agent, shop, carrier):
+    order = make_order(shop)
+    respond_by = timezone.now() + timedelta(hours=30)
+    case = make_claim(
+        order,
+        "chargeback",
+        dispute=services.DisputeIn(provider="stripe", reference="dp_1", respond_by=respond_by),
+    ).case
+    client.force_login(agent)
+
+    page = client.get(f"/desk/cases/{case.reference}/").content.decode()
+
+    start = page.index('<header class="case-head">')
+    header = page[start : page.index("</header>", start)]
+    assert 'data-testid="respond-by"' in header
+    assert date_format(timezone.localtime(respond_by), "SHORT_DATETIME_FORMAT") in html.unescape(header)
+    assert "30 h" in header or "29 h" in header

@@ -1,13 +1,27 @@
 """The queue: who may see it, what it finds, how it pages, and what its bulk actions may do."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.utils import timezone, translation
 
 from cases.choices import ClaimType
 from cases.models import Case, CaseStatus
+from claims.services import DisputeIn
+from desk.templatetags.desk_tags import due_in
 from messaging.models import BuyerEvent, OutboundMessage
 from orders.models import Membership, Role
-from tests.factories import NAPKINS, log_in, make_claim_cases, make_order, make_return, return_line, track
+from tests.factories import (
+    NAPKINS,
+    log_in,
+    make_claim,
+    make_claim_cases,
+    make_order,
+    make_return,
+    return_line,
+    track,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +180,27 @@ def test_bulk_close_passes_over_another_shops_cases(client, swedish_agent, shop,
 
     leinen.refresh_from_db()
     assert (leinen.status, leinen.assignee) == (CaseStatus.NEW, None)
+
+
+def test_the_queue_row_shows_a_disputes_respond_by_and_puts_it_first(client, agent, shop, carrier):
+    make_claim_cases(shop, 2)
+    order = make_order(shop, total="40.00")
+    respond_by = timezone.now() + timedelta(hours=50)
+    dispute = make_claim(
+        order,
+        ClaimType.CHARGEBACK,
+        dispute=DisputeIn(provider="paypal", reference="PP-D-1", respond_by=respond_by),
+    ).case
+    client.force_login(agent)
+
+    response = client.get("/desk/")
+    page = response.content.decode()
+    with translation.override(response.headers.get("Content-Language", "en")):
+        two_days = due_in(respond_by)
+
+    rows = page.split('data-href="/desk/cases/')[1:]
+    assert rows[0].startswith(dispute.reference)
+    cell = rows[0].split('<td class="respond-by">', 1)[1].split("</td>", 1)[0]
+    assert two_days in cell
+    # Cases without a deadline show a dash in that column.
+    assert rows[1].split('<td class="respond-by">', 1)[1].startswith("–")

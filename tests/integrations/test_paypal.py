@@ -276,3 +276,45 @@ def test_paypal_transmission_replayed_with_another_body_is_a_duplicate(
     assert response.status_code == 200
     assert response.json()["status"] == "duplicate"
     assert list(InboundEvent.objects.values_list("provider_event_id", flat=True)) == [paypal_dispute()["id"]]
+
+
+def resolved_dispute(outcome: str, *, refunded: str | None = None):
+    payload = paypal_dispute("CUSTOMER.DISPUTE.RESOLVED", event_id="WH-9", status="RESOLVED")
+    payload["resource"]["update_time"] = "2026-05-20T09:00:00.000Z"
+    payload["resource"]["dispute_outcome"] = {"outcome_code": outcome}
+    if refunded:
+        payload["resource"]["dispute_outcome"]["amount_refunded"] = {
+            "currency_code": "EUR",
+            "value": refunded,
+        }
+    return payload
+
+
+def test_a_paypal_dispute_decided_for_the_seller_resolves_the_case(
+    web, shop, paypal_integration, paypal_order
+):
+    send_paypal(web, shop, paypal_dispute())
+    send_paypal(web, shop, resolved_dispute("RESOLVED_SELLER_FAVOUR"))
+    process_all()
+
+    claim = Claim.objects.select_related("case").get()
+    assert (claim.case.status, claim.dispute_outcome, claim.case.cost_total) == (
+        "resolved",
+        "won",
+        Decimal("0"),
+    )
+
+
+def test_a_paypal_dispute_decided_for_the_buyer_costs_what_paypal_gave_back(
+    web, shop, paypal_integration, paypal_order
+):
+    send_paypal(web, shop, paypal_dispute())
+    send_paypal(web, shop, resolved_dispute("RESOLVED_BUYER_FAVOUR", refunded="60.00"))
+    process_all()
+
+    claim = Claim.objects.select_related("case").get()
+    assert (claim.case.status, claim.dispute_outcome) == ("resolved", "lost")
+    assert claim.case.cost_total == Decimal("60.00")
+    assert (
+        CaseEvent.objects.get(case=claim.case, verb="dispute_decided").data["reason_code"] == "dispute_lost"
+    )

@@ -261,3 +261,53 @@ def test_stripe_event_postsale_does_not_use_is_ignored(web, shop, stripe):
 
 def test_stripe_signed_but_not_an_event_is_400(web, shop, stripe):
     assert send_stripe(web, shop, {"id": "evt_1"}).status_code == 400
+
+
+def closed_dispute(status: str, *, fee: int | None = None):
+    """The dispute's `charge.dispute.closed`, with the balance transaction that withdrew it (and its fee)."""
+    event = dispute_event("charge.dispute.closed", event_id="evt_closed", status=status, created=1778700000)
+    if fee is not None:
+        event["data"]["object"]["balance_transactions"] = [
+            {"id": "txn_1", "object": "balance_transaction", "amount": -6570, "currency": "eur", "fee": fee}
+        ]
+    return event
+
+
+def test_a_won_stripe_dispute_resolves_its_case_at_no_cost(web, shop, stripe, paid_order):
+    send_stripe(web, shop, dispute_event())
+    send_stripe(web, shop, closed_dispute("won", fee=0))
+    process_all()
+
+    claim = Claim.objects.select_related("case").get()
+    assert claim.case.status == "resolved"
+    assert (claim.dispute_outcome, claim.case.cost_total) == ("won", Decimal("0"))
+    decided = CaseEvent.objects.get(case=claim.case, verb="dispute_decided")
+    assert (decided.new, decided.data["reason_code"]) == ("won", "dispute_won")
+
+
+def test_a_lost_stripe_dispute_resolves_its_case_with_the_amount_and_the_fee(web, shop, stripe, paid_order):
+    send_stripe(web, shop, dispute_event())
+    send_stripe(web, shop, closed_dispute("lost", fee=1500))
+    process_all()
+
+    claim = Claim.objects.select_related("case").get()
+    assert claim.case.status == "resolved"
+    assert (claim.dispute_fee, claim.dispute_cost) == (Decimal("15.00"), Decimal("80.70"))
+    assert claim.case.cost_total == Decimal("80.70")
+    decided = CaseEvent.objects.get(case=claim.case, verb="dispute_decided")
+    assert decided.data["reason_code"] == "dispute_lost"
+    assert (decided.data["amount"], decided.data["fee"]) == ("", "15.00")
+
+
+def test_a_lost_dispute_delivered_twice_costs_once(web, shop, stripe, paid_order):
+    send_stripe(web, shop, dispute_event())
+    send_stripe(web, shop, closed_dispute("lost", fee=1500))
+    again = closed_dispute("lost", fee=1500)
+    again["id"] = "evt_closed_again"
+    again["created"] = 1778700100
+    send_stripe(web, shop, again)
+    process_all()
+
+    claim = Claim.objects.select_related("case").get()
+    assert claim.case.cost_total == Decimal("80.70")
+    assert CaseEvent.objects.filter(case=claim.case, verb="dispute_decided").count() == 1

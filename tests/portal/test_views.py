@@ -11,8 +11,10 @@ from django.utils.formats import date_format
 from PIL import Image
 
 from cases.models import Case, Refund
+from claims import services as claims
 from claims.models import Claim, Resolution
 from decisions.models import DecisionRecord
+from messaging.models import OutboundMessage
 from orders.models import TrackingEvent
 from portal.access import SESSION_KEY
 from returns.models import ReturnRequest, ReturnStatus
@@ -22,6 +24,7 @@ from tests.factories import (
     NAPKINS,
     RUNNER,
     accept_return,
+    make_claim,
     make_order,
     make_return,
     return_line,
@@ -305,3 +308,62 @@ def test_the_order_page_tells_when_the_refund_arrives(client, de_order):
     with translation.override("en"):
         expected = date_format(result.refund.expected_arrival, "DATE_FORMAT")
     assert f"Expected in your account by {expected}." in page
+
+
+def test_the_photos_link_in_the_email_opens_the_upload_page_that_takes_the_photos(client, de_order, agent):
+    claim = make_claim(de_order, "damaged")
+    claims.playbook_step_done(claim=claim, key="photos", actor=agent)
+    link = OutboundMessage.objects.get(case=claim.case, event="photos_requested").context["photos_link"]
+
+    page = follow(client, client.get(link.split("127.0.0.1:8000", 1)[-1]))
+    assert page.status_code == 200
+    assert claim.case.reference in page.content.decode()
+    done = follow(client, client.post(page.request["PATH_INFO"], {"photos": [png(), png("karton.png")]}))
+
+    assert done.status_code == 200
+    assert claim.photos.count() == 2
+    assert claim.case.events.filter(verb="buyer_sent_photos", new="portal").exists()
+    assert done.request["PATH_INFO"].endswith(f"/problem/{claim.case.reference}/")
+
+
+def test_photos_sent_from_the_case_page_before_anyone_asked_tick_the_photos_step(client, de_order):
+    claim = make_claim(de_order, "damaged")
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+    case_page = client.get(f"/portal/leinen/order/{de_order.number}/problem/{claim.case.reference}/")
+    photos_url = f"/portal/leinen/order/{de_order.number}/problem/{claim.case.reference}/photos/"
+    assert photos_url in case_page.content.decode()
+
+    follow(client, client.post(photos_url, {"photos": [png()]}))
+
+    step = claim.case.events.get(verb="playbook_step", new="photos")
+    assert step.actor is None
+    assert claim.steps_done.filter(key="photos").exists()
+    # Nothing left to ask: ticking the step now sends no e-mail.
+    assert not OutboundMessage.objects.filter(case=claim.case, event="photos_requested").exists()
+
+
+def test_photos_for_another_orders_case_are_not_taken(client, de_order, shop, carrier):
+    other = make_order(shop, email="someone.else@example.de")
+    other_case = make_claim(other, "damaged").case
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+
+    response = client.post(
+        f"/portal/leinen/order/{de_order.number}/problem/{other_case.reference}/photos/", {"photos": [png()]}
+    )
+
+    assert response.status_code == 404
+    assert not other_case.claim.photos.exists()
+
+
+def test_a_photo_upload_that_is_not_a_photo_writes_nothing(client, de_order):
+    claim = make_claim(de_order, "damaged")
+    follow(client, lookup(client, de_order, de_order.number, "anna.berg@example.de"))
+    fake = SimpleUploadedFile("karton.jpg", b"<html>not a photo</html>", content_type="image/jpeg")
+
+    response = client.post(
+        f"/portal/leinen/order/{de_order.number}/problem/{claim.case.reference}/photos/", {"photos": [fake]}
+    )
+
+    assert response.status_code == 200
+    assert not claim.photos.exists()
+    assert not claim.steps_done.filter(key="photos").exists()
