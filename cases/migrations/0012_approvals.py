@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_refund_credit_code'),
+        ('cases', '0011_case_respond_by'),
         ('orders', '0011_payment_provider'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
