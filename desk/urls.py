@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import approvals, case, dashboard, disputes, profile, queue, replies, returns
+from .views import approvals, case, dashboard, disputes, profile, queue, replies, reports, returns
 
 app_name = "desk"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("me/", profile.profile_view, name="profile"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("approvals/", approvals.approvals_view, name="approvals"),
+    path("reports/", reports.reports_view, name="reports"),
     path(
         "approvals/<int:pk>/<str:verdict>/",
         approvals.approval_decide_view,

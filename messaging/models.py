@@ -403,6 +403,9 @@ class CannedReply(models.Model):
         return f"{self.title} ({self.language})"
 
 
+COMMENT_CHARS = 2000
+
+
 class FeedbackRating(models.Model):
     """The buyer's one-click rating after a case was closed: one per case, the last click counts."""
 
@@ -410,6 +413,8 @@ class FeedbackRating(models.Model):
         Case, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("case")
     )
     rating = models.PositiveSmallIntegerField(_("rating"))
+    # What the buyer wrote on the thank-you page, if anything: the owner reads it in the CSAT report.
+    comment = models.TextField(_("comment"), blank=True, max_length=COMMENT_CHARS)
     rated_at = models.DateTimeField(_("rated at"), auto_now=True)
 
     class Meta:

@@ -31,16 +31,21 @@ def feedback(request, token: str, rating: int):
     # records nothing: mail scanners (Outlook Safe Links and the like) open every link in an
     # e-mail, all five stars, and the last one would win. The page the link opens sends the
     # rating with a POST at once from the browser, and shows a button where scripts are off.
+    comment = request.POST.get("comment") if request.method == "POST" else None
     try:
-        if request.method == "POST":
-            case = feedback_record(token=token, rating=rating).case
-        else:
-            case = feedback_case(token=token, rating=rating)
+        case = feedback_case(token=token, rating=rating)
     except ValidationError:
         return render(request, "messaging/feedback.html", {"invalid": True}, status=400)
     language = (case.buyer.language if case.buyer else "") or case.shop.default_language or "en"
     context = {"case": case, "shop": case.shop, "rating": rating, "recorded": request.method == "POST"}
     with translation.override(language):
+        if request.method == "POST":
+            try:
+                feedback = feedback_record(token=token, rating=rating, comment=comment)
+            except ValidationError as exc:
+                context.update(recorded=True, comment=comment, error=" ".join(exc.messages))
+                return render(request, "messaging/feedback.html", context, status=400)
+            context.update(comment=feedback.comment, commented=comment is not None and bool(feedback.comment))
         return render(request, "messaging/feedback.html", context)
 
 

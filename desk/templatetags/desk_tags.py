@@ -84,7 +84,18 @@ def due_in(moment):
     """
     if not moment:
         return ""
-    seconds = (moment - timezone.now()).total_seconds()
+    return _span((moment - timezone.now()).total_seconds())
+
+
+@register.filter
+def duration(value):
+    """A time span (a timedelta) as `due_in` writes it: "5 h 20 min", "3 days"; empty for none."""
+    if value is None or value == "":
+        return ""
+    return _span(value.total_seconds())
+
+
+def _span(seconds: float) -> str:
     sign = "−" if seconds < 0 else ""
     minutes = int(abs(seconds) // 60)
     hours, minutes = divmod(minutes, 60)

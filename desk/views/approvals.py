@@ -21,7 +21,7 @@ from .common import desk_access, errors_text
 ACTION_LABELS = {**dict(Action.choices), **HELD_REFUND_LABELS}
 
 
-def _owner_only(request) -> None:
+def owner_only(request) -> None:
     if not tenancy.sees_every_shop(request.user) and not tenancy.shop_ids(request.user, roles=[Role.OWNER]):
         raise PermissionDenied(_("Only a shop's owners decide what agents may not."))
 
@@ -29,7 +29,7 @@ def _owner_only(request) -> None:
 @login_required
 @desk_access
 def approvals_view(request):
-    _owner_only(request)
+    owner_only(request)
     waiting = list(approvals.approvals_waiting(request.user))
     decided = list(approvals.approvals_decided(request.user))
     for approval in (*waiting, *decided):
@@ -44,7 +44,7 @@ def approvals_view(request):
 @desk_access
 @require_POST
 def approval_decide_view(request, pk, verdict):
-    _owner_only(request)
+    owner_only(request)
     if verdict not in ("approve", "decline"):
         raise Http404
     try:

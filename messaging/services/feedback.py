@@ -7,13 +7,14 @@ from datetime import timedelta
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cases.events import case_event
 from cases.models import Case
 from cases.services import case_lock
 from cases.verbs import Verb
 
-from ..models import FeedbackRating
+from ..models import COMMENT_CHARS, FeedbackRating
 from ..rendering import FEEDBACK_SALT
 
 
@@ -32,9 +33,22 @@ def feedback_case(*, token: str, rating: int) -> Case:
 
 
 @transaction.atomic
-def feedback_record(*, token: str, rating: int) -> FeedbackRating:
-    """Record a rating from the feedback e-mail; a later one replaces an earlier one."""
-    case = case_lock(feedback_case(token=token, rating=rating))
-    feedback, created = FeedbackRating.objects.update_or_create(case=case, defaults={"rating": rating})
+def feedback_record(*, token: str, rating: int, comment: str | None = None) -> FeedbackRating:
+    """Record a rating from the feedback e-mail; a later one replaces an earlier one.
+
+    `comment` is what the buyer wrote on the thank-you page (None: the click alone,
+    which keeps a comment written before).
+    """
+    case = feedback_case(token=token, rating=rating)
+    defaults = {"rating": rating}
+    if comment is not None:
+        comment = comment.strip()
+        if len(comment) > COMMENT_CHARS:
+            raise ValidationError(
+                {"comment": [_("Please keep it under %(count)s characters.") % {"count": COMMENT_CHARS}]}
+            )
+        defaults["comment"] = comment
+    case = case_lock(case)
+    feedback, created = FeedbackRating.objects.update_or_create(case=case, defaults=defaults)
     case_event(case, Verb.FEEDBACK_RATED, new=str(rating), rating=rating, changed=not created)
     return feedback

@@ -50,3 +50,26 @@ def test_forged_feedback_link_is_refused(swedish_claim):
 
     assert response.status_code == 400
     assert not FeedbackRating.objects.exists()
+
+
+def test_the_buyer_may_add_a_few_words_after_the_rating(swedish_claim):
+    link = _links(swedish_claim.case)[2]
+    browser = Client()
+    thanks = browser.post(link).content.decode()
+    assert 'id="feedback-comment"' in thanks
+
+    browser.post(link, {"comment": "  Det tog en vecka innan någon svarade.  "})
+    Client().post(link)  # the rating clicked again later keeps the words
+
+    feedback = FeedbackRating.objects.get(case=swedish_claim.case)
+    assert (feedback.rating, feedback.comment) == (2, "Det tog en vecka innan någon svarade.")
+
+
+def test_a_comment_too_long_is_refused_and_the_rating_kept(swedish_claim):
+    link = _links(swedish_claim.case)[3]
+    Client().post(link)
+
+    response = Client().post(link, {"comment": "x" * 2001})
+
+    assert response.status_code == 400 and "2000" in response.content.decode()
+    assert FeedbackRating.objects.get(case=swedish_claim.case).comment == ""
