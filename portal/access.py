@@ -21,12 +21,39 @@ def normalise_number(number: str) -> str:
     return number.strip().lstrip("#").strip()
 
 
+def _shop_prefix(shop: Shop) -> str:
+    """The letters the shop puts before its order numbers ("LL-" of "LL-24101"), read off its latest order.
+
+    Buyers type "24101" or "ll-24101" from memory; the shop system prints "LL-24101".
+    """
+    latest = Order.objects.filter(shop=shop).order_by("-placed_at").values_list("number", flat=True).first()
+    digits = next((i for i, char in enumerate(latest or "") if char.isdigit()), 0)
+    return (latest or "")[:digits]
+
+
+def number_candidates(shop: Shop, number: str) -> list[str]:
+    """What the typed number may stand for: as typed, in capitals, and with the shop's prefix."""
+    typed = normalise_number(number)
+    prefix = _shop_prefix(shop)
+    spellings = [typed, typed.upper()]
+    if prefix and not typed.upper().startswith(prefix.upper()):
+        spellings += [prefix + typed, prefix + typed.upper()]
+    return list(dict.fromkeys(spellings))
+
+
 def order_lookup(*, shop: Shop, number: str, email: str) -> Order | None:
-    """The order if number and e-mail belong together, else None: one query and one comparison either way."""
-    order = Order.objects.select_related("buyer").filter(shop=shop, number=normalise_number(number)).first()
-    stored = order.buyer.email if order else _NOBODY
-    matches = constant_time_compare(stored.strip().casefold(), email.strip().casefold())
-    return order if order is not None and matches else None
+    """The order if number and e-mail belong together, else None.
+
+    The same two queries and one comparison per candidate whether or not an order exists, so
+    timing does not tell which numbers are real.
+    """
+    orders = list(Order.objects.select_related("buyer").filter(shop=shop, number__in=number_candidates(shop, number)))
+    found = None
+    for order in orders or [None]:
+        stored = order.buyer.email if order else _NOBODY
+        if constant_time_compare(stored.strip().casefold(), email.strip().casefold()) and order is not None:
+            found = found or order
+    return found
 
 
 def scope_to(request, order: Order) -> None:

@@ -94,7 +94,9 @@ def _render(request, template, context, *, shop=None, status=200):
 def shops_view(request):
     language, remember = page_language(request, None)
     translation.activate(language)
-    response = _render(request, "portal/shops.html", {"shops": Shop.objects.order_by("name")})
+    # No list of shops: which shops run on this Postsale is nobody's business; each shop links its
+    # own portal address from its e-mails and help page.
+    response = _render(request, "portal/shops.html", {})
     return _finish(request, response, language, remember)
 
 

@@ -36,11 +36,12 @@ from .conftest import follow, lookup, page_without_csrf
 pytestmark = pytest.mark.django_db
 
 
-def test_the_portal_lists_the_shops(client, shop, swedish_shop):
+def test_the_portal_start_page_does_not_list_the_shops(client, shop, swedish_shop):
     response = client.get("/portal/")
 
     assert response.status_code == 200
-    assert b"/portal/leinen/" in response.content and b"/portal/linnestugan/" in response.content
+    assert b"/portal/leinen/" not in response.content and b"/portal/linnestugan/" not in response.content
+    assert b"Linnestugan" not in response.content
 
 
 def test_an_unknown_shop_is_not_found(client, db):
@@ -53,6 +54,25 @@ def test_number_and_email_open_the_order(client, de_order):
     assert response.status_code == 302
     assert response["Location"] == f"/portal/leinen/order/{de_order.number}/"
     assert client.session[SESSION_KEY] == {str(de_order.shop_id): de_order.pk}
+
+
+@pytest.mark.parametrize("typed", ["{digits}", "{lower}", " #{digits}"])
+def test_the_number_opens_the_order_without_its_prefix_or_in_lower_case(client, shop, typed):
+    order = make_order(shop, number="LL-24101", email="sabine@example.de")
+    make_order(shop, number="LL-24102")
+    typed = typed.format(digits="24101", lower="ll-24101")
+
+    response = lookup(client, order, typed, "Sabine@example.de")
+
+    assert response.status_code == 302 and response["Location"] == "/portal/leinen/order/LL-24101/"
+
+
+def test_a_number_without_prefix_still_needs_the_right_email(client, shop):
+    order = make_order(shop, number="LL-24101", email="sabine@example.de")
+
+    response = lookup(client, order, "24101", "someone@example.de")
+
+    assert response.status_code == 200 and SESSION_KEY not in client.session
 
 
 def test_wrong_email_and_unknown_order_get_the_same_answer(client, de_order):
