@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.verbs import Verb
 from returns import public as returns
 
 from .models import Resolution
@@ -136,6 +137,8 @@ def compute_evidence(claim, *, now=None) -> dict:
         },
         "rush": order.is_rush,
         "prior_resolutions": prior_resolutions,
+        # Uploaded with the claim or later in the portal, or attached to the buyer's e-mail.
+        "photos_provided": claim.photos.exists() or case.events.filter(verb=Verb.BUYER_SENT_PHOTOS).exists(),
     }
     if shipment:
         evidence["shipment"] = {

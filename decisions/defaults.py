@@ -24,7 +24,8 @@ The reasoning, rule by rule:
   rest. If the weight matches the whole order (four dozen napkins at 1.2 lb a
   set cannot weigh over 5 lb with a dozen missing) the items were in the box;
   a shop may still send them as goodwill, but an agent decides.
-- Damaged goods under 50 EUR are refunded at once; above, photos first.
+- Damaged goods under 50 EUR are refunded at once; above, photos first, and once the
+  photos are there, a replacement (and a carrier claim with the photos).
 - Personalisation errors: check what the buyer typed. A remake is goodwill at
   the owner's discretion; a large order goes to the owner.
 """
@@ -212,6 +213,14 @@ DEFAULT_RULES_EUR = [
         refund_percent=100,
         auto_apply=True,
         reason=_("Small order arrived damaged: refund at once."),
+    ),
+    _rule(
+        ClaimType.DAMAGED,
+        evidence=Evidence.PHOTOS_PROVIDED,
+        action=Action.RESHIP,
+        reason=_(
+            "The photos show the damage: send a replacement, and claim the damage from the carrier with them."
+        ),
     ),
     _rule(
         ClaimType.DAMAGED,

@@ -26,6 +26,7 @@ DELIVERY_CONFIRMED = "delivery_confirmed"
 SIGNATURE = "signature"
 WEIGHT_CONSISTENT = "weight_consistent"
 WEIGHT_INCONSISTENT = "weight_inconsistent"
+PHOTOS_PROVIDED = "photos_provided"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class DecisionInput:
         0  # how often the order was resolved before (claims, refunded or exchanged returns)
     )
     claims_last_365_days: int = 0  # the buyer's other claims in the last 365 days
+    photos_provided: bool = False  # the buyer sent photos with or after the claim
 
     def __post_init__(self):
         if not isinstance(self.order_value, Decimal):
@@ -59,6 +61,8 @@ class DecisionInput:
             kinds.append(WEIGHT_CONSISTENT)
         elif self.weight_consistent is False:
             kinds.append(WEIGHT_INCONSISTENT)
+        if self.photos_provided:
+            kinds.append(PHOTOS_PROVIDED)
         return frozenset(kinds)
 
     def to_json(self) -> dict[str, Any]:
@@ -73,6 +77,7 @@ class DecisionInput:
             "days_until_needed": self.days_until_needed,
             "prior_resolutions": self.prior_resolutions,
             "claims_last_365_days": self.claims_last_365_days,
+            "photos_provided": self.photos_provided,
         }
 
     @classmethod
@@ -88,6 +93,7 @@ class DecisionInput:
             # Records from before these inputs existed read as a first claim on a fresh order.
             prior_resolutions=int(data.get("prior_resolutions") or 0),
             claims_last_365_days=int(data.get("claims_last_365_days") or 0),
+            photos_provided=bool(data.get("photos_provided")),
         )
 
 

@@ -49,6 +49,7 @@ class Evidence(models.TextChoices):
     SIGNATURE = engine.SIGNATURE, _("Signed for")
     WEIGHT_CONSISTENT = engine.WEIGHT_CONSISTENT, _("Packed weight matches the order")
     WEIGHT_INCONSISTENT = engine.WEIGHT_INCONSISTENT, _("Packed weight too low for the order")
+    PHOTOS_PROVIDED = engine.PHOTOS_PROVIDED, _("The buyer sent photos")
 
 
 CLAIM_TYPE_CHOICES = [(ANY, _("Any claim type")), *ClaimType.choices]

@@ -38,6 +38,7 @@ def decision_input(claim: Claim) -> DecisionInput:
         days_until_needed=evidence.get("days_until_needed"),
         prior_resolutions=int(evidence.get("prior_resolutions") or 0),
         claims_last_365_days=int(buyer.get("claims_last_365_days") or 0),
+        photos_provided=bool(evidence.get("photos_provided")),
     )
 
 

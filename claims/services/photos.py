@@ -13,6 +13,7 @@ from cases.uploads import MAX_PHOTOS, validate_photos
 from cases.verbs import Verb
 
 from ..models import Claim, ClaimPhoto
+from .decide import claim_recheck
 from .playbook import photos_arrived
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
@@ -40,6 +41,7 @@ def claim_photos_add(*, claim: Claim, photos, via: str, actor=None) -> int:
     added = save_photos(claim, validate_photos(photos))
     case_event(claim.case, Verb.BUYER_SENT_PHOTOS, actor=actor, new=via, photos=added)
     photos_arrived(claim)
+    _recommend_again(claim)
     return added
 
 
@@ -48,3 +50,13 @@ def photos_mailed(claim: Claim, *, count: int) -> None:
     if count:
         case_event(claim.case, Verb.BUYER_SENT_PHOTOS, new="email", photos=count)
         photos_arrived(claim)
+        _recommend_again(claim)
+
+
+def _recommend_again(claim: Claim) -> None:
+    """Photos are evidence: the matrix is asked again, so "ask for photos" moves on to what comes next.
+
+    Only a recommendation: nothing applies itself on photos an agent has not looked at.
+    """
+    if claim.case.is_open:
+        claim_recheck(claim=claim)

@@ -154,3 +154,39 @@ def test_a_mail_without_a_photo_leaves_the_photos_step_open(shop, carrier):
     )
 
     assert not case.claim.steps_done.filter(key="photos").exists()
+
+
+# --- photos are evidence: the recommendation moves on ------------------------------------------
+
+
+def _tablecloth_delivered(shop):
+    order = make_order(shop, lines=[dict(TABLECLOTH, quantity=1)])
+    track(order, "delivered", days_ago=1)
+    return order
+
+
+def test_a_damage_report_with_photos_recommends_a_replacement_not_asking_for_photos(shop, carrier):
+    claim = make_claim(_tablecloth_delivered(shop), "damaged", photos=[gps_jpeg()], decide=True)
+
+    assert claim.evidence["photos_provided"] is True
+    assert claim.case.decisions.latest("id").action == "reship"
+
+
+def test_photos_mailed_later_move_the_recommendation_on_without_applying_it(shop, carrier):
+    claim = make_claim(_tablecloth_delivered(shop), "damaged", decide=True)
+    assert claim.case.decisions.latest("id").action == "request_info"
+    acknowledgement = OutboundMessage.objects.get(case=claim.case, event=BuyerEvent.CLAIM_RECEIVED)
+
+    inbound_receive(
+        mail=InboundIn(
+            from_email=acknowledgement.to_email,
+            to=[f"reply+{acknowledgement.reply_token}@reply.postsale.test"],
+            text="Anbei die Fotos der Tischdecke.",
+            attachments=[InboundAttachmentIn("decke.jpg", gps_jpeg().read(), "image/jpeg")],
+        )
+    )
+
+    latest = claim.case.decisions.latest("id")
+    assert latest.action == "reship" and not latest.auto_applied
+    claim.case.refresh_from_db()
+    assert claim.case.is_open
