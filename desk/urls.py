@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import approvals, case, dashboard, disputes, profile, queue, replies, reports, returns
+from .views import approvals, case, dashboard, disputes, profile, queue, replies, reports, returns, team
 
 app_name = "desk"
 urlpatterns = [
@@ -10,6 +10,10 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("approvals/", approvals.approvals_view, name="approvals"),
     path("reports/", reports.reports_view, name="reports"),
+    path("team/", team.team_view, name="team"),
+    path("team/add/", team.team_add_view, name="team_add"),
+    path("team/members/<int:pk>/limit/", team.team_limit_view, name="team_limit"),
+    path("team/members/<int:pk>/remove/", team.team_remove_view, name="team_remove"),
     path(
         "approvals/<int:pk>/<str:verdict>/",
         approvals.approval_decide_view,

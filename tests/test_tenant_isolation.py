@@ -311,6 +311,7 @@ PK_SEGMENTS = {
     "refunds": "cases.Refund",
     "outbound": "cases.OutboundCall",
     "approvals": "cases.Approval",
+    "members": "orders.Membership",
     "carrier-claim": "claims.CarrierClaim",
     "carrier-claims": "claims.CarrierClaim",
     # /files/<kind>/<pk>/: the row that holds the file

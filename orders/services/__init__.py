@@ -11,7 +11,7 @@
 
 from .buyers import buyer_set_risk
 from .carriers import carrier_code, carriers_for_codes
-from .memberships import member_create, membership_check, membership_grant, membership_revoke
+from .memberships import agent_add, member_create, membership_check, membership_grant, membership_revoke
 from .notes import order_note_add
 from .payments import payments_cleared, payments_saved
 from .tracking import IngestResult, tracking_events_ingest
@@ -24,6 +24,7 @@ __all__ = [
     "buyer_set_risk",
     "carrier_code",
     "carriers_for_codes",
+    "agent_add",
     "member_create",
     "membership_check",
     "membership_grant",

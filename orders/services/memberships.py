@@ -12,6 +12,7 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -90,10 +91,34 @@ def member_create(
     """A new user, made a member of `shop` at once: how an owner adds an agent to their shop."""
     User = get_user_model()
     username = username.strip()
+    if not username:
+        raise ValidationError({"username": [_("Enter a user name.")]})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": [_("A user with this name exists already.")]})
+    try:
+        validate_password(password or "", User(username=username, email=email))
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
     user = User.objects.create_user(username=username, email=email.strip(), password=password)
     return membership_grant(user=user, shop=shop, role=role, by=by)
+
+
+@transaction.atomic
+def agent_add(*, shop: Shop, username: str, email: str = "", password: str = "", by) -> Membership:
+    """An owner adds an agent to `shop`: a colleague from another of their shops by name, or a new user.
+
+    Someone who works only for other people's shops is not the owner's to pick: the same
+    answer as for a taken name, so the form does not tell who exists.
+    """
+    existing = get_user_model().objects.filter(username__iexact=username.strip()).first()
+    if existing is None:
+        return member_create(shop=shop, username=username, email=email, password=password, role=Role.AGENT, by=by)
+    if not tenancy.users_in_shops(by, roles=[Role.OWNER]).filter(pk=existing.pk).exists():
+        raise ValidationError({"username": [_("A user with this name exists already.")]})
+    if Membership.objects.filter(user=existing, shop=shop, role=Role.OWNER).exists():
+        # Adding an owner "as agent" would quietly demote them.
+        raise ValidationError({"username": [_("%(user)s is an owner of this shop.") % {"user": existing.username}]})
+    return membership_grant(user=existing, shop=shop, role=Role.AGENT, by=by)
 
 
 def _person(by):
