@@ -420,6 +420,8 @@ CELERY_BEAT_SCHEDULE["messaging-inbound-sweep"] = {
     "task": "messaging.tasks.inbound_sweep",
     "schedule": 5 * 60,
 }
+# Who had which case open: rows of agents gone for a day are of no use.
+CELERY_BEAT_SCHEDULE["desk-presence-sweep"] = {"task": "desk.tasks.sweep_presence", "schedule": 6 * 60 * 60}
 
 # --- Security (production) -----------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -19,3 +19,26 @@ class AgentProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.language or '-'})"
+
+
+class CasePresence(models.Model):
+    """Who has a case open in the desk right now, and who is writing to its buyer.
+
+    Refreshed by the case page every few seconds while it is open; a row older than
+    `desk.presence.FRESH` means the agent has gone. One row per agent and case, so the
+    table holds at most what agents looked at, and the cleanup removes old rows.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", verbose_name=_("case"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(_("last seen"))
+    typing_at = models.DateTimeField(_("last typed a reply"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent on a case")
+        verbose_name_plural = _("agents on cases")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="presence_unique_case_user")]
+        indexes = [models.Index(fields=["case", "seen_at"], name="presence_case_seen")]
+
+    def __str__(self):
+        return f"{self.user} on {self.case_id}"

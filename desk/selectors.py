@@ -13,6 +13,7 @@ from returns.models import Condition
 
 from .dispute_evidence import evidence_panel
 from .forms import ACTION_CHOICES
+from .presence import POLL_SECONDS, latest_news_id
 from .timeline import timeline_entries
 
 
@@ -70,6 +71,9 @@ def case_page_context(case: Case, *, user) -> dict:
         "decision": decision,
         "playbook": playbook,
         "timeline": timeline_entries(case.events.all()),
+        # What the reply form was written against: a newer reply or buyer e-mail holds the send back.
+        "seen_news": latest_news_id(case),
+        "presence_poll_ms": POLL_SECONDS * 1000,
         # Plain choice lists: the page writes its own small forms, Django's form rendering
         # (a template per widget and per option) cost more than the rest of the page.
         "action_choices": ACTION_CHOICES,

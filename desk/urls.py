@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import approvals, case, dashboard, disputes, profile, queue, replies, reports, returns, team
+from .views import (
+    approvals,
+    case,
+    dashboard,
+    disputes,
+    presence,
+    profile,
+    queue,
+    replies,
+    reports,
+    returns,
+    team,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -27,6 +39,7 @@ urlpatterns = [
     path("cases/<str:reference>/move/", case.move_view, name="move"),
     path("cases/<str:reference>/assign-me/", case.assign_me_view, name="assign_me"),
     path("cases/<str:reference>/note/", case.note_view, name="note"),
+    path("cases/<str:reference>/presence/", presence.presence_view, name="presence"),
     path("cases/<str:reference>/return/<slug:step>/", returns.return_action_view, name="return_action"),
     path("cases/<str:reference>/reply/", replies.reply_view, name="reply"),
     path("cases/<str:reference>/reply/canned/", replies.canned_fill_view, name="reply_canned"),

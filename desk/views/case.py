@@ -28,7 +28,10 @@ from .common import after_action, case_or_404, desk_access, errors_text
 @desk_access
 def case_view(request, reference):
     case = case_or_404(request, reference, selectors.case_page())
-    return render(request, "desk/case.html", selectors.case_page_context(case, user=request.user))
+    context = selectors.case_page_context(case, user=request.user)
+    # A reply held back because a colleague or the buyer wrote in between comes back to its author.
+    context["reply_draft"] = request.session.pop(f"reply_draft:{case.reference}", "")
+    return render(request, "desk/case.html", context)
 
 
 @login_required

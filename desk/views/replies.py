@@ -12,7 +12,16 @@ from messaging.rendering import case_context, render_event
 from messaging.selectors import canned_replies_for
 from messaging.services import agent_reply, canned_reply_fill
 
+from .. import presence
 from .common import after_action, case_or_404, desk_access, errors_text
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        # A form from before this check (or none): treat as current rather than refuse every send.
+        return 2**62
 
 
 @login_required
@@ -21,6 +30,18 @@ from .common import after_action, case_or_404, desk_access, errors_text
 def reply_view(request, reference):
     case = case_or_404(request, reference)
     canned = canned_replies_for(shop=case.shop).filter(pk=request.POST.get("canned") or None).first()
+    news = presence.news_since(case, seen=_int(request.POST.get("seen_news")), user=request.user)
+    if news is not None:
+        # Not sent: the agent reads what came in first. The page shows the new message and keeps the
+        # draft; sending again (the form now knows the news) goes through.
+        request.session[f"reply_draft:{case.reference}"] = request.POST.get("body", "")[:20000]
+        who = news.actor.get_full_name() or news.actor.get_username() if news.actor else _("The buyer")
+        return after_action(
+            request,
+            case,
+            error=_("%(who)s wrote in this case while you were writing; read it, then send your reply again.")
+            % {"who": who},
+        )
     try:
         agent_reply(
             case=case,
