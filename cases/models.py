@@ -559,3 +559,32 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.amount} on {self.case_id} ({self.status})"
+
+
+class Tag(models.Model):
+    """A word a shop's agents put on cases ("influencer", "wedding", "carrier-late") to find them again."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="tags", verbose_name=_("shop"))
+    name = models.CharField(_("name"), max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [models.UniqueConstraint(fields=["shop", "name"], name="tag_unique_name_per_shop")]
+
+    def __str__(self):
+        return self.name
+
+
+class CaseTag(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_tags", verbose_name=_("case"))
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="case_tags", verbose_name=_("tag"))
+    tagged_at = models.DateTimeField(_("tagged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case tag")
+        verbose_name_plural = _("case tags")
+        constraints = [models.UniqueConstraint(fields=["case", "tag"], name="casetag_unique")]
+        # The queue's tag filter: from the tag to its cases.
+        indexes = [models.Index(fields=["tag", "case"], name="casetag_tag_case")]

@@ -19,6 +19,8 @@ class Verb(models.TextChoices):
     OPENED = "opened", _("Case opened")
     STATUS_CHANGED = "status_changed", _("Status changed")
     ASSIGNED = "assigned", _("Assigned")
+    TAGGED = "tagged", _("Tag added")
+    UNTAGGED = "untagged", _("Tag removed")
     NOTE_ADDED = "note_added", _("Private note added")
     CLAIM_OPENED = "claim_opened", _("Claim opened")
     DECISION = "decision", _("Recommendation")

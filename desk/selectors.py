@@ -4,6 +4,7 @@ from django.db.models import Prefetch, QuerySet
 
 from cases.approvals import standing
 from cases.models import Case, CaseEvent, CaseStatus
+from cases.tags import shop_tags
 from claims.models import CarrierClaimStatus, ClaimLine
 from claims.playbooks import playbook_for
 from decisions.selectors import latest_decision
@@ -51,6 +52,7 @@ def case_page() -> QuerySet[Case]:
             "claim__photos",
             "return_request__lines__order_line",
             "outbound_calls",
+            "case_tags__tag",
         )
     )
 
@@ -73,6 +75,8 @@ def case_page_context(case: Case, *, user) -> dict:
         "timeline": timeline_entries(case.events.all()),
         # What the reply form was written against: a newer reply or buyer e-mail holds the send back.
         "seen_news": latest_news_id(case),
+        "tags": sorted(link.tag.name for link in case.case_tags.all()),
+        "shop_tags": shop_tags([case.shop_id]),
         "presence_poll_ms": POLL_SECONDS * 1000,
         # Plain choice lists: the page writes its own small forms, Django's form rendering
         # (a template per widget and per option) cost more than the rest of the page.

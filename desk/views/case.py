@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import outbound, refunds
+from cases import outbound, refunds, tags
 from cases import services as cases
 from cases.models import Case, OutboundCall, Refund
 from claims import services as claims
@@ -106,6 +106,27 @@ def note_view(request, reference):
     form = NoteForm(request.POST)
     if form.is_valid():
         cases.case_note_add(case=case, author=request.user, body=form.cleaned_data["body"])
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def tag_view(request, reference):
+    case = case_or_404(request, reference)
+    try:
+        tags.case_tag(case=case, name=request.POST.get("tag", "")[:200], actor=request.user)
+    except ValidationError as exc:
+        return after_action(request, case, error=errors_text(exc))
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_POST
+def untag_view(request, reference):
+    case = case_or_404(request, reference)
+    tags.case_untag(case=case, name=request.POST.get("tag", "")[:200], actor=request.user)
     return after_action(request, case)
 
 
