@@ -588,3 +588,6 @@ class CaseTag(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "tag"], name="casetag_unique")]
         # The queue's tag filter: from the tag to its cases.
         indexes = [models.Index(fields=["tag", "case"], name="casetag_tag_case")]
+
+    def __str__(self):
+        return f"{self.tag} on {self.case_id}"
