@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 # Rough value of one unit of each currency in euros, only to compare order
 # values across shops for urgency; never used for money.
@@ -36,28 +38,56 @@ RESPOND_BY_LAST_DAY_POINTS = 55
 
 
 def case_priority(case, *, now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    score = 0
+    return min(sum(points for points, _code in _scores(case, now or timezone.now())), 100)
+
+
+def _scores(case, now: datetime) -> list[tuple[int, str]]:
+    """What raises the case's priority, as (points, code); codes, so the batch recomputation builds no text."""
+    scores = []
     if case.status == "escalated":
-        score += 30
-    score += _needed_by_points(case, now)
-    score += _respond_by_points(case, now)
+        scores.append((30, "escalated"))
+    needed = _needed_by_points(case, now)
+    if needed:
+        scores.append((needed, "needed_by"))
+    respond = _respond_by_points(case, now)
+    if respond:
+        scores.append((respond, "respond_by"))
     if case.first_responded_at is None and case.first_response_due:
         hours_left = (case.first_response_due - now).total_seconds() / 3600
         if hours_left <= 0:
-            score += 25
+            scores.append((25, "answer_overdue"))
         elif hours_left <= 4:
-            score += 15
+            scores.append((15, "answer_4h"))
         elif hours_left <= 12:
-            score += 5
+            scores.append((5, "answer_12h"))
     euros = (case.order_value or Decimal("0")) * EURO_PER_UNIT.get(case.currency, Decimal("1"))
-    if euros >= 1000:
-        score += 15
-    elif euros >= 250:
-        score += 10
-    elif euros >= 100:
-        score += 5
-    return min(score, 100)
+    for threshold, points in ((1000, 15), (250, 10), (100, 5)):
+        if euros >= threshold:
+            scores.append((points, f"value_{threshold}"))
+            break
+    return scores
+
+
+def priority_reasons(case, *, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Why the case has its priority, as (points, words for the agent): the case page explains the number."""
+    words = {
+        "escalated": _("waiting for the owner"),
+        "respond_by": _("the payment provider must have an answer soon"),
+        "answer_overdue": _("the first answer is overdue"),
+        "answer_4h": _("the first answer is due within 4 hours"),
+        "answer_12h": _("the first answer is due within 12 hours"),
+        "value_1000": _("an order worth 1,000 EUR or more"),
+        "value_250": _("an order worth 250 EUR or more"),
+        "value_100": _("an order worth 100 EUR or more"),
+    }
+    reasons = []
+    for points, code in _scores(case, now or timezone.now()):
+        if code == "needed_by":
+            text = _("the buyer needs the goods by %(date)s") % {"date": date_format(case.needed_by)}
+        else:
+            text = words[code]
+        reasons.append((points, text))
+    return reasons
 
 
 def _needed_by_points(case, now: datetime) -> int:

@@ -1,9 +1,13 @@
 """Reads of cases shared by the API and the desk pages, with fixed query counts."""
 
+import zoneinfo
+
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from cases.approvals import standing
 from cases.models import Case, CaseEvent, CaseStatus
+from cases.priority import priority_reasons
 from cases.tags import shop_tags
 from claims.models import CarrierClaimStatus, ClaimLine
 from claims.playbooks import playbook_for
@@ -75,6 +79,9 @@ def case_page_context(case: Case, *, user) -> dict:
         "timeline": timeline_entries(case.events.all()),
         # What the reply form was written against: a newer reply or buyer e-mail holds the send back.
         "seen_news": latest_news_id(case),
+        # The priority is a number; the page says what raised it (only while the case is open).
+        "priority_reasons": priority_reasons(case) if case.is_open else [],
+        **_needed_in(case),
         "tags": sorted(link.tag.name for link in case.case_tags.all()),
         "shop_tags": shop_tags([case.shop_id]),
         "presence_poll_ms": POLL_SECONDS * 1000,
@@ -107,3 +114,11 @@ def case_page_context(case: Case, *, user) -> dict:
         "conversation": case_conversation(case),
         "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),
     }
+
+
+def _needed_in(case: Case) -> dict:
+    """Days from today (in the shop's time zone) to the buyer's date: "in 3 days", "today", "2 days ago"."""
+    if not case.needed_by:
+        return {}
+    days = (case.needed_by - timezone.localdate(timezone=zoneinfo.ZoneInfo(case.shop.time_zone))).days
+    return {"needed_in_days": days, "needed_days_ago": -days}
