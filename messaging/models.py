@@ -7,11 +7,13 @@ queued → sending → sent → delivered / bounced / complained, or failed.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case
+from cases.models import Case, CaseStatus
+from cases.tags import tag_name
 from orders.files import CONTENT_TYPES, PrivateFileField
 from orders.models import Language, Shop
 
@@ -384,8 +386,17 @@ class EmailTemplateOverride(models.Model):
         return f"{self.event} ({self.language})"
 
 
+class MacroAssign(models.TextChoices):
+    ME = "me", _("to the agent who uses it")
+    NOBODY = "nobody", _("back to the queue")
+
+
 class CannedReply(models.Model):
-    """A ready answer an agent picks; placeholders like {buyer_name} are filled from the case."""
+    """A ready answer an agent picks; placeholders like {buyer_name} are filled from the case.
+
+    With actions it is a macro: sending it also changes the status, assigns, tags, notes or
+    does a playbook step ("photos" asks for photos with the portal's upload link), all or nothing.
+    """
 
     shop = models.ForeignKey(
         Shop, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("shop")
@@ -393,11 +404,32 @@ class CannedReply(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"))
+    set_status = models.CharField(
+        _("then set the status to"), max_length=20, blank=True, choices=CaseStatus.choices
+    )
+    assign = models.CharField(_("then assign"), max_length=10, blank=True, choices=MacroAssign.choices)
+    add_tags = models.CharField(
+        _("then add the tags"), max_length=200, blank=True, help_text=_("Separated by commas.")
+    )
+    add_note = models.TextField(_("then add the private note"), blank=True)
+    playbook_step = models.CharField(
+        _("then do the playbook step"),
+        max_length=40,
+        blank=True,
+        help_text=_('A step of the claim\'s playbook, e.g. "photos": ask for photos with the upload link.'),
+    )
 
     class Meta:
         ordering = ["language", "title"]
         verbose_name = _("canned reply")
         verbose_name_plural = _("canned replies")
+
+    def clean(self):
+        for tag in (part for part in self.add_tags.split(",") if part.strip()):
+            try:
+                tag_name(tag)
+            except ValidationError as error:
+                raise ValidationError({"add_tags": error.message_dict["tag"]}) from None
 
     def __str__(self):
         return f"{self.title} ({self.language})"

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 from messaging.models import BuyerEvent
 from messaging.rendering import case_context, render_event
 from messaging.selectors import canned_replies_for
-from messaging.services import agent_reply, canned_reply_fill
+from messaging.services import canned_reply_fill
 
 from .. import presence
+from ..macros import macro_actions, macro_apply
 from .common import after_action, case_or_404, desk_access, errors_text
 
 
@@ -43,11 +44,11 @@ def reply_view(request, reference):
             % {"who": who},
         )
     try:
-        agent_reply(
+        macro_apply(
             case=case,
             agent=request.user,
             body=request.POST.get("body", ""),
-            canned_reply=canned,
+            canned=canned,
             wait_for_buyer=request.POST.get("wait_for_buyer") == "on",
         )
     except ValidationError as exc:
@@ -64,7 +65,7 @@ def canned_fill_view(request, reference):
     # Only the case's own shop's texts and the shared ones: another shop's reply is none of this agent's.
     canned = get_object_or_404(canned_replies_for(shop=case.shop), pk=request.GET.get("canned"))
     body = canned_reply_fill(body=canned.body, case=case, agent=request.user)
-    return render(request, "desk/_reply_body.html", {"body": body})
+    return render(request, "desk/_reply_body.html", {"body": body, "actions": macro_actions(canned)})
 
 
 @login_required
