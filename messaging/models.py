@@ -424,15 +424,15 @@ class CannedReply(models.Model):
         verbose_name = _("canned reply")
         verbose_name_plural = _("canned replies")
 
+    def __str__(self):
+        return f"{self.title} ({self.language})"
+
     def clean(self):
         for tag in (part for part in self.add_tags.split(",") if part.strip()):
             try:
                 tag_name(tag)
             except ValidationError as error:
                 raise ValidationError({"add_tags": error.message_dict["tag"]}) from None
-
-    def __str__(self):
-        return f"{self.title} ({self.language})"
 
 
 COMMENT_CHARS = 2000
