@@ -11,6 +11,7 @@ from .views import (
     replies,
     reports,
     returns,
+    settings,
     team,
 )
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("approvals/", approvals.approvals_view, name="approvals"),
     path("reports/", reports.reports_view, name="reports"),
+    path("settings/", settings.settings_view, name="settings"),
     path("team/", team.team_view, name="team"),
     path("team/add/", team.team_add_view, name="team_add"),
     path("team/members/<int:pk>/limit/", team.team_limit_view, name="team_limit"),
