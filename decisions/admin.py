@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import Action
 from config.errors import Conflict
 from orders.admin import ShopScopedAdmin, ShopScopedInline
 
@@ -211,6 +212,9 @@ class DecisionMatrixAdmin(ShopScopedAdmin):
         if not self.has_view_permission(request, matrix):
             raise PermissionDenied
         result = services.simulate(draft=matrix, days=days)
+        rows = result.changed[:SIMULATION_ROWS_SHOWN]
+        done = services.what_was_done([row.case_id for row in rows])
+        labels = dict(Action.choices)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -218,7 +222,15 @@ class DecisionMatrixAdmin(ShopScopedAdmin):
             "matrix": matrix,
             "days": days,
             "result": result,
-            "rows": result.changed[:SIMULATION_ROWS_SHOWN],
+            "rows": [
+                {
+                    "row": row,
+                    "decided": labels.get(row.old_action, row.old_action),
+                    "would_be": labels.get(row.new_action, row.new_action),
+                    "done": labels.get(done.get(row.case_id, ""), done.get(row.case_id, "")),
+                }
+                for row in rows
+            ],
             "rows_hidden": max(0, len(result.changed) - SIMULATION_ROWS_SHOWN),
             "can_activate": matrix.status == MatrixStatus.DRAFT
             and self.has_change_permission(request, matrix),
@@ -234,9 +246,18 @@ class DecisionMatrixAdmin(ShopScopedAdmin):
         return self._simulation_page(request, matrix, days)
 
     def activate_view(self, request, pk):
+        simulation = reverse("admin:decisions_decisionmatrix_simulate", args=[pk])
         if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:decisions_decisionmatrix_simulate", args=[pk]))
+            return HttpResponseRedirect(simulation)
         matrix = self._matrix(request, pk)
+        if request.POST.get("confirmed") != "1":
+            # A draft goes live only from its simulation page, after the owner has said they read it.
+            self.message_user(
+                request,
+                _("Not activated: read what would change on past cases, tick the box, then activate."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(simulation)
         self._activate(request, matrix)
         return HttpResponseRedirect(self._change_url(matrix))
 
@@ -258,12 +279,13 @@ class DecisionMatrixAdmin(ShopScopedAdmin):
             return None
         return self._simulation_page(request, queryset.select_related("shop").get(), SIMULATION_DAYS)
 
-    @admin.action(description=_("Activate the selected draft"))
+    @admin.action(description=_("Simulate and activate the selected draft"))
     def activate_action(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Select one draft to activate."), messages.WARNING)
-            return
-        self._activate(request, queryset.select_related("shop").get())
+            return None
+        # Never straight from the list: the simulation page is where a draft is activated.
+        return self._simulation_page(request, queryset.select_related("shop").get(), SIMULATION_DAYS)
 
 
 @admin.register(DecisionRecord)

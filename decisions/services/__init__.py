@@ -20,7 +20,7 @@ from .rules import (
     rule_errors,
     unreachable_rules,
 )
-from .simulation import ChangedCase, SimulationResult, estimated_cost, simulate
+from .simulation import ChangedCase, SimulationResult, estimated_cost, simulate, what_was_done
 
 __all__ = [
     "MAX_NEEDED_WITHIN_DAYS",
@@ -44,4 +44,5 @@ __all__ = [
     "rule_errors",
     "simulate",
     "unreachable_rules",
+    "what_was_done",
 ]

@@ -115,7 +115,7 @@ def test_activate_button_makes_the_draft_active(owner_client, shop, owner):
     first = services.active_matrix(shop)
     draft = services.matrix_create_draft(shop=shop, by=owner)
 
-    response = owner_client.post(f"/admin/decisions/decisionmatrix/{draft.pk}/activate/")
+    response = owner_client.post(f"/admin/decisions/decisionmatrix/{draft.pk}/activate/", {"confirmed": "1"})
 
     assert response.status_code == 302
     assert DecisionMatrix.objects.get(pk=first.pk).status == MatrixStatus.RETIRED
@@ -195,3 +195,36 @@ def test_a_bookmark_to_the_old_refund_limit_page_leads_to_its_new_place(owner_cl
 
     assert response.status_code == 301
     assert response["Location"] == "/admin/cases/refundlimit/?shop__id__exact=1"
+
+
+def test_a_draft_goes_live_only_after_its_simulation_was_read(owner_client, shop, owner):
+    first = services.active_matrix(shop)
+    draft = services.matrix_create_draft(shop=shop, by=owner)
+
+    response = owner_client.post(f"/admin/decisions/decisionmatrix/{draft.pk}/activate/")
+
+    assert response.url == f"/admin/decisions/decisionmatrix/{draft.pk}/simulate/"
+    assert DecisionMatrix.objects.get(pk=first.pk).status == MatrixStatus.ACTIVE
+    assert DecisionMatrix.objects.get(pk=draft.pk).status == MatrixStatus.DRAFT
+    change_page = owner_client.get(change_url(draft)).content.decode()
+    assert "Simulate, then activate" in change_page and "the first rule that matches a case decides it" in change_page
+
+
+def test_the_simulation_links_each_case_and_shows_what_was_done_in_words(owner_client, shop, owner):
+    record = decided_case(shop, SMALL_PARCEL_GONE)
+    draft = services.matrix_create_draft(shop=shop, by=owner)
+    draft.rules.filter(
+        claim_type="delivered_not_received", min_value=Decimal("50"), max_value=Decimal("250")
+    ).update(action="request_info")
+
+    page = owner_client.get(f"/admin/decisions/decisionmatrix/{draft.pk}/simulate/?days=30").content.decode()
+
+    assert f'href="/desk/cases/{record.case.reference}/"' in page
+    assert "Ask the buyer for information" in page and "request_info" not in page.split('id="result_list"')[1]
+    assert "I have read what would change" in page
+
+
+def test_the_active_version_says_it_is_read_only(owner_client, shop):
+    page = owner_client.get(change_url(services.active_matrix(shop))).content.decode()
+
+    assert "This version is active and read-only" in page
