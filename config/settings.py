@@ -163,6 +163,8 @@ LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en"
+# English dates day-first ("10 Dec 2026"): see config/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGES = [("de", _("German")), ("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"

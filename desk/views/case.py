@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,7 +32,9 @@ def case_view(request, reference):
     context = selectors.case_page_context(case, user=request.user)
     # A reply held back because a colleague or the buyer wrote in between comes back to its author.
     context["reply_draft"] = request.session.pop(f"reply_draft:{case.reference}", "")
-    return render(request, "desk/case.html", context)
+    # Times as the shop lives them: a parcel scanned at 17:05 in Stockholm reads 17:05.
+    with timezone.override(case.shop.time_zone):
+        return render(request, "desk/case.html", context)
 
 
 @login_required

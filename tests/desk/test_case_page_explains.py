@@ -44,3 +44,18 @@ def test_a_date_that_has_passed_reads_days_ago_and_a_closed_case_offers_no_assig
     open_case = make_claim(make_order(shop), "damaged").case
     Case.objects.filter(pk=open_case.pk).update(needed_by=timezone.localdate() - timedelta(days=6))
     assert "6 days ago" in _page(client, open_case)
+
+
+def test_dates_read_day_first_in_english_and_times_in_the_shops_time_zone(client, agent, shop, carrier):
+    shop.time_zone = "Europe/Helsinki"
+    shop.save(update_fields=["time_zone"])
+    order = make_order(shop, needed_by="2026-12-10")
+    case = make_claim(order, "lost_in_transit").case
+    opened = timezone.make_aware(timezone.datetime(2026, 12, 1, 15, 30), timezone=timezone.get_fixed_timezone(0))
+    Case.objects.filter(pk=case.pk).update(opened_at=opened)
+    client.force_login(agent)
+
+    page = _page(client, case)
+
+    assert "10 Dec 2026" in page and "12/10/2026" not in page and "Dec. 10, 2026" not in page
+    assert "opened 1 Dec 2026, 17:30" in page  # 15:30 UTC is 17:30 in Helsinki
