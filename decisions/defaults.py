@@ -31,7 +31,9 @@ The reasoning, rule by rule:
 """
 
 from decimal import Decimal
+from functools import cache
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import Action, ClaimType
@@ -305,3 +307,23 @@ def default_auto_apply_limit(currency: str) -> Decimal:
 
 def shipping_estimate(currency: str) -> Decimal:
     return (SHIPPING_ESTIMATE_EUR * scale_for(currency)).quantize(Decimal("0.01"))
+
+
+@cache
+def _default_reasons() -> dict[str, str]:
+    """Every default rule's reason as it may be stored (in English, German or Swedish) → its msgid."""
+    known = {}
+    for rule in DEFAULT_RULES_EUR:
+        with translation.override(None):  # no language: the text as written in the code, the msgid
+            msgid = str(rule["reason"])
+        for language in ("en", "de", "sv"):
+            with translation.override(language):
+                known[str(rule["reason"])] = msgid
+    return known
+
+
+def reason_for_reader(reason: str) -> str:
+    """A rule's reason in the reader's language when it is one of ours, stored in the shop's language;
+    a reason the owner wrote themselves stays as they wrote it."""
+    msgid = _default_reasons().get(reason)
+    return translation.gettext(msgid) if msgid else reason

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from orders.models import Shop
 
+from .defaults import reason_for_reader
 from .engine import Decision, DecisionInput
 from .selectors import auto_applied_on_order, latest_decision
 from .services import active_matrix, evaluate, override_decision, record_decision
@@ -17,6 +18,7 @@ __all__ = [
     "evaluate",
     "latest_decision",
     "override_decision",
+    "reason_for_reader",
     "record_decision",
 ]
 

@@ -17,6 +17,7 @@ from cases.models import CaseStatus, OpenedVia
 from cases.verbs import Verb, reason_sentence
 from claims.models import CarrierClaimStatus, DisputeOutcome
 from claims.playbooks import PLAYBOOKS
+from decisions.public import reason_for_reader
 from messaging.models import ALL_EVENTS
 from orders.models import PaymentMethod, RiskFlag
 from returns.models import Condition, ReturnStatus
@@ -122,7 +123,8 @@ def reason_text(data: dict) -> str:
     """Why, in the reader's language: a reason the system gave, put into words; one a person typed, as typed."""
     code = data.get("reason_code")
     if not code:
-        return data.get("reason", "") or ""
+        # A default rule's reason stored in the shop's language reads in the reader's; typed ones as typed.
+        return reason_for_reader(data.get("reason", "") or "")
     params = {}
     for name, value in (data.get("reason_params") or {}).items():
         if name in REASON_PARAM_KINDS:

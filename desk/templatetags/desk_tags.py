@@ -6,6 +6,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
 
 from cases.verbs import Reason, reason_sentence
+from decisions.public import reason_for_reader
 from desk.timeline import label
 from returns.eligibility import EXCEPTION_LABELS
 
@@ -43,7 +44,13 @@ def decision_reason(decision):
     """Why the matrix recommended what it did: its rule's reason as the owner wrote it, or that none matched."""
     if decision.rule_position is None:
         return reason_sentence(Reason.NO_RULE_MATCHED)
-    return decision.reason
+    return reason_for_reader(decision.reason)
+
+
+@register.filter
+def reader_reason(reason):
+    """A reason as stored (a default rule's in the shop's language) in the reader's language."""
+    return reason_for_reader(reason or "")
 
 
 @register.filter
