@@ -18,7 +18,13 @@ class ActForm(forms.Form):
         label=_("Amount"), max_digits=12, decimal_places=2, min_value=0, required=False
     )
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+        label=_("Internal reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    buyer_message = forms.CharField(
+        label=_("Message to the buyer"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        max_length=5000,
     )
     goodwill = forms.BooleanField(label=_("Goodwill (the shop pays)"), required=False, initial=True)
     replacement_carrier = forms.CharField(label=_("Replacement carrier"), required=False, max_length=32)
@@ -29,7 +35,12 @@ class ActForm(forms.Form):
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        kwargs = {"action": data["action"], "reason": data["reason"], "goodwill": data["goodwill"]}
+        kwargs = {
+            "action": data["action"],
+            "reason": data["reason"],
+            "buyer_message": data["buyer_message"],
+            "goodwill": data["goodwill"],
+        }
         if data["amount"] is not None:
             kwargs["amount"] = data["amount"]
         if data["idempotency_key"]:

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import Action
 from cases.models import Case
 from orders.files import CONTENT_TYPES, PrivateFileField
 from orders.models import Language, Shop
@@ -393,6 +394,16 @@ class CannedReply(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"))
+    # A text for one desk action (decline, refund, …): the message to the buyer starts from it.
+    action = models.CharField(
+        _("prefills the message for"),
+        max_length=30,
+        choices=Action.choices,
+        blank=True,
+        help_text=_(
+            "The desk action whose message to the buyer starts with this text; empty: a plain reply."
+        ),
+    )
 
     class Meta:
         ordering = ["language", "title"]
@@ -401,6 +412,32 @@ class CannedReply(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.language})"
+
+
+class AgentSignature(models.Model):
+    """How an agent signs e-mails to one shop's buyers: the name they read and the lines under it.
+
+    The login name ("agent") means nothing to a buyer and is sometimes a shared account. An empty
+    language is the agent's signature for every language the shop writes in.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="buyer_signatures"
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("shop"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
+    display_name = models.CharField(_("name the buyer reads"), max_length=120)
+    signature = models.TextField(_("signature"), blank=True, max_length=1000)
+
+    class Meta:
+        verbose_name = _("agent signature")
+        verbose_name_plural = _("agent signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "shop", "language"], name="agentsignature_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.shop_id}, {self.language or '*'})"
 
 
 COMMENT_CHARS = 2000
