@@ -21,6 +21,7 @@ from cases.models import Case
 from claims import services as claims
 from messaging.models import Audience, BuyerEvent, OutboundMessage
 from messaging.rendering import Rendered, render_message
+from messaging.services import agent_reply
 from messaging.services.buyer_texts import buyer_message_default
 
 from .forms import ACTION_CHOICES
@@ -107,17 +108,37 @@ def act_preview(*, case: Case, actor, **act_kwargs) -> Preview:
     Raises what `claim_act` raises (a missing reason, an amount above what is left), so the
     agent reads a refusal before confirming, next to the form.
     """
+
+    def act(preview: Preview) -> bool:
+        result = claims.claim_act(case=case, actor=actor, **act_kwargs)
+        preview.held_for_owner = result.escalated_for_limit
+        refund = result.resolution.refund if result.resolution is not None else None
+        if refund is not None and refund.awaits_provider:
+            # The buyer hears of it once the provider took the refund: show that e-mail now.
+            claims.tell_refund(result.case, refund)
+            return True
+        return False
+
+    return _dry_run(case, act)
+
+
+def reply_preview(*, case: Case, agent, body: str, canned_reply=None) -> Preview:
+    """The agent's reply as the buyer will read it: the real reply service, rolled back."""
+    return _dry_run(
+        case, lambda preview: agent_reply(case=case, agent=agent, body=body, canned_reply=canned_reply)
+    )
+
+
+def _dry_run(case: Case, do) -> Preview:
+    """Call `do(preview)` in a transaction, render every e-mail it queued, then roll it all back.
+
+    `do` returns True when the buyer's refund e-mail it queued goes out later than the click.
+    """
     preview = Preview()
     try:
         with transaction.atomic():
             last = OutboundMessage.objects.aggregate(last=Max("pk"))["last"] or 0
-            result = claims.claim_act(case=case, actor=actor, **act_kwargs)
-            preview.held_for_owner = result.escalated_for_limit
-            refund = result.resolution.refund if result.resolution is not None else None
-            later = refund is not None and refund.awaits_provider
-            if later:
-                # The buyer hears of it once the provider took the refund: show that e-mail now.
-                claims.tell_refund(result.case, refund)
+            later = do(preview)
             for message in _queued_since(case, last):
                 to_buyer = message.audience == Audience.BUYER
                 preview.mails.append(
@@ -125,7 +146,7 @@ def act_preview(*, case: Case, actor, **act_kwargs) -> Preview:
                         to_buyer=to_buyer,
                         to=message.to_email,
                         rendered=render_message(message),
-                        later=later and to_buyer and message.event == BuyerEvent.REFUND_ISSUED,
+                        later=bool(later) and to_buyer and message.event == BuyerEvent.REFUND_ISSUED,
                     )
                 )
             raise _Undo
