@@ -88,3 +88,27 @@ class LanguageForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Desk language"), choices=[("", _("As my browser says")), *settings.LANGUAGES], required=False
     )
+
+
+class SignatureForm(forms.Form):
+    """The name and signature the buyers of one shop read under this agent's e-mails."""
+
+    shop = forms.ModelChoiceField(label=_("Shop"), queryset=None)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Every language")), *settings.LANGUAGES], required=False
+    )
+    display_name = forms.CharField(
+        label=_("Name the buyer reads"),
+        max_length=120,
+        required=False,
+        help_text=_(
+            "For example your first name. Empty: your signature for this shop and language is removed."
+        ),
+    )
+    signature = forms.CharField(
+        label=_("Signature"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
+    )
+
+    def __init__(self, *args, shops, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shop"].queryset = shops

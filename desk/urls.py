@@ -7,6 +7,7 @@ urlpatterns = [
     path("", queue.queue_view, name="queue"),
     path("bulk/", queue.bulk_view, name="bulk"),
     path("me/", profile.profile_view, name="profile"),
+    path("me/signature/", profile.signature_view, name="signature"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("approvals/", approvals.approvals_view, name="approvals"),
     path("reports/", reports.reports_view, name="reports"),
