@@ -27,6 +27,7 @@ def case_detail() -> QuerySet[Case]:
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
         "notes__author",
         "refunds",
+        "invoice_reductions",
         "resolutions",
         "decisions",
         Prefetch("claim__lines", queryset=ClaimLine.objects.select_related("order_line")),

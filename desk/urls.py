@@ -40,6 +40,11 @@ urlpatterns = [
         name="carrier_claim_letter",
     ),
     path("cases/<str:reference>/refunds/<int:pk>/confirm/", case.refund_confirm_view, name="refund_confirm"),
+    path(
+        "cases/<str:reference>/invoice-reductions/<int:pk>/done/",
+        case.invoice_done_view,
+        name="invoice_done",
+    ),
     path("cases/<str:reference>/outbound/<int:pk>/retry/", case.outbound_retry_view, name="outbound_retry"),
     path(
         "cases/<str:reference>/dispute-evidence/",

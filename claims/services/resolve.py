@@ -20,8 +20,15 @@ from django.utils.translation import gettext as _
 from cases import approvals
 from cases.choices import MONEY_BACK, REPLACEMENTS, WAITING, Action, ClaimType
 from cases.events import case_event, user_or_none
-from cases.models import OPEN_STATUSES, Case, CaseStatus, RefundMethod
-from cases.refunds import client_key, refund_expected_arrival, refund_issue, refund_room_check
+from cases.models import OPEN_STATUSES, Case, CaseStatus, InvoiceReduction, RefundMethod
+from cases.refunds import (
+    client_key,
+    invoice_reduce,
+    order_owed_amount,
+    refund_expected_arrival,
+    refund_issue,
+    refund_room_check,
+)
 from cases.services import case_add_cost, case_add_search_terms, case_lock, move_locked
 from cases.shop_orders import ShopOrderPurpose, shop_order_cancel, shop_order_create, shop_order_hold
 from cases.verbs import Reason, Verb, reason_sentence
@@ -219,8 +226,9 @@ def _check(
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})
     if action in MONEY_BACK and amount and case.order_id:
         # Before the limit: an impossible amount is the agent's mistake, not an owner's decision.
-        # Store credit too: it is money owed to the buyer, within what they paid.
-        refund_room_check(case.order, amount)
+        # Store credit too: it is money owed to the buyer, within what they paid. What the buyer
+        # has not paid yet (an open invoice) is not refunded but taken off the invoice (`_refund`).
+        refund_room_check(case.order, max(amount - order_owed_amount(case.order), Decimal("0")))
     return amount
 
 
@@ -285,17 +293,26 @@ def _refund(
     if amount is None or amount <= 0:
         raise ValidationError({"amount": [_("Give the amount to refund.")]})
     case, action = resolution.case, resolution.action
+    resolution.amount = amount
+    key = idempotency_key or _default_refund_key(case, action, amount)
+    # An order not paid yet: nothing to pay back, the buyer's invoice shrinks (or is cancelled) first.
+    resolution.invoice_reduction = invoice_reduce(
+        case=case, amount=amount, key=f"{key}-invoice", actor=actor, reason=resolution.reason
+    )
+    if resolution.invoice_reduction is not None:
+        amount -= resolution.invoice_reduction.amount
+        if amount <= 0:
+            return
     resolution.refund = refund_issue(
         case=case,
         amount=amount,
-        idempotency_key=idempotency_key or _default_refund_key(case, action, amount),
+        idempotency_key=key,
         actor=actor,
         method=RefundMethod.STORE_CREDIT if action == Action.STORE_CREDIT else RefundMethod.ORIGINAL_PAYMENT,
         reason=resolution.reason,
         expected_arrival=expected_arrival
         or refund_expected_arrival(processing_days=returns.refund_processing_days(case.shop)),
     )
-    resolution.amount = amount
 
 
 def _replace(
@@ -417,9 +434,24 @@ def _author(resolution: Resolution):
     return resolution.created_by if resolution.buyer_message else None
 
 
+def invoice_context(reduction) -> dict:
+    """What the buyer's e-mail says of a reduced or cancelled invoice."""
+    return {
+        "invoice_reduced": str(reduction.amount),
+        "invoice_left": str(reduction.left_to_pay),
+        "invoice_cancelled": reduction.cancels_invoice,
+        "currency": reduction.currency,
+    }
+
+
 def tell_refund(case: Case, refund) -> None:
     """The buyer's "your refund is on its way" e-mail, with what the agent wrote for it."""
     resolution = Resolution.objects.filter(refund=refund).select_related("created_by").first()
+    reduction = (
+        InvoiceReduction.objects.filter(key=f"{refund.idempotency_key}-invoice").first()
+        if resolution
+        else None
+    )
     notify_buyer(
         case=case,
         event=BuyerEvent.REFUND_ISSUED,
@@ -428,6 +460,7 @@ def tell_refund(case: Case, refund) -> None:
             "currency": refund.currency,
             "method": refund.method,
             "expected_date": refund.expected_arrival.isoformat() if refund.expected_arrival else "",
+            **(invoice_context(reduction) if reduction is not None else {}),
             **_written(resolution.buyer_message if resolution else ""),
         },
         author=_author(resolution) if resolution else None,
@@ -436,7 +469,16 @@ def tell_refund(case: Case, refund) -> None:
 
 def _tell_resolved(case: Case, resolution: Resolution) -> None:
     action = resolution.action
-    if resolution.refund is not None:
+    reduction = getattr(resolution, "invoice_reduction", None)
+    if reduction is not None and resolution.refund is None:
+        # Nothing was paid, so nothing is refunded: the buyer reads that the invoice is smaller.
+        notify_buyer(
+            case=case,
+            event=BuyerEvent.REFUND_ISSUED,
+            context={**invoice_context(reduction), **_written(resolution.buyer_message)},
+            author=_author(resolution),
+        )
+    elif resolution.refund is not None:
         # A refund sent to a payment provider is told once the provider has accepted it
         # (`claims.receivers`); one paid out by hand, now.
         if not resolution.refund.awaits_provider:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cases import outbound, refunds
 from cases import services as cases
-from cases.models import Case, OutboundCall, Refund
+from cases.models import Case, InvoiceReduction, OutboundCall, Refund
 from claims import services as claims
 from claims.letter import carrier_claim_letter_pdf
 from claims.models import CarrierClaim, CarrierClaimStatus
@@ -252,6 +252,20 @@ def refund_confirm_view(request, reference, pk):
     except PermissionDenied as exc:
         # Four eyes: the agent who made the refund reads why they cannot confirm it.
         return after_action(request, case, error=str(exc))
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.change_refund", raise_exception=True)
+@require_POST
+def invoice_done_view(request, reference, pk):
+    """The agent changed the unpaid invoice in the shop as the case asked."""
+    case = case_or_404(request, reference)
+    reduction = get_object_or_404(InvoiceReduction, pk=pk, case=case)
+    try:
+        refunds.invoice_reduction_done(reduction=reduction, actor=request.user)
+    except Conflict as exc:
+        return after_action(request, case, error=exc.message)
     return after_action(request, case)
 
 

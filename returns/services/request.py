@@ -219,7 +219,7 @@ def _refund_keep_item(request: ReturnRequest, *, actor) -> None:
     )
     request.goods_value, request.restocking_fee, request.return_fee = goods, Decimal("0"), Decimal("0")
     request.save(update_fields=["goods_value", "restocking_fee", "return_fee", "updated_at"])
-    amount = refundable_part(request, goods)
+    amount = refundable_part(request, goods, actor=actor)
     if not held_for_owner(request, amount, actor=actor):
         pay_out_kept(request, amount, actor=actor)
 
