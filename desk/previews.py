@@ -16,8 +16,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.choices import Action
+from cases.choices import MONEY_BACK, Action
 from cases.models import Case
+from cases.refunds import order_owed_amount
 from claims import services as claims
 from messaging.models import Audience, BuyerEvent, OutboundMessage
 from messaging.rendering import Rendered, render_message
@@ -69,7 +70,6 @@ def action_hints(case: Case) -> list[dict]:
             "label": action.label,
             "tells": str(TELLS[action]),
             "confirm": f"{TELLS[action]} {_('Do it now?')}",
-            "writes_to_buyer": claims.buyer_event_for(case, action) is not None,
         }
         for action in (Action(value) for value, _label in ACTION_CHOICES)
     ]
@@ -81,6 +81,9 @@ def act_message_default(case: Case, action: str, *, agent=None) -> str:
     if event is None:
         return ""
     context = {"refund_method_code": "store_credit"} if action == Action.STORE_CREDIT else {}
+    if action in MONEY_BACK and case.order_id and order_owed_amount(case.order) > 0:
+        # An unpaid invoice is reduced, not refunded: the message speaks of the invoice.
+        context["invoice_reduced"] = True
     return buyer_message_default(case=case, event=event, action=action, context=context, agent=agent)
 
 

@@ -134,3 +134,21 @@ def test_a_refund_on_an_unpaid_invoice_reduces_it_and_tells_the_buyer_what_is_le
     assert f"Your invoice for order {order.number} is reduced" in mail
     assert "by 40.00 EUR: please pay only 99.00 EUR" in mail
     assert "We have refunded" not in mail and "Fleck" not in mail
+
+
+def test_the_refund_message_offered_for_an_unpaid_order_speaks_of_the_invoice(client, agent, shop, carrier):
+    order = make_order(
+        shop,
+        email="ingrid.hofmann@example.com",
+        language="en",
+        lines=[dict(TABLECLOTH, quantity=1)],
+        shipping_total="0",
+        payment=ON_INVOICE,
+    )
+    case = make_claim(order, ClaimType.DAMAGED).case
+    client.force_login(agent)
+
+    offered = client.get(f"/desk/cases/{case.reference}/act/message/", {"action": "refund"}).content.decode()
+
+    assert "If you have a question about your invoice, just reply to this e-mail." in offered
+    assert "If the money has not arrived" not in offered
