@@ -152,3 +152,24 @@ def test_the_refund_message_offered_for_an_unpaid_order_speaks_of_the_invoice(cl
 
     assert "If you have a question about your invoice, just reply to this e-mail." in offered
     assert "If the money has not arrived" not in offered
+
+
+def test_a_return_on_the_way_back_for_an_unpaid_order_promises_an_invoice_reduction_not_money(
+    client, shop, carrier
+):
+    order = make_order(
+        shop,
+        email="ingrid.hofmann@example.com",
+        language="en",
+        lines=[dict(TABLECLOTH, quantity=1)],
+        shipping_total="0",
+        payment=ON_INVOICE,
+    )
+    track(order, "delivered", days_ago=3)
+    make_return(order, return_line(order, sku=TABLECLOTH["sku"]))
+    lookup(client, order, order.number, order.buyer.email)
+
+    page = client.get(f"/portal/{order.shop.slug}/order/{order.number}/").content.decode()
+
+    assert "we reduce your invoice by what you sent back" in page
+    assert "We refund you within" not in page
