@@ -268,6 +268,51 @@ class Refund(models.Model):
 REFUND_HOLDING = (RefundStatus.PENDING, RefundStatus.SUBMITTED, RefundStatus.ACCEPTED, RefundStatus.COMPLETED)
 
 
+class InvoiceReduction(models.Model):
+    """What would have been refunded on an order the buyer has not paid yet: their invoice shrinks instead.
+
+    No money moves, so no refund: a "refund of 0" told a buyer of an unpaid invoice that all was
+    settled while the shop still asked for the full amount. The agent changes the invoice in the
+    shop (the case page says by how much) and confirms it here.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="invoice_reductions")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoice_reductions")
+    amount = models.DecimalField(_("invoice reduced by"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    # What the buyer still owes on the order after this reduction: 0 means the invoice is cancelled.
+    left_to_pay = models.DecimalField(_("left to pay"), max_digits=12, decimal_places=2)
+    # One reduction per return or per resolution, however often its service runs.
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    done_in_shop_at = models.DateTimeField(_("changed in the shop at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("invoice reduction")
+        verbose_name_plural = _("invoice reductions")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoicereduction_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(left_to_pay__gte=0), name="invoicereduction_left_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"-{self.amount} {self.currency}"
+
+    @property
+    def cancels_invoice(self) -> bool:
+        return self.left_to_pay == 0
+
+
 class RefundLimit(models.Model):
     """How much an agent (or a group of agents) may give back on one order without asking the owner.
 

@@ -22,7 +22,7 @@ from orders.models import Order, Payment, PaymentStatus
 from . import outbound, signals
 from .events import case_event, user_or_none
 from .gateways import credit_gateway_for_order, gateway_for, gateway_for_order
-from .models import REFUND_HOLDING, Case, Refund, RefundMethod, RefundStatus
+from .models import REFUND_HOLDING, Case, InvoiceReduction, Refund, RefundMethod, RefundStatus
 from .verbs import Verb
 
 
@@ -72,6 +72,73 @@ def refund_room_check(order: Order, amount: Decimal) -> None:
                 ]
             }
         )
+
+
+# Payments the buyer has not made yet: an invoice not paid, a cheque not cleared.
+UNPAID = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED)
+
+
+def order_owed_amount(order: Order) -> Decimal:
+    """What the buyer still owes on the order: payments not made yet, less the reductions already made."""
+    owed = Payment.objects.filter(order=order, status__in=UNPAID).aggregate(s=Sum("amount"))["s"]
+    reduced = InvoiceReduction.objects.filter(order=order).aggregate(s=Sum("amount"))["s"]
+    return max((owed or Decimal("0")) - (reduced or Decimal("0")), Decimal("0"))
+
+
+@transaction.atomic
+def invoice_reduce(
+    *, case: Case, amount: Decimal, key: str, actor=None, reason: str = ""
+) -> InvoiceReduction | None:
+    """Take what is due to the buyer off what they still owe, first; None when they owe nothing.
+
+    The buyer of an unpaid invoice is told "your invoice is reduced" (or cancelled), never
+    "refund of 0"; the agent reads on the case what to change in the shop. The same key gets the
+    same reduction back, so a service that runs twice reduces once.
+    """
+    existing = InvoiceReduction.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    if amount is None or amount <= 0 or not case.order_id:
+        return None
+    # Locked like a refund: two returns of one unpaid order reduce it one after the other.
+    order = Order.objects.select_for_update().get(pk=case.order_id)
+    owed = order_owed_amount(order)
+    part = min(amount, owed)
+    if part <= 0:
+        return None
+    reduction = InvoiceReduction.objects.create(
+        case=case,
+        order=order,
+        amount=part,
+        currency=order.currency,
+        left_to_pay=owed - part,
+        key=key,
+        reason=reason[:300],
+        created_by=user_or_none(actor),
+    )
+    case_event(
+        case,
+        Verb.INVOICE_REDUCED,
+        actor=actor,
+        new=str(part),
+        left_to_pay=str(reduction.left_to_pay),
+        currency=order.currency,
+        order=order.number,
+    )
+    return reduction
+
+
+@transaction.atomic
+def invoice_reduction_done(*, reduction: InvoiceReduction, actor) -> InvoiceReduction:
+    """The agent changed (or cancelled) the invoice in the shop: the case stops asking for it."""
+    changed = InvoiceReduction.objects.filter(pk=reduction.pk, done_in_shop_at__isnull=True).update(
+        done_in_shop_at=timezone.now(), done_by=user_or_none(actor)
+    )
+    if not changed:
+        raise Conflict(_("This invoice was already marked as changed in the shop."), code="already_done")
+    reduction.refresh_from_db()
+    case_event(reduction.case, Verb.INVOICE_CHANGED_IN_SHOP, actor=actor, new=str(reduction.left_to_pay))
+    return reduction
 
 
 def client_key(key: str) -> str:

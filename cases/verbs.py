@@ -70,6 +70,9 @@ class Verb(models.TextChoices):
         _("Return refund limited to what was left to refund on the order"),
     )
     RETURN_LABEL_REISSUED = "return_label_reissued", _("Return label issued again")
+    # An unpaid order: what was due to the buyer comes off their invoice, changed by hand in the shop.
+    INVOICE_REDUCED = "invoice_reduced", _("Invoice to reduce in the shop")
+    INVOICE_CHANGED_IN_SHOP = "invoice_changed_in_shop", _("Invoice changed in the shop")
     RETURN_PICKUP_BOOKED = "return_pickup_booked", _("Pickup at the buyer's door booked")
     RETURN_PICKUP_NOT_BOOKED = (
         "return_pickup_not_booked",

@@ -256,7 +256,11 @@ class Resolution(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="resolutions")
     action = models.CharField(_("action"), max_length=30, choices=RESOLUTION_CHOICES)
+    # Internal: the timeline's and the owners' reading. Never put into an e-mail to the buyer.
     reason = models.TextField(_("reason"), blank=True)
+    # What the agent wrote to the buyer for this outcome, kept for a mail sent later (a refund the
+    # payment provider accepts after the click).
+    buyer_message = models.TextField(_("message to the buyer"), blank=True)
     refund = models.OneToOneField(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="resolution"
     )

@@ -18,7 +18,13 @@ class ActForm(forms.Form):
         label=_("Amount"), max_digits=12, decimal_places=2, min_value=0, required=False
     )
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+        label=_("Internal reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    buyer_message = forms.CharField(
+        label=_("Message to the buyer"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        max_length=5000,
     )
     goodwill = forms.BooleanField(label=_("Goodwill (the shop pays)"), required=False, initial=True)
     replacement_carrier = forms.CharField(label=_("Replacement carrier"), required=False, max_length=32)
@@ -29,7 +35,12 @@ class ActForm(forms.Form):
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        kwargs = {"action": data["action"], "reason": data["reason"], "goodwill": data["goodwill"]}
+        kwargs = {
+            "action": data["action"],
+            "reason": data["reason"],
+            "buyer_message": data["buyer_message"],
+            "goodwill": data["goodwill"],
+        }
         if data["amount"] is not None:
             kwargs["amount"] = data["amount"]
         if data["idempotency_key"]:
@@ -77,3 +88,27 @@ class LanguageForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Desk language"), choices=[("", _("As my browser says")), *settings.LANGUAGES], required=False
     )
+
+
+class SignatureForm(forms.Form):
+    """The name and signature the buyers of one shop read under this agent's e-mails."""
+
+    shop = forms.ModelChoiceField(label=_("Shop"), queryset=None)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Every language")), *settings.LANGUAGES], required=False
+    )
+    display_name = forms.CharField(
+        label=_("Name the buyer reads"),
+        max_length=120,
+        required=False,
+        help_text=_(
+            "For example your first name. Empty: your signature for this shop and language is removed."
+        ),
+    )
+    signature = forms.CharField(
+        label=_("Signature"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
+    )
+
+    def __init__(self, *args, shops, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shop"].queryset = shops

@@ -19,6 +19,7 @@ from returns.models import Condition
 from .dispute_evidence import evidence_panel
 from .forms import ACTION_CHOICES
 from .presence import POLL_SECONDS, latest_news_id
+from .previews import action_hints
 from .timeline import timeline_entries
 
 
@@ -32,6 +33,7 @@ def case_detail() -> QuerySet[Case]:
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
         "notes__author",
         "refunds",
+        "invoice_reductions",
         "resolutions",
         "decisions",
         Prefetch("claim__lines", queryset=ClaimLine.objects.select_related("order_line")),
@@ -113,6 +115,18 @@ def case_page_context(case: Case, *, user) -> dict:
         "conditions": Condition.choices,
         "conversation": case_conversation(case),
         "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),
+        **_act_panel(case, claim, decision),
+    }
+
+
+def _act_panel(case: Case, claim, decision) -> dict:
+    """What each action does and who is told; the action shown first, whose message to the buyer
+    the page fetches after it loads (`act_message_view`), so the page's queries stay the same."""
+    if claim is None or not case.is_open:
+        return {}
+    return {
+        "action_hints": action_hints(case),
+        "act_first": decision.action if decision is not None else ACTION_CHOICES[0][0],
     }
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", queue.queue_view, name="queue"),
     path("bulk/", queue.bulk_view, name="bulk"),
     path("me/", profile.profile_view, name="profile"),
+    path("me/signature/", profile.signature_view, name="signature"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("approvals/", approvals.approvals_view, name="approvals"),
     path("reports/", reports.reports_view, name="reports"),
@@ -36,6 +37,8 @@ urlpatterns = [
     path("dashboard/<slug:key>.csv", dashboard.dashboard_csv_view, name="dashboard_csv"),
     path("cases/<str:reference>/", case.case_view, name="case"),
     path("cases/<str:reference>/act/", case.act_view, name="act"),
+    path("cases/<str:reference>/act/message/", case.act_message_view, name="act_message"),
+    path("cases/<str:reference>/act/preview/", case.act_preview_view, name="act_preview"),
     path("cases/<str:reference>/decide/", case.decide_view, name="decide"),
     path("cases/<str:reference>/evidence.pdf", case.bundle_view, name="bundle"),
     path("cases/<str:reference>/move/", case.move_view, name="move"),
@@ -58,6 +61,11 @@ urlpatterns = [
         name="carrier_claim_letter",
     ),
     path("cases/<str:reference>/refunds/<int:pk>/confirm/", case.refund_confirm_view, name="refund_confirm"),
+    path(
+        "cases/<str:reference>/invoice-reductions/<int:pk>/done/",
+        case.invoice_done_view,
+        name="invoice_done",
+    ),
     path("cases/<str:reference>/outbound/<int:pk>/retry/", case.outbound_retry_view, name="outbound_retry"),
     path(
         "cases/<str:reference>/dispute-evidence/",

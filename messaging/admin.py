@@ -94,8 +94,8 @@ class DeliveryEventAdmin(ReadOnlyAdmin):
 @admin.register(CannedReply)
 class CannedReplyAdmin(ShopScopedAdmin):
     owner_managed = True
-    list_display = ["title", "language", "shop"]
-    list_filter = ["language", "shop"]
+    list_display = ["title", "language", "action", "shop"]
+    list_filter = ["language", "action", "shop"]
     search_fields = ["title", "body"]
 
     def get_form(self, request, obj=None, **kwargs):

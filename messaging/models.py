@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import Action
 from cases.models import Case, CaseStatus
 from cases.tags import tag_name
 from orders.files import CONTENT_TYPES, PrivateFileField
@@ -418,6 +419,16 @@ class CannedReply(models.Model):
         blank=True,
         help_text=_('A step of the claim\'s playbook, e.g. "photos": ask for photos with the upload link.'),
     )
+    # A text for one desk action (decline, refund, …): the message to the buyer starts from it.
+    action = models.CharField(
+        _("prefills the message for"),
+        max_length=30,
+        choices=Action.choices,
+        blank=True,
+        help_text=_(
+            "The desk action whose message to the buyer starts with this text; empty: a plain reply."
+        ),
+    )
 
     class Meta:
         ordering = ["language", "title"]
@@ -433,6 +444,32 @@ class CannedReply(models.Model):
                 tag_name(tag)
             except ValidationError as error:
                 raise ValidationError({"add_tags": error.message_dict["tag"]}) from None
+
+
+class AgentSignature(models.Model):
+    """How an agent signs e-mails to one shop's buyers: the name they read and the lines under it.
+
+    The login name ("agent") means nothing to a buyer and is sometimes a shared account. An empty
+    language is the agent's signature for every language the shop writes in.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="buyer_signatures"
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", verbose_name=_("shop"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
+    display_name = models.CharField(_("name the buyer reads"), max_length=120)
+    signature = models.TextField(_("signature"), blank=True, max_length=1000)
+
+    class Meta:
+        verbose_name = _("agent signature")
+        verbose_name_plural = _("agent signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "shop", "language"], name="agentsignature_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.shop_id}, {self.language or '*'})"
 
 
 COMMENT_CHARS = 2000

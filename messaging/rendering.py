@@ -26,7 +26,7 @@ from cases.models import Case
 from cases.verbs import reason_sentence
 from orders.links import portal_link
 
-from .models import Audience, BuyerEvent, EmailTemplateOverride, OutboundMessage
+from .models import AgentSignature, Audience, BuyerEvent, EmailTemplateOverride, OutboundMessage
 
 FALLBACK_LANGUAGE = "en"
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -49,18 +49,22 @@ class Rendered:
     html: str
 
 
-def message_language(message: OutboundMessage) -> str:
-    """The buyer's language, else the shop's, else English."""
-    case = message.case
-    candidates = []
-    if message.audience == Audience.BUYER:
-        buyer = case.buyer or (case.order.buyer if case.order_id else None)
-        candidates.append(buyer.language if buyer else "")
-    candidates.append(case.shop.default_language)
-    for code in candidates:
+def buyer_language(case: Case) -> str:
+    """The language the case's buyer reads: theirs, else the shop's, else English."""
+    buyer = case.buyer or (case.order.buyer if case.order_id else None)
+    for code in (buyer.language if buyer else "", case.shop.default_language):
         if code in SUPPORTED_LANGUAGES:
             return code
     return FALLBACK_LANGUAGE
+
+
+def message_language(message: OutboundMessage) -> str:
+    """The buyer's language, else the shop's, else English."""
+    case = message.case
+    if message.audience == Audience.BUYER:
+        return buyer_language(case)
+    code = case.shop.default_language
+    return code if code in SUPPORTED_LANGUAGES else FALLBACK_LANGUAGE
 
 
 def feedback_token(case: Case) -> str:
@@ -153,13 +157,35 @@ def case_context(case: Case) -> dict:
     return context
 
 
-def message_context(message: OutboundMessage) -> dict:
+def agent_signoff(user, *, shop_id: int, language: str) -> dict:
+    """The name and signature a buyer reads under an agent's e-mail, in the buyer's language.
+
+    The agent's own for the shop and language, else for the shop, else their full name; never
+    the login name, which tells a buyer nothing (and is often "agent").
+    """
+    rows = {
+        row.language: row
+        for row in AgentSignature.objects.filter(user=user, shop_id=shop_id, language__in=[language, ""])
+    }
+    row = rows.get(language) or rows.get("")
+    if row is not None:
+        return {"agent_name": row.display_name, "agent_signature": row.signature.strip()}
+    return {"agent_name": user.get_full_name(), "agent_signature": ""}
+
+
+def message_context(message: OutboundMessage, *, language: str | None = None) -> dict:
     context = case_context(message.case)
     context["recipient_name"] = message.to_name
     context["greeting_name"] = message.to_name or context["buyer_name"]
     context["attachment_names"] = [a.filename for a in message.attachments.all()]
     if message.author_id:
-        context["agent_name"] = message.author.get_full_name() or message.author.get_username()
+        context.update(
+            agent_signoff(
+                message.author,
+                shop_id=message.case.shop_id,
+                language=language or translation.get_language() or FALLBACK_LANGUAGE,
+            )
+        )
     if message.event == BuyerEvent.FEEDBACK_REQUEST:
         context["feedback_links"] = feedback_links(message.case)
     # What the caller knew at the moment of the change wins over what we look up now.
@@ -238,7 +264,7 @@ def render_message(message: OutboundMessage) -> Rendered:
     language = message_language(message)
     with translation.override(language):
         # Words the context itself carries (a reason the system gave) are in the reader's language too.
-        context = message_context(message)
+        context = message_context(message, language=language)
     return render_event(
         message.event,
         context,

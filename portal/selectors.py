@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Prefetch
 
 from cases.choices import ClaimType
-from cases.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, Refund, RefundStatus
+from cases.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, InvoiceReduction, Refund, RefundStatus
 from cases.verbs import Verb
 from claims.models import Claim, ClaimPhoto
 from orders.models import Order, OrderLine, Shipment, Shop, TrackingEvent
@@ -52,6 +52,8 @@ class BuyerCase:
     return_request: ReturnRequest | None
     refund: Refund | None
     is_open: bool
+    # The order was not paid yet: what was due came off the buyer's invoice instead (the latest).
+    invoice_reduction: InvoiceReduction | None = None
 
     @property
     def expected_refund_on(self) -> date | None:
@@ -65,7 +67,7 @@ class BuyerCase:
 
 
 def buyer_cases(order: Order) -> list[BuyerCase]:
-    """The order's cases as the buyer sees them, newest first. Two queries."""
+    """The order's cases as the buyer sees them, newest first. Three queries."""
     cases = (
         Case.objects.filter(order=order)
         .exclude(kind=CaseKind.CLAIM, claim__type__in=HIDDEN_CLAIM_TYPES)
@@ -74,7 +76,8 @@ def buyer_cases(order: Order) -> list[BuyerCase]:
             Prefetch(
                 "refunds",
                 queryset=Refund.objects.exclude(status=RefundStatus.FAILED).order_by("-created_at", "-id"),
-            )
+            ),
+            Prefetch("invoice_reductions", queryset=InvoiceReduction.objects.order_by("-created_at", "-id")),
         )
         .order_by("-opened_at", "-id")
     )
@@ -86,7 +89,17 @@ def buyer_cases(order: Order) -> list[BuyerCase]:
         is_open = case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
         if return_request is not None:
             is_open = return_request.status not in DONE
-        rows.append(BuyerCase(case, claim, return_request, refunds[0] if refunds else None, is_open))
+        reductions = list(case.invoice_reductions.all())
+        rows.append(
+            BuyerCase(
+                case,
+                claim,
+                return_request,
+                refunds[0] if refunds else None,
+                is_open,
+                reductions[0] if reductions else None,
+            )
+        )
     return rows
 
 

@@ -16,6 +16,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.refunds import order_owed_amount
 from cases.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS
 from claims import services as claims
 from orders import links
@@ -171,6 +172,8 @@ def order_view(request, shop, order):
             "any_returnable": any(row["returnable_quantity"] for row in rows),
             "window_ends_on": rows[0]["window_ends_on"] if rows else None,
             "cases": selectors.buyer_cases(order),
+            # An invoice not paid yet is reduced, not refunded: the page must not promise money back.
+            "owes_invoice": order_owed_amount(order) > 0,
             "policy": policy,
         },
         shop=shop,

@@ -25,6 +25,7 @@ from .serializers import (
     InTransitSerializer,
     ReasonInSerializer,
     ReceiveInSerializer,
+    RejectInSerializer,
     ReturnCreatedSerializer,
     ReturnInSerializer,
     ReturnInspectedSerializer,
@@ -155,11 +156,13 @@ class ReturnApprove(ReturnView):
 class ReturnReject(ReturnView):
     permission_classes = [CHANGE]
 
-    @extend_schema(request=ReasonInSerializer, responses={200: ReturnSerializer})
+    @extend_schema(request=RejectInSerializer, responses={200: ReturnSerializer})
     def post(self, request, rma):
         _fresh(request, rma)
-        values = validated(ReasonInSerializer, request.data)
-        services.return_reject(rma=rma, actor=request.user, reason=values["reason"])
+        values = validated(RejectInSerializer, request.data)
+        services.return_reject(
+            rma=rma, actor=request.user, reason=values["reason"], buyer_message=values["buyer_message"]
+        )
         return self.answer(rma)
 
 

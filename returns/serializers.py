@@ -103,6 +103,12 @@ class ReasonInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+class RejectInSerializer(ReasonInSerializer):
+    """The reason is internal (the timeline); only `buyer_message` is written to the buyer."""
+
+    buyer_message = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
 class InTransitSerializer(serializers.Serializer):
     tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -41,10 +41,27 @@
     }
   });
   // Asked before a form (or the button that sent it) does what the buyer will hear about.
+  // The act form asks what the chosen action does: who is told, what is sent.
+  function chosen(form) {
+    var select = form.querySelector && form.querySelector("select[data-confirm-options]");
+    return select ? select.options[select.selectedIndex] : null;
+  }
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
-    var message = (button && button.dataset.confirm) || event.target.dataset.confirm;
+    var option = chosen(event.target);
+    var message = (button && button.dataset.confirm) || (option && option.dataset.confirm) || event.target.dataset.confirm;
     if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+  // The hint under the action says what it does, for the action chosen now.
+  document.addEventListener("change", function (event) {
+    if (!event.target.hasAttribute("data-confirm-options")) { return; }
+    var hint = document.getElementById("act-tells");
+    var option = chosen(event.target.form);
+    if (hint && option) { hint.textContent = option.dataset.tells || ""; }
+  });
+  // A refusal the server explains (400 with the reason) is shown where the answer would be.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
   // A menu that applies itself, such as the dashboard's shop.
   document.addEventListener("change", function (event) {

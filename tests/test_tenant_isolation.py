@@ -40,6 +40,7 @@ from PIL import Image
 
 from cases.choices import ClaimType
 from cases.models import Approval, OutboundCall, OutboundStatus, RefundLimit
+from cases.refunds import invoice_reduce
 from claims.models import CarrierContract, StallThreshold
 from claims.services import carrier_claim_open, claim_resolve
 from config.roles import AGENTS
@@ -110,9 +111,16 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
     if claim.case.is_open:  # unless the matrix refunded it on its own
         claim_resolve(case=claim.case, action="refund", actor=owner, reason="Beschädigt.")
 
-    lost_order = make_order(shop, number=f"{ORDER_NUMBER}-2", email=BUYER_EMAIL)
+    lost_order = make_order(
+        shop,
+        number=f"{ORDER_NUMBER}-2",
+        email=BUYER_EMAIL,
+        payment={"method": "invoice", "status": "pending", "amount": "30.80", "reference": "inv-walk"},
+    )
     lost = make_claim(lost_order, ClaimType.LOST_IN_TRANSIT, actor=agent)
     carrier_claim_open(claim=lost, actor=agent, amount=Decimal("30.00"))
+    # An unpaid invoice reduced instead of a refund: its "done in the shop" address is walked too.
+    invoice_reduce(case=lost.case, amount=Decimal("10.00"), key="walk-invoice", actor=agent)
 
     returned_order = make_order(shop, number=f"{ORDER_NUMBER}-3", email=BUYER_EMAIL)
     track(returned_order, "delivered", days_ago=3)
@@ -309,6 +317,7 @@ def _kwargs(route: Route, leinen: Leinen) -> tuple[dict, bool]:
 PK_SEGMENTS = {
     "orders": "orders.Order",
     "refunds": "cases.Refund",
+    "invoice-reductions": "cases.InvoiceReduction",
     "outbound": "cases.OutboundCall",
     "approvals": "cases.Approval",
     "members": "orders.Membership",

@@ -12,7 +12,7 @@ from .dispute import claim_dispute_settle
 from .open import DisputeIn, LineIn, claim_open
 from .photos import claim_photos_add
 from .playbook import playbook_step_done
-from .resolve import RESOLVE_ACTIONS, ResolveResult, claim_act, claim_resolve
+from .resolve import RESOLVE_ACTIONS, ResolveResult, buyer_event_for, claim_act, claim_resolve, tell_refund
 
 __all__ = [
     "RESOLVE_ACTIONS",
@@ -20,6 +20,7 @@ __all__ = [
     "DisputeIn",
     "LineIn",
     "ResolveResult",
+    "buyer_event_for",
     "carrier_claim_figures",
     "carrier_claim_open",
     "carrier_claim_update",
@@ -34,4 +35,5 @@ __all__ = [
     "claim_resolve",
     "decision_input",
     "playbook_step_done",
+    "tell_refund",
 ]

@@ -50,12 +50,14 @@ def _send_step_email(claim: Claim, key: str, *, actor=None) -> None:
         notify_buyer(case=claim.case, event=event)
 
 
-def ask_to_check(claim: Claim) -> None:
+def ask_to_check(claim: Claim, *, buyer_message: str = "", author=None) -> None:
     """Ask the buyer to look for a parcel marked delivered, with its shipping documents."""
     notify_buyer(
         case=claim.case,
         event=BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS,
         attachments=_shipping_documents(claim),
+        context={"buyer_message": buyer_message} if buyer_message else None,
+        author=author if buyer_message else None,
     )
     tick_steps_for(claim, BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS)
 

@@ -20,11 +20,18 @@ from django.utils.translation import gettext as _
 from cases import approvals
 from cases.choices import MONEY_BACK, REPLACEMENTS, WAITING, Action, ClaimType
 from cases.events import case_event, user_or_none
-from cases.models import OPEN_STATUSES, Case, CaseStatus, RefundMethod
-from cases.refunds import client_key, refund_expected_arrival, refund_issue, refund_room_check
+from cases.models import OPEN_STATUSES, Case, CaseStatus, InvoiceReduction, RefundMethod
+from cases.refunds import (
+    client_key,
+    invoice_reduce,
+    order_owed_amount,
+    refund_expected_arrival,
+    refund_issue,
+    refund_room_check,
+)
 from cases.services import case_add_cost, case_add_search_terms, case_lock, move_locked
 from cases.shop_orders import ShopOrderPurpose, shop_order_cancel, shop_order_create, shop_order_hold
-from cases.verbs import Verb
+from cases.verbs import Reason, Verb, reason_sentence
 from config.errors import Conflict
 from decisions import public as decisions
 from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
@@ -63,8 +70,12 @@ def claim_resolve(
     replacement: dict | None = None,
     goodwill: bool = True,
     expected_arrival: date | None = None,
+    buyer_message: str = "",
 ) -> ResolveResult:
     """Do what was decided for the buyer, once.
+
+    `reason` is internal (the timeline, the owners); only `buyer_message` is written to
+    the buyer, as the personal paragraph of the e-mail the action sends.
 
     The case row is locked first: when two agents click at once the second
     waits, then finds the case resolved and gets a conflict instead of a
@@ -81,18 +92,21 @@ def claim_resolve(
             return ResolveResult(case=case, resolution=earlier)
     claim = Claim.objects.filter(case=case).first()
     reason = (reason or "").strip()
+    buyer_message = (buyer_message or "").strip()
     amount = _check(case, claim, action=action, reason=reason, amount=amount, percent=percent)
 
     if _held_above_limit(case, action=action, actor=actor, amount=amount, reason=reason):
         return ResolveResult(case=case, resolution=None, escalated_for_limit=True)
     if action in WAITING:
-        _move_on(case, claim, action=action, actor=actor, reason=reason)
+        _move_on(case, claim, action=action, actor=actor, reason=reason, buyer_message=buyer_message)
         return ResolveResult(case=case, resolution=None)
     if action == Action.ESCALATE:
         _escalate(case, actor=actor, reason=reason)
         return ResolveResult(case=case, resolution=None)
 
-    resolution = Resolution(case=case, action=action, reason=reason, created_by=user_or_none(actor))
+    resolution = Resolution(
+        case=case, action=action, reason=reason, buyer_message=buyer_message, created_by=user_or_none(actor)
+    )
     if action in MONEY_BACK:
         _refund(
             resolution,
@@ -122,8 +136,13 @@ def claim_resolve(
 
 @transaction.atomic
 def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwargs) -> ResolveResult:
-    """An agent acts on a case: follows the recommendation, or overrides it with a reason."""
+    """An agent acts on a case: follows the recommendation, or overrides it with a reason.
+
+    Following it needs no reason of the agent's: the recommendation's own is the timeline's.
+    """
     record = decisions.latest_decision(case)
+    if record is not None and record.action == action and not (reason or "").strip():
+        reason = record.reason or reason_sentence(Reason.NO_RULE_MATCHED)
     if (
         record is not None
         and record.action == action
@@ -149,6 +168,30 @@ def claim_act(*, case: Case, actor, action: str, reason: str = "", **resolve_kwa
     return claim_resolve(case=case, action=action, actor=actor, reason=reason, **resolve_kwargs)
 
 
+def buyer_event_for(case: Case, action: str) -> BuyerEvent | None:
+    """The e-mail an action sends the buyer, if any: the desk's message field and hints follow it.
+
+    Escalating, holding and cancelling tell the buyer nothing (an escalation tells the owners).
+    """
+    if action in MONEY_BACK:
+        return BuyerEvent.REFUND_ISSUED
+    if action in REPLACEMENTS:
+        return BuyerEvent.REPLACEMENT_SHIPPED
+    if action == Action.DENY:
+        return BuyerEvent.CLAIM_DECLINED
+    if action == Action.CARRIER_CLAIM:
+        return BuyerEvent.CARRIER_INVESTIGATION_STARTED
+    if action == Action.REQUEST_INFO:
+        try:
+            claim = case.claim  # joined on the case page already
+        except Claim.DoesNotExist:
+            claim = None
+        if claim is not None and claim.type == ClaimType.DELIVERED_NOT_RECEIVED:
+            return BuyerEvent.CHECK_HOUSEHOLD_NEIGHBOURS
+        return BuyerEvent.AGENT_REPLY
+    return None
+
+
 # --- the steps, in the order claim_resolve takes them ------------------------------
 
 
@@ -165,16 +208,27 @@ def _check(
             % {"reference": case.reference, "status": case.get_status_display().lower()},
             code="case_not_open",
         )
-    if action in (Action.DENY, Action.ESCALATE) and not reason:
-        raise ValidationError({"reason": [_("Say why: the buyer or the owner will read it.")]})
+    if action == Action.DENY and not reason:
+        raise ValidationError(
+            {
+                "reason": [
+                    _(
+                        "Give the internal reason for declining: it stays in the timeline; the buyer does not read it."
+                    )
+                ]
+            }
+        )
+    if action == Action.ESCALATE and not reason:
+        raise ValidationError({"reason": [_("Say why you escalate: the shop's owners read it.")]})
     if amount is None:
         amount = amount_at_stake(case, claim, action, percent)
     if amount is not None and amount < 0:
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})
     if action in MONEY_BACK and amount and case.order_id:
         # Before the limit: an impossible amount is the agent's mistake, not an owner's decision.
-        # Store credit too: it is money owed to the buyer, within what they paid.
-        refund_room_check(case.order, amount)
+        # Store credit too: it is money owed to the buyer, within what they paid. What the buyer
+        # has not paid yet (an open invoice) is not refunded but taken off the invoice (`_refund`).
+        refund_room_check(case.order, max(amount - order_owed_amount(case.order), Decimal("0")))
     return amount
 
 
@@ -189,18 +243,29 @@ def _held_above_limit(case: Case, *, action: str, actor, amount: Decimal | None,
     return True
 
 
-def _move_on(case: Case, claim: Claim | None, *, action: str, actor, reason: str) -> None:
+def _move_on(case: Case, claim: Claim | None, *, action: str, actor, reason: str, buyer_message: str) -> None:
     """The actions that do not end the case: it waits for the buyer, the carrier or the payment."""
     if action == Action.REQUEST_INFO:
         move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=actor, reason=reason)
         if claim is not None and claim.type == ClaimType.DELIVERED_NOT_RECEIVED:
             # Marked delivered: the buyer asks around first (household, neighbours, office, post office).
-            ask_to_check(claim)
+            ask_to_check(claim, buyer_message=buyer_message, author=actor)
+        elif buyer_message:
+            # Any other claim: the agent's question goes to the buyer as their reply.
+            notify_buyer(
+                case=case, event=BuyerEvent.AGENT_REPLY, context={"body": buyer_message}, author=actor
+            )
+            case_event(case, Verb.REPLIED, actor=actor)
     elif action == Action.CARRIER_CLAIM:
         if claim is not None and claim.shipment_id and not claim.carrier_claims.exists():
             carrier_claim_open(claim=claim, actor=actor)
         move_locked(case, CaseStatus.WAITING_ON_CARRIER, actor=actor, reason=reason)
-        notify_buyer(case=case, event=BuyerEvent.CARRIER_INVESTIGATION_STARTED)
+        notify_buyer(
+            case=case,
+            event=BuyerEvent.CARRIER_INVESTIGATION_STARTED,
+            context=_written(buyer_message),
+            author=actor if buyer_message else None,
+        )
         if claim is not None:
             tick_steps_for(claim, BuyerEvent.CARRIER_INVESTIGATION_STARTED)
     elif action == Action.HOLD_ORDER:
@@ -228,17 +293,26 @@ def _refund(
     if amount is None or amount <= 0:
         raise ValidationError({"amount": [_("Give the amount to refund.")]})
     case, action = resolution.case, resolution.action
+    resolution.amount = amount
+    key = idempotency_key or _default_refund_key(case, action, amount)
+    # An order not paid yet: nothing to pay back, the buyer's invoice shrinks (or is cancelled) first.
+    resolution.invoice_reduction = invoice_reduce(
+        case=case, amount=amount, key=f"{key}-invoice", actor=actor, reason=resolution.reason
+    )
+    if resolution.invoice_reduction is not None:
+        amount -= resolution.invoice_reduction.amount
+        if amount <= 0:
+            return
     resolution.refund = refund_issue(
         case=case,
         amount=amount,
-        idempotency_key=idempotency_key or _default_refund_key(case, action, amount),
+        idempotency_key=key,
         actor=actor,
         method=RefundMethod.STORE_CREDIT if action == Action.STORE_CREDIT else RefundMethod.ORIGINAL_PAYMENT,
         reason=resolution.reason,
         expected_arrival=expected_arrival
         or refund_expected_arrival(processing_days=returns.refund_processing_days(case.shop)),
     )
-    resolution.amount = amount
 
 
 def _replace(
@@ -350,8 +424,34 @@ def _record(resolution: Resolution, *, actor) -> None:
     move_locked(case, CaseStatus.RESOLVED, actor=actor, reason=resolution.reason)
 
 
+def _written(buyer_message: str) -> dict:
+    """The agent's message to the buyer, for the e-mail's context; nothing when they wrote none."""
+    return {"buyer_message": buyer_message} if buyer_message else {}
+
+
+def _author(resolution: Resolution):
+    # The agent signs the e-mail they wrote; a templated one is signed by the shop's team.
+    return resolution.created_by if resolution.buyer_message else None
+
+
+def invoice_context(reduction) -> dict:
+    """What the buyer's e-mail says of a reduced or cancelled invoice."""
+    return {
+        "invoice_reduced": str(reduction.amount),
+        "invoice_left": str(reduction.left_to_pay),
+        "invoice_cancelled": reduction.cancels_invoice,
+        "currency": reduction.currency,
+    }
+
+
 def tell_refund(case: Case, refund) -> None:
-    """The buyer's "your refund is on its way" e-mail."""
+    """The buyer's "your refund is on its way" e-mail, with what the agent wrote for it."""
+    resolution = Resolution.objects.filter(refund=refund).select_related("created_by").first()
+    reduction = (
+        InvoiceReduction.objects.filter(key=f"{refund.idempotency_key}-invoice").first()
+        if resolution
+        else None
+    )
     notify_buyer(
         case=case,
         event=BuyerEvent.REFUND_ISSUED,
@@ -360,13 +460,25 @@ def tell_refund(case: Case, refund) -> None:
             "currency": refund.currency,
             "method": refund.method,
             "expected_date": refund.expected_arrival.isoformat() if refund.expected_arrival else "",
+            **(invoice_context(reduction) if reduction is not None else {}),
+            **_written(resolution.buyer_message if resolution else ""),
         },
+        author=_author(resolution) if resolution else None,
     )
 
 
 def _tell_resolved(case: Case, resolution: Resolution) -> None:
     action = resolution.action
-    if resolution.refund is not None:
+    reduction = getattr(resolution, "invoice_reduction", None)
+    if reduction is not None and resolution.refund is None:
+        # Nothing was paid, so nothing is refunded: the buyer reads that the invoice is smaller.
+        notify_buyer(
+            case=case,
+            event=BuyerEvent.REFUND_ISSUED,
+            context={**invoice_context(reduction), **_written(resolution.buyer_message)},
+            author=_author(resolution),
+        )
+    elif resolution.refund is not None:
         # A refund sent to a payment provider is told once the provider has accepted it
         # (`claims.receivers`); one paid out by hand, now.
         if not resolution.refund.awaits_provider:
@@ -381,6 +493,7 @@ def _tell_resolved(case: Case, resolution: Resolution) -> None:
                 "remake": action == Action.REMAKE,
                 "replacement_tracking_number": replacement.tracking_number if replacement else "",
                 "replacement_tracking_url": replacement.tracking_link if replacement else "",
+                **_written(resolution.buyer_message),
                 # Without a replacement parcel yet, the e-mail must not show the lost parcel's
                 # tracking (the case's context would): it says the replacement is being sent.
                 **(
@@ -394,9 +507,16 @@ def _tell_resolved(case: Case, resolution: Resolution) -> None:
                     }
                 ),
             },
+            author=_author(resolution),
         )
     elif action == Action.DENY:
-        notify_buyer(case=case, event=BuyerEvent.CLAIM_DECLINED, context={"reason": resolution.reason})
+        # Never the reason: it is the agent's note for the timeline ("Käuferin ist markiert").
+        notify_buyer(
+            case=case,
+            event=BuyerEvent.CLAIM_DECLINED,
+            context=_written(resolution.buyer_message),
+            author=_author(resolution),
+        )
 
 
 # --- idempotency ----------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import InvoiceReduction
 from orders.models import Shop
 from returns import selectors as return_selectors
 from returns.models import ReturnLine
@@ -74,6 +75,10 @@ def returns_cost_by_product(*, shops=None, days=365, now=None) -> Chart:
     now = now or timezone.now()
     lines = ReturnLine.objects.filter(
         request__created_at__gte=now - timedelta(days=days), accepted_quantity__gt=0
+    ).exclude(
+        # An unpaid order's return only took the goods off the buyer's invoice: no money moved.
+        request__refund__isnull=True,
+        request__case__in=InvoiceReduction.objects.values("case"),
     )
     if shops is not None:
         lines = lines.filter(request__order__shop__in=shops)

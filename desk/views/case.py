@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cases import outbound, refunds, tags
 from cases import services as cases
-from cases.models import Case, OutboundCall, Refund
+from cases.models import Case, InvoiceReduction, OutboundCall, Refund
 from claims import services as claims
 from claims.letter import carrier_claim_letter_pdf
 from claims.models import CarrierClaim, CarrierClaimStatus
@@ -21,8 +21,11 @@ from config.errors import Conflict
 
 from .. import selectors
 from ..bundle import evidence_bundle_pdf
-from ..forms import ActForm, CarrierClaimForm, MoveForm, NoteForm, RiskForm
+from ..forms import ACTION_CHOICES, ActForm, CarrierClaimForm, MoveForm, NoteForm, RiskForm
+from ..previews import act_message_default, act_preview
 from .common import after_action, case_or_404, desk_access, errors_text
+
+ACTION_VALUES = {value for value, _label in ACTION_CHOICES}
 
 
 @login_required
@@ -46,6 +49,14 @@ def bundle_view(request, reference):
     return response
 
 
+def _act_refused(request, reference, form: ActForm, error: str):
+    """The case page again, the refusal next to the act form with what the agent typed: nothing was done."""
+    case = case_or_404(request, reference, selectors.case_page())
+    context = selectors.case_page_context(case, user=request.user)
+    context.update(act_error=error, act_values=form.data)
+    return render(request, "desk/case.html", context, status=400)
+
+
 @login_required
 @permission_required("claims.add_resolution", raise_exception=True)
 @require_POST
@@ -53,18 +64,54 @@ def act_view(request, reference):
     case = case_or_404(request, reference)
     form = ActForm(request.POST)
     if not form.is_valid():
-        return after_action(request, case, error=errors_text(ValidationError(form.errors)))
+        return _act_refused(request, reference, form, errors_text(ValidationError(form.errors)))
     try:
         result = claims.claim_act(case=case, actor=request.user, **form.service_kwargs())
     except ValidationError as exc:
-        return after_action(request, case, error=errors_text(exc))
+        return _act_refused(request, reference, form, errors_text(exc))
     except Conflict as exc:
-        return after_action(request, case, error=exc.message)
+        return _act_refused(request, reference, form, exc.message)
     if result.escalated_for_limit:
         messages.warning(request, _("The amount is above your refund limit: the case went to an owner."))
     else:
         messages.success(request, _("Done."))
     return after_action(request, case)
+
+
+@login_required
+@desk_access
+def act_message_view(request, reference):
+    """The message to the buyer the chosen action starts with, in the buyer's language, for the form."""
+    case = case_or_404(request, reference)
+    action = request.GET.get("action", "")
+    if action not in ACTION_VALUES:
+        return HttpResponseBadRequest(_("Choose an action."))
+    return render(
+        request,
+        "desk/_act_message.html",
+        {"case": case, "buyer_message": act_message_default(case, action, agent=request.user)},
+    )
+
+
+@login_required
+@permission_required("claims.add_resolution", raise_exception=True)
+@require_POST
+def act_preview_view(request, reference):
+    """What Apply would do now, with the buyer's e-mail exactly as it would leave; nothing is done."""
+    case = case_or_404(request, reference)
+    form = ActForm(request.POST)
+    if not form.is_valid():
+        error = errors_text(ValidationError(form.errors))
+    else:
+        try:
+            preview = act_preview(case=case, actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            error = errors_text(exc)
+        except Conflict as exc:
+            error = exc.message
+        else:
+            return render(request, "desk/_act_preview.html", {"preview": preview})
+    return render(request, "desk/_act_preview.html", {"error": error}, status=400)
 
 
 @login_required
@@ -232,6 +279,20 @@ def refund_confirm_view(request, reference, pk):
     except PermissionDenied as exc:
         # Four eyes: the agent who made the refund reads why they cannot confirm it.
         return after_action(request, case, error=str(exc))
+    return after_action(request, case)
+
+
+@login_required
+@permission_required("cases.change_refund", raise_exception=True)
+@require_POST
+def invoice_done_view(request, reference, pk):
+    """The agent changed the unpaid invoice in the shop as the case asked."""
+    case = case_or_404(request, reference)
+    reduction = get_object_or_404(InvoiceReduction, pk=pk, case=case)
+    try:
+        refunds.invoice_reduction_done(reduction=reduction, actor=request.user)
+    except Conflict as exc:
+        return after_action(request, case, error=exc.message)
     return after_action(request, case)
 
 

@@ -7,13 +7,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from messaging.models import BuyerEvent
-from messaging.rendering import case_context, render_event
 from messaging.selectors import canned_replies_for
 from messaging.services import canned_reply_fill
 
 from .. import presence
 from ..macros import macro_actions, macro_apply
+from ..previews import reply_preview
 from .common import after_action, case_or_404, desk_access, errors_text
 
 
@@ -72,14 +71,15 @@ def canned_fill_view(request, reference):
 @desk_access
 @require_POST
 def reply_preview_view(request, reference):
-    """The reply as the buyer will read it: in their language, with the shop's greeting and footer."""
+    """The reply as the buyer will read it: the real reply, rolled back, so greeting, signature and
+    language are the sent mail's."""
     case = case_or_404(request, reference)
-    body = canned_reply_fill(body=request.POST.get("body", ""), case=case, agent=request.user)
-    rendered = render_event(
-        BuyerEvent.AGENT_REPLY,
-        {**case_context(case), "body": body},
-        language=case.language or "en",
-        shop_id=case.shop_id,
-        time_zone=case.shop.time_zone,
-    )
+    canned = canned_replies_for(shop=case.shop).filter(pk=request.POST.get("canned") or None).first()
+    try:
+        preview = reply_preview(
+            case=case, agent=request.user, body=request.POST.get("body", ""), canned_reply=canned
+        )
+    except ValidationError as exc:
+        return render(request, "desk/_act_preview.html", {"error": errors_text(exc)}, status=400)
+    rendered = preview.mails[0].rendered if preview.mails else None
     return render(request, "desk/_reply_preview.html", {"rendered": rendered})

@@ -14,7 +14,7 @@ from cases.services import case_lock, case_mark_responded, move_locked
 from cases.verbs import Reason, Verb, because
 
 from ..models import BuyerEvent, CannedReply, OutboundMessage
-from ..rendering import case_context
+from ..rendering import agent_signoff, case_context
 from .outbox import notify_buyer
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -24,7 +24,9 @@ def canned_reply_fill(*, body: str, case: Case, agent=None) -> str:
     """Fill the case's {placeholders} in a reply; every other brace stays exactly as the agent typed it."""
     values = {key: "" if value is None else str(value) for key, value in case_context(case).items()}
     if agent is not None:
-        values["agent_name"] = agent.get_full_name() or agent.get_username()
+        values["agent_name"] = agent_signoff(agent, shop_id=case.shop_id, language=case.language)[
+            "agent_name"
+        ]
     # Not str.format: agents paste discount codes like "{}" or "{0}", which it refuses with an error.
     # An unknown {placeholder} stays visible for the agent instead of breaking the reply.
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), body)

@@ -62,7 +62,9 @@ def needs_new_pickup(request: ReturnRequest) -> bool:
     return request.pickup_until is None or request.pickup_until < timezone.now()
 
 
-def _enqueue_once(request: ReturnRequest, kind: str, policy: ReturnPolicy, payload: dict | None = None) -> None:
+def _enqueue_once(
+    request: ReturnRequest, kind: str, policy: ReturnPolicy, payload: dict | None = None
+) -> None:
     pending = OutboundCall.objects.filter(
         case=request.case, kind=kind, status__in=[OutboundStatus.QUEUED, OutboundStatus.RETRYING]
     )

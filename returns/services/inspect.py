@@ -37,7 +37,14 @@ from ..models import (
 from .exchange import exchange_order_create, exchange_plan
 from .machine import lock_return, move_return, notify, refused_step
 from .receive import AmbiguousLine, line_for, not_on_the_return, restock
-from .refund import RefundLine, held_for_owner, pay_out, refund_compute, refundable_part
+from .refund import (
+    RefundLine,
+    held_for_owner,
+    invoice_reduction_of,
+    pay_out,
+    refund_compute,
+    refundable_part,
+)
 
 R = ReturnStatus
 
@@ -296,8 +303,10 @@ def _refund(
     request.restocking_fee = breakdown.restocking_fee
     request.return_fee = breakdown.return_fee
     request.save(update_fields=["goods_value", "restocking_fee", "return_fee", "updated_at"])
-    amount = refundable_part(request, breakdown.amount)
-    # The buyer hears what inspection found now, whoever makes the refund.
+    amount = refundable_part(request, breakdown.amount, actor=actor)
+    reduction = invoice_reduction_of(request)
+    # The buyer hears what inspection found now, whoever makes the refund: money back only when
+    # money goes back, else that their unpaid invoice is reduced or cancelled.
     _tell_buyer(
         request,
         outcome,
@@ -305,8 +314,17 @@ def _refund(
         goods=str(breakdown.goods),
         restocking_fee=str(breakdown.restocking_fee),
         return_fee=str(breakdown.return_fee),
-        amount=str(amount),
+        amount=str(amount) if amount > 0 else "",
         currency=request.order.currency,
+        **(
+            {
+                "invoice_reduced": str(reduction.amount),
+                "invoice_left": str(reduction.left_to_pay),
+                "invoice_cancelled": reduction.cancels_invoice,
+            }
+            if reduction is not None
+            else {}
+        ),
     )
     if held_for_owner(request, amount, actor=actor):
         return None

@@ -108,11 +108,12 @@ def _sync_case(request: ReturnRequest, *, actor=None) -> None:
         move_locked(case, target, actor=actor, reason=reason)
 
 
-def notify(request: ReturnRequest, event: BuyerEvent, *, attachments=None, **context) -> None:
+def notify(request: ReturnRequest, event: BuyerEvent, *, attachments=None, author=None, **context) -> None:
     """Queue the buyer's e-mail about this return, sent when the step's transaction commits."""
     notify_buyer(
         case=request.case,
         event=event,
         context={"rma": request.rma, "status": request.status, **context},
         attachments=attachments,
+        author=author,
     )

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from cases import approvals
 from cases.choices import RETURN_EXCHANGE, RETURN_REFUND
 from cases.events import case_event
-from cases.models import Refund
-from cases.refunds import order_refundable_amount, refund_expected_arrival, refund_issue
+from cases.models import InvoiceReduction, Refund
+from cases.refunds import invoice_reduce, order_refundable_amount, refund_expected_arrival, refund_issue
 from cases.services import case_add_cost
 from cases.verbs import Reason, Verb, because
 from config.errors import Conflict
@@ -82,9 +82,32 @@ def issue_refund(request: ReturnRequest, amount: Decimal, *, actor) -> Refund:
     )
 
 
-def refundable_part(request: ReturnRequest, amount: Decimal) -> Decimal:
-    """What can still go back on the order, as money or store credit: a claim may have refunded it
-    already (a parcel reported lost, refunded, then found and sent back). The goods come back all the same."""
+def invoice_key(request: ReturnRequest) -> str:
+    return f"return-{request.pk}-invoice"
+
+
+def invoice_reduction_of(request: ReturnRequest) -> InvoiceReduction | None:
+    return InvoiceReduction.objects.filter(key=invoice_key(request)).first()
+
+
+def refundable_part(request: ReturnRequest, amount: Decimal, *, actor=None) -> Decimal:
+    """What is refunded of `amount`, the value the return gives back.
+
+    An order the buyer has not paid yet (an open invoice) is reduced first: nothing was paid,
+    so nothing is refunded, and the buyer is told their invoice is smaller or cancelled. Of the
+    rest, what can still go back on the order, as money or store credit: a claim may have
+    refunded it already (a parcel reported lost, refunded, then found and sent back). The goods
+    come back all the same.
+    """
+    reduction = invoice_reduce(
+        case=request.case,
+        amount=amount,
+        key=invoice_key(request),
+        actor=actor,
+        reason=f"Return {request.rma}",
+    )
+    if reduction is not None:
+        amount = max(amount - reduction.amount, Decimal("0"))
     left = order_refundable_amount(request.order)
     if amount > left:
         case_event(
@@ -144,7 +167,7 @@ def return_refund_approve(*, rma: str, actor) -> ReturnRequest:
             _("Return %(rma)s has no refund waiting for approval.") % {"rma": rma},
             code="invalid_transition",
         )
-    amount = refundable_part(request, request.refund_due)
+    amount = refundable_part(request, request.refund_due, actor=actor)
     _check_limit(request, amount, actor=actor)
     if request.keep_item:
         pay_out_kept(request, amount, actor=actor)

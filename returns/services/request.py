@@ -219,14 +219,15 @@ def _refund_keep_item(request: ReturnRequest, *, actor) -> None:
     )
     request.goods_value, request.restocking_fee, request.return_fee = goods, Decimal("0"), Decimal("0")
     request.save(update_fields=["goods_value", "restocking_fee", "return_fee", "updated_at"])
-    amount = refundable_part(request, goods)
+    amount = refundable_part(request, goods, actor=actor)
     if not held_for_owner(request, amount, actor=actor):
         pay_out_kept(request, amount, actor=actor)
 
 
 @transaction.atomic
-def return_reject(*, rma: str, actor, reason: str) -> ReturnRequest:
-    """An agent declines a request; the buyer reads the reason as the agent wrote it."""
+def return_reject(*, rma: str, actor, reason: str, buyer_message: str = "") -> ReturnRequest:
+    """An agent declines a request: the reason stays internal, the buyer reads `buyer_message`
+    (or the shop's standard text when the agent wrote none)."""
     if not reason.strip():
         raise ValidationError(
             {"reason": ValidationError(_("Say why the return is rejected."), code="required")}
@@ -238,5 +239,11 @@ def return_reject(*, rma: str, actor, reason: str) -> ReturnRequest:
         )
     request.reject_reason = reason.strip()[:300]
     move_return(request, R.REJECTED, actor=actor, reason=request.reject_reason, fields=["reject_reason"])
-    notify(request, BuyerEvent.RETURN_DECLINED, reason=request.reject_reason)
+    buyer_message = buyer_message.strip()
+    notify(
+        request,
+        BuyerEvent.RETURN_DECLINED,
+        author=actor if buyer_message else None,
+        **({"buyer_message": buyer_message} if buyer_message else {}),
+    )
     return request

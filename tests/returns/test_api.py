@@ -249,20 +249,26 @@ def test_a_return_handed_to_the_carrier_no_longer_expires(agent_api, delivered_o
     assert ReturnRequest.objects.get(rma=rma).tracking_number == "00340434999"
 
 
-def test_a_rejected_request_tells_the_buyer_why(agent_api, delivered_order):
+def test_a_rejected_request_tells_the_buyer_the_message_for_them_never_the_internal_reason(
+    agent_api, delivered_order
+):
     Product.objects.filter(sku=NAPKINS["sku"]).update(returnable=False)
     waiting = open_return(agent_api, delivered_order, outside_policy=True).json()
     missing_reason = agent_api.post(f"/api/v1/returns/{waiting['rma']}/reject/", {}, format="json")
     rejected = agent_api.post(
         f"/api/v1/returns/{waiting['rma']}/reject/",
-        {"reason": "Die Servietten wurden mit Monogramm gefertigt."},
+        {
+            "reason": "Monogramm-Ware, Kundin schon zweimal gewarnt.",
+            "buyer_message": "Die Servietten wurden mit Ihrem Monogramm gefertigt.",
+        },
         format="json",
     )
 
     assert missing_reason.status_code == 400 and "reason" in missing_reason.json()
     assert rejected.json()["status"] == "rejected", rejected.json()
     [message] = OutboundMessage.objects.filter(event="return_declined")
-    assert message.context["reason"] == "Die Servietten wurden mit Monogramm gefertigt."
+    assert message.context["buyer_message"] == "Die Servietten wurden mit Ihrem Monogramm gefertigt."
+    assert "gewarnt" not in str(message.context)
     assert message.to_email == delivered_order.buyer.email
 
 
