@@ -19,3 +19,17 @@ class AgentProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.language or '-'})"
+
+
+# The report rollups live in their own package; Django finds models through this module.
+from .rollups.models import (  # noqa: E402, F401
+    CaseDay,
+    ClaimDay,
+    MoneyDay,
+    ProductDay,
+    ReasonDay,
+    RollupDirty,
+    RollupState,
+    ShipmentDay,
+    WaitingHour,
+)
