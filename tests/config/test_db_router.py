@@ -7,6 +7,7 @@ from cases.models import Case
 from config.db_router import ReportsToReplicaRouter, reporting
 from desk.rollups.models import CaseDay, MoneyDay, RollupDirty, RollupState
 from orders.models import Shop
+from tests.config.test_settings import settings_of
 
 # Only the router's answers are tested here: no query runs against these settings.
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
@@ -64,3 +65,9 @@ def test_rows_of_either_copy_may_refer_to_each_other(replica):
     a, b = Shop(), Case()
     a._state.db, b._state.db = "replica", "default"
     assert router.allow_relation(a, b) is True
+
+
+def test_database_replica_url_adds_the_replica(tmp_path):
+    url = "postgres://reader@replica.internal:5432/postsale"
+    assert settings_of("DATABASES['replica']['HOST']", tmp_path, DATABASE_REPLICA_URL=url) == ["replica.internal"]
+    assert settings_of("DATABASES.keys()", tmp_path) == ["dict_keys(['default'])"]
