@@ -92,9 +92,9 @@ FROM cases_case c WHERE c.kind = 'claim' AND c.resolved_at IS NOT NULL AND c.id 
 INSERT INTO returns_returnrequest (rma, status, method, resolution, terms, policy_exceptions, keep_item,
     tracking_number, label_provider, label_pdf, reject_reason, created_at, updated_at, case_id, order_id,
     exchange_skus, label_carrier, label_qr_code_url, label_reference, pickup_confirmation, received_at)
-SELECT 'R-' || c.id, CASE WHEN c.resolved_at IS NULL THEN 'requested' ELSE 'refunded' END, 'drop_off', 'refund',
+SELECT 'R-' || c.id, CASE WHEN c.id %% 2 = 0 THEN 'refunded' ELSE 'requested' END, 'drop_off', 'refund',
        '{}'::jsonb, '[]'::jsonb, false, '', '', '', '', c.opened_at, c.opened_at, c.id, c.order_id, '[]'::jsonb,
-       '', '', '', '', c.resolved_at
+       '', '', '', '', CASE WHEN c.id %% 2 = 0 THEN c.opened_at + interval '3 days' END
 FROM cases_case c WHERE c.kind = 'return';
 
 INSERT INTO returns_returnline (quantity, reason, received_quantity, condition, accepted_quantity,
@@ -303,6 +303,8 @@ def main() -> None:
         finally:
             stop(server)
     print(f"gunicorn, 2 sync workers, {os.cpu_count()} CPUs; {args.runs} timed requests per page")
+    # A figure measured on a busy machine is an upper bound: say how busy it was.
+    print("load average (1, 5, 15 min) after the run: " + ", ".join(f"{n:.1f}" for n in os.getloadavg()))
     print(f"{'page':24} {'server p50':>11} {'p95':>7} {'client p50':>11} {'p95':>7}")
     for name, (server_ms, client_ms) in results.items():
         print(

@@ -20,9 +20,9 @@ from .report import Report
 AGE_BUCKETS = [(0, _("under 1 day")), (2, _("1–3 days")), (6, _("3–7 days")), (None, _("over 7 days"))]
 
 
-def _type_name(kind: str, claim_type: str) -> str:
+def _type_name(kind: str, claim_type: str, types: dict | None = None) -> str:
     if kind == CaseKind.CLAIM and claim_type:
-        return str(dict(ClaimType.choices).get(claim_type, claim_type))
+        return str((types or dict(ClaimType.choices)).get(claim_type, claim_type))
     return str(CaseKind(kind).label) if kind in CaseKind.values else kind
 
 
@@ -35,10 +35,11 @@ def open_by_type_and_age(report: Report) -> Chart:
         .annotate(n=Sum("still_open"))
     )
     table: dict = {}
+    types = dict(ClaimType.choices)
     for row in grouped:
         age = (today - row["day"]).days
         bucket = next(i for i, (upper, _l) in enumerate(AGE_BUCKETS) if upper is None or age <= upper)
-        counts = table.setdefault(_type_name(row["kind"], row["claim_type"]), [0] * len(AGE_BUCKETS))
+        counts = table.setdefault(_type_name(row["kind"], row["claim_type"], types), [0] * len(AGE_BUCKETS))
         counts[bucket] += row["n"]
     rows = sorted(
         ([name, *counts, sum(counts)] for name, counts in table.items()), key=lambda r: (-r[-1], r[0])
