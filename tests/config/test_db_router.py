@@ -69,5 +69,7 @@ def test_rows_of_either_copy_may_refer_to_each_other(replica):
 
 def test_database_replica_url_adds_the_replica(tmp_path):
     url = "postgres://reader@replica.internal:5432/postsale"
-    assert settings_of("DATABASES['replica']['HOST']", tmp_path, DATABASE_REPLICA_URL=url) == ["replica.internal"]
+    assert settings_of("DATABASES['replica']['HOST']", tmp_path, DATABASE_REPLICA_URL=url) == [
+        "replica.internal"
+    ]
     assert settings_of("DATABASES.keys()", tmp_path) == ["dict_keys(['default'])"]
