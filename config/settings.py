@@ -133,6 +133,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Reports and exports read from a replica when there is one (config/db_router.py);
+# everything else, and every write, stays on the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_router.ReportsToReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -352,6 +359,8 @@ CELERY_BEAT_SCHEDULE["announce-shipped-exchanges"] = {
 }
 # Outbound calls to shop systems, payment providers and carriers (cases/outbound.py).
 CELERY_BEAT_SCHEDULE["outbound-sweep"] = {"task": "cases.tasks.outbound_sweep", "schedule": 60}
+# The dashboard's rollups: rebuild the shop-days written since the last run (desk/rollups/refresh.py).
+CELERY_BEAT_SCHEDULE["refresh-rollups"] = {"task": "desk.tasks.refresh_rollups", "schedule": 60}
 # A call left "sending" this long is taken to be orphaned by a dead worker and sent again, with
 # the same idempotency key; it must outlast the send task's hard time limit (90 s).
 POSTSALE_OUTBOUND_STALE_SECONDS = env.int("POSTSALE_OUTBOUND_STALE_SECONDS", default=180)

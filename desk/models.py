@@ -42,3 +42,17 @@ class CasePresence(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.case_id}"
+
+
+# The report rollups live in their own package; Django finds models through this module.
+from .rollups.models import (  # noqa: E402, F401
+    CaseDay,
+    ClaimDay,
+    MoneyDay,
+    ProductDay,
+    ReasonDay,
+    RollupDirty,
+    RollupState,
+    ShipmentDay,
+    WaitingHour,
+)

@@ -2,92 +2,106 @@
 
 from __future__ import annotations
 
-import statistics
-from datetime import timedelta
+from datetime import UTC
 
-from django.db.models import Count, F, Q
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClaimType
-from cases.models import OPEN_STATUSES, Case, CaseKind
+from cases.models import CaseKind
 
+from ..rollups.models import CaseDay, WaitingHour
 from .chart import Chart
+from .periods import all_periods, label, period_of
+from .report import Report
 
-AGE_BUCKETS = [(1, _("under 1 day")), (3, _("1–3 days")), (7, _("3–7 days")), (None, _("over 7 days"))]
+# (oldest age in whole days, label): a case opened today is under 1 day old, yesterday's 1 day.
+AGE_BUCKETS = [(0, _("under 1 day")), (2, _("1–3 days")), (6, _("3–7 days")), (None, _("over 7 days"))]
 
 
-def open_by_type_and_age(*, shops=None, now=None) -> Chart:
-    now = now or timezone.now()
-    cases = Case.objects.filter(status__in=list(OPEN_STATUSES))
-    if shops is not None:
-        cases = cases.filter(shop__in=shops)
-    rows = []
-    type_labels = dict(ClaimType.choices) | {"": str(_("Return"))}
-    buckets = {}
-    lower = None
-    for index, (upper, _label) in enumerate(AGE_BUCKETS):
-        condition = Q()
-        if upper is not None:
-            condition &= Q(opened_at__gt=now - timedelta(days=upper))
-        if lower is not None:
-            condition &= Q(opened_at__lte=now - timedelta(days=lower))
-        buckets[f"age{index}"] = Count("id", filter=condition)
-        lower = upper
-    for row in cases.values("kind", "claim__type").annotate(**buckets, total=Count("id")).order_by("-total"):
-        name = (
-            type_labels.get(row["claim__type"] or "", row["claim__type"])
-            if row["kind"] == CaseKind.CLAIM
-            else (str(CaseKind(row["kind"]).label))
-        )
-        rows.append([str(name), *[row[f"age{i}"] for i in range(len(AGE_BUCKETS))], row["total"]])
+def _type_name(kind: str, claim_type: str, types: dict | None = None) -> str:
+    if kind == CaseKind.CLAIM and claim_type:
+        return str((types or dict(ClaimType.choices)).get(claim_type, claim_type))
+    return str(CaseKind(kind).label) if kind in CaseKind.values else kind
+
+
+def open_by_type_and_age(report: Report) -> Chart:
+    """Every case open now, whenever it was opened (the date range does not apply: a backlog is a backlog)."""
+    today = timezone.localdate(report.now)
+    grouped = (
+        CaseDay.objects.filter(shop__in=report.shops, still_open__gt=0)
+        .values("kind", "claim_type", "day")
+        .annotate(n=Sum("still_open"))
+    )
+    table: dict = {}
+    types = dict(ClaimType.choices)
+    for row in grouped:
+        age = (today - row["day"]).days
+        bucket = next(i for i, (upper, _l) in enumerate(AGE_BUCKETS) if upper is None or age <= upper)
+        counts = table.setdefault(_type_name(row["kind"], row["claim_type"], types), [0] * len(AGE_BUCKETS))
+        counts[bucket] += row["n"]
+    rows = sorted(
+        ([name, *counts, sum(counts)] for name, counts in table.items()), key=lambda r: (-r[-1], r[0])
+    )
     return Chart(
         "open",
         str(_("Open cases by type and age")),
-        [str(_("Type")), *[str(label) for _, label in AGE_BUCKETS], str(_("Total"))],
+        [str(_("Type")), *[str(text) for _u, text in AGE_BUCKETS], str(_("Total"))],
         rows,
     )
 
 
-def first_response_breaches(*, shops=None, days=30, now=None) -> Chart:
-    now = now or timezone.now()
-    cases = Case.objects.filter(opened_at__gte=now - timedelta(days=days))
-    if shops is not None:
-        cases = cases.filter(shop__in=shops)
-    late_answered = Q(first_responded_at__isnull=False, first_responded_at__gt=F("first_response_due"))
-    late_open = Q(first_responded_at__isnull=True, first_response_due__lt=now)
-    totals = cases.aggregate(
-        answered_late=Count("id", filter=late_answered),
-        waiting_late=Count("id", filter=late_open),
-        all=Count("id"),
+def first_response_breaches(report: Report) -> Chart:
+    opened = CaseDay.objects.filter(**report.in_range()).aggregate(
+        late=Sum("answered_late"), all=Sum("opened")
+    )
+    # Overdue once the hour the answer was due has passed: the rollup keeps due times by the hour.
+    this_hour = report.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    waiting = WaitingHour.objects.filter(**report.in_range(), due_hour__lt=this_hour).aggregate(
+        n=Sum("waiting")
     )
     rows = [
-        [str(_("Answered late")), totals["answered_late"]],
-        [str(_("Still waiting, overdue")), totals["waiting_late"]],
-        [str(_("All cases opened")), totals["all"]],
+        [str(_("Answered late")), opened["late"] or 0],
+        [str(_("Still waiting, overdue")), waiting["n"] or 0],
+        [str(_("All cases opened")), opened["all"] or 0],
     ]
-    return Chart(
-        "breaches", str(_("First-response breaches, last 30 days")), [str(_("What")), str(_("Cases"))], rows
+    return Chart("breaches", str(_("First-response breaches")), [str(_("What")), str(_("Cases"))], rows)
+
+
+def time_to_resolution(report: Report) -> Chart:
+    grouped = (
+        CaseDay.objects.filter(**report.in_range(), resolved__gt=0)
+        .values("kind")
+        .annotate(n=Sum("resolved"), hours=Sum("resolution_hours"))
+        .order_by("kind")
     )
-
-
-def time_to_resolution(*, shops=None, days=90, now=None) -> Chart:
-    now = now or timezone.now()
-    cases = Case.objects.filter(resolved_at__isnull=False, resolved_at__gte=now - timedelta(days=days))
-    if shops is not None:
-        cases = cases.filter(shop__in=shops)
-    hours_by_kind: dict[str, list[float]] = {}
-    for kind, opened, resolved in cases.values_list("kind", "opened_at", "resolved_at").iterator(
-        chunk_size=5000
-    ):
-        hours_by_kind.setdefault(kind, []).append((resolved - opened).total_seconds() / 3600)
     rows = [
-        [str(CaseKind(kind).label), len(hours), round(statistics.median(hours), 1)]
-        for kind, hours in sorted(hours_by_kind.items())
+        [str(_type_name(row["kind"], "")), row["n"], round(row["hours"] / row["n"], 1)] for row in grouped
     ]
     return Chart(
         "resolution",
-        str(_("Median hours to resolution, last 90 days")),
-        [str(_("Kind")), str(_("Resolved")), str(_("Median hours"))],
+        str(_("Average hours to resolution")),
+        [str(_("Kind")), str(_("Resolved")), str(_("Average hours"))],
         rows,
+    )
+
+
+def cases_over_time(report: Report) -> Chart:
+    grouped = (
+        CaseDay.objects.filter(**report.in_range())
+        .annotate(period=period_of(report))
+        .values("period")
+        .annotate(opened=Sum("opened"), resolved=Sum("resolved"))
+        .order_by("period")
+    )
+    rows = [[label(report, row["period"]), row["opened"], row["resolved"]] for row in grouped]
+    return Chart(
+        "cases",
+        str(_("Cases opened and resolved")),
+        [report.period_label, str(_("Opened")), str(_("Resolved"))],
+        rows,
+        kind="lines",
+        series=[1, 2],
+        periods=all_periods(report),
     )

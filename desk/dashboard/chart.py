@@ -1,11 +1,13 @@
-"""A dashboard chart: a table the page draws as bars and the CSV download writes as rows."""
+"""A dashboard chart: a table the page draws as bars or trend lines (SVG) and the CSV download writes as rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 CENT = Decimal("0.01")
+# The trend lines' drawing area in SVG user units; the page scales it to the panel's width.
+WIDTH, HEIGHT = 600, 160
 
 
 @dataclass
@@ -19,6 +21,12 @@ class Chart:
     # Rows with different values here are drawn to their own scale: bars of
     # SEK amounts next to EUR amounts would say nothing.
     scale_column: int | None = None
+    # "lines": a trend over `x_column` (the period), one line per column in `series`.
+    kind: str = "bars"
+    series: list[int] = field(default_factory=list)
+    x_column: int = 0
+    # Every period of the range in order, so a day without a row is drawn as 0, not skipped.
+    periods: list[str] = field(default_factory=list)
 
     @property
     def max_value(self) -> float:
@@ -40,6 +48,45 @@ class Chart:
             width = f"{100 * float(value) / (largest[group(row)] or 1):.1f}"
             result.append((row, value, width))
         return result
+
+    @property
+    def lines(self) -> list[dict]:
+        """One panel per scale group (a currency, a shop): its polylines as SVG point lists."""
+        groups: dict = {}
+        for row in self.rows:
+            groups.setdefault(row[self.scale_column] if self.scale_column is not None else "", []).append(row)
+        x = self.x_column
+        periods = self.periods or sorted({row[x] for row in self.rows})
+        position = {period: index for index, period in enumerate(periods)}
+        step = WIDTH / max(len(periods) - 1, 1)
+        panels = []
+        for group, rows in groups.items():
+            largest = max((float(row[c] or 0) for row in rows for c in self.series), default=0) or 1
+            series = []
+            for number, column in enumerate(self.series):
+                values = [0.0] * len(periods)
+                for row in rows:
+                    if row[x] in position:
+                        values[position[row[x]]] = float(row[column] or 0)
+                points = " ".join(
+                    f"{index * step:.1f},{HEIGHT - value / largest * HEIGHT:.1f}"
+                    for index, value in enumerate(values)
+                )
+                series.append({"name": self.columns[column], "points": points, "number": number})
+            panels.append(
+                {
+                    "group": group,
+                    "series": series,
+                    "top": _tick(largest),
+                    "first": periods[0] if periods else "",
+                    "last": periods[-1] if periods else "",
+                }
+            )
+        return panels
+
+
+def _tick(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def money(value) -> Decimal:

@@ -135,7 +135,7 @@ def test_the_desks_menus_and_questions_work_without_inline_handlers(desktop, liv
 
     page.goto(f"{live_server.url}/desk/dashboard/")
     page.select_option("select[name=shop]", swedish_shop.slug)
-    page.wait_for_url(f"**/desk/dashboard/?shop={swedish_shop.slug}")
+    page.wait_for_url(f"**/desk/dashboard/?shop={swedish_shop.slug}&**")
 
     page.goto(f"{live_server.url}/desk/")
     page.check(f"input[name=case][value='{case.reference}']")

@@ -2,13 +2,18 @@
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 
 from cases.choices import ClaimType
+from cases.models import Refund
 from claims import services as claims
 from desk import dashboard
+from desk.rollups.refresh import rollups_refresh
 from tests.factories import (
     NAPKINS,
     accept_return,
@@ -36,13 +41,16 @@ def refunded(shop, line, quantity, *, number, claim_type=ClaimType.DAMAGED):
     return case
 
 
-def csv_rows(client, key, shop=None):
-    url = f"/desk/dashboard/{key}.csv" + (f"?shop={shop.slug}" if shop else "")
+def csv_rows(client, key, shop=None, **params):
+    rollups_refresh()  # what beat does every minute
+    query = urlencode({"shop": shop.slug, **params} if shop else params)
+    url = f"/desk/dashboard/{key}.csv" + (f"?{query}" if query else "")
     return list(csv.reader(io.StringIO(client.get(url).content.decode())))
 
 
 def test_dashboard_shows_loss_rates_and_exports_csv(client, owner, shop, carrier):
     make_claim_cases(shop, 2, ClaimType.DELIVERED_NOT_RECEIVED)
+    rollups_refresh()
     client.force_login(owner)
     assert client.get("/desk/dashboard/").status_code == 200
     loss = client.get("/desk/dashboard/loss.csv").content.decode()
@@ -56,7 +64,7 @@ def test_money_per_month_keeps_kronor_and_euros_apart(client, owner, shop, swedi
     refunded(shop, DAMAST, 2, number="LL-1")
     client.force_login(owner)
 
-    header, *rows = csv_rows(client, "money")
+    header, *rows = csv_rows(client, "money", days=365)
 
     assert header == ["Month", "Refunded", "Reshipped", "Recovered", "Chargebacks lost", "Currency"]
     assert sorted((row[1], row[5]) for row in rows) == [("1195.00", "SEK"), ("259.80", "EUR")]
@@ -166,13 +174,14 @@ def test_dashboard_runs_the_same_queries_for_one_and_two_currencies(
     if currencies == 2:
         refunded(swedish_shop, LAKAN, 1, number="LS-1")
     client.force_login(owner)
+    rollups_refresh()
     client.get("/desk/dashboard/?shop=")
     # session, user, the authenticator the owner's login was confirmed with (django-otp), the ids of
-    # the owner's shops; the owner's shops (the menu, and the charts' filter); open cases by age;
-    # first-response breaches; claims by carrier; one per value band (3); refunds, reshipments,
-    # recoveries and lost chargebacks per month (4); resolution times; five queries per shop for
-    # return rates (2 shops); returns cost per product.
-    with django_assert_num_queries(27):
+    # the owner's shops; the owner's shops (the menu, and the charts' filter); when the rollups were
+    # refreshed; one query per chart, each over the rollups (cases over time, money, open cases,
+    # answered late + waiting overdue (2), claims by carrier, losses, resolution, returns by product,
+    # reason and month, returns cost).
+    with django_assert_num_queries(18):
         response = client.get("/desk/dashboard/")
     assert response.status_code == 200
 
@@ -208,3 +217,66 @@ def test_a_lost_chargeback_counts_its_amount_and_fee_in_the_money_chart(client, 
     [row] = rows
     assert row[header.index("Chargebacks lost")] == "80.70"
     assert row[header.index("Currency")] == "EUR"
+
+
+def test_the_range_chooses_which_days_count(client, owner, shop, carrier):
+    old = refunded(shop, DAMAST, 1, number="LL-OLD")
+    Refund.objects.filter(case=old).update(created_at=timezone.now() - timedelta(days=200))
+    refunded(shop, DAMAST, 2, number="LL-NEW")
+    client.force_login(owner)
+    today = timezone.localdate()
+
+    def refunded_total(**params):
+        _header, *rows = csv_rows(client, "money", **params)
+        return sum(Decimal(row[1]) for row in rows)
+
+    assert refunded_total(days=30) == Decimal("259.80")
+    assert refunded_total(days=365) == Decimal("389.70")
+    first = today - timedelta(days=210)
+    assert refunded_total(
+        **{"from": first.isoformat(), "to": (today - timedelta(days=190)).isoformat()}
+    ) == Decimal("129.90")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"days": "7"}, "days"),
+        ({"from": "2026-13-01"}, "from"),
+        ({"from": "2026-05-01", "to": "2026-04-01"}, "from"),
+    ],
+)
+def test_a_range_the_dashboard_cannot_show_is_refused_naming_the_field(client, owner, shop, params, field):
+    client.force_login(owner)
+
+    page = client.get("/desk/dashboard/", params)
+    download = client.get("/desk/dashboard/money.csv", params)
+
+    assert page.status_code == download.status_code == 400
+    assert download.content.decode().startswith(f"{field}:")
+
+
+def test_the_page_draws_trend_lines_and_keeps_their_numbers_in_a_table(client, owner, shop, carrier):
+    refunded(shop, DAMAST, 2, number="LL-1")
+    rollups_refresh()
+    client.force_login(owner)
+
+    page = client.get("/desk/dashboard/?days=30").content.decode()
+
+    money = page[page.index('id="chart-money"') :]
+    money = money[: money.index("</section>")]
+    assert "<polyline" in money and "<table" in money
+    # 30 days: one point per day on every line.
+    first_line = money[money.index('points="') + 8 :]
+    assert len(first_line[: first_line.index('"')].split()) == 30
+    assert "259.80" in money
+
+
+def test_a_csv_download_computes_only_its_own_chart(client, owner, shop, carrier, django_assert_num_queries):
+    refunded(shop, DAMAST, 2, number="LL-1")
+    rollups_refresh()
+    client.force_login(owner)
+    client.get("/desk/dashboard/money.csv")
+    # session, user, the owner's authenticator, the ids of the owner's shops, the shops; the money chart.
+    with django_assert_num_queries(6):
+        client.get("/desk/dashboard/money.csv")
