@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from cases.approvals import standing
-from cases.models import Case, CaseEvent, CaseStatus
+from cases.models import Case, CaseEvent, CaseStatus, CaseTag
 from cases.priority import priority_reasons
 from cases.tags import shop_tags
 from claims.models import CarrierClaimStatus, ClaimLine
@@ -58,7 +58,7 @@ def case_page() -> QuerySet[Case]:
             "claim__photos",
             "return_request__lines__order_line",
             "outbound_calls",
-            "case_tags__tag",
+            Prefetch("case_tags", queryset=CaseTag.objects.select_related("tag")),
         )
     )
 
