@@ -26,6 +26,7 @@ from cases.models import Case
 from cases.verbs import reason_sentence
 from orders.links import portal_link
 
+from .formats import as_money, greeting
 from .models import Audience, BuyerEvent, EmailTemplateOverride, OutboundMessage
 
 FALLBACK_LANGUAGE = "en"
@@ -110,6 +111,10 @@ def case_context(case: Case) -> dict:
         "case_reference": case.reference,
         "case_subject": case.subject,
         "buyer_name": (buyer.name if buyer else "") or "",
+        "buyer_salutation": buyer.salutation if buyer else "",
+        "buyer_first_name": buyer.first_name if buyer else "",
+        "buyer_last_name": buyer.last_name if buyer else "",
+        "greeting_style": shop.greeting_style,
         "order_number": case.order.number if case.order_id else "",
         "portal_url": settings.SITE_URL + "/portal/",
         # A signed link that opens just this order in the portal, in the buyer's language.
@@ -157,6 +162,7 @@ def message_context(message: OutboundMessage) -> dict:
     context = case_context(message.case)
     context["recipient_name"] = message.to_name
     context["greeting_name"] = message.to_name or context["buyer_name"]
+    context["recipient_is_buyer"] = message.audience == Audience.BUYER
     context["attachment_names"] = [a.filename for a in message.attachments.all()]
     if message.author_id:
         context["agent_name"] = message.author.get_full_name() or message.author.get_username()
@@ -203,6 +209,30 @@ def _inline(html: str) -> str:
     return css_inline.inline(html)
 
 
+# Amounts and the currency each is in; they print as money in the reader's language ("59,20 €").
+MONEY_KEYS = {"refund_amount": "refund_currency", "amount": "currency", "limit": "currency"}
+
+
+def _localise(context: dict, language: str) -> dict:
+    """The context as the reader's language writes it: the greeting, and amounts as money."""
+    context = dict(context)
+    for key, currency_key in MONEY_KEYS.items():
+        if key in context:
+            context[key] = as_money(context[key], context.get(currency_key) or context.get("currency", ""))
+    if "greeting" not in context:
+        # An owner's e-mail is addressed to the owner: the buyer's salutation is not theirs.
+        own = not context.get("recipient_is_buyer", True)
+        context["greeting"] = greeting(
+            language=language,
+            style=context.get("greeting_style", "formal"),
+            name=context.get("greeting_name") or context.get("buyer_name", ""),
+            salutation="" if own else context.get("buyer_salutation", ""),
+            first_name="" if own else context.get("buyer_first_name", ""),
+            last_name="" if own else context.get("buyer_last_name", ""),
+        )
+    return context
+
+
 def render_event(
     event: str,
     context: dict,
@@ -214,6 +244,7 @@ def render_event(
 ) -> Rendered:
     """Render one e-mail; `override` (an unsaved EmailTemplateOverride) is what the admin preview shows."""
     # Dates as the shop's buyers read them: a parcel delivered at 23:30 in Stockholm was delivered that day.
+    context = _localise(context, language)
     with translation.override(language), timezone.override(time_zone or settings.TIME_ZONE):
         override = override or _override(event, language, shop_id)
         if override is not None:
