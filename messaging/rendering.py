@@ -181,7 +181,8 @@ def message_context(message: OutboundMessage) -> dict:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    # Not str.split(): that would also break the no-break space Babel puts in "59,20 €".
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
 
 
 _overrides: dict = {"loaded_at": -1e9, "rows": {}}
