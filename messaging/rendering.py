@@ -7,6 +7,7 @@ language the buyer has now.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -15,12 +16,13 @@ import css_inline
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
-from django.template import Context, Template, engines
+from django.template import Context, TemplateSyntaxError, VariableDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import escape, linebreaks
+from django.utils.html import linebreaks, urlize
+from django.utils.safestring import mark_safe
 
 from cases.models import Case
 from cases.verbs import reason_sentence
@@ -28,6 +30,9 @@ from orders.links import portal_link
 
 from .formats import as_money, greeting
 from .models import Audience, BuyerEvent, EmailTemplateOverride, OutboundMessage
+from .overrides import OVERRIDE_ENGINE
+
+logger = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "en"
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -234,6 +239,28 @@ def _localise(context: dict, language: str) -> dict:
     return context
 
 
+def text_to_html(text: str):
+    """The HTML part of an owner's text: escaped once, paragraphs and links kept, never escaped again."""
+    # urlize escapes the text around the links it makes; linebreaks must not escape it a second time.
+    return mark_safe(linebreaks(urlize(text, autoescape=True), autoescape=False))
+
+
+def _render_override(override, context: dict) -> tuple[str, str] | None:
+    """Subject and text of an owner's override; None if it cannot render (the default files are used).
+
+    Overrides are checked when saved, but one saved before the checks existed, or made
+    in the database, must not stop the e-mail: the buyer gets the default wording instead.
+    """
+    try:
+        render_context = Context(context, autoescape=False)
+        subject = OVERRIDE_ENGINE.from_string(override.subject).render(render_context)
+        body = OVERRIDE_ENGINE.from_string(override.body).render(Context(context, autoescape=False))
+    except (TemplateSyntaxError, VariableDoesNotExist, TypeError, ValueError):
+        logger.exception("E-mail text override %s cannot render; the default text is sent", override.pk)
+        return None
+    return subject, body.strip()
+
+
 def render_event(
     event: str,
     context: dict,
@@ -248,15 +275,11 @@ def render_event(
     context = _localise(context, language)
     with translation.override(language), timezone.override(time_zone or settings.TIME_ZONE):
         override = override or _override(event, language, shop_id)
-        if override is not None:
-            engine = engines["django"].engine
-            subject = Template(override.subject, engine=engine).render(Context(context, autoescape=False))
-            text = Template(override.body, engine=engine).render(Context(context, autoescape=False))
-            text = text.strip() + "\n\n" + render_to_string("emails/_footer.txt", context)
-            html = render_to_string(
-                "emails/base.html",
-                {**context, "override_html": linebreaks(escape(text.split("\n--\n")[0]))},
-            )
+        parts = _render_override(override, context) if override is not None else None
+        if parts is not None:
+            subject, body = parts
+            text = body + "\n\n" + render_to_string("emails/_footer.txt", context)
+            html = render_to_string("emails/base.html", {**context, "override_html": text_to_html(body)})
         else:
             subject = render_to_string(f"emails/{event}.subject.txt", context)
             text = render_to_string(f"emails/{event}.txt", context)

@@ -36,7 +36,21 @@ class ShopForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = "__all__"
+        fields = [
+            "name",
+            "slug",
+            "country",
+            "currency",
+            "default_language",
+            "time_zone",
+            "support_email",
+            "support_phone",
+            "support_url",
+            "carriers",
+            "packaging_allowance_g",
+            "greeting_style",
+            "tracking_updates",
+        ]
 
 
 @admin.register(Shop)
