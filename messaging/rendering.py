@@ -60,9 +60,12 @@ def message_language(message: OutboundMessage) -> str:
     case = message.case
     candidates = []
     if message.audience == Audience.BUYER:
-        buyer = case.buyer or (case.order.buyer if case.order_id else None)
+        if case is None:
+            buyer = message.shipment.order.buyer
+        else:
+            buyer = case.buyer or (case.order.buyer if case.order_id else None)
         candidates.append(buyer.language if buyer else "")
-    candidates.append(case.shop.default_language)
+    candidates.append(message.shop.default_language)
     for code in candidates:
         if code in SUPPORTED_LANGUAGES:
             return code
@@ -163,15 +166,49 @@ def case_context(case: Case) -> dict:
     return context
 
 
+def shipment_context(shipment) -> dict:
+    """What an e-mail about a parcel (not a case) may say: the shop, the order and the parcel now."""
+    order = shipment.order
+    shop, buyer = order.shop, order.buyer
+    return {
+        "shop_name": shop.name,
+        "support_email": shop.support_email,
+        "support_phone": shop.support_phone,
+        "support_url": shop.support_url,
+        "case_reference": "",
+        "buyer_name": buyer.name or "",
+        "buyer_salutation": buyer.salutation,
+        "buyer_first_name": buyer.first_name,
+        "buyer_last_name": buyer.last_name,
+        "greeting_style": shop.greeting_style,
+        "order_number": order.number,
+        "order_link": portal_link(order),
+        "portal_url": settings.SITE_URL + "/portal/",
+        "currency": order.currency,
+        "carrier_name": shipment.carrier.name,
+        "tracking_number": shipment.tracking_number,
+        "tracking_link": shipment.tracking_link,
+        "delivered_at": shipment.delivered_at,
+        "delivery_place": shipment.delivery_location,
+        "signed_by": shipment.signed_by,
+        "estimated_delivery": shipment.estimated_delivery,
+        "pickup_point": shipment.pickup_point,
+        "pickup_last_day": shipment.pickup_until,
+    }
+
+
 def message_context(message: OutboundMessage) -> dict:
-    context = case_context(message.case)
+    if message.case_id is None:
+        context = shipment_context(message.shipment)
+    else:
+        context = case_context(message.case)
     context["recipient_name"] = message.to_name
     context["greeting_name"] = message.to_name or context["buyer_name"]
     context["recipient_is_buyer"] = message.audience == Audience.BUYER
     context["attachment_names"] = [a.filename for a in message.attachments.all()]
     if message.author_id:
         context["agent_name"] = message.author.get_full_name() or message.author.get_username()
-    if message.event == BuyerEvent.FEEDBACK_REQUEST:
+    if message.event == BuyerEvent.FEEDBACK_REQUEST and message.case_id:
         context["feedback_links"] = feedback_links(message.case)
     # What the caller knew at the moment of the change wins over what we look up now.
     context.update(message.context or {})
@@ -298,8 +335,8 @@ def render_message(message: OutboundMessage) -> Rendered:
         message.event,
         context,
         language=language,
-        shop_id=message.case.shop_id,
-        time_zone=message.case.shop.time_zone,
+        shop_id=message.shop.pk,
+        time_zone=message.shop.time_zone,
     )
 
 
