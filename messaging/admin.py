@@ -200,11 +200,7 @@ class EmailTemplateOverrideAdmin(ShopScopedAdmin):
             time_zone=obj.shop.time_zone if obj.shop else None,
             override=obj,
         )
-        source = (
-            format_html("<p>{}</p>", _("With the details of case %(reference)s.") % {"reference": reference})
-            if reference
-            else format_html("<p>{}</p>", _("With made-up details: this shop has no case yet."))
-        )
+        source = format_html("<p>{}</p>", reference or _("With made-up details: this shop has no case yet."))
         return format_html(
             '{}<p><strong>{}</strong></p><iframe sandbox="" srcdoc="{}" '
             'style="width:100%;max-width:680px;height:480px;border:1px solid #ccc"></iframe>',

@@ -364,6 +364,9 @@ def sample_context(shop=None) -> dict:
             hour=14, minute=32, tzinfo=timezone.get_current_timezone()
         ),
         "delivery_place": "Garage",
+        "estimated_delivery": date.today() + timedelta(days=2),
+        "pickup_point": "Paketshop Kiosk am Markt, Marktplatz 3, 10115 Berlin",
+        "pickup_last_day": date.today() + timedelta(days=7),
         "refund_amount": Decimal("24.90"),
         "refund_currency": shop.currency if shop else "EUR",
         "currency": shop.currency if shop else "EUR",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import translation
+from django.utils.translation import gettext
 
 from cases.models import Case
 
@@ -26,34 +28,39 @@ def override_check(*, event: str, subject: str, body: str) -> None:
 def preview_context(*, event: str, shop, language: str) -> tuple[dict, str]:
     """The context of a real recent e-mail of this kind in the shop, else of its latest case.
 
-    Returns the context and where it came from (a case reference), so the owner sees the text
-    with real names, amounts and parcels. A shared override (no shop), or a shop without
-    cases, is shown with made-up values. Values this e-mail has but the case does not
-    (a return's label, say) come from the made-up ones.
+    Returns the context and, in the owner's language, where it came from, so the owner sees
+    the text with real names, amounts and parcels. A shared override (no shop), or a shop
+    without cases, is shown with made-up values (and no source). Values this e-mail has but
+    the case does not (a return's label, say) come from the made-up ones.
     """
     sample = sample_context(shop)
     if shop is None:
         return sample, ""
-    with translation.override(language):
-        message = (
-            OutboundMessage.objects.filter(case__shop=shop, event=event)
-            .select_related("case__shop", "case__buyer", "case__order", "author")
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        if message is not None:
-            return {**sample, **message_context(message)}, message.case.reference
-        case = (
-            Case.objects.filter(shop=shop)
-            .select_related("shop", "buyer", "order")
-            .order_by("-opened_at")
-            .first()
-        )
-        if case is None:
-            return sample, ""
-        real = case_context(case)
-        real["greeting_name"] = real["buyer_name"]
-        return {**sample, **{k: v for k, v in real.items() if v not in (None, "")}}, case.reference
+    message = (
+        OutboundMessage.objects.filter(Q(case__shop=shop) | Q(shipment__order__shop=shop), event=event)
+        .select_related("case__shop", "case__buyer", "case__order", "author", "shipment__order__shop")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if message is not None:
+        with translation.override(language):  # a reason the system gave, in the e-mail's language
+            real = message_context(message)
+        if message.case_id:
+            source = gettext("With the details of case %(reference)s.") % {
+                "reference": message.case.reference
+            }
+        else:
+            source = gettext("With the details of order %(number)s.") % {"number": real["order_number"]}
+        return {**sample, **real}, source
+    case = (
+        Case.objects.filter(shop=shop).select_related("shop", "buyer", "order").order_by("-opened_at").first()
+    )
+    if case is None:
+        return sample, ""
+    real = case_context(case)
+    real["greeting_name"] = real["buyer_name"]
+    source = gettext("With the details of case %(reference)s.") % {"reference": case.reference}
+    return {**sample, **{key: value for key, value in real.items() if value not in (None, "")}}, source
 
 
 __all__ = ["event_variables", "override_check", "preview_context"]
