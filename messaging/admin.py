@@ -1,15 +1,18 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from orders.admin import ShopScopedAdmin, ShopScopedInline
 
 from .models import (
+    BuyerEvent,
     CannedReply,
     DeliveryEvent,
     EmailTemplateOverride,
@@ -19,8 +22,10 @@ from .models import (
     OutboundMessage,
     OwnerNotificationSetting,
 )
+from .overrides import documented_variables
 from .rendering import forget_overrides, render_event, sample_context
 from .services.deliveries import inbound_delivery_release
+from .services.overrides import override_check, preview_context
 
 
 class ReadOnlyAdmin(ShopScopedAdmin):
@@ -127,13 +132,34 @@ class OwnerNotificationSettingAdmin(ShopScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class EmailTemplateOverrideForm(forms.ModelForm):
+    class Meta:
+        model = EmailTemplateOverride
+        fields = ["shop", "event", "language", "active", "subject", "body"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("event"):
+            # A text that would print literal tags or nothing where a variable stood is never saved.
+            try:
+                override_check(
+                    event=cleaned["event"], subject=cleaned.get("subject", ""), body=cleaned.get("body", "")
+                )
+            except ValidationError as exc:
+                for field, messages_ in exc.message_dict.items():
+                    if field in self.fields:
+                        self.add_error(field, messages_)
+        return cleaned
+
+
 @admin.register(EmailTemplateOverride)
 class EmailTemplateOverrideAdmin(ShopScopedAdmin):
     owner_managed = True
+    form = EmailTemplateOverrideForm
     list_display = ["event", "language", "shop", "active", "updated_at"]
     list_filter = ["event", "language", "shop", "active"]
-    readonly_fields = ["default_text", "preview"]
-    fields = ["shop", "event", "language", "active", "subject", "body", "preview", "default_text"]
+    readonly_fields = ["variables", "default_text", "preview"]
+    fields = ["shop", "event", "language", "active", "subject", "body", "variables", "preview", "default_text"]
 
     # The preview is the e-mail's HTML in a sandboxed srcdoc frame, which inherits the page's
     # Content-Security-Policy: its <style> and style attributes need inline styles on this page.
@@ -148,22 +174,37 @@ class EmailTemplateOverrideAdmin(ShopScopedAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.base_fields["body"].help_text = _(
-            "Django template text with the same variables as the default, e.g. {{ buyer_name }}, "
-            "{{ case_reference }}, {{ tracking_number }}. Save and continue editing to see the preview."
+            "Plain text with the variables listed below, e.g. {{ greeting }}, {{ case_reference }}, "
+            "{{ tracking_number }}, and {% if %} … {% endif %}. The HTML part is made from this text; "
+            "the footer with your contact details is added. Save and continue editing to see the preview."
         )
         return form
+
+    @admin.display(description=_("variables you can use"))
+    def variables(self, obj):
+        event = obj.event if obj and obj.event else BuyerEvent.CLAIM_RECEIVED
+        rows = format_html_join(
+            "", "<tr><td><code>{{{{ {} }}}}</code></td><td>{}</td></tr>", documented_variables(event)
+        )
+        return format_html('<table class="postsale-variables">{}</table>', rows)
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
         if not obj or not obj.pk:
             return "—"
-        try:
-            rendered = render_event(obj.event, sample_context(obj.shop), language=obj.language, override=obj)
-        except Exception as exc:  # a typo in the owner's template: show it, do not crash the page
-            return format_html("<pre>{}</pre>", repr(exc))
+        context, reference = preview_context(event=obj.event, shop=obj.shop, language=obj.language)
+        rendered = render_event(
+            obj.event,
+            context,
+            language=obj.language,
+            time_zone=obj.shop.time_zone if obj.shop else None,
+            override=obj,
+        )
+        source = format_html("<p>{}</p>", reference or _("With made-up details: this shop has no case yet."))
         return format_html(
-            '<p><strong>{}</strong></p><iframe sandbox="" srcdoc="{}" '
+            '{}<p><strong>{}</strong></p><iframe sandbox="" srcdoc="{}" '
             'style="width:100%;max-width:680px;height:480px;border:1px solid #ccc"></iframe>',
+            source,
             rendered.subject,
             rendered.html,
         )

@@ -16,7 +16,7 @@ from cases.choices import Action
 from cases.models import Case, CaseStatus
 from cases.tags import tag_name
 from orders.files import CONTENT_TYPES, PrivateFileField
-from orders.models import Language, Shop
+from orders.models import Language, Shipment, Shop
 
 
 class Audience(models.TextChoices):
@@ -44,6 +44,13 @@ class BuyerEvent(models.TextChoices):
     RETURN_DECLINED = "return_declined", _("Return request declined")
     FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
     AGENT_REPLY = "agent_reply", _("Reply from an agent")
+    # News of a parcel, sent when the shop has opted in to that status (Shop.tracking_updates).
+    TRACKING_SHIPPED = "tracking_shipped", _("Parcel shipped")
+    TRACKING_OUT_FOR_DELIVERY = "tracking_out_for_delivery", _("Parcel out for delivery")
+    TRACKING_AVAILABLE_FOR_PICKUP = "tracking_available_for_pickup", _("Parcel waiting at a pickup point")
+    TRACKING_DELIVERED = "tracking_delivered", _("Parcel delivered")
+    TRACKING_DELIVERY_FAILED = "tracking_delivery_failed", _("Parcel delivery failed")
+    TRACKING_RETURNED_TO_SENDER = "tracking_returned_to_sender", _("Parcel returned to sender")
 
 
 class OwnerEvent(models.TextChoices):
@@ -66,8 +73,22 @@ class OutboundStatus(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
+    # Every e-mail is about a case, except news of a parcel nobody has a problem with (yet).
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="outbound_messages", verbose_name=_("case")
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbound_messages",
+        verbose_name=_("case"),
+    )
+    shipment = models.ForeignKey(
+        Shipment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbound_messages",
+        verbose_name=_("parcel"),
     )
     event = models.CharField(_("event"), max_length=40, choices=ALL_EVENTS)
     # The n-th message of this event on this case; a caller that may run twice
@@ -118,6 +139,15 @@ class OutboundMessage(models.Model):
             models.UniqueConstraint(
                 fields=["case", "event", "sequence"], name="outbound_unique_case_event_seq"
             ),
+            # A parcel's news is told once per status, however often the carrier repeats the scan.
+            models.UniqueConstraint(
+                fields=["shipment", "event"],
+                condition=Q(case__isnull=True),
+                name="outbound_one_tracking_update_per_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(case__isnull=False) | Q(shipment__isnull=False), name="outbound_about_something"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=OutboundStatus.values), name="outbound_status_valid"
             ),
@@ -133,6 +163,10 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.to_email}"
+
+    @property
+    def shop(self) -> Shop:
+        return self.case.shop if self.case_id else self.shipment.order.shop
 
 
 class OutboundAttachment(models.Model):

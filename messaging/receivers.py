@@ -5,9 +5,12 @@ from django.dispatch import receiver
 from cases import signals
 from cases.models import Case, CaseStatus, OpenedVia
 from cases.verbs import SystemReason, reason_data
+from orders import signals as orders_signals
+from orders.models import Shipment
 
 from .models import BuyerEvent, OwnerEvent
 from .services.outbox import notify_buyer, notify_owners
+from .services.parcel_news import parcel_news_queue
 
 
 def buyer_took_part(case: Case) -> bool:
@@ -37,3 +40,13 @@ def tell_owners_of_approval(
         event=OwnerEvent.OWNER_ESCALATION,
         context={"amount": str(amount), "limit": str(limit), "action": action, **reason_data(reason)},
     )
+
+
+@receiver(orders_signals.shipments_moved, sender=Shipment, dispatch_uid="messaging-tell-buyer-parcel-news")
+def tell_buyer_parcel_news(sender, *, moves, **kwargs) -> None:
+    """Keep the buyer informed of every update the shop has opted in to (000)."""
+    shipments = Shipment.objects.select_related("order__shop", "order__buyer").in_bulk(
+        [shipment.pk for shipment, _old, _new in moves]
+    )
+    for shipment, _old, new in moves:
+        parcel_news_queue(shipment=shipments[shipment.pk], status=new)

@@ -7,6 +7,7 @@ language the buyer has now.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -15,18 +16,23 @@ import css_inline
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
-from django.template import Context, Template, engines
+from django.template import Context, TemplateSyntaxError, VariableDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import escape, linebreaks
+from django.utils.html import linebreaks, urlize
+from django.utils.safestring import mark_safe
 
 from cases.models import Case
 from cases.verbs import reason_sentence
 from orders.links import portal_link
 
+from .formats import as_money, greeting
 from .models import AgentSignature, Audience, BuyerEvent, EmailTemplateOverride, OutboundMessage
+from .overrides import OVERRIDE_ENGINE
+
+logger = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "en"
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -59,11 +65,14 @@ def buyer_language(case: Case) -> str:
 
 
 def message_language(message: OutboundMessage) -> str:
-    """The buyer's language, else the shop's, else English."""
-    case = message.case
+    """The buyer's language, else the shop's, else English; a parcel's e-mail (no case) reads the order's buyer."""
     if message.audience == Audience.BUYER:
-        return buyer_language(case)
-    code = case.shop.default_language
+        if message.case is not None:
+            return buyer_language(message.case)
+        buyer = message.shipment.order.buyer
+        if buyer.language in SUPPORTED_LANGUAGES:
+            return buyer.language
+    code = message.shop.default_language
     return code if code in SUPPORTED_LANGUAGES else FALLBACK_LANGUAGE
 
 
@@ -114,6 +123,10 @@ def case_context(case: Case) -> dict:
         "case_reference": case.reference,
         "case_subject": case.subject,
         "buyer_name": (buyer.name if buyer else "") or "",
+        "buyer_salutation": buyer.salutation if buyer else "",
+        "buyer_first_name": buyer.first_name if buyer else "",
+        "buyer_last_name": buyer.last_name if buyer else "",
+        "greeting_style": shop.greeting_style,
         "order_number": case.order.number if case.order_id else "",
         "portal_url": settings.SITE_URL + "/portal/",
         # A signed link that opens just this order in the portal, in the buyer's language.
@@ -173,20 +186,55 @@ def agent_signoff(user, *, shop_id: int, language: str) -> dict:
     return {"agent_name": user.get_full_name(), "agent_signature": ""}
 
 
+def shipment_context(shipment) -> dict:
+    """What an e-mail about a parcel (not a case) may say: the shop, the order and the parcel now."""
+    order = shipment.order
+    shop, buyer = order.shop, order.buyer
+    return {
+        "shop_name": shop.name,
+        "support_email": shop.support_email,
+        "support_phone": shop.support_phone,
+        "support_url": shop.support_url,
+        "case_reference": "",
+        "buyer_name": buyer.name or "",
+        "buyer_salutation": buyer.salutation,
+        "buyer_first_name": buyer.first_name,
+        "buyer_last_name": buyer.last_name,
+        "greeting_style": shop.greeting_style,
+        "order_number": order.number,
+        "order_link": portal_link(order),
+        "portal_url": settings.SITE_URL + "/portal/",
+        "currency": order.currency,
+        "carrier_name": shipment.carrier.name,
+        "tracking_number": shipment.tracking_number,
+        "tracking_link": shipment.tracking_link,
+        "delivered_at": shipment.delivered_at,
+        "delivery_place": shipment.delivery_location,
+        "signed_by": shipment.signed_by,
+        "estimated_delivery": shipment.estimated_delivery,
+        "pickup_point": shipment.pickup_point,
+        "pickup_last_day": shipment.pickup_until,
+    }
+
+
 def message_context(message: OutboundMessage, *, language: str | None = None) -> dict:
-    context = case_context(message.case)
+    if message.case_id is None:
+        context = shipment_context(message.shipment)
+    else:
+        context = case_context(message.case)
     context["recipient_name"] = message.to_name
     context["greeting_name"] = message.to_name or context["buyer_name"]
+    context["recipient_is_buyer"] = message.audience == Audience.BUYER
     context["attachment_names"] = [a.filename for a in message.attachments.all()]
     if message.author_id:
         context.update(
             agent_signoff(
                 message.author,
-                shop_id=message.case.shop_id,
+                shop_id=message.shop.pk,
                 language=language or translation.get_language() or FALLBACK_LANGUAGE,
             )
         )
-    if message.event == BuyerEvent.FEEDBACK_REQUEST:
+    if message.event == BuyerEvent.FEEDBACK_REQUEST and message.case_id:
         context["feedback_links"] = feedback_links(message.case)
     # What the caller knew at the moment of the change wins over what we look up now.
     context.update(message.context or {})
@@ -201,7 +249,8 @@ def message_context(message: OutboundMessage, *, language: str | None = None) ->
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    # Not str.split(): that would also break the no-break space Babel puts in "59,20 €".
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
 
 
 _overrides: dict = {"loaded_at": -1e9, "rows": {}}
@@ -229,6 +278,58 @@ def _inline(html: str) -> str:
     return css_inline.inline(html)
 
 
+# Amounts and the currency each is in; they print as money in the reader's language ("59,20 €").
+MONEY_KEYS = {
+    "refund_amount": "refund_currency",
+    "amount": "currency",
+    "limit": "currency",
+    "invoice_reduced": "currency",
+    "invoice_left": "currency",
+}
+
+
+def _localise(context: dict, language: str) -> dict:
+    """The context as the reader's language writes it: the greeting, and amounts as money."""
+    context = dict(context)
+    for key, currency_key in MONEY_KEYS.items():
+        if key in context:
+            context[key] = as_money(context[key], context.get(currency_key) or context.get("currency", ""))
+    if "greeting" not in context:
+        # An owner's e-mail is addressed to the owner: the buyer's salutation is not theirs.
+        own = not context.get("recipient_is_buyer", True)
+        context["greeting"] = greeting(
+            language=language,
+            style=context.get("greeting_style", "formal"),
+            name=context.get("greeting_name") or context.get("buyer_name", ""),
+            salutation="" if own else context.get("buyer_salutation", ""),
+            first_name="" if own else context.get("buyer_first_name", ""),
+            last_name="" if own else context.get("buyer_last_name", ""),
+        )
+    return context
+
+
+def text_to_html(text: str):
+    """The HTML part of an owner's text: escaped once, paragraphs and links kept, never escaped again."""
+    # urlize escapes the text around the links it makes; linebreaks must not escape it a second time.
+    return mark_safe(linebreaks(urlize(text, autoescape=True), autoescape=False))
+
+
+def _render_override(override, context: dict) -> tuple[str, str] | None:
+    """Subject and text of an owner's override; None if it cannot render (the default files are used).
+
+    Overrides are checked when saved, but one saved before the checks existed, or made
+    in the database, must not stop the e-mail: the buyer gets the default wording instead.
+    """
+    try:
+        render_context = Context(context, autoescape=False)
+        subject = OVERRIDE_ENGINE.from_string(override.subject).render(render_context)
+        body = OVERRIDE_ENGINE.from_string(override.body).render(Context(context, autoescape=False))
+    except (TemplateSyntaxError, VariableDoesNotExist, TypeError, ValueError):
+        logger.exception("E-mail text override %s cannot render; the default text is sent", override.pk)
+        return None
+    return subject, body.strip()
+
+
 def render_event(
     event: str,
     context: dict,
@@ -240,17 +341,14 @@ def render_event(
 ) -> Rendered:
     """Render one e-mail; `override` (an unsaved EmailTemplateOverride) is what the admin preview shows."""
     # Dates as the shop's buyers read them: a parcel delivered at 23:30 in Stockholm was delivered that day.
+    context = _localise(context, language)
     with translation.override(language), timezone.override(time_zone or settings.TIME_ZONE):
         override = override or _override(event, language, shop_id)
-        if override is not None:
-            engine = engines["django"].engine
-            subject = Template(override.subject, engine=engine).render(Context(context, autoescape=False))
-            text = Template(override.body, engine=engine).render(Context(context, autoescape=False))
-            text = text.strip() + "\n\n" + render_to_string("emails/_footer.txt", context)
-            html = render_to_string(
-                "emails/base.html",
-                {**context, "override_html": linebreaks(escape(text.split("\n--\n")[0]))},
-            )
+        parts = _render_override(override, context) if override is not None else None
+        if parts is not None:
+            subject, body = parts
+            text = body + "\n\n" + render_to_string("emails/_footer.txt", context)
+            html = render_to_string("emails/base.html", {**context, "override_html": text_to_html(body)})
         else:
             subject = render_to_string(f"emails/{event}.subject.txt", context)
             text = render_to_string(f"emails/{event}.txt", context)
@@ -269,8 +367,8 @@ def render_message(message: OutboundMessage) -> Rendered:
         message.event,
         context,
         language=language,
-        shop_id=message.case.shop_id,
-        time_zone=message.case.shop.time_zone,
+        shop_id=message.shop.pk,
+        time_zone=message.shop.time_zone,
     )
 
 
@@ -298,6 +396,9 @@ def sample_context(shop=None) -> dict:
             hour=14, minute=32, tzinfo=timezone.get_current_timezone()
         ),
         "delivery_place": "Garage",
+        "estimated_delivery": date.today() + timedelta(days=2),
+        "pickup_point": "Paketshop Kiosk am Markt, Marktplatz 3, 10115 Berlin",
+        "pickup_last_day": date.today() + timedelta(days=7),
         "refund_amount": Decimal("24.90"),
         "refund_currency": shop.currency if shop else "EUR",
         "currency": shop.currency if shop else "EUR",

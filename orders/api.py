@@ -22,6 +22,7 @@ from .models import (
     PaymentProvider,
     PaymentStatus,
     Role,
+    Salutation,
     Shipment,
     ShippingSpeed,
     TrackingEvent,
@@ -42,6 +43,12 @@ class BuyerInSerializer(InputSerializer):
     email = serializers.EmailField()
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(choices=Language.choices, required=False, allow_blank=True, default="")
+    # For the greeting of the buyer's e-mails; without them the name is used as it comes.
+    salutation = serializers.ChoiceField(
+        choices=Salutation.choices, required=False, allow_blank=True, default=""
+    )
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class AddressSerializer(InputSerializer):

@@ -45,6 +45,13 @@ class Carrier(models.Model):
         return self.tracking_url.replace("{tracking_number}", tracking_number)
 
 
+class GreetingStyle(models.TextChoices):
+    # German shops write to a stranger formally ("Guten Tag Frau Hofmann,") or, in a casual
+    # brand voice, by first name ("Hallo Ingrid,"). Swedish and English always use the first name.
+    FORMAL = "formal", _("Formal (Guten Tag Frau/Herr …)")
+    INFORMAL = "informal", _("First name (Hallo …)")
+
+
 class Shop(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -62,6 +69,14 @@ class Shop(models.Model):
     carriers = models.ManyToManyField(Carrier, blank=True, related_name="shops", verbose_name=_("carriers"))
     # The weight of box, filler and tape; the weight check adds it to the goods.
     packaging_allowance_g = models.PositiveIntegerField(_("packaging allowance (g)"), default=250)
+    greeting_style = models.CharField(
+        _("greeting in German e-mails"),
+        max_length=10,
+        choices=GreetingStyle.choices,
+        default=GreetingStyle.FORMAL,
+    )
+    # The parcel statuses the buyer hears of by e-mail (TrackingStatus values); empty: none.
+    tracking_updates = models.JSONField(_("tracking updates to the buyer"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -126,12 +141,25 @@ class RiskFlag(models.TextChoices):
     QUESTIONABLE = "questionable", _("Questionable")
 
 
+class Salutation(models.TextChoices):
+    NONE = "", _("Not known")
+    MS = "ms", _("Ms")
+    MR = "mr", _("Mr")
+
+
 class Buyer(models.Model):
     """A buyer of one shop. Buyers are per shop: shops never see each other's customers."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="buyers", verbose_name=_("shop"))
     email = models.EmailField(_("e-mail"))
     name = models.CharField(_("name"), max_length=200, blank=True)
+    # Known only when the shop's checkout asks; a formal German greeting needs them
+    # ("Guten Tag Frau Hofmann,"), and a name like "Anna-Lena von der Heide" cannot be split by guessing.
+    salutation = models.CharField(
+        _("salutation"), max_length=2, choices=Salutation.choices, blank=True, default=""
+    )
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
     risk_flag = models.CharField(
         _("risk flag"), max_length=16, choices=RiskFlag.choices, default=RiskFlag.NONE

@@ -13,3 +13,7 @@ membership_revoked = django.dispatch.Signal()
 # provider's webhook). Arguments: order_ids (a set). A held order is released by its receiver
 # when every payment of it has cleared.
 payments_changed = django.dispatch.Signal()
+
+# Parcels took a new status from carrier scans. Arguments: moves, a list of
+# (shipment, old status, new status), one per parcel whose status changed in the batch.
+shipments_moved = django.dispatch.Signal()

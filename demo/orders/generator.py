@@ -39,6 +39,7 @@ class Generator:
             first=fixed.get("first") or rng.choice(FIRST[language]),
             last=fixed.get("last") or rng.choice(LAST[language]),
             country=fixed.get("country") or pick(rng, COUNTRIES[(shop, language)]),
+            salutation=fixed.get("salutation", ""),
         )
         host = fixed.get("host") or rng.choice(MAIL_HOSTS[language])
         buyer.email = f"{_ascii(buyer.first)}.{_ascii(buyer.last)}@{host}".replace(" ", "")
@@ -141,7 +142,14 @@ class Generator:
             },
             "needed_by": order.needed_by,
             "shipping_speed": order.speed,
-            "buyer": {"email": buyer.email, "name": buyer.name, "language": buyer.language},
+            "buyer": {
+                "email": buyer.email,
+                "name": buyer.name,
+                "language": buyer.language,
+                "salutation": buyer.salutation,
+                "first_name": buyer.first,
+                "last_name": buyer.last,
+            },
             "lines": [
                 {
                     "sku": product.sku,

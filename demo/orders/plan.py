@@ -19,6 +19,8 @@ class DemoBuyer:
     last: str
     country: str
     email: str = ""
+    # Known for the story buyers, so the demo's German mail greets them as a shop would ("Guten Tag Frau Kröger,").
+    salutation: str = ""
 
     @property
     def name(self) -> str:

@@ -29,11 +29,15 @@ def story_orders(generator: Generator) -> list[DemoOrder]:
     bed_de = next(p for p in PRODUCTS[DE_SHOP] if p.sku == "BW-155-220-GR")
     se = {p.sku: p for p in PRODUCTS[SE_SHOP]}
 
-    sabine = generator.buyer(DE_SHOP, "de", first="Sabine", last="Kröger", country="DE", host="web.example")
-    frank = generator.buyer(DE_SHOP, "de", first="Frank", last="Lehmann", country="DE", host="gmx.example")
-    johanna = generator.buyer(DE_SHOP, "de", first="Johanna", last="Brandt", country="DE")
+    sabine = generator.buyer(
+        DE_SHOP, "de", first="Sabine", last="Kröger", salutation="ms", country="DE", host="web.example"
+    )
+    frank = generator.buyer(
+        DE_SHOP, "de", first="Frank", last="Lehmann", salutation="mr", country="DE", host="gmx.example"
+    )
+    johanna = generator.buyer(DE_SHOP, "de", first="Johanna", last="Brandt", salutation="ms", country="DE")
     margaret = generator.buyer(DE_SHOP, "en", first="Margaret", last="Whitfield", country="GB")
-    katrin = generator.buyer(DE_SHOP, "de", first="Katrin", last="Vogel", country="DE")
+    katrin = generator.buyer(DE_SHOP, "de", first="Katrin", last="Vogel", salutation="ms", country="DE")
     thomas = generator.buyer(DE_SHOP, "de", first="Thomas", last="Richter", country="DE")
     lena = generator.buyer(SE_SHOP, "sv", first="Lena", last="Holm", country="SE", host="telia.example")
     rebecca = generator.buyer(

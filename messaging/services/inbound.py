@@ -121,6 +121,11 @@ def _thread_recipients(thread: OutboundMessage) -> set[str]:
 def inbound_route(mail: InboundIn) -> InboundRoute:
     """Which case or shop a mail belongs to, and whether its sender may answer the thread it names."""
     thread = _thread_message(mail)
+    if thread is not None and thread.case_id is None:
+        # An answer to news of a parcel: there is no case to thread it onto, so it opens one in that shop.
+        shop = Shop.objects.filter(orders__shipments__outbound_messages=thread).first()
+        differs = SenderDiffers.NOT_AUTHENTICATED if mail.authentication.failed else SenderDiffers.NO
+        return InboundRoute(thread=None, shop=shop, sender_differs=differs)
     if thread is None:
         differs = SenderDiffers.NOT_AUTHENTICATED if mail.authentication.failed else SenderDiffers.NO
         return InboundRoute(thread=None, shop=_shop_for_recipient(mail), sender_differs=differs)

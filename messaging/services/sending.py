@@ -19,7 +19,6 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError, VariableD
 from django.utils import timezone
 
 from cases.events import case_event
-from cases.models import Case
 from cases.verbs import Verb
 from config.retry import backoff_seconds
 from orders.names import clean_name
@@ -39,18 +38,20 @@ class SendOutcome:
     retry_in: int | None = None
 
 
-def _from_address(case: Case) -> str:
+def _from_address(shop) -> str:
     # The buyer sees the shop's name; the address stays ours so SPF and DKIM hold.
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((clean_name(case.shop.name), address))
+    return formataddr((clean_name(shop.name), address))
 
 
 def build_email(message: OutboundMessage, rendered) -> EmailMultiAlternatives:
     headers = {
         "Message-ID": message.message_id,
         "Content-Language": rendered.language,
-        "X-Postsale-Case": message.case.reference,
     }
+    reference = message.case.reference if message.case_id else ""
+    if reference:
+        headers["X-Postsale-Case"] = reference
     if message.event != BuyerEvent.AGENT_REPLY:
         # RFC 3834: tells auto-responders (out-of-office) not to answer a machine.
         headers["Auto-Submitted"] = "auto-generated"
@@ -61,7 +62,7 @@ def build_email(message: OutboundMessage, rendered) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=_from_address(message.case),
+        from_email=_from_address(message.shop),
         # Names are cleaned where they are stored; a row from before that, or an owner's own name,
         # is cleaned here too, so a line break in a name never stops (or adds to) the e-mail.
         to=[formataddr((clean_name(message.to_name), message.to_email))],
@@ -72,7 +73,7 @@ def build_email(message: OutboundMessage, rendered) -> EmailMultiAlternatives:
     for attachment in message.attachments.all():
         email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     # Anymail passes these to the ESP, which echoes them in its tracking webhooks.
-    email.metadata = {"postsale_message": str(message.pk), "case": message.case.reference}
+    email.metadata = {"postsale_message": str(message.pk), "case": reference}
     email.tags = [message.event]
     return email
 
@@ -116,7 +117,9 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
     # The message with its case and shop; buyer, order and parcel follow by primary key. One
     # query joining all eight tables cost PostgreSQL more to plan than the small ones cost to run.
     message = (
-        OutboundMessage.objects.select_related("case__shop", "case__buyer", "case__order", "author")
+        OutboundMessage.objects.select_related(
+            "case__shop", "case__buyer", "case__order", "author", "shipment__order__shop", "shipment__carrier"
+        )
         .prefetch_related("attachments")
         .get(pk=message_id)
     )
@@ -144,7 +147,7 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
             next_attempt_at=None if failed else timezone.now() + timedelta(seconds=retry_in),
         )
         logger.warning("Sending outbound message %s failed: %r", message_id, exc)
-        if failed:
+        if failed and message.case_id:
             case_event(
                 message.case,
                 Verb.EMAIL_FAILED,
@@ -168,6 +171,9 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
             body_text=rendered.text,
             last_error="",
         )
+        if message.case_id is None:
+            # News of a parcel belongs to no case: the outbox row is its record.
+            return SendOutcome(sent=True)
         case_event(
             message.case,
             Verb.EMAIL_SENT,

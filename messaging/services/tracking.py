@@ -95,7 +95,7 @@ def delivery_event_record(
     if to in (OutboundStatus.BOUNCED, OutboundStatus.COMPLAINED):
         fields["last_error"] = (description or event_type)[:2000]
     moved = OutboundMessage.objects.filter(pk=message.pk, status__in=allowed_from).update(**fields)
-    if moved and to in (OutboundStatus.BOUNCED, OutboundStatus.COMPLAINED):
+    if moved and message.case_id and to in (OutboundStatus.BOUNCED, OutboundStatus.COMPLAINED):
         # The agent must know the buyer never read it, to try the phone instead.
         case_event(
             message.case,

@@ -31,7 +31,17 @@ class BuyerOrderInline(ShopScopedInline, admin.TabularInline):
 class BuyerForm(forms.ModelForm):
     class Meta:
         model = Buyer
-        fields = ["shop", "email", "name", "language", "risk_flag", "risk_reason"]
+        fields = [
+            "shop",
+            "email",
+            "name",
+            "salutation",
+            "first_name",
+            "last_name",
+            "language",
+            "risk_flag",
+            "risk_reason",
+        ]
 
     def clean_name(self):
         # The name goes into the To header of the buyer's e-mails: one line, whatever was pasted.
@@ -60,6 +70,7 @@ class BuyerAdmin(ShopScopedAdmin):
     readonly_fields = ["risk_set_by", "risk_set_at", "created_at"]
     fieldsets = [
         (None, {"fields": ["shop", "email", "name", "language", "created_at"]}),
+        (_("Greeting"), {"fields": ["salutation", "first_name", "last_name"]}),
         (_("Risk"), {"fields": ["risk_flag", "risk_reason", "risk_set_by", "risk_set_at"]}),
     ]
     inlines = [BuyerOrderInline]

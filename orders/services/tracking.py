@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .. import lookups
+from .. import lookups, signals
 from ..models import Shipment, TrackingEvent, TrackingStatus
 from .bulk import bulk_update
 from .carriers import carrier_code
@@ -116,6 +116,7 @@ def tracking_events_ingest(
     # ignore_conflicts: a concurrent request may have stored the same id since we looked.
     TrackingEvent.objects.bulk_create(rows, ignore_conflicts=True)
 
+    before = {s.pk: s.status for s in shipments.values()}
     changed = {}
     for event in events:
         shipment = shipments[(carrier_code(event["carrier"]), event["tracking_number"])]
@@ -123,6 +124,9 @@ def tracking_events_ingest(
             changed[shipment.pk] = shipment
     if changed:
         bulk_update(list(changed.values()), SHIPMENT_TRACKING_FIELDS)
+    moves = [(s, before[s.pk], s.status) for s in changed.values() if s.status != before[s.pk]]
+    if moves:
+        signals.shipments_moved.send(sender=Shipment, moves=moves)
     return IngestResult(accepted=len(rows), duplicates=len(events) - len(rows))
 
 

@@ -130,13 +130,19 @@ def _upsert_buyers(items, shops) -> dict[tuple[int, str], Buyer]:
         data = item["buyer"]
         email = data["email"].lower()
         wanted[(shop.pk, email)] = Buyer(
-            shop=shop, email=email, name=clean_name(data.get("name", "")), language=data.get("language", "")
+            shop=shop,
+            email=email,
+            name=clean_name(data.get("name", "")),
+            language=data.get("language", ""),
+            salutation=data.get("salutation", ""),
+            first_name=clean_name(data.get("first_name", "")),
+            last_name=clean_name(data.get("last_name", "")),
         )
-    # Only name and language come from the shop; the risk flag is ours and stays.
+    # Only names and language come from the shop; the risk flag is ours and stays.
     Buyer.objects.bulk_create(
         list(wanted.values()),
         update_conflicts=True,
         unique_fields=["shop", "email"],
-        update_fields=["name", "language"],
+        update_fields=["name", "language", "salutation", "first_name", "last_name"],
     )
     return wanted

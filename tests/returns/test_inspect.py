@@ -158,7 +158,8 @@ def test_the_inspection_email_lists_each_item_and_the_amount(delivered_order):
     assert "Rotweinfleck" in text
     assert "Tischdecke Leinen 160 cm: angenommen" in text
     request.refresh_from_db()
-    assert f"{request.refund.amount} EUR" in text
+    # As a German buyer writes money: "113,90 €" (issue 15), not "113.90 EUR".
+    assert f"{request.refund.amount}".replace(".", ",") + "\xa0€" in text
 
 
 @pytest.mark.django_db
