@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia
-from config.api import JSON_OR_MULTIPART, has_perms, json_and_files, json_or_multipart, validated
+from config.api import JSON_OR_MULTIPART, Idempotent, has_perms, json_and_files, json_or_multipart, validated
 from decisions.public import latest_decision
 from orders.api import OrderLineRefSerializer, PersonalisationOut
 from orders.selectors import order_by_key, order_lines_for
@@ -205,7 +205,7 @@ class ClaimCreatedSerializer(serializers.Serializer):
         return decision_summary(claim.case)
 
 
-class ClaimCreate(APIView):
+class ClaimCreate(Idempotent, APIView):
     permission_classes = [has_perms("claims.add_claim")]
     parser_classes = JSON_OR_MULTIPART
 
