@@ -272,6 +272,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Orders, shipments, tracking, claims and returns for post-sale support.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Links from what a write answers to what comes next, for clients and stateful fuzzing.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.add_links",
+    ],
     # The docs page's scripts come from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
