@@ -7,7 +7,7 @@ tracking events, which only it may post). Schemathesis' CLI runs against it: its
 coverage and fuzzing phases on every operation, then the stateful phase along the schema's
 links (a claim's answer to its case, a return's to its moves, a resolution's to its refund).
 
-Too slow for `make test` (about two minutes): it runs when POSTSALE_FUZZ is set, as `.ci/run`
+Too slow for `make test` (about three minutes with the test database made): it runs when POSTSALE_FUZZ is set, as `.ci/run`
 does. `POSTSALE_FUZZ_SECONDS` gives it more time, `POSTSALE_FUZZ_SEED` replays a run.
 """
 
@@ -104,7 +104,7 @@ headers = {{ Authorization = "Token ${{POSTSALE_FUZZ_INTEGRATION_TOKEN}}" }}
 def test_the_api_answers_as_its_schema_says(live_server, data, owner, integration, tmp_path):
     config = tmp_path / "schemathesis.toml"
     config.write_text(_config(data))
-    seconds = os.environ.get("POSTSALE_FUZZ_SECONDS", "150")
+    seconds = os.environ.get("POSTSALE_FUZZ_SECONDS", "100")
     command = [
         _schemathesis(),
         "--config-file",
@@ -119,8 +119,10 @@ def test_the_api_answers_as_its_schema_says(live_server, data, owner, integratio
         "15",
         "--max-time",
         seconds,
+        # One worker: Hypothesis describing its filters in several threads at once trips a CPython
+        # 3.11 bug in ast.parse ("AST constructor recursion depth mismatch"), an error of the tool.
         "--workers",
-        "4",
+        "1",
         "--no-color",
     ]
     if os.environ.get("POSTSALE_FUZZ_SEED"):
