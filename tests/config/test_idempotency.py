@@ -1,16 +1,21 @@
 """A write sent again with the same Idempotency-Key answers the first result instead of doing it twice."""
 
+import io
+import json
 import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from PIL import Image
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseNote, RefundLimit
+from claims.models import ClaimPhoto
 from config.api import Idempotent
 from config.models import IdempotencyKey
 from config.tasks import forget_idempotency_keys
@@ -63,6 +68,28 @@ def test_a_refund_sent_again_with_the_same_key_is_paid_once(shop, carrier, agent
     assert first.status_code == again.status_code == 200
     assert again.json()["refunds"] == first.json()["refunds"]
     assert case.refunds.count() == 1
+
+
+def _png(name, colour):
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_a_claim_with_photos_sent_again_keeps_one_set_and_other_photos_are_another_request(
+    shop, carrier, api
+):
+    document = json.dumps({"order": make_order(shop).pk, "type": "damaged"})
+
+    def post(colour):
+        body = {"data": document, "photos": [_png("karton.png", colour)]}
+        return api.post("/api/v1/claims/", body, format="multipart", HTTP_IDEMPOTENCY_KEY="with-photo")
+
+    first, again, other = post("white"), post("white"), post("brown")
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    assert again.json() == first.json()
+    assert ClaimPhoto.objects.count() == 1
 
 
 def test_the_same_key_with_another_body_is_a_422_naming_the_header(shop, carrier, agent):
