@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -110,22 +111,18 @@ def _record_for(user, key: str, fingerprint: str):
     return keys.get(user=user, key=key), False
 
 
-class _lock_wait:
+@contextmanager
+def _lock_wait(seconds: float):
     """How long an INSERT waits for a concurrent twin's transaction (PostgreSQL; SQLite waits anyway)."""
-
-    def __init__(self, seconds: float):
-        self.milliseconds = int(seconds * 1000)
-
-    def __enter__(self):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{self.milliseconds}ms"])
-
-    def __exit__(self, *exc_info):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Back to the session's value: the view's own locks wait as they always did.
-                cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
+    yield
+    with connection.cursor() as cursor:
+        # Back to the session's value: the view's own locks wait as they always did.
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
 
 
 def _checked(key: str) -> str:

@@ -123,7 +123,10 @@ def _run(config: Path, url: str, env: dict, *, phases: str, seconds: int) -> sub
     ]
     if os.environ.get("POSTSALE_FUZZ_SEED"):
         command += ["--seed", os.environ["POSTSALE_FUZZ_SEED"]]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 120)
+    # In the config's directory: Schemathesis keeps a cache of its own where it runs.
+    return subprocess.run(
+        command, env=env, cwd=config.parent, capture_output=True, text=True, timeout=seconds + 120
+    )
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="against PostgreSQL, as production runs")
