@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia
-from config.api import JSON_OR_MULTIPART, has_perms, json_and_files, json_or_multipart, validated
+from config.api import JSON_OR_MULTIPART, Idempotent, has_perms, json_and_files, json_or_multipart, validated
 from decisions.public import latest_decision
 from orders.api import OrderLineRefSerializer, PersonalisationOut
 from orders.selectors import order_by_key, order_lines_for
@@ -205,20 +205,22 @@ class ClaimCreatedSerializer(serializers.Serializer):
         return decision_summary(claim.case)
 
 
-class ClaimCreate(APIView):
+class ClaimCreate(Idempotent, APIView):
     permission_classes = [has_perms("claims.add_claim")]
     parser_classes = JSON_OR_MULTIPART
 
     @extend_schema(
         request=json_or_multipart(ClaimInSerializer, files="up to 6 photos, each as a `photos` file"),
-        responses={201: ClaimCreatedSerializer},
-        description="Open a claim. JSON, or multipart with the JSON in a `data` field and up to 6 `photos`.",
+        responses={201: ClaimCreatedSerializer, 200: ClaimCreatedSerializer},
+        description="Open a claim. JSON, or multipart with the JSON in a `data` field and up to 6 `photos`. "
+        "The same claim again (same order, type and lines) while the first is open and at most "
+        "POSTSALE_DUPLICATE_CLAIM_MINUTES (10) old answers 200 with that case instead of opening a second.",
     )
     def post(self, request):
         data, files = json_and_files(request)
         values = validated(ClaimInSerializer, data, context={"request": request})
         dispute = values.get("dispute")
-        claim = services.claim_open(
+        claim, opened = services.claim_open_once(
             order=values["order"],
             type=values["type"],
             lines=values["lines"],
@@ -229,4 +231,5 @@ class ClaimCreate(APIView):
             dispute=services.DisputeIn(**dispute) if dispute else None,
         )
         claim.case.refresh_from_db()  # the decision may have moved it on (auto-applied)
-        return Response(ClaimCreatedSerializer(claim).data, status=status.HTTP_201_CREATED)
+        code = status.HTTP_201_CREATED if opened else status.HTTP_200_OK
+        return Response(ClaimCreatedSerializer(claim).data, status=code)

@@ -271,7 +271,7 @@ REST_FRAMEWORK = {
         "config.api.renderers.BrowsableAPIRenderer",  # DRF's, under the Content-Security-Policy
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",  # + the Idempotency-Key header
     "DEFAULT_PAGINATION_CLASS": "config.api.CursorPage",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
@@ -281,6 +281,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Orders, shipments, tracking, claims and returns for post-sale support.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Links from what a write answers to what comes next, for clients and stateful fuzzing.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.add_links",
+    ],
     # The docs page's scripts come from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -372,6 +377,19 @@ POSTSALE_OUTBOUND_FIRST_RETRY = env.int("POSTSALE_OUTBOUND_FIRST_RETRY", default
 # How long a provider may take to answer one call.
 POSTSALE_OUTBOUND_TIMEOUT = env.float("POSTSALE_OUTBOUND_TIMEOUT", default=20.0)
 CELERY_BEAT_SCHEDULE["messaging-outbox-sweep"] = {"task": "messaging.tasks.outbox_sweep", "schedule": 60}
+
+# --- Retried API writes (config/api/idempotency.py) ------------------------
+# An Idempotency-Key is remembered this long (Stripe: 24 h), then swept hourly.
+POSTSALE_IDEMPOTENCY_HOURS = env.int("POSTSALE_IDEMPOTENCY_HOURS", default=24)
+# A request whose key is still in use by a running twin waits this long for it, then answers 409.
+POSTSALE_IDEMPOTENCY_WAIT_SECONDS = env.float("POSTSALE_IDEMPOTENCY_WAIT_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["forget-idempotency-keys"] = {
+    "task": "config.tasks.forget_idempotency_keys",
+    "schedule": 60 * 60,
+}
+# A claim posted again without a key, the same order, type and lines as an open one opened this
+# many minutes ago or less, is taken for a retry: the API answers the open case (200).
+POSTSALE_DUPLICATE_CLAIM_MINUTES = env.int("POSTSALE_DUPLICATE_CLAIM_MINUTES", default=10)
 
 # --- E-mail ---------------------------------------------------------------
 # EMAIL_URL in django-environ form (smtp://user:pass@host:port, consolemail://,

@@ -13,7 +13,7 @@ from cases.choices import ClaimType
 from cases.models import Case, CaseKind, CaseStatus, Refund
 from claims import services as claims
 from claims.models import CarrierClaim
-from config.api import has_perms, validated
+from config.api import Idempotent, has_perms, validated
 from orders import tenancy
 
 from . import selectors
@@ -79,7 +79,7 @@ class CaseDetail(generics.RetrieveAPIView):
         return tenancy.in_shops(selectors.case_detail(), self.request.user)
 
 
-class CaseResolve(APIView):
+class CaseResolve(Idempotent, APIView):
     permission_classes = [has_perms("claims.add_resolution")]
 
     @extend_schema(request=ResolveSerializer, responses={200: CaseResolvedSerializer})
@@ -92,7 +92,7 @@ class CaseResolve(APIView):
         return Response(CaseResolvedSerializer(case, context=context).data)
 
 
-class CaseNoteCreate(APIView):
+class CaseNoteCreate(Idempotent, APIView):
     permission_classes = [has_perms("cases.add_casenote")]
 
     @extend_schema(request=NoteSerializer, responses={201: NoteCreatedSerializer})
@@ -103,7 +103,7 @@ class CaseNoteCreate(APIView):
         return Response(NoteCreatedSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
-class CaseAssign(APIView):
+class CaseAssign(Idempotent, APIView):
     permission_classes = [has_perms("cases.change_case")]
 
     @extend_schema(request=AssignSerializer, responses={200: CaseListSerializer})
@@ -121,7 +121,7 @@ class CaseAssign(APIView):
         return Response(CaseListSerializer(selectors.cases_list().get(pk=case.pk)).data)
 
 
-class RefundConfirm(APIView):
+class RefundConfirm(Idempotent, APIView):
     permission_classes = [has_perms("cases.change_refund")]
 
     @extend_schema(request=RefundConfirmSerializer, responses={200: RefundConfirmedSerializer})
@@ -132,7 +132,7 @@ class RefundConfirm(APIView):
         return Response(RefundConfirmedSerializer(refund).data)
 
 
-class CarrierClaimUpdate(APIView):
+class CarrierClaimUpdate(Idempotent, APIView):
     permission_classes = [has_perms("claims.change_carrierclaim")]
 
     @extend_schema(request=CarrierClaimUpdateSerializer, responses={200: CarrierClaimUpdatedSerializer})

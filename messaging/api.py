@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case
-from config.api import has_perms, validated
+from config.api import Idempotent, has_perms, validated
 from orders import tenancy
 
 from . import selectors, services
@@ -139,7 +139,7 @@ class _ReadOrReply(BasePermission):
         return has_perms("messaging.add_outboundmessage")().has_permission(request, view)
 
 
-class CaseMessages(APIView):
+class CaseMessages(Idempotent, APIView):
     permission_classes = [_ReadOrReply]
 
     @extend_schema(responses={200: ConversationSerializer})

@@ -9,7 +9,7 @@ from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import InputSerializer, validated
+from config.api import Idempotent, InputSerializer, validated
 
 from . import selectors, services, tenancy
 from .models import (
@@ -279,7 +279,7 @@ class OrderPermissions(DjangoModelPermissions):
     perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
 
 
-class OrderListCreate(generics.ListAPIView):
+class OrderListCreate(Idempotent, generics.ListAPIView):
     """List orders (filter by `shop` and `number`) or create/update orders."""
 
     serializer_class = OrderOutSerializer
@@ -365,7 +365,7 @@ class TrackingEventPermission(DjangoModelPermissions):
     perms_map = {**DjangoModelPermissions.perms_map}
 
 
-class TrackingEventCreate(APIView):
+class TrackingEventCreate(Idempotent, APIView):
     """Carrier scans, from the shop system's integration user (or a superuser) only.
 
     A scan moves the parcel's status, and the decision engine believes it: an agent

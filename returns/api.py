@@ -11,6 +11,7 @@ from cases.models import OpenedVia
 from config.api import (
     JSON_OR_MULTIPART,
     ConflictSerializer,
+    Idempotent,
     has_perms,
     json_and_files,
     json_or_multipart,
@@ -46,14 +47,14 @@ def _fresh(request, rma: str):
     return found
 
 
-class ReturnView(APIView):
+class ReturnView(Idempotent, APIView):
     """A return's endpoints answer with the return as it is after the change, read back."""
 
     def answer(self, rma: str) -> Response:
         return Response(ReturnSerializer(_fresh(self.request, rma), context={"request": self.request}).data)
 
 
-class ReturnCreate(APIView):
+class ReturnCreate(Idempotent, APIView):
     permission_classes = [ADD]
 
     @extend_schema(request=ReturnInSerializer, responses={201: ReturnCreatedSerializer})
@@ -110,7 +111,7 @@ class ReturnReceive(ReturnView):
         return self.answer(rma)
 
 
-class ReturnInspect(APIView):
+class ReturnInspect(Idempotent, APIView):
     permission_classes = [CHANGE]
     parser_classes = JSON_OR_MULTIPART
 

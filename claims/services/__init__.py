@@ -12,6 +12,7 @@ from .dispute import claim_dispute_settle
 from .open import DisputeIn, LineIn, claim_open
 from .photos import claim_photos_add
 from .playbook import playbook_step_done
+from .repeated import claim_open_once
 from .resolve import RESOLVE_ACTIONS, ResolveResult, buyer_event_for, claim_act, claim_resolve, tell_refund
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "claim_dispute_settle",
     "claim_recheck",
     "claim_open",
+    "claim_open_once",
     "claim_photos_add",
     "claim_refresh_evidence",
     "claim_resolve",

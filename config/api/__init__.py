@@ -8,6 +8,8 @@
   `JSON_OR_MULTIPART` parsers and `json_or_multipart(...)` for its schema.
 - outputs: fields that keep hand-built answers' shape (`UTCDateTimeField`, `DecimalNumberField`),
   `KeywordSafeSerializer` for keys such as "from" and "return".
+- idempotency: `Idempotent`, the mixin of every API write: an `Idempotency-Key` header makes a
+  retry answer the first result (the schema's header comes from `schema.AutoSchema`).
 - `CursorPage` (settings' DEFAULT_PAGINATION_CLASS) and `has_perms(...)`.
 - renderers: `BrowsableAPIRenderer`, DRF's HTML pages under the Content-Security-Policy.
 
@@ -15,6 +17,7 @@ The toolkit is in `config`, the bottom layer: it knows DRF, never an app.
 """
 
 from .errors import ConflictSerializer, exception_handler, flat_errors
+from .idempotency import Idempotent
 from .inputs import InputSerializer, validated
 from .multipart import JSON_OR_MULTIPART, json_and_files, json_or_multipart
 from .outputs import DecimalNumberField, KeywordSafeSerializer, UTCDateTimeField
@@ -26,6 +29,7 @@ __all__ = [
     "ConflictSerializer",
     "CursorPage",
     "DecimalNumberField",
+    "Idempotent",
     "InputSerializer",
     "KeywordSafeSerializer",
     "UTCDateTimeField",
