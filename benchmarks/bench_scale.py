@@ -98,7 +98,7 @@ INSERT INTO cases_case (reference, kind, subject, status, priority, opened_via, 
     needed_by, first_response_due, first_responded_at, opened_at, updated_at, resolved_at, closed_at, cost_total,
     recovered_total, order_id, buyer_id, shop_id, assignee_id, search_text)
 SELECT 'C-2026-' || lpad(g::text, 7, '0'), CASE WHEN r.kind < 0.25 THEN 'return' ELSE 'claim' END, '',
-       st.status, CASE WHEN st.status IN ('resolved', 'closed') THEN 0 ELSE (g * 7919) %% 90 END,
+       st.status, CASE WHEN st.status IN ('resolved', 'closed') THEN 0 ELSE (g::bigint * 7919) %% 90 END,
        'portal', 'de', o.total, 'EUR', o.needed_by,
        now() + ((g %% 72) - 24) * interval '1 hour',
        CASE WHEN st.status IN ('resolved', 'closed') THEN now() - (g %% 900) * interval '1 day' END,
