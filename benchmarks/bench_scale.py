@@ -137,6 +137,19 @@ SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT max(id) FROM c
 """
 
 
+LOADED_TABLES = [
+    "orders_buyer",
+    "orders_order",
+    "orders_orderline",
+    "orders_payment",
+    "orders_shipment",
+    "orders_trackingevent",
+    "cases_case",
+    "claims_claim",
+    "cases_caseevent",
+]
+
+
 def recreate_database(url: str) -> None:
     import psycopg2
 
@@ -224,10 +237,25 @@ def load(orders: int, cases: int) -> None:
     }
     started = time.perf_counter()
     with connection.cursor() as cursor:
+        # Indexes built once after the load instead of row by row during it (the trigram index on
+        # the cases' search text most of all): a million cases in minutes, not half an hour.
+        cursor.execute(
+            """SELECT i.indexname, i.indexdef FROM pg_indexes i
+               WHERE i.schemaname = 'public' AND i.tablename = ANY(%s) AND NOT EXISTS (
+                   SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
+            [LOADED_TABLES],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
         for statement in [s.strip() for s in LOAD_SQL.split(";\n") if s.strip()]:
             step = time.perf_counter()
             cursor.execute(statement, params)
             print(f"  {statement.split()[:3][-1]:24} {time.perf_counter() - step:6.1f} s", flush=True)
+        step = time.perf_counter()
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        print(f"  {len(indexes)} indexes {time.perf_counter() - step:14.1f} s", flush=True)
         cursor.execute("VACUUM ANALYZE")
     print(
         f"loaded {orders:,} orders and {cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True
