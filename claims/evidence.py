@@ -96,8 +96,9 @@ def compute_evidence(claim, *, now=None, claimed: dict[int, int] | None = None) 
     payments = list(order.payments.all())
 
     since = now - timedelta(days=365)
+    claims_in_year = type(claim).objects.filter(case__buyer=buyer, created_at__gte=since)
     history = counts(
-        previous_claims=type(claim).objects.filter(case__buyer=buyer, created_at__gte=since).exclude(pk=claim.pk),
+        previous_claims=claims_in_year.exclude(pk=claim.pk),
         orders_in_year=buyer.orders.filter(placed_at__gte=since),
         # A buyer reporting the same order again after it was settled (three "wrong item" claims,
         # then "damaged") is not a new problem to settle automatically.
