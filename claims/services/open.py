@@ -47,9 +47,6 @@ class DisputeIn:
     respond_by: datetime | None = None
 
 
-# No savepoint inside a caller's transaction (the portal's, a sweep's): each of them lets a
-# failure end its whole transaction, and a savepoint is two more round trips per claim.
-@transaction.atomic(savepoint=False)
 def claim_open(
     *,
     order: Order,
@@ -71,57 +68,64 @@ def claim_open(
     and the timeline's events go in with one INSERT at the end.
     """
     checked_photos = _check(order=order, type=type, lines=lines, photos=photos, dispute=dispute)
-    # Claims on one order open one after the other: the evidence of the second sees the first's
-    # resolution, and only one of them gets an automatic decision.
-    case_id = lock_order_for_case(order)
-    first_response_hours = None
-    if dispute and dispute.respond_by:
-        # Disputes are answered by the provider's deadline; give agents a day's margin.
-        hours = (dispute.respond_by - timezone.now()).total_seconds() / 3600 - 24
-        first_response_hours = max(1, int(hours)) if hours < 24 else None
-    parcels = list(order.shipments.select_related("carrier").order_by("-shipped_at", "-id"))
-    with batched_events():
-        case = case_open(
-            kind=CaseKind.CLAIM,
-            shop=order.shop,
-            order=order,
-            opened_via=opened_via,
-            subject=ClaimType(type).label,
-            actor=actor,
-            first_response_hours=first_response_hours,
-            respond_by=dispute.respond_by if dispute else None,
-            tracking_numbers=[parcel.tracking_number for parcel in reversed(parcels)],
-            case_id=case_id,
-        )
-        claim = Claim(
-            case=case,
-            type=type,
-            statement=statement.strip(),
-            shipment=shipment or (parcels[0] if parcels else None),
-            dispute_provider=dispute.provider if dispute else "",
-            dispute_reference=dispute.reference if dispute else "",
-            dispute_reason=dispute.reason if dispute else "",
-            dispute_amount=dispute.amount if dispute else None,
-            respond_by=dispute.respond_by if dispute else None,
-        )
-        claimed = {line.order_line.pk: line.quantity for line in lines}
-        claim.evidence = compute_evidence(claim, claimed=claimed)
-        claim.evidence_computed_at = timezone.now()
-        claim.save()
-        if lines:
-            ClaimLine.objects.bulk_create(
-                [ClaimLine(claim=claim, order_line=line.order_line, quantity=line.quantity) for line in lines]
+    # Checked before the transaction: a refused claim writes nothing and leaves a caller's
+    # transaction usable. No savepoint inside a caller's transaction (the portal's, a sweep's):
+    # each of them lets a failure end its whole transaction, and a savepoint is two round trips.
+    with transaction.atomic(savepoint=False):
+        # Claims on one order open one after the other: the evidence of the second sees the first's
+        # resolution, and only one of them gets an automatic decision.
+        case_id = lock_order_for_case(order)
+        first_response_hours = None
+        if dispute and dispute.respond_by:
+            # Disputes are answered by the provider's deadline; give agents a day's margin.
+            hours = (dispute.respond_by - timezone.now()).total_seconds() / 3600 - 24
+            first_response_hours = max(1, int(hours)) if hours < 24 else None
+        parcels = list(order.shipments.select_related("carrier").order_by("-shipped_at", "-id"))
+        with batched_events():
+            case = case_open(
+                kind=CaseKind.CLAIM,
+                shop=order.shop,
+                order=order,
+                opened_via=opened_via,
+                subject=ClaimType(type).label,
+                actor=actor,
+                first_response_hours=first_response_hours,
+                respond_by=dispute.respond_by if dispute else None,
+                tracking_numbers=[parcel.tracking_number for parcel in reversed(parcels)],
+                case_id=case_id,
             )
-        save_photos(claim, checked_photos)
-        case_event(
-            case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos)
-        )
-        if checked_photos:
-            photos_arrived(claim)
-        _tell_claim_opened(claim)
-        claim.decision_record = None
-        if decide:
-            claim_decide(claim=claim, actor=actor, auto_apply=True)
+            claim = Claim(
+                case=case,
+                type=type,
+                statement=statement.strip(),
+                shipment=shipment or (parcels[0] if parcels else None),
+                dispute_provider=dispute.provider if dispute else "",
+                dispute_reference=dispute.reference if dispute else "",
+                dispute_reason=dispute.reason if dispute else "",
+                dispute_amount=dispute.amount if dispute else None,
+                respond_by=dispute.respond_by if dispute else None,
+            )
+            claimed = {line.order_line.pk: line.quantity for line in lines}
+            claim.evidence = compute_evidence(claim, claimed=claimed)
+            claim.evidence_computed_at = timezone.now()
+            claim.save()
+            if lines:
+                ClaimLine.objects.bulk_create(
+                    [
+                        ClaimLine(claim=claim, order_line=line.order_line, quantity=line.quantity)
+                        for line in lines
+                    ]
+                )
+            save_photos(claim, checked_photos)
+            case_event(
+                case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos)
+            )
+            if checked_photos:
+                photos_arrived(claim)
+            _tell_claim_opened(claim)
+            claim.decision_record = None
+            if decide:
+                claim_decide(claim=claim, actor=actor, auto_apply=True)
     return claim
 
 
