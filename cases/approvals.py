@@ -35,21 +35,22 @@ from .services import case_assign, move_locked
 from .verbs import Reason, SystemReason, Verb, because, reason_data
 
 
-def refund_limit_for(*, user, shop: Shop) -> Decimal | None:
+def refund_limit_for(*, user, shop: Shop, rows: list[tuple] | None = None) -> Decimal | None:
     """How much `user` may refund on one case of `shop` without an owner; None means no limit.
 
     The user's own limit, else the highest of their groups', else 0. For both,
     a limit for this shop wins over one for every shop. Only an owner of this
     very shop has none: owning one shop is no say over another's money.
+    `rows`: the user's `limit_rows`, when the caller read them already.
     """
     if user.is_superuser or tenancy.is_member(user, shop, roles=[Role.OWNER]):
         return None
-    groups = dict(user.groups.values_list("pk", "name"))
-    limits = list(
-        RefundLimit.objects.filter(Q(shop__isnull=True) | Q(shop=shop))
-        .filter(Q(user=user) | Q(group_id__in=list(groups)))
-        .values_list("shop_id", "user_id", "group_id", "amount")
-    )
+    limits = [
+        (shop_id, user_id, group_id, amount)
+        for shop_id, user_id, group_id, amount, _daily in (
+            limit_rows(user=user, shop=shop) if rows is None else rows
+        )
+    ]
     own = {shop_id: amount for shop_id, user_id, _group, amount in limits if user_id is not None}
     if own:
         return own.get(shop.pk, own.get(None))
@@ -58,6 +59,16 @@ def refund_limit_for(*, user, shop: Shop) -> Decimal | None:
         by_group.setdefault(group_id, {})[shop_id] = amount
     amounts = [scoped.get(shop.pk, scoped.get(None)) for scoped in by_group.values()]
     return max(amounts) if amounts else Decimal("0")
+
+
+def limit_rows(*, user, shop: Shop) -> list[tuple]:
+    """The refund-limit rows that may apply to `user` in `shop` (their own and their groups'), in one query:
+    (shop id, user id, group id, limit per order, daily total)."""
+    return list(
+        RefundLimit.objects.filter(Q(shop__isnull=True) | Q(shop=shop))
+        .filter(Q(user=user) | Q(group__in=user.groups.all()))
+        .values_list("shop_id", "user_id", "group_id", "amount", "daily_amount")
+    )
 
 
 def decides_as_owner(*, user, shop: Shop) -> bool:
@@ -112,11 +123,12 @@ def standing(*, user, shop: Shop, case: Case) -> Standing:
 
 
 def _standing(user, shop: Shop, order_id: int | None) -> Standing:
-    limit = refund_limit_for(user=user, shop=shop)
-    if limit is None:
+    if user.is_superuser or tenancy.is_member(user, shop, roles=[Role.OWNER]):
         return Standing(limit=None, given=Decimal("0"))
+    rows = limit_rows(user=user, shop=shop)  # read once for the limit per order and the daily total
+    limit = refund_limit_for(user=user, shop=shop, rows=rows)
     given = given_back_on_order(order_id) if order_id is not None else Decimal("0")
-    daily = daily_limit_for(user=user, shop=shop)
+    daily = daily_limit_for(user=user, shop=shop, rows=rows)
     if daily is None:
         return Standing(limit=limit, given=given)
     today = given_back_by(user=user, shop=shop, since=start_of_day(shop))
@@ -157,18 +169,19 @@ def start_of_day(shop: Shop) -> datetime:
     return datetime.combine(timezone.localdate(timezone=zone), time.min, tzinfo=zone)
 
 
-def daily_limit_for(*, user, shop: Shop) -> Decimal | None:
+def daily_limit_for(*, user, shop: Shop, rows: list[tuple] | None = None) -> Decimal | None:
     """How much `user`, who has a limit, may give back in `shop` in one day; None means no daily total.
 
     Chosen like the limit per order: the user's own row, else the highest of
     their groups' (a group without a daily total sets none), a row for this
     shop before one for every shop.
     """
-    rows = list(
-        RefundLimit.objects.filter(Q(shop__isnull=True) | Q(shop=shop))
-        .filter(Q(user=user) | Q(group__in=user.groups.all()))
-        .values_list("shop_id", "user_id", "group_id", "daily_amount")
-    )
+    rows = [
+        (shop_id, user_id, group_id, daily)
+        for shop_id, user_id, group_id, _amount, daily in (
+            limit_rows(user=user, shop=shop) if rows is None else rows
+        )
+    ]
     own = {shop_id: daily for shop_id, user_id, _group, daily in rows if user_id is not None}
     if own:
         return own.get(shop.pk, own.get(None))

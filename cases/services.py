@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,9 @@ from .verbs import SystemReason, Verb
 FIRST_RESPONSE_HOURS = getattr(settings, "POSTSALE_FIRST_RESPONSE_HOURS", 24)
 
 
-@transaction.atomic
+# No savepoint when called inside another service's transaction (opening a claim or a return):
+# nobody carries on after a failed case_open, and a savepoint is two more round trips.
+@transaction.atomic(savepoint=False)
 def case_open(
     *,
     kind: str,
@@ -41,7 +44,15 @@ def case_open(
     language: str = "",
     first_response_hours: int | None = None,
     respond_by: datetime | None = None,
+    tracking_numbers: list[str] | None = None,
+    case_id: int | None = None,
 ) -> Case:
+    """A new case with its reference and its "opened" event.
+
+    `tracking_numbers`: the order's parcels, when the caller has read them already (one
+    query less); otherwise they are read here for the search text. `case_id`: an id the
+    caller reserved (`lock_order_for_case`), so the case is written once, reference and all.
+    """
     buyer = buyer or (order.buyer if order else None)
     now = timezone.now()
     case = Case(
@@ -61,20 +72,44 @@ def case_open(
         first_response_due=now + timedelta(hours=first_response_hours or FIRST_RESPONSE_HOURS),
     )
     case.priority = case_priority(case, now=now)
-    case.save()
-    case.reference = f"C-{now:%Y}-{case.pk:06d}"
-    case.search_text = case_search_text(case)
-    Case.objects.filter(pk=case.pk).update(reference=case.reference, search_text=case.search_text)
+    if case_id is not None:
+        case.pk = case_id
+        case.reference = f"C-{now:%Y}-{case.pk:06d}"
+        case.search_text = case_search_text(case, tracking_numbers=tracking_numbers)
+        case.save(force_insert=True)
+    else:
+        case.save()
+        case.reference = f"C-{now:%Y}-{case.pk:06d}"
+        case.search_text = case_search_text(case, tracking_numbers=tracking_numbers)
+        Case.objects.filter(pk=case.pk).update(reference=case.reference, search_text=case.search_text)
     case_event(case, Verb.OPENED, actor=actor, new=CaseStatus.NEW, kind=kind, via=opened_via)
     return case
 
 
-def case_search_text(case: Case, *extra: str) -> str:
+def lock_order_for_case(order: Order) -> int | None:
+    """Lock the order until the transaction ends, and reserve the id of the case about to open on it.
+
+    Cases on one order open one after the other (the second sees the first). On PostgreSQL the
+    same statement takes the case's id from its sequence, so case_open writes the case once,
+    reference included, instead of inserting and then updating it. Elsewhere (SQLite, where
+    there is no row lock either) None: case_open takes the id the insert gives it.
+    """
+    locked = Order.objects.select_for_update().filter(pk=order.pk).order_by()
+    if connection.vendor != "postgresql":
+        locked.values_list("pk", flat=True).first()
+        return None
+    sequence = RawSQL("nextval(pg_get_serial_sequence(%s, 'id'))", [Case._meta.db_table])
+    return locked.annotate(case_id=sequence).values_list("case_id", flat=True).first()
+
+
+def case_search_text(case: Case, *extra: str, tracking_numbers: list[str] | None = None) -> str:
     """What the queue's search box matches: reference, order number, buyer, tracking numbers."""
     parts = [case.reference, *extra]
     if case.order_id:
         parts.append(case.order.number)
-        parts.extend(case.order.shipments.values_list("tracking_number", flat=True))
+        if tracking_numbers is None:
+            tracking_numbers = case.order.shipments.values_list("tracking_number", flat=True)
+        parts.extend(tracking_numbers)
     if case.buyer_id:
         parts.extend([case.buyer.name, case.buyer.email])
     return " ".join(part for part in parts if part).lower()

@@ -202,6 +202,9 @@ class ClaimCreatedSerializer(serializers.Serializer):
 
     @extend_schema_field(DecisionSummarySerializer(allow_null=True))
     def get_decision(self, claim) -> dict | None:
+        record = getattr(claim, "decision_record", None)  # the decision claim_open just made
+        if record is not None:
+            return DecisionSummarySerializer(record).data
         return decision_summary(claim.case)
 
 
@@ -230,6 +233,8 @@ class ClaimCreate(Idempotent, APIView):
             actor=request.user,
             dispute=services.DisputeIn(**dispute) if dispute else None,
         )
-        claim.case.refresh_from_db()  # the decision may have moved it on (auto-applied)
+        record = getattr(claim, "decision_record", None)
+        if record is None or record.auto_applied:
+            claim.case.refresh_from_db()  # the decision moved it on (auto-applied)
         code = status.HTTP_201_CREATED if opened else status.HTTP_200_OK
         return Response(ClaimCreatedSerializer(claim).data, status=code)

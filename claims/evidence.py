@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.verbs import Verb
+from config.queries import counts
 from returns import public as returns
 
 from .models import Resolution
@@ -81,27 +82,33 @@ def weight_check(*, lines, claimed_missing: dict[int, int], packaging_g: int, me
     return result
 
 
-def compute_evidence(claim, *, now=None) -> dict:
+def compute_evidence(claim, *, now=None, claimed: dict[int, int] | None = None) -> dict:
+    """The claim's evidence; `claimed` ({order line id: quantity}) for a claim not saved yet."""
     now = now or timezone.now()
     case = claim.case
     order = case.order
     if order is None:
         return {}
     lines = list(order.lines.all())
-    claimed = {cl.order_line_id: cl.quantity for cl in claim.lines.all()}
+    if claimed is None:
+        claimed = {cl.order_line_id: cl.quantity for cl in claim.lines.all()}
     shipment = claim.shipment
     buyer = order.buyer
     payments = list(order.payments.all())
 
     since = now - timedelta(days=365)
-    previous_claims = (
-        type(claim).objects.filter(case__buyer=buyer, created_at__gte=since).exclude(pk=claim.pk).count()
+    claims_in_year = type(claim).objects.filter(case__buyer=buyer, created_at__gte=since)
+    history = counts(
+        previous_claims=claims_in_year.exclude(pk=claim.pk),
+        orders_in_year=buyer.orders.filter(placed_at__gte=since),
+        # A buyer reporting the same order again after it was settled (three "wrong item" claims,
+        # then "damaged") is not a new problem to settle automatically.
+        resolutions=Resolution.objects.filter(case__order=order).exclude(case_id=case.pk),
+        returns=returns.settled_returns_of(order.pk),
     )
-    orders_in_year = buyer.orders.filter(placed_at__gte=since).count()
-    # A buyer reporting the same order again after it was settled (three "wrong item" claims, then
-    # "damaged") is not a new problem to settle automatically.
-    prior_resolutions = Resolution.objects.filter(case__order=order).exclude(case=case).count()
-    prior_resolutions += returns.settled_returns(order.pk)
+    previous_claims = history["previous_claims"]
+    orders_in_year = history["orders_in_year"]
+    prior_resolutions = history["resolutions"] + history["returns"]
 
     evidence = {
         "order_value": str(order.total),

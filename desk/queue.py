@@ -1,8 +1,11 @@
 """The triage queue: open cases, most urgent first, filtered and paged by key.
 
 Keyset pagination over (priority desc, first_response_due asc, id asc), the
-order of the partial index `case_open_by_urgency`: a deep page costs what the
-first page costs, and no COUNT(*) runs over the whole table.
+order of the indexes `case_open_by_urgency` (open cases), `case_by_urgency`
+(every status), `case_shop_status_by_urgency` and `case_assignee_by_urgency`: whatever
+the filter, PostgreSQL walks one of them and stops after a page, so a deep page
+costs what the first page costs, nothing is sorted, and no COUNT(*) runs over
+the whole table.
 """
 
 from __future__ import annotations
@@ -12,15 +15,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATUSES, Case, CaseStatus
 from orders import tenancy
-from orders.models import Shipment
+from orders.models import Carrier, Shipment, Shop
 
 PAGE_SIZE = 25
 # Counts on the saved views stop here: "999+" tells an agent enough.
@@ -85,30 +89,50 @@ def apply_view(queryset: QuerySet[Case], view: str, *, user, now: datetime) -> Q
 
 
 def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) -> QuerySet[Case]:
+    """The cases the filters pick, shaped so PostgreSQL walks an index in the queue's order.
+
+    Names (shop, assignee, carrier) become ids through scalar subqueries, not joins: with
+    `assignee_id = (SELECT …)` the planner reads `case_assignee_by_urgency` in order and stops
+    after a page; with a join it reads every case of the agent and sorts them. All seven
+    statuses ticked is no status filter at all, which is what `case_by_urgency` serves.
+    """
     now = now or timezone.now()
-    queryset = tenancy.in_shops(Case.objects.filter(status__in=filters.status or list(OPEN_STATUSES)), user)
+    statuses = set(filters.status or OPEN_STATUSES)
+    queryset = Case.objects.all()
+    if statuses != set(CaseStatus.values):
+        # In the order of OPEN_STATUSES, so that the open queue's predicate matches its partial index.
+        queryset = queryset.filter(status__in=[s for s in CaseStatus.values if s in statuses])
+    queryset = tenancy.in_shops(queryset, user)
     queryset = apply_view(queryset, filters.view, user=user, now=now)
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
     if filters.type:
         queryset = queryset.filter(claim__type=filters.type)
     if filters.shop:
-        queryset = queryset.filter(shop__slug=filters.shop)
+        queryset = queryset.filter(shop_id=_id_of(Shop.objects.filter(slug=filters.shop)))
     if filters.language:
         queryset = queryset.filter(language=filters.language)
     if filters.assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
     elif filters.assignee:
-        queryset = queryset.filter(assignee__username=filters.assignee)
-    if filters.carrier:
         queryset = queryset.filter(
-            Exists(Shipment.objects.filter(order_id=OuterRef("order_id"), carrier__code=filters.carrier))
+            assignee_id=_id_of(get_user_model().objects.filter(username=filters.assignee))
+        )
+    if filters.carrier:
+        carrier = _id_of(Carrier.objects.filter(code=filters.carrier))
+        queryset = queryset.filter(
+            Exists(Shipment.objects.filter(order_id=OuterRef("order_id"), carrier_id=carrier))
         )
     if filters.overdue:
         queryset = queryset.filter(_overdue(now))
     if filters.q:
         queryset = queryset.filter(search_text__contains=filters.q.lower())
     return queryset
+
+
+def _id_of(queryset: QuerySet) -> Subquery:
+    """`(SELECT id … LIMIT 1)`: an unknown name matches nothing, and the planner sees one value."""
+    return Subquery(queryset.order_by().values("pk")[:1])
 
 
 def encode_cursor(case: Case) -> str:
@@ -135,12 +159,68 @@ def after_cursor(queryset: QuerySet[Case], cursor: str | None) -> QuerySet[Case]
     # scan at the cursor instead of filtering every row before it.
     queryset = queryset.filter(priority__lte=priority)
     if due is None:
-        return queryset.filter(Q(priority__lt=priority) | Q(priority=priority, id__gt=pk))
+        # Cases without a due time come last within their priority (NULLS LAST, the index's order).
+        return queryset.filter(
+            Q(priority__lt=priority) | Q(priority=priority, first_response_due__isnull=True, id__gt=pk)
+        )
     return queryset.filter(
         Q(priority__lt=priority)
         | Q(priority=priority, first_response_due__gt=due)
+        | Q(priority=priority, first_response_due__isnull=True)
         | Q(priority=priority, first_response_due=due, id__gt=pk)
     )
+
+
+URGENCY = ("-priority", "first_response_due", "id")
+PAGE_JOINS = ("order", "buyer", "assignee", "claim")
+# A query per (shop, status) pair, merged: more pairs than this and planning them all costs
+# more than one query over `case_by_urgency` (an owner of many shops, every status ticked).
+MAX_BRANCHES = 24
+
+
+def _branches(filters: QueueFilters, *, shops: dict) -> list[tuple[int, str]] | None:
+    """The (shop, status) pairs to read one by one, or None when one query does better.
+
+    `case_shop_status_by_urgency` holds each shop's cases of each status in the queue's
+    order. PostgreSQL reads an index in order only for one value of its leading columns;
+    for `shop_id IN (1, 2) AND status IN ('resolved', 'closed')` it would read every such
+    case and sort them. So each pair is its own ordered, limited scan, and the pages are
+    merged (`UNION ALL … ORDER BY … LIMIT`, a Merge Append): a page touches at most a page
+    per pair, whatever the table holds. A search reads its own trigram index and sorts
+    the few cases it finds; one agent's cases come from `case_assignee_by_urgency`.
+    """
+    if filters.q or filters.view == "mine" or (filters.assignee and filters.assignee != "none"):
+        return None
+    shop_ids = sorted(shops)
+    if filters.shop:
+        shop_ids = [pk for pk in shop_ids if shops[pk].slug == filters.shop]
+    if filters.view == "escalated":
+        statuses = [CaseStatus.ESCALATED]
+    elif filters.view == "waiting_on_carrier":
+        statuses = [CaseStatus.WAITING_ON_CARRIER]
+    else:
+        statuses = [s for s in CaseStatus.values if s in set(filters.status or OPEN_STATUSES)]
+    pairs = [(shop, status) for shop in shop_ids for status in statuses]
+    return pairs if 0 < len(pairs) <= MAX_BRANCHES else None
+
+
+def page_query(
+    filters: QueueFilters, *, user, shops: dict, cursor: str | None, limit: int
+) -> tuple[QuerySet, bool]:
+    """The one query that picks a page, and whether it gives ids (merged scans) or the cases."""
+    queryset = after_cursor(filtered_cases(filters, user=user), cursor)
+    branches = _branches(filters, shops=shops)
+    if branches is None:
+        return queryset.select_related(*PAGE_JOINS).order_by(*URGENCY)[:limit], False
+    parts = [
+        queryset.filter(shop_id=shop, status=status)
+        .order_by(*URGENCY)
+        .values_list("id", "priority", "first_response_due")[:limit]
+        for shop, status in branches
+    ]
+    if len(parts) == 1:
+        return parts[0], True
+    return parts[0].union(*parts[1:], all=True).order_by(*URGENCY)[:limit], True
 
 
 @dataclass
@@ -164,12 +244,13 @@ def queue_page(
     anyway) instead of joins: with eight tables in one query PostgreSQL spends
     longer planning it than running it.
     """
-    queryset = (
-        after_cursor(filtered_cases(filters, user=user), cursor)
-        .select_related("order", "buyer", "assignee", "claim")
-        .order_by("-priority", "first_response_due", "id")
-    )
-    rows = list(queryset[: size + 1])
+    query, ids_only = page_query(filters, user=user, shops=shops, cursor=cursor, limit=size + 1)
+    if ids_only:
+        ids = [row[0] for row in query]
+        by_id = Case.objects.select_related(*PAGE_JOINS).in_bulk(ids)
+        rows = [by_id[pk] for pk in ids]
+    else:
+        rows = list(query)
     page = rows[:size]
     parcel_ids = [case.claim.shipment_id for case in page if _claim(case) and case.claim.shipment_id]
     parcels = Shipment.objects.in_bulk(parcel_ids) if parcel_ids else {}

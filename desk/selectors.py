@@ -6,14 +6,14 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from cases.approvals import standing
-from cases.models import Case, CaseEvent, CaseStatus, CaseTag
+from cases.models import Case, CaseEvent, CaseNote, CaseStatus, CaseTag
 from cases.priority import priority_reasons
 from cases.tags import shop_tags
 from claims.models import CarrierClaimStatus, ClaimLine
 from claims.playbooks import playbook_for
 from decisions.selectors import latest_decision
 from messaging.selectors import canned_replies_for, case_conversation
-from orders.models import RiskFlag, Shipment, TrackingEvent
+from orders.models import OrderNote, RiskFlag, Shipment, TrackingEvent
 from returns.models import Condition
 
 from .dispute_evidence import evidence_panel
@@ -31,7 +31,8 @@ def cases_list() -> QuerySet[Case]:
 def case_detail() -> QuerySet[Case]:
     return cases_list().prefetch_related(
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-        "notes__author",
+        # The author joined, not fetched by a query of its own.
+        Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
         "refunds",
         "invoice_reductions",
         "resolutions",
@@ -54,7 +55,7 @@ def case_page() -> QuerySet[Case]:
             "order__lines",
             "order__payments",
             Prefetch("order__shipments", queryset=shipments),
-            "order__notes__author",
+            Prefetch("order__notes", queryset=OrderNote.objects.select_related("author")),
             "claim__photos",
             "return_request__lines__order_line",
             "outbound_calls",

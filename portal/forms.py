@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +96,8 @@ class ProblemForm(forms.Form):
     def __init__(self, *args, order, **kwargs):
         super().__init__(*args, **kwargs)
         self.order = order
+        # Kept on the order: opening the claim reads the same lines for its evidence.
+        prefetch_related_objects([order], "lines")
         self.order_lines = list(order.lines.all())
         self.fields["needed_by"].initial = order.needed_by
         for line in self.order_lines:

@@ -42,7 +42,8 @@ def decision_input(claim: Claim) -> DecisionInput:
     )
 
 
-@transaction.atomic
+# No savepoint inside claim_open's transaction: nobody carries on after a failed decision.
+@transaction.atomic(savepoint=False)
 def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
     """Ask the shop's matrix what to do, store the answer, and apply it if the rule allows.
 
@@ -61,6 +62,8 @@ def claim_decide(*, claim: Claim, actor=None, auto_apply: bool = False):
             withheld = _withheld(claim, inputs)
             applied = withheld is None
     record = decisions.record_decision(case=case, decision=decision, inputs=inputs, auto_applied=applied)
+    # The API answers with the decision just made, without reading it back.
+    claim.decision_record = record
     case_event(
         case,
         Verb.DECISION,

@@ -100,15 +100,20 @@ def photos_arrived(claim: Claim) -> None:
             case_event(claim.case, Verb.PLAYBOOK_STEP, new=step.key)
 
 
-def tick_steps_for(claim: Claim, event: BuyerEvent) -> None:
+def tick_steps_for(claim: Claim, event: BuyerEvent, *, new_claim: bool = False) -> None:
     """The playbook step that consists of sending this e-mail is done once it is sent, whoever sent it.
 
     Only the first such step: a later one naming the same e-mail (photos asked for in the
-    acknowledgement) still waits for the agent to see the answer.
+    acknowledgement) still waits for the agent to see the answer. `new_claim`: opened in
+    this transaction, so no step can be done yet (one INSERT instead of a look-up first).
     """
     step = next((step for step in playbook_for(claim.type) if step.email_event == event), None)
     if step is not None:
-        _, created = PlaybookStep.objects.get_or_create(claim=claim, key=step.key)
+        if new_claim:
+            PlaybookStep.objects.create(claim=claim, key=step.key)
+            created = True
+        else:
+            _, created = PlaybookStep.objects.get_or_create(claim=claim, key=step.key)
         if created:
             case_event(claim.case, Verb.PLAYBOOK_STEP, new=step.key)
 

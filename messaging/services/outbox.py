@@ -53,7 +53,24 @@ def _new_message(
     author=None,
     context: dict | None,
     attachments: list[tuple[str, bytes, str]] | None,
+    new_case: bool = False,
 ) -> OutboundMessage:
+    if new_case:
+        # The case was opened in this very transaction: nobody else can have written to it yet.
+        message = _create_message(
+            case=case,
+            event=event,
+            sequence=1,
+            audience=audience,
+            to_email=to_email,
+            to_name=to_name,
+            recipient_user=recipient_user,
+            author=author,
+            context=context,
+            attachments=attachments,
+        )
+        _enqueue_after_commit(message.pk)
+        return message
     fixed = sequence is not None
     for _attempt in range(5):
         if not fixed:
@@ -62,23 +79,18 @@ def _new_message(
         try:
             # A savepoint, so a lost race on the sequence leaves the caller's transaction usable.
             with transaction.atomic():
-                message = OutboundMessage.objects.create(
+                message = _create_message(
                     case=case,
                     event=event,
                     sequence=sequence,
                     audience=audience,
                     to_email=to_email,
-                    to_name=clean_name(to_name),
+                    to_name=to_name,
                     recipient_user=recipient_user,
-                    author=author if getattr(author, "is_authenticated", False) else None,
-                    context=context or {},
-                    message_id=make_msgid(domain=reply_domain()),
-                    reply_token=secrets.token_hex(12),
+                    author=author,
+                    context=context,
+                    attachments=attachments,
                 )
-                for filename, content, mimetype in attachments or []:
-                    OutboundAttachment.objects.create(
-                        message=message, filename=filename, content=content, mimetype=mimetype
-                    )
         except IntegrityError:
             if fixed:
                 # The caller ran before with this sequence: the e-mail is already on its way.
@@ -89,6 +101,29 @@ def _new_message(
     raise RuntimeError(f"Could not allocate a sequence for {event} on case {case.pk}")
 
 
+def _create_message(
+    *, case, event, sequence, audience, to_email, to_name, recipient_user, author, context, attachments
+):
+    message = OutboundMessage.objects.create(
+        case=case,
+        event=event,
+        sequence=sequence,
+        audience=audience,
+        to_email=to_email,
+        to_name=clean_name(to_name),
+        recipient_user=recipient_user,
+        author=author if getattr(author, "is_authenticated", False) else None,
+        context=context or {},
+        message_id=make_msgid(domain=reply_domain()),
+        reply_token=secrets.token_hex(12),
+    )
+    for filename, content, mimetype in attachments or []:
+        OutboundAttachment.objects.create(
+            message=message, filename=filename, content=content, mimetype=mimetype
+        )
+    return message
+
+
 def notify_buyer(
     *,
     case: Case,
@@ -97,13 +132,15 @@ def notify_buyer(
     attachments: list[tuple[str, bytes, str]] | None = None,
     sequence: int | None = None,
     author=None,
+    new_case: bool = False,
 ) -> OutboundMessage | None:
     """Queue an e-mail to the case's buyer, sent after the caller's transaction commits.
 
     Call it inside the transaction of the change it reports: if that rolls back,
     no e-mail goes out. `context` must be JSON (strings, numbers); the worker
     adds shop, case, order, parcel and refund details at send time. Returns None
-    when there is nobody to write to.
+    when there is nobody to write to. `new_case`: the case was opened in the caller's
+    transaction, so this is its first e-mail of the kind (no sequence to look up).
     """
     buyer = case.buyer
     if buyer is None and case.order_id:
@@ -120,6 +157,7 @@ def notify_buyer(
         author=author,
         context=context,
         attachments=attachments,
+        new_case=new_case,
     )
 
 

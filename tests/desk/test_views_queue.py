@@ -41,9 +41,9 @@ def test_queue_runs_the_same_queries_for_1_and_20_cases(
     client.force_login(agent)
     client.get("/desk/")  # the first visit stores the desk language and the view counts (cached 30 s)
     # session, user (permissions come from the cache after the first visit), the ids of the user's
-    # shops, the page of cases with
+    # shops, the ids of the page (one ordered scan per shop and status, merged), the page of cases with
     # order, buyer, assignee and claim joined, their parcels, and the shops and carriers for the menus.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get("/desk/")
     assert response.status_code == 200
     assert response.content.decode().count('data-href="/desk/cases/') == count
