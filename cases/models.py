@@ -121,6 +121,16 @@ class Case(StatusMachine):
     recovered_total = models.DecimalField(
         _("recovered"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
+    # Set when an agent merged this case into another of the same buyer: this one is closed, its
+    # timeline and messages moved over, and its reference leads to the surviving case.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         ordering = ["-priority", "first_response_due", "id"]

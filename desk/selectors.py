@@ -1,9 +1,9 @@
 """Reads of cases shared by the API and the desk pages, with fixed query counts."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from cases.approvals import standing
-from cases.models import Case, CaseEvent, CaseStatus
+from cases.models import OPEN_STATUSES, Case, CaseEvent, CaseKind, CaseStatus
 from claims.models import CarrierClaimStatus, ClaimLine
 from claims.playbooks import playbook_for
 from decisions.selectors import latest_decision
@@ -98,4 +98,18 @@ def case_page_context(case: Case, *, user) -> dict:
         "conditions": Condition.choices,
         "conversation": case_conversation(case),
         "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),
+        "merge_candidates": merge_candidates(case),
     }
+
+
+def merge_candidates(case: Case) -> list[Case]:
+    """The buyer's other open cases in the shop, which an enquiry may be merged into (one query, enquiries only)."""
+    if case.kind != CaseKind.ENQUIRY or not case.is_open or case.buyer_id is None:
+        return []
+    return list(
+        Case.objects.filter(shop_id=case.shop_id, status__in=OPEN_STATUSES, merged_into__isnull=True)
+        .filter(Q(buyer_id=case.buyer_id) | Q(buyer__email__iexact=case.buyer.email))
+        .exclude(pk=case.pk)
+        .only("reference", "subject")
+        .order_by("-opened_at")[:20]
+    )

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from .views import approvals, case, dashboard, disputes, profile, queue, replies, reports, returns
+from .views import approvals, case, dashboard, disputes, new_case, profile, queue, replies, reports, returns
 
 app_name = "desk"
 urlpatterns = [
     path("", queue.queue_view, name="queue"),
     path("bulk/", queue.bulk_view, name="bulk"),
     path("me/", profile.profile_view, name="profile"),
+    path("new/", new_case.order_search_view, name="order_search"),
+    path("orders/<int:pk>/new-case/", new_case.order_new_case_view, name="order_new_case"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("approvals/", approvals.approvals_view, name="approvals"),
     path("reports/", reports.reports_view, name="reports"),
@@ -18,6 +20,7 @@ urlpatterns = [
     path("dashboard/<slug:key>.csv", dashboard.dashboard_csv_view, name="dashboard_csv"),
     path("cases/<str:reference>/", case.case_view, name="case"),
     path("cases/<str:reference>/act/", case.act_view, name="act"),
+    path("cases/<str:reference>/merge/", new_case.merge_view, name="merge"),
     path("cases/<str:reference>/decide/", case.decide_view, name="decide"),
     path("cases/<str:reference>/evidence.pdf", case.bundle_view, name="bundle"),
     path("cases/<str:reference>/move/", case.move_view, name="move"),

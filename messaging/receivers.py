@@ -1,12 +1,13 @@
 """What messaging does when the case kernel reports a change (`cases.signals`)."""
 
+from django.db.models import Max
 from django.dispatch import receiver
 
 from cases import signals
 from cases.models import Case, CaseStatus, OpenedVia
 from cases.verbs import SystemReason, reason_data
 
-from .models import BuyerEvent, OwnerEvent
+from .models import BuyerEvent, InboundMessage, OutboundMessage, OwnerEvent
 from .services.outbox import notify_buyer, notify_owners
 
 
@@ -37,3 +38,23 @@ def tell_owners_of_approval(
         event=OwnerEvent.OWNER_ESCALATION,
         context={"amount": str(amount), "limit": str(limit), "action": action, **reason_data(reason)},
     )
+
+
+@receiver(signals.case_merged, sender=Case, dispatch_uid="messaging-move-merged-conversation")
+def move_conversation(sender, *, source: Case, target: Case, **kwargs) -> None:
+    """The merged case's e-mails join the surviving case, so its conversation is whole.
+
+    An e-mail keeps its Message-ID and reply token, so the buyer's answer to it threads onto the
+    surviving case. Its sequence number is renumbered after the target's own of the same event
+    (one row per case, event and number).
+    """
+    InboundMessage.objects.filter(case=source).update(case=target)
+    taken = dict(
+        OutboundMessage.objects.filter(case=target)
+        .values("event")
+        .annotate(last=Max("sequence"))
+        .values_list("event", "last")
+    )
+    for message in OutboundMessage.objects.filter(case=source).order_by("event", "sequence", "id"):
+        taken[message.event] = taken.get(message.event, 0) + 1
+        OutboundMessage.objects.filter(pk=message.pk).update(case=target, sequence=taken[message.event])

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from cases.choices import ClaimType
 from cases.events import case_event
-from cases.models import CaseKind, OpenedVia
+from cases.linking import case_link_order
+from cases.models import Case, CaseKind, OpenedVia
 from cases.services import case_open
 from cases.uploads import validate_photos
 from cases.verbs import Verb
@@ -59,8 +60,13 @@ def claim_open(
     shipment: Shipment | None = None,
     dispute: DisputeIn | None = None,
     decide: bool = True,
+    enquiry: Case | None = None,
 ) -> Claim:
-    """Open a claim on an order: the case, its evidence and the recommended decision."""
+    """Open a claim on an order: the case, its evidence and the recommended decision.
+
+    With `enquiry`, that enquiry becomes the claim's case (linked to the order), keeping its
+    reference, timeline and conversation, instead of a new case being opened.
+    """
     checked_photos = _check(order=order, type=type, lines=lines, photos=photos, dispute=dispute)
     # Claims on one order open one after the other: the evidence of the second sees the first's
     # resolution, and only one of them gets an automatic decision.
@@ -70,16 +76,21 @@ def claim_open(
         # Disputes are answered by the provider's deadline; give agents a day's margin.
         hours = (dispute.respond_by - timezone.now()).total_seconds() / 3600 - 24
         first_response_hours = max(1, int(hours)) if hours < 24 else None
-    case = case_open(
-        kind=CaseKind.CLAIM,
-        shop=order.shop,
-        order=order,
-        opened_via=opened_via,
-        subject=ClaimType(type).label,
-        actor=actor,
-        first_response_hours=first_response_hours,
-        respond_by=dispute.respond_by if dispute else None,
-    )
+    if enquiry is not None:
+        case = case_link_order(
+            case=enquiry, order=order, actor=actor, kind=CaseKind.CLAIM, subject=ClaimType(type).label
+        )
+    else:
+        case = case_open(
+            kind=CaseKind.CLAIM,
+            shop=order.shop,
+            order=order,
+            opened_via=opened_via,
+            subject=ClaimType(type).label,
+            actor=actor,
+            first_response_hours=first_response_hours,
+            respond_by=dispute.respond_by if dispute else None,
+        )
     claim = Claim.objects.create(
         case=case,
         type=type,

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,6 +28,9 @@ from .common import after_action, case_or_404, desk_access, errors_text
 @desk_access
 def case_view(request, reference):
     case = case_or_404(request, reference, selectors.case_page())
+    if case.merged_into_id:
+        # A merged case lives on in the one it was merged into: its reference leads there.
+        return redirect("desk:case", reference=Case.objects.get(pk=case.merged_into_id).reference)
     return render(request, "desk/case.html", selectors.case_page_context(case, user=request.user))
 
 
