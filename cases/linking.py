@@ -106,7 +106,21 @@ def case_merge(*, source: Case, target: Case, actor=None) -> Case:
     if source.first_responded_at and not target.first_responded_at:
         target.first_responded_at = source.first_responded_at
     target.search_text = " ".join([target.search_text, source.search_text]).strip()
-    target.save(update_fields=["order", "first_responded_at", "search_text", "updated_at"])
+    target.preview = target.preview or source.preview
+    if source.last_buyer_message_at and (
+        target.last_buyer_message_at is None or source.last_buyer_message_at > target.last_buyer_message_at
+    ):
+        target.last_buyer_message_at = source.last_buyer_message_at
+    target.save(
+        update_fields=[
+            "order",
+            "first_responded_at",
+            "search_text",
+            "preview",
+            "last_buyer_message_at",
+            "updated_at",
+        ]
+    )
     source.merged_into = target
     source.save(update_fields=["merged_into", "updated_at"])
     move_locked(source, CaseStatus.CLOSED, actor=actor, reason=because(Reason.MERGED, case=target.reference))

@@ -121,6 +121,10 @@ class Case(StatusMachine):
     recovered_total = models.DecimalField(
         _("recovered"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
+    # The first words the buyer wrote (the claim's statement, the first e-mail), shown in the queue.
+    preview = models.CharField(_("first message"), max_length=200, blank=True, default="")
+    # When the buyer last wrote: the queue sorts by it and marks replies the assignee has not seen.
+    last_buyer_message_at = models.DateTimeField(_("last buyer message"), null=True, blank=True)
     # Set when an agent merged this case into another of the same buyer: this one is closed, its
     # timeline and messages moved over, and its reference leads to the surviving case.
     merged_into = models.ForeignKey(
@@ -185,6 +189,24 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.verb}"
+
+
+class CaseSeen(models.Model):
+    """When a user last opened a case: a buyer's message after it is unread for them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="seen_by", verbose_name=_("case"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("case last seen")
+        verbose_name_plural = _("cases last seen")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_seen_once_per_user")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.user_id}"
 
 
 class CaseNote(models.Model):

@@ -19,7 +19,7 @@ from orders.services import buyer_set_risk
 
 from . import signals
 from .events import case_event, user_or_none
-from .models import OPEN_STATUSES, Case, CaseNote, CaseStatus
+from .models import OPEN_STATUSES, Case, CaseNote, CaseSeen, CaseStatus
 from .priority import case_priority
 from .transitions import refused
 from .verbs import SystemReason, Verb
@@ -84,6 +84,43 @@ def case_add_search_terms(case: Case, *terms: str) -> None:
     """Make the case findable by more words (an RMA, a replacement's tracking number)."""
     case.search_text = " ".join([case.search_text, *(t.lower() for t in terms if t)]).strip()
     Case.objects.filter(pk=case.pk).update(search_text=case.search_text)
+
+
+PREVIEW_LENGTH = 200
+
+
+def case_buyer_wrote(case: Case, *, text: str = "", at: datetime | None = None) -> None:
+    """The buyer wrote (an e-mail, a claim's statement): the queue sorts by it and shows it unread.
+
+    The first words they ever wrote on the case become its preview; later ones leave it.
+    """
+    at = at or timezone.now()
+    words = " ".join(text.split())[:PREVIEW_LENGTH]
+    Case.objects.filter(pk=case.pk).update(last_buyer_message_at=at)
+    case.last_buyer_message_at = at
+    if words and not case.preview:
+        Case.objects.filter(pk=case.pk, preview="").update(preview=words)
+        case.preview = words
+
+
+def case_set_preview(case: Case, text: str) -> None:
+    """What the agent wrote down from a call, as the case's preview when the buyer wrote nothing yet."""
+    words = " ".join(text.split())[:PREVIEW_LENGTH]
+    if words and not case.preview:
+        Case.objects.filter(pk=case.pk, preview="").update(preview=words)
+        case.preview = words
+
+
+def case_mark_seen(case: Case, user, *, now: datetime | None = None) -> None:
+    """The user opened the case: buyer messages until now are read for them. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    CaseSeen.objects.bulk_create(
+        [CaseSeen(case=case, user=user, seen_at=now or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["case", "user"],
+        update_fields=["seen_at"],
+    )
 
 
 def case_lock(case_or_id) -> Case:

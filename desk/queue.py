@@ -11,14 +11,16 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import OPEN_STATUSES, Case, CaseStatus
+from cases.models import OPEN_STATUSES, Case, CaseSeen, CaseStatus
 from orders import tenancy
 from orders.models import Shipment
 
@@ -37,6 +39,17 @@ SAVED_VIEWS = {
 }
 
 
+# The columns the queue sorts by: (field, newest or largest first). Priority, the default, pages
+# over the partial index; the others over (field, id), cases without a value last.
+SORTS = {
+    "priority": ("priority", True),
+    "age": ("opened_at", False),
+    "due": ("first_response_due", False),
+    "value": ("order_value", True),
+    "last_message": ("last_buyer_message_at", True),
+}
+
+
 @dataclass
 class QueueFilters:
     view: str = "all"
@@ -49,6 +62,8 @@ class QueueFilters:
     language: str = ""
     overdue: bool = False
     q: str = ""
+    # A key of SORTS; "-" before it turns the direction round.
+    sort: str = "priority"
 
     @classmethod
     def from_query(cls, params) -> QueueFilters:
@@ -63,7 +78,17 @@ class QueueFilters:
             language=params.get("language", ""),
             overdue=params.get("overdue") in ("1", "on", "true"),
             q=params.get("q", "").strip()[:100],
+            sort=params.get("sort") if params.get("sort", "").lstrip("-") in SORTS else "priority",
         )
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.lstrip("-")
+
+    @property
+    def sort_field_desc(self) -> tuple[str, bool]:
+        field_name, desc = SORTS[self.sort_key]
+        return field_name, desc != self.sort.startswith("-")
 
 
 def _overdue(now: datetime) -> Q:
@@ -109,6 +134,52 @@ def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) 
     if filters.q:
         queryset = queryset.filter(search_text__contains=filters.q.lower())
     return queryset
+
+
+def _ordering(filters: QueueFilters) -> list:
+    if filters.sort == "priority":
+        return ["-priority", "first_response_due", "id"]
+    field_name, desc = filters.sort_field_desc
+    column = F(field_name).desc(nulls_last=True) if desc else F(field_name).asc(nulls_last=True)
+    return [column, "id"]
+
+
+def encode_sorted_cursor(case: Case, filters: QueueFilters) -> str:
+    field_name, _desc = filters.sort_field_desc
+    value = getattr(case, field_name)
+    value = value.isoformat() if isinstance(value, datetime) else (str(value) if value is not None else None)
+    raw = json.dumps([filters.sort, value, case.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_sorted_cursor(
+    queryset: QuerySet[Case], cursor: str | None, filters: QueueFilters
+) -> QuerySet[Case]:
+    """The cases after the cursor in a column's order; a cursor of another sort starts from the top."""
+    try:
+        padded = (cursor or "") + "=" * (-len(cursor or "") % 4)
+        sort, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        pk = int(pk)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return queryset
+    if sort != filters.sort:
+        return queryset
+    field_name, desc = filters.sort_field_desc
+    if value is None:
+        return queryset.filter(**{f"{field_name}__isnull": True, "id__gt": pk})
+    if field_name in ("opened_at", "first_response_due", "last_buyer_message_at"):
+        value = parse_datetime(value)
+        if value is None:
+            return queryset
+    else:
+        try:
+            value = Decimal(value)
+        except (ArithmeticError, ValueError):
+            return queryset
+    beyond = f"{field_name}__lt" if desc else f"{field_name}__gt"
+    return queryset.filter(
+        Q(**{beyond: value}) | Q(**{field_name: value, "id__gt": pk}) | Q(**{f"{field_name}__isnull": True})
+    )
 
 
 def encode_cursor(case: Case) -> str:
@@ -164,10 +235,23 @@ def queue_page(
     anyway) instead of joins: with eight tables in one query PostgreSQL spends
     longer planning it than running it.
     """
+    queryset = filtered_cases(filters, user=user)
+    if filters.sort == "priority":
+        queryset = after_cursor(queryset, cursor)
+    elif cursor:
+        queryset = after_sorted_cursor(queryset, cursor, filters)
     queryset = (
-        after_cursor(filtered_cases(filters, user=user), cursor)
-        .select_related("order", "buyer", "assignee", "claim")
-        .order_by("-priority", "first_response_due", "id")
+        queryset.select_related("order", "buyer", "assignee", "claim")
+        .annotate(
+            # When whoever works the case (the assignee, else the reader) last opened it: a buyer's
+            # message after that is unread. A subquery, so the page stays one query.
+            seen_at=Subquery(
+                CaseSeen.objects.filter(
+                    case=OuterRef("pk"), user_id=Coalesce(OuterRef("assignee_id"), Value(user.pk))
+                ).values("seen_at")[:1]
+            )
+        )
+        .order_by(*_ordering(filters))
     )
     rows = list(queryset[: size + 1])
     page = rows[:size]
@@ -180,7 +264,16 @@ def queue_page(
             parcel = parcels[claim.shipment_id]
             parcel.carrier = carriers[parcel.carrier_id]
             claim.shipment = parcel
-    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    for case in page:
+        case.unread = bool(
+            case.last_buyer_message_at and (case.seen_at is None or case.last_buyer_message_at > case.seen_at)
+        )
+    next_cursor = None
+    if len(rows) > size:
+        last = rows[size - 1]
+        next_cursor = (
+            encode_cursor(last) if filters.sort == "priority" else encode_sorted_cursor(last, filters)
+        )
     return QueuePage(cases=page, next_cursor=next_cursor)
 
 

@@ -15,7 +15,7 @@ from cases.choices import ClaimType
 from cases.events import case_event
 from cases.linking import case_link_order
 from cases.models import Case, CaseKind, OpenedVia
-from cases.services import case_open
+from cases.services import case_buyer_wrote, case_open, case_set_preview
 from cases.uploads import validate_photos
 from cases.verbs import Verb
 from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
@@ -105,6 +105,11 @@ def claim_open(
     ClaimLine.objects.bulk_create(
         [ClaimLine(claim=claim, order_line=line.order_line, quantity=line.quantity) for line in lines]
     )
+    if opened_via in (OpenedVia.PORTAL, OpenedVia.EMAIL):
+        case_buyer_wrote(case, text=claim.statement)
+    else:
+        # An agent's or a shop system's words for what the buyer said: the preview, not a message.
+        case_set_preview(case, claim.statement)
     save_photos(claim, checked_photos)
     claim_refresh_evidence(claim)
     case_event(case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos))

@@ -88,6 +88,14 @@ def due_in(moment):
 
 
 @register.filter
+def age(moment):
+    """How long ago, short ("3 days", "5 h 20 min"): the queue's age and last-message columns."""
+    if not moment:
+        return ""
+    return _span((timezone.now() - moment).total_seconds())
+
+
+@register.filter
 def duration(value):
     """A time span (a timedelta) as `due_in` writes it: "5 h 20 min", "3 days"; empty for none."""
     if value is None or value == "":

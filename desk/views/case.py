@@ -31,6 +31,7 @@ def case_view(request, reference):
     if case.merged_into_id:
         # A merged case lives on in the one it was merged into: its reference leads there.
         return redirect("desk:case", reference=Case.objects.get(pk=case.merged_into_id).reference)
+    cases.case_mark_seen(case, request.user)
     return render(request, "desk/case.html", selectors.case_page_context(case, user=request.user))
 
 

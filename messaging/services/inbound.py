@@ -26,7 +26,7 @@ from PIL import Image
 from cases import signals
 from cases.events import case_event
 from cases.models import Case, CaseKind, CaseStatus, OpenedVia
-from cases.services import case_lock, case_open, move_locked
+from cases.services import case_buyer_wrote, case_lock, case_open, move_locked
 from cases.verbs import Reason, Verb, because
 from orders.models import Buyer, Order, Shop
 from orders.names import clean_name
@@ -225,6 +225,8 @@ def _receive(mail: InboundIn, route: InboundRoute, read: _Read, delivery) -> Inb
         attachments=len(read.stored),
         rejected=len(read.rejected),
     )
+    if not automatic:
+        case_buyer_wrote(case, text=read.body, at=message.received_at)
     photos = sum(1 for attachment in read.stored if sniff_type(attachment.content).startswith("image/"))
     if photos and not automatic and not differs:
         # Only the buyer's own mail: photos from a stranger answering the thread prove nothing.
