@@ -22,6 +22,7 @@ from . import signals
 from .events import case_event
 from .models import OPEN_STATUSES, Case, CaseEvent, CaseKind, CaseNote, CaseStatus
 from .priority import case_priority
+from .search import case_reindex
 from .services import case_lock, case_search_text, move_locked
 from .verbs import Reason, Verb, because
 
@@ -57,6 +58,7 @@ def case_link_order(*, case: Case, order: Order, actor=None, kind: str = "", sub
     # The enquiry stays findable by what it was found by before (the sender's address).
     case.search_text = case_search_text(case, old_search)
     case.save()
+    case_reindex(case)
     case_event(case, Verb.ORDER_LINKED, actor=actor, new=order.number, order_id=order.pk)
     if kind:
         case_event(case, Verb.CONVERTED, actor=actor, old=CaseKind.ENQUIRY, new=kind)
@@ -121,6 +123,7 @@ def case_merge(*, source: Case, target: Case, actor=None) -> Case:
             "updated_at",
         ]
     )
+    case_reindex(target)
     source.merged_into = target
     source.save(update_fields=["merged_into", "updated_at"])
     move_locked(source, CaseStatus.CLOSED, actor=actor, reason=because(Reason.MERGED, case=target.reference))

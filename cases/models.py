@@ -118,6 +118,9 @@ class Case(StatusMachine):
     cost_total = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=Decimal("0"))
     # Reference, order number, buyer name and e-mail, tracking numbers: what agents type into the search box.
     search_text = models.TextField(blank=True, default="")
+    # What was said and bought (statements, e-mails, notes, order lines), folded: `cases.search`.
+    # PostgreSQL stems it into a generated `search_vector` column the model does not declare.
+    search_body = models.TextField(blank=True, default="")
     recovered_total = models.DecimalField(
         _("recovered"), max_digits=12, decimal_places=2, default=Decimal("0")
     )

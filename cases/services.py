@@ -21,6 +21,7 @@ from . import signals
 from .events import case_event, user_or_none
 from .models import OPEN_STATUSES, Case, CaseNote, CaseSeen, CaseStatus
 from .priority import case_priority
+from .search import case_reindex, fold
 from .transitions import refused
 from .verbs import SystemReason, Verb
 
@@ -65,6 +66,7 @@ def case_open(
     case.reference = f"C-{now:%Y}-{case.pk:06d}"
     case.search_text = case_search_text(case)
     Case.objects.filter(pk=case.pk).update(reference=case.reference, search_text=case.search_text)
+    case_reindex(case)
     case_event(case, Verb.OPENED, actor=actor, new=CaseStatus.NEW, kind=kind, via=opened_via)
     return case
 
@@ -77,12 +79,12 @@ def case_search_text(case: Case, *extra: str) -> str:
         parts.extend(case.order.shipments.values_list("tracking_number", flat=True))
     if case.buyer_id:
         parts.extend([case.buyer.name, case.buyer.email])
-    return " ".join(part for part in parts if part).lower()
+    return fold(" ".join(part for part in parts if part))
 
 
 def case_add_search_terms(case: Case, *terms: str) -> None:
     """Make the case findable by more words (an RMA, a replacement's tracking number)."""
-    case.search_text = " ".join([case.search_text, *(t.lower() for t in terms if t)]).strip()
+    case.search_text = " ".join([case.search_text, *(fold(t) for t in terms if t)]).strip()
     Case.objects.filter(pk=case.pk).update(search_text=case.search_text)
 
 
@@ -191,6 +193,7 @@ def case_note_add(*, case: Case, author, body: str) -> CaseNote:
     if not body:
         raise ValidationError({"body": [_("A note cannot be empty.")]})
     note = CaseNote.objects.create(case=case, author=user_or_none(author), body=body)
+    case_reindex(case)
     case_event(case, Verb.NOTE_ADDED, actor=author, note_id=note.pk)
     return note
 

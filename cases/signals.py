@@ -35,3 +35,8 @@ buyer_sent_photos = django.dispatch.Signal()
 # keep per case (the e-mails) to the target, so the surviving case holds the whole conversation.
 # Arguments: source, target.
 case_merged = django.dispatch.Signal()
+
+# The words a layer above keeps for a case (a claim's statement, the e-mails), gathered into the
+# case's search body (`cases.search.case_reindex`). Arguments: case. Each receiver returns a list
+# of texts.
+case_search_texts = django.dispatch.Signal()

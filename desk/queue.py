@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATUSES, Case, CaseSeen, CaseStatus
+from cases.search import by_relevance, cases_matching
 from orders import tenancy
 from orders.models import Shipment
 
@@ -43,6 +44,8 @@ SAVED_VIEWS = {
 # over the partial index; the others over (field, id), cases without a value last.
 SORTS = {
     "priority": ("priority", True),
+    # Only with a search: best matches first, paged by position (a search finds few cases).
+    "relevance": ("relevance", True),
     "age": ("opened_at", False),
     "due": ("first_response_due", False),
     "value": ("order_value", True),
@@ -78,7 +81,7 @@ class QueueFilters:
             language=params.get("language", ""),
             overdue=params.get("overdue") in ("1", "on", "true"),
             q=params.get("q", "").strip()[:100],
-            sort=params.get("sort") if params.get("sort", "").lstrip("-") in SORTS else "priority",
+            sort=_sort(params),
         )
 
     @property
@@ -89,6 +92,14 @@ class QueueFilters:
     def sort_field_desc(self) -> tuple[str, bool]:
         field_name, desc = SORTS[self.sort_key]
         return field_name, desc != self.sort.startswith("-")
+
+
+def _sort(params) -> str:
+    searching = bool(params.get("q", "").strip())
+    sort = params.get("sort", "")
+    if sort.lstrip("-") in SORTS and (sort.lstrip("-") != "relevance" or searching):
+        return sort
+    return "relevance" if searching else "priority"
 
 
 def _overdue(now: datetime) -> Q:
@@ -132,7 +143,7 @@ def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) 
     if filters.overdue:
         queryset = queryset.filter(_overdue(now))
     if filters.q:
-        queryset = queryset.filter(search_text__contains=filters.q.lower())
+        queryset = cases_matching(queryset, filters.q)
     return queryset
 
 
@@ -180,6 +191,19 @@ def after_sorted_cursor(
     return queryset.filter(
         Q(**{beyond: value}) | Q(**{field_name: value, "id__gt": pk}) | Q(**{f"{field_name}__isnull": True})
     )
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps(["relevance", offset]).encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str | None) -> int:
+    try:
+        padded = (cursor or "") + "=" * (-len(cursor or "") % 4)
+        sort, offset = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return min(max(int(offset), 0), 10_000) if sort == "relevance" else 0
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return 0
 
 
 def encode_cursor(case: Case) -> str:
@@ -236,24 +260,26 @@ def queue_page(
     longer planning it than running it.
     """
     queryset = filtered_cases(filters, user=user)
-    if filters.sort == "priority":
+    offset = 0
+    if filters.sort_key == "relevance":
+        offset = _offset(cursor)
+        queryset = by_relevance(queryset, filters.q)
+    elif filters.sort == "priority":
         queryset = after_cursor(queryset, cursor)
     elif cursor:
         queryset = after_sorted_cursor(queryset, cursor, filters)
-    queryset = (
-        queryset.select_related("order", "buyer", "assignee", "claim")
-        .annotate(
-            # When whoever works the case (the assignee, else the reader) last opened it: a buyer's
-            # message after that is unread. A subquery, so the page stays one query.
-            seen_at=Subquery(
-                CaseSeen.objects.filter(
-                    case=OuterRef("pk"), user_id=Coalesce(OuterRef("assignee_id"), Value(user.pk))
-                ).values("seen_at")[:1]
-            )
+    if filters.sort_key != "relevance":
+        queryset = queryset.order_by(*_ordering(filters))
+    queryset = queryset.select_related("order", "buyer", "assignee", "claim").annotate(
+        # When whoever works the case (the assignee, else the reader) last opened it: a buyer's
+        # message after that is unread. A subquery, so the page stays one query.
+        seen_at=Subquery(
+            CaseSeen.objects.filter(
+                case=OuterRef("pk"), user_id=Coalesce(OuterRef("assignee_id"), Value(user.pk))
+            ).values("seen_at")[:1]
         )
-        .order_by(*_ordering(filters))
     )
-    rows = list(queryset[: size + 1])
+    rows = list(queryset[offset : offset + size + 1])
     page = rows[:size]
     parcel_ids = [case.claim.shipment_id for case in page if _claim(case) and case.claim.shipment_id]
     parcels = Shipment.objects.in_bulk(parcel_ids) if parcel_ids else {}

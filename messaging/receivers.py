@@ -58,3 +58,19 @@ def move_conversation(sender, *, source: Case, target: Case, **kwargs) -> None:
     for message in OutboundMessage.objects.filter(case=source).order_by("event", "sequence", "id"):
         taken[message.event] = taken.get(message.event, 0) + 1
         OutboundMessage.objects.filter(pk=message.pk).update(case=target, sequence=taken[message.event])
+
+
+@receiver(signals.case_search_texts, sender=Case, dispatch_uid="messaging-search-texts")
+def conversation_words(sender, *, case: Case, **kwargs) -> list[str]:
+    """The buyer's e-mails and what agents wrote back: the words agents search for.
+
+    Not the templated status e-mails: their words are in every case and would find them all.
+    """
+    texts = []
+    for subject, body in InboundMessage.objects.filter(case=case).values_list("subject", "body"):
+        texts += [subject, body]
+    for context in OutboundMessage.objects.filter(case=case, event=BuyerEvent.AGENT_REPLY).values_list(
+        "context", flat=True
+    ):
+        texts.append(str((context or {}).get("body", "")))
+    return texts

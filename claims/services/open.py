@@ -15,6 +15,7 @@ from cases.choices import ClaimType
 from cases.events import case_event
 from cases.linking import case_link_order
 from cases.models import Case, CaseKind, OpenedVia
+from cases.search import case_reindex
 from cases.services import case_buyer_wrote, case_open, case_set_preview
 from cases.uploads import validate_photos
 from cases.verbs import Verb
@@ -110,6 +111,7 @@ def claim_open(
     else:
         # An agent's or a shop system's words for what the buyer said: the preview, not a message.
         case_set_preview(case, claim.statement)
+    case_reindex(case)
     save_photos(claim, checked_photos)
     claim_refresh_evidence(claim)
     case_event(case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos))
