@@ -243,6 +243,11 @@ class QueuePage:
     cases: list[Case]
     next_cursor: str | None
 
+    @property
+    def any_respond_by(self) -> bool:
+        """Whether the page needs the payment providers' deadline column (disputes on it)."""
+        return any(case.respond_by for case in self.cases)
+
 
 def queue_page(
     filters: QueueFilters,

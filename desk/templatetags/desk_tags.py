@@ -89,10 +89,16 @@ def due_in(moment):
 
 @register.filter
 def age(moment):
-    """How long ago, short ("3 days", "5 h 20 min"): the queue's age and last-message columns."""
+    """How long ago, in one unit ("12 min", "5 h", "3 days"): the queue's age and last-message columns."""
     if not moment:
         return ""
-    return _span((timezone.now() - moment).total_seconds())
+    minutes = max(0, int((timezone.now() - moment).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    days = minutes // (24 * 60)
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
 
 
 @register.filter

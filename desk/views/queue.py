@@ -36,16 +36,22 @@ def queue_view(request):
         shops={shop.pk: shop for shop in shops},
         carriers={carrier.pk: carrier for carrier in carriers},
     )
+    # The payment providers' deadline column, when a dispute is on the page; the rows "More cases"
+    # adds keep the columns of the page they join (rb=1).
+    show_respond_by = page.any_respond_by or request.GET.get("rb") == "1"
     # One reverse() for the page instead of three per row.
     prefix = reverse("desk:case", args=["0"])[:-2]
     for case in page.cases:
         case.desk_url = f"{prefix}{case.reference}/"
     context = {
         "page": page,
+        "show_respond_by": show_respond_by,
         "filters": filters,
         "saved_views": queue.SAVED_VIEWS,
         "counts": queue.view_counts(user=request.user),
         "shops": shops,
+        # The shop's name on each row only matters to someone who works for several.
+        "several_shops": len(shops) > 1,
         "carriers": carriers,
         "kinds": CaseKind.choices,
         "types": ClaimType.choices,

@@ -74,7 +74,7 @@ def test_the_queue_shows_age_and_the_buyers_first_words(client, agent, shop, car
     page = client.get("/desk/").content.decode()
 
     assert "Die Servietten für die Hochzeit fehlen." in page
-    assert '<td class="age">0 h 00 min</td>' in page
+    assert '<td class="age">0 min</td>' in page
 
 
 def test_a_buyers_reply_is_unread_until_the_assignee_opens_the_case(client, agent, shop, carrier):
