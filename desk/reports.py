@@ -74,7 +74,9 @@ def csat_report(user, *, since: datetime) -> dict:
             lambda row: str(claim_types.get(row["case__claim__type"]) or kinds.get(row["case__kind"], "")),
         ),
         "comments": list(
-            ratings.exclude(comment="").select_related("case__assignee").order_by("-rated_at")[:50]
+            ratings.exclude(comment="")
+            .select_related("case__assignee")
+            .order_by("-rated_at")[:50]
         ),
     }
 
@@ -97,15 +99,11 @@ def agent_report(user, *, since: datetime) -> list[AgentFigures]:
             first_response=Avg(
                 ExpressionWrapper(F("first_responded_at") - F("opened_at"), output_field=DurationField())
             ),
-            resolution=Avg(
-                ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField())
-            ),
+            resolution=Avg(ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField())),
         )
         .order_by("-resolved", "assignee__username")
     )
     return [
-        AgentFigures(
-            row["assignee__username"] or "", row["resolved"], row["first_response"], row["resolution"]
-        )
+        AgentFigures(row["assignee__username"] or "", row["resolved"], row["first_response"], row["resolution"])
         for row in rows
     ]

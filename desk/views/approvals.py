@@ -56,13 +56,10 @@ def approval_decide_view(request, pk, verdict):
                 % {"amount": approval.amount, "reference": approval.case.reference},
             )
         else:
-            approval = approvals.approval_decline(
-                pk=pk, actor=request.user, note=request.POST.get("note", "")
-            )
+            approval = approvals.approval_decline(pk=pk, actor=request.user, note=request.POST.get("note", ""))
             messages.success(
                 request,
-                _("Declined: %(reference)s is back with the agent who asked.")
-                % {"reference": approval.case.reference},
+                _("Declined: %(reference)s is back with the agent who asked.") % {"reference": approval.case.reference},
             )
     except Approval.DoesNotExist as exc:
         raise Http404 from exc
