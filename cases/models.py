@@ -13,7 +13,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Buyer, Order, Shop
@@ -153,6 +153,31 @@ class Case(StatusMachine):
                 fields=["-priority", "first_response_due", "id"],
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
                 name="case_open_by_urgency",
+            ),
+            # The queue's other sortable columns, in the order `desk.queue` reads them (and backwards).
+            models.Index(
+                F("order_value").desc(nulls_last=True),
+                "id",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_value",
+            ),
+            models.Index(
+                F("opened_at").asc(nulls_last=True),
+                "id",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_age",
+            ),
+            models.Index(
+                F("first_response_due").asc(nulls_last=True),
+                "id",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_due",
+            ),
+            models.Index(
+                F("last_buyer_message_at").desc(nulls_last=True),
+                "id",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_buyer_wrote",
             ),
             models.Index(fields=["shop", "status"], name="case_shop_status"),
             models.Index(fields=["order"], name="case_order"),

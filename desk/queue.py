@@ -151,6 +151,11 @@ def _ordering(filters: QueueFilters) -> list:
     if filters.sort == "priority":
         return ["-priority", "first_response_due", "id"]
     field_name, desc = filters.sort_field_desc
+    if filters.sort.startswith("-"):
+        # A column's own order read backwards (empty values and higher ids first), so that one
+        # partial index (Case.Meta.indexes) serves both directions.
+        column = F(field_name).desc(nulls_first=True) if desc else F(field_name).asc(nulls_first=True)
+        return [column, "-id"]
     column = F(field_name).desc(nulls_last=True) if desc else F(field_name).asc(nulls_last=True)
     return [column, "id"]
 
@@ -176,7 +181,12 @@ def after_sorted_cursor(
     if sort != filters.sort:
         return queryset
     field_name, desc = filters.sort_field_desc
+    backwards = filters.sort.startswith("-")
     if value is None:
+        if backwards:  # empty values come first, then every case with one
+            return queryset.filter(
+                Q(**{f"{field_name}__isnull": True, "id__lt": pk}) | Q(**{f"{field_name}__isnull": False})
+            )
         return queryset.filter(**{f"{field_name}__isnull": True, "id__gt": pk})
     if field_name in ("opened_at", "first_response_due", "last_buyer_message_at"):
         value = parse_datetime(value)
@@ -188,6 +198,8 @@ def after_sorted_cursor(
         except (ArithmeticError, ValueError):
             return queryset
     beyond = f"{field_name}__lt" if desc else f"{field_name}__gt"
+    if backwards:
+        return queryset.filter(Q(**{beyond: value}) | Q(**{field_name: value, "id__lt": pk}))
     return queryset.filter(
         Q(**{beyond: value}) | Q(**{field_name: value, "id__gt": pk}) | Q(**{f"{field_name}__isnull": True})
     )

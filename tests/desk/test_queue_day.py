@@ -64,6 +64,11 @@ def test_sorted_pages_lose_and_repeat_no_case(client, agent, shop, carrier):
     values = [case.order_value for case in seen]
     assert values == sorted(values, reverse=True)
 
+    first = client.get("/desk/?sort=-value")
+    second = client.get(f"/desk/?sort=-value&after={first.context['page'].next_cursor}")
+    backwards = [*first.context["page"].cases, *second.context["page"].cases]
+    assert backwards == seen[::-1]
+
 
 def test_the_queue_shows_age_and_the_buyers_first_words(client, agent, shop, carrier):
     order = make_order(shop)
