@@ -13,7 +13,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Buyer, Order, Shop
@@ -128,8 +128,25 @@ class Case(StatusMachine):
     cost_total = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=Decimal("0"))
     # Reference, order number, buyer name and e-mail, tracking numbers: what agents type into the search box.
     search_text = models.TextField(blank=True, default="")
+    # What was said and bought (statements, e-mails, notes, order lines), folded: `cases.search`.
+    # PostgreSQL stems it into a generated `search_vector` column the model does not declare.
+    search_body = models.TextField(blank=True, default="")
     recovered_total = models.DecimalField(
         _("recovered"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    # The first words the buyer wrote (the claim's statement, the first e-mail), shown in the queue.
+    preview = models.CharField(_("first message"), max_length=200, blank=True, default="")
+    # When the buyer last wrote: the queue sorts by it and marks replies the assignee has not seen.
+    last_buyer_message_at = models.DateTimeField(_("last buyer message"), null=True, blank=True)
+    # Set when an agent merged this case into another of the same buyer: this one is closed, its
+    # timeline and messages moved over, and its reference leads to the surviving case.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+        verbose_name=_("merged into"),
     )
 
     class Meta:
@@ -161,6 +178,31 @@ class Case(StatusMachine):
             # One agent's cases in the queue's order (`assignee_id = …`).
             models.Index(
                 fields=["assignee", "-priority", "first_response_due", "id"], name="case_assignee_by_urgency"
+            ),
+            # The queue's other sortable columns, in the order `desk.queue` reads them (and backwards).
+            models.Index(
+                F("order_value").desc(nulls_last=True),
+                "id",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_value",
+            ),
+            models.Index(
+                F("opened_at").asc(nulls_last=True),
+                "id",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_age",
+            ),
+            models.Index(
+                F("first_response_due").asc(nulls_last=True),
+                "id",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_due",
+            ),
+            models.Index(
+                F("last_buyer_message_at").desc(nulls_last=True),
+                "id",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_open_by_buyer_wrote",
             ),
             models.Index(fields=["order"], name="case_order"),
         ]
@@ -199,6 +241,24 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.verb}"
+
+
+class CaseSeen(models.Model):
+    """When a user last opened a case: a buyer's message after it is unread for them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="seen_by", verbose_name=_("case"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("case last seen")
+        verbose_name_plural = _("cases last seen")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_seen_once_per_user")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.user_id}"
 
 
 class CaseNote(models.Model):

@@ -20,8 +20,9 @@ from orders.services import buyer_set_risk
 
 from . import signals
 from .events import case_event, user_or_none
-from .models import OPEN_STATUSES, Case, CaseNote, CaseStatus
+from .models import OPEN_STATUSES, Case, CaseNote, CaseSeen, CaseStatus
 from .priority import case_priority
+from .search import case_reindex, fold
 from .transitions import refused
 from .verbs import SystemReason, Verb
 
@@ -82,6 +83,7 @@ def case_open(
         case.reference = f"C-{now:%Y}-{case.pk:06d}"
         case.search_text = case_search_text(case, tracking_numbers=tracking_numbers)
         Case.objects.filter(pk=case.pk).update(reference=case.reference, search_text=case.search_text)
+    case_reindex(case)
     case_event(case, Verb.OPENED, actor=actor, new=CaseStatus.NEW, kind=kind, via=opened_via)
     return case
 
@@ -112,13 +114,50 @@ def case_search_text(case: Case, *extra: str, tracking_numbers: list[str] | None
         parts.extend(tracking_numbers)
     if case.buyer_id:
         parts.extend([case.buyer.name, case.buyer.email])
-    return " ".join(part for part in parts if part).lower()
+    return fold(" ".join(part for part in parts if part))
 
 
 def case_add_search_terms(case: Case, *terms: str) -> None:
     """Make the case findable by more words (an RMA, a replacement's tracking number)."""
-    case.search_text = " ".join([case.search_text, *(t.lower() for t in terms if t)]).strip()
+    case.search_text = " ".join([case.search_text, *(fold(t) for t in terms if t)]).strip()
     Case.objects.filter(pk=case.pk).update(search_text=case.search_text)
+
+
+PREVIEW_LENGTH = 200
+
+
+def case_buyer_wrote(case: Case, *, text: str = "", at: datetime | None = None) -> None:
+    """The buyer wrote (an e-mail, a claim's statement): the queue sorts by it and shows it unread.
+
+    The first words they ever wrote on the case become its preview; later ones leave it.
+    """
+    at = at or timezone.now()
+    words = " ".join(text.split())[:PREVIEW_LENGTH]
+    Case.objects.filter(pk=case.pk).update(last_buyer_message_at=at)
+    case.last_buyer_message_at = at
+    if words and not case.preview:
+        Case.objects.filter(pk=case.pk, preview="").update(preview=words)
+        case.preview = words
+
+
+def case_set_preview(case: Case, text: str) -> None:
+    """What the agent wrote down from a call, as the case's preview when the buyer wrote nothing yet."""
+    words = " ".join(text.split())[:PREVIEW_LENGTH]
+    if words and not case.preview:
+        Case.objects.filter(pk=case.pk, preview="").update(preview=words)
+        case.preview = words
+
+
+def case_mark_seen(case: Case, user, *, now: datetime | None = None) -> None:
+    """The user opened the case: buyer messages until now are read for them. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    CaseSeen.objects.bulk_create(
+        [CaseSeen(case=case, user=user, seen_at=now or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["case", "user"],
+        update_fields=["seen_at"],
+    )
 
 
 def case_lock(case_or_id) -> Case:
@@ -189,6 +228,7 @@ def case_note_add(*, case: Case, author, body: str) -> CaseNote:
     if not body:
         raise ValidationError({"body": [_("A note cannot be empty.")]})
     note = CaseNote.objects.create(case=case, author=user_or_none(author), body=body)
+    case_reindex(case)
     case_event(case, Verb.NOTE_ADDED, actor=author, note_id=note.pk)
     return note
 

@@ -30,3 +30,13 @@ refund_accepted = django.dispatch.Signal()
 # The buyer's e-mail on a case came with photos (image attachments the inbox kept).
 # Arguments: case, photos (how many). The claim's playbook counts them as the photos it asks for.
 buyer_sent_photos = django.dispatch.Signal()
+
+# An agent merged `source` into `target` (same shop, same buyer). The layers above move what they
+# keep per case (the e-mails) to the target, so the surviving case holds the whole conversation.
+# Arguments: source, target.
+case_merged = django.dispatch.Signal()
+
+# The words a layer above keeps for a case (a claim's statement, the e-mails), gathered into the
+# case's search body (`cases.search.case_reindex`). Arguments: case. Each receiver returns a list
+# of texts.
+case_search_texts = django.dispatch.Signal()

@@ -85,6 +85,10 @@ class Verb(models.TextChoices):
     DISPUTE_EVIDENCE_REQUESTED = "dispute_evidence_requested", _("Evidence queued for the payment provider")
     DISPUTE_EVIDENCE_SUBMITTED = "dispute_evidence_submitted", _("Evidence submitted to the payment provider")
     AUTO_APPLY_WITHHELD = "auto_apply_withheld", _("Recommendation not applied automatically")
+    ORDER_LINKED = "order_linked", _("Linked to an order")
+    CONVERTED = "converted", _("Enquiry turned into a claim or return")
+    MERGED_INTO = "merged_into", _("Merged into another case of the buyer")
+    MERGED_FROM = "merged_from", _("Another case of the buyer merged into this one")
     EMAIL_SENDER_DIFFERS = (
         "email_sender_differs",
         _("E-mail kept out of another case's thread: sender differs"),
@@ -139,6 +143,7 @@ class Reason(models.TextChoices):
             "it answers an e-mail of %(case)s, but its sender is neither that case's buyer nor anyone its e-mails went to"
         ),
     )
+    MERGED = "merged", _("merged into %(case)s")
     SENDER_NOT_AUTHENTICATED = (
         "sender_not_authenticated",
         _("the sender's domain did not confirm the sender (SPF, DKIM, DMARC)"),

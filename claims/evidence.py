@@ -82,8 +82,9 @@ def weight_check(*, lines, claimed_missing: dict[int, int], packaging_g: int, me
     return result
 
 
-def compute_evidence(claim, *, now=None, claimed: dict[int, int] | None = None) -> dict:
-    """The claim's evidence; `claimed` ({order line id: quantity}) for a claim not saved yet."""
+def compute_evidence(claim, *, now=None, claimed: dict[int, int] | None = None, photos: int = 0) -> dict:
+    """The claim's evidence; `claimed` ({order line id: quantity}) and `photos` (how many come with it)
+    for a claim not saved yet."""
     now = now or timezone.now()
     case = claim.case
     order = case.order
@@ -145,7 +146,9 @@ def compute_evidence(claim, *, now=None, claimed: dict[int, int] | None = None) 
         "rush": order.is_rush,
         "prior_resolutions": prior_resolutions,
         # Uploaded with the claim or later in the portal, or attached to the buyer's e-mail.
-        "photos_provided": claim.photos.exists() or case.events.filter(verb=Verb.BUYER_SENT_PHOTOS).exists(),
+        "photos_provided": bool(photos)
+        or (claim.pk is not None and claim.photos.exists())
+        or case.events.filter(verb=Verb.BUYER_SENT_PHOTOS).exists(),
     }
     if shipment:
         evidence["shipment"] = {

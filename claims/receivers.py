@@ -23,3 +23,9 @@ def photos_by_email(sender, *, case: Case, photos: int, **kwargs) -> None:
     claim = Claim.objects.filter(case=case).first()
     if claim is not None:
         photos_mailed(claim, count=photos)
+
+
+@receiver(signals.case_search_texts, sender=Case, dispatch_uid="claims-search-texts")
+def statement_words(sender, *, case: Case, **kwargs) -> list[str]:
+    """What the buyer said about the problem, as the claim recorded it."""
+    return list(Claim.objects.filter(case=case).values_list("statement", flat=True))

@@ -14,15 +14,18 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import OPEN_STATUSES, Case, CaseStatus
+from cases.models import OPEN_STATUSES, Case, CaseSeen, CaseStatus
+from cases.search import by_relevance, cases_matching
 from orders import tenancy
 from orders.models import Carrier, Shipment, Shop
 
@@ -41,6 +44,19 @@ SAVED_VIEWS = {
 }
 
 
+# The columns the queue sorts by: (field, newest or largest first). Priority, the default, pages
+# over the partial index; the others over (field, id), cases without a value last.
+SORTS = {
+    "priority": ("priority", True),
+    # Only with a search: best matches first, paged by position (a search finds few cases).
+    "relevance": ("relevance", True),
+    "age": ("opened_at", False),
+    "due": ("first_response_due", False),
+    "value": ("order_value", True),
+    "last_message": ("last_buyer_message_at", True),
+}
+
+
 @dataclass
 class QueueFilters:
     view: str = "all"
@@ -53,6 +69,8 @@ class QueueFilters:
     language: str = ""
     overdue: bool = False
     q: str = ""
+    # A key of SORTS; "-" before it turns the direction round.
+    sort: str = "priority"
 
     @classmethod
     def from_query(cls, params) -> QueueFilters:
@@ -67,7 +85,25 @@ class QueueFilters:
             language=params.get("language", ""),
             overdue=params.get("overdue") in ("1", "on", "true"),
             q=params.get("q", "").strip()[:100],
+            sort=_sort(params),
         )
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.lstrip("-")
+
+    @property
+    def sort_field_desc(self) -> tuple[str, bool]:
+        field_name, desc = SORTS[self.sort_key]
+        return field_name, desc != self.sort.startswith("-")
+
+
+def _sort(params) -> str:
+    searching = bool(params.get("q", "").strip())
+    sort = params.get("sort", "")
+    if sort.lstrip("-") in SORTS and (sort.lstrip("-") != "relevance" or searching):
+        return sort
+    return "relevance" if searching else "priority"
 
 
 def _overdue(now: datetime) -> Q:
@@ -126,13 +162,84 @@ def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) 
     if filters.overdue:
         queryset = queryset.filter(_overdue(now))
     if filters.q:
-        queryset = queryset.filter(search_text__contains=filters.q.lower())
+        queryset = cases_matching(queryset, filters.q)
     return queryset
 
 
 def _id_of(queryset: QuerySet) -> Subquery:
     """`(SELECT id … LIMIT 1)`: an unknown name matches nothing, and the planner sees one value."""
     return Subquery(queryset.order_by().values("pk")[:1])
+
+
+def _ordering(filters: QueueFilters) -> list:
+    if filters.sort == "priority":
+        return ["-priority", "first_response_due", "id"]
+    field_name, desc = filters.sort_field_desc
+    if filters.sort.startswith("-"):
+        # A column's own order read backwards (empty values and higher ids first), so that one
+        # partial index (Case.Meta.indexes) serves both directions.
+        column = F(field_name).desc(nulls_first=True) if desc else F(field_name).asc(nulls_first=True)
+        return [column, "-id"]
+    column = F(field_name).desc(nulls_last=True) if desc else F(field_name).asc(nulls_last=True)
+    return [column, "id"]
+
+
+def encode_sorted_cursor(case: Case, filters: QueueFilters) -> str:
+    field_name, _desc = filters.sort_field_desc
+    value = getattr(case, field_name)
+    value = value.isoformat() if isinstance(value, datetime) else (str(value) if value is not None else None)
+    raw = json.dumps([filters.sort, value, case.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_sorted_cursor(
+    queryset: QuerySet[Case], cursor: str | None, filters: QueueFilters
+) -> QuerySet[Case]:
+    """The cases after the cursor in a column's order; a cursor of another sort starts from the top."""
+    try:
+        padded = (cursor or "") + "=" * (-len(cursor or "") % 4)
+        sort, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        pk = int(pk)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return queryset
+    if sort != filters.sort:
+        return queryset
+    field_name, desc = filters.sort_field_desc
+    backwards = filters.sort.startswith("-")
+    if value is None:
+        if backwards:  # empty values come first, then every case with one
+            return queryset.filter(
+                Q(**{f"{field_name}__isnull": True, "id__lt": pk}) | Q(**{f"{field_name}__isnull": False})
+            )
+        return queryset.filter(**{f"{field_name}__isnull": True, "id__gt": pk})
+    if field_name in ("opened_at", "first_response_due", "last_buyer_message_at"):
+        value = parse_datetime(value)
+        if value is None:
+            return queryset
+    else:
+        try:
+            value = Decimal(value)
+        except (ArithmeticError, ValueError):
+            return queryset
+    beyond = f"{field_name}__lt" if desc else f"{field_name}__gt"
+    if backwards:
+        return queryset.filter(Q(**{beyond: value}) | Q(**{field_name: value, "id__lt": pk}))
+    return queryset.filter(
+        Q(**{beyond: value}) | Q(**{field_name: value, "id__gt": pk}) | Q(**{f"{field_name}__isnull": True})
+    )
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps(["relevance", offset]).encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str | None) -> int:
+    try:
+        padded = (cursor or "") + "=" * (-len(cursor or "") % 4)
+        sort, offset = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return min(max(int(offset), 0), 10_000) if sort == "relevance" else 0
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return 0
 
 
 def encode_cursor(case: Case) -> str:
@@ -211,7 +318,7 @@ def page_query(
     queryset = after_cursor(filtered_cases(filters, user=user), cursor)
     branches = _branches(filters, shops=shops)
     if branches is None:
-        return queryset.select_related(*PAGE_JOINS).order_by(*URGENCY)[:limit], False
+        return with_seen(queryset.select_related(*PAGE_JOINS), user).order_by(*URGENCY)[:limit], False
     parts = [
         queryset.filter(shop_id=shop, status=status)
         .order_by(*URGENCY)
@@ -223,10 +330,27 @@ def page_query(
     return parts[0].union(*parts[1:], all=True).order_by(*URGENCY)[:limit], True
 
 
+def with_seen(queryset: QuerySet[Case], user) -> QuerySet[Case]:
+    """Each case with when whoever works it (the assignee, else the reader) last opened it: a buyer's
+    message after that is unread. A subquery, so the page stays one query."""
+    return queryset.annotate(
+        seen_at=Subquery(
+            CaseSeen.objects.filter(
+                case=OuterRef("pk"), user_id=Coalesce(OuterRef("assignee_id"), Value(user.pk))
+            ).values("seen_at")[:1]
+        )
+    )
+
+
 @dataclass
 class QueuePage:
     cases: list[Case]
     next_cursor: str | None
+
+    @property
+    def any_respond_by(self) -> bool:
+        """Whether the page needs the payment providers' deadline column (disputes on it)."""
+        return any(case.respond_by for case in self.cases)
 
 
 def queue_page(
@@ -244,13 +368,29 @@ def queue_page(
     anyway) instead of joins: with eight tables in one query PostgreSQL spends
     longer planning it than running it.
     """
-    query, ids_only = page_query(filters, user=user, shops=shops, cursor=cursor, limit=size + 1)
-    if ids_only:
-        ids = [row[0] for row in query]
-        by_id = Case.objects.select_related(*PAGE_JOINS).in_bulk(ids)
-        rows = [by_id[pk] for pk in ids]
+    if filters.sort == "priority" and not filters.q:
+        # The queue's own order: one ordered, limited scan per (shop, status) merged, or one query.
+        query, ids_only = page_query(filters, user=user, shops=shops, cursor=cursor, limit=size + 1)
+        if ids_only:
+            ids = [row[0] for row in query]
+            by_id = with_seen(Case.objects.select_related(*PAGE_JOINS), user).in_bulk(ids)
+            rows = [by_id[pk] for pk in ids]
+        else:
+            rows = list(query)
     else:
-        rows = list(query)
+        queryset = filtered_cases(filters, user=user)
+        offset = 0
+        if filters.sort_key == "relevance":
+            offset = _offset(cursor)
+            queryset = by_relevance(queryset, filters.q)
+        elif filters.sort == "priority":
+            queryset = after_cursor(queryset, cursor)
+        elif cursor:
+            queryset = after_sorted_cursor(queryset, cursor, filters)
+        if filters.sort_key != "relevance":
+            queryset = queryset.order_by(*_ordering(filters))
+        queryset = with_seen(queryset.select_related(*PAGE_JOINS), user)
+        rows = list(queryset[offset : offset + size + 1])
     page = rows[:size]
     parcel_ids = [case.claim.shipment_id for case in page if _claim(case) and case.claim.shipment_id]
     parcels = Shipment.objects.in_bulk(parcel_ids) if parcel_ids else {}
@@ -261,7 +401,16 @@ def queue_page(
             parcel = parcels[claim.shipment_id]
             parcel.carrier = carriers[parcel.carrier_id]
             claim.shipment = parcel
-    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    for case in page:
+        case.unread = bool(
+            case.last_buyer_message_at and (case.seen_at is None or case.last_buyer_message_at > case.seen_at)
+        )
+    next_cursor = None
+    if len(rows) > size:
+        last = rows[size - 1]
+        next_cursor = (
+            encode_cursor(last) if filters.sort == "priority" else encode_sorted_cursor(last, filters)
+        )
     return QueuePage(cases=page, next_cursor=next_cursor)
 
 

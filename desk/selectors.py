@@ -2,11 +2,11 @@
 
 import zoneinfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.approvals import standing
-from cases.models import Case, CaseEvent, CaseNote, CaseStatus, CaseTag
+from cases.models import OPEN_STATUSES, Case, CaseEvent, CaseKind, CaseNote, CaseStatus, CaseTag
 from cases.priority import priority_reasons
 from cases.tags import shop_tags
 from claims.models import CarrierClaimStatus, ClaimLine
@@ -117,6 +117,7 @@ def case_page_context(case: Case, *, user) -> dict:
         "conversation": case_conversation(case),
         "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),
         **_act_panel(case, claim, decision),
+        "merge_candidates": merge_candidates(case),
     }
 
 
@@ -137,3 +138,16 @@ def _needed_in(case: Case) -> dict:
         return {}
     days = (case.needed_by - timezone.localdate(timezone=zoneinfo.ZoneInfo(case.shop.time_zone))).days
     return {"needed_in_days": days, "needed_days_ago": -days}
+
+
+def merge_candidates(case: Case) -> list[Case]:
+    """The buyer's other open cases in the shop, which an enquiry may be merged into (one query, enquiries only)."""
+    if case.kind != CaseKind.ENQUIRY or not case.is_open or case.buyer_id is None:
+        return []
+    return list(
+        Case.objects.filter(shop_id=case.shop_id, status__in=OPEN_STATUSES, merged_into__isnull=True)
+        .filter(Q(buyer_id=case.buyer_id) | Q(buyer__email__iexact=case.buyer.email))
+        .exclude(pk=case.pk)
+        .only("reference", "subject")
+        .order_by("-opened_at")[:20]
+    )

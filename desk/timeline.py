@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import HELD_REFUND_LABELS, Action, ClaimType
-from cases.models import CaseStatus, OpenedVia
+from cases.models import CaseKind, CaseStatus, OpenedVia
 from cases.verbs import Verb, reason_sentence
 from claims.models import CarrierClaimStatus, DisputeOutcome
 from claims.playbooks import PLAYBOOKS
@@ -45,6 +45,7 @@ def _choices() -> dict[str, dict]:
         "payment_method": dict(PaymentMethod.choices),
         "dispute_outcome": dict(DisputeOutcome.choices),
         "opened_via": dict(OpenedVia.choices),
+        "case_kind": dict(CaseKind.choices),
     }
 
 
@@ -73,6 +74,7 @@ VALUES = {
     V.BUYER_STATED_CONDITION: "condition",
     V.DISPUTE_DECIDED: "dispute_outcome",
     V.BUYER_SENT_PHOTOS: "opened_via",
+    V.CONVERTED: "case_kind",
 }
 AMOUNTS = {V.REFUND_ISSUED, V.REFUND_CONFIRMED}
 

@@ -1,5 +1,6 @@
 """What messaging does when the case kernel reports a change (`cases.signals`)."""
 
+from django.db.models import Max
 from django.dispatch import receiver
 
 from cases import signals
@@ -8,7 +9,7 @@ from cases.verbs import SystemReason, reason_data
 from orders import signals as orders_signals
 from orders.models import Shipment
 
-from .models import BuyerEvent, OwnerEvent
+from .models import BuyerEvent, InboundMessage, OutboundMessage, OwnerEvent
 from .services.outbox import notify_buyer, notify_owners
 from .services.parcel_news import parcel_news_queue
 
@@ -50,3 +51,39 @@ def tell_buyer_parcel_news(sender, *, moves, **kwargs) -> None:
     )
     for shipment, _old, new in moves:
         parcel_news_queue(shipment=shipments[shipment.pk], status=new)
+
+
+@receiver(signals.case_merged, sender=Case, dispatch_uid="messaging-move-merged-conversation")
+def move_conversation(sender, *, source: Case, target: Case, **kwargs) -> None:
+    """The merged case's e-mails join the surviving case, so its conversation is whole.
+
+    An e-mail keeps its Message-ID and reply token, so the buyer's answer to it threads onto the
+    surviving case. Its sequence number is renumbered after the target's own of the same event
+    (one row per case, event and number).
+    """
+    InboundMessage.objects.filter(case=source).update(case=target)
+    taken = dict(
+        OutboundMessage.objects.filter(case=target)
+        .values("event")
+        .annotate(last=Max("sequence"))
+        .values_list("event", "last")
+    )
+    for message in OutboundMessage.objects.filter(case=source).order_by("event", "sequence", "id"):
+        taken[message.event] = taken.get(message.event, 0) + 1
+        OutboundMessage.objects.filter(pk=message.pk).update(case=target, sequence=taken[message.event])
+
+
+@receiver(signals.case_search_texts, sender=Case, dispatch_uid="messaging-search-texts")
+def conversation_words(sender, *, case: Case, **kwargs) -> list[str]:
+    """The buyer's e-mails and what agents wrote back: the words agents search for.
+
+    Not the templated status e-mails: their words are in every case and would find them all.
+    """
+    texts = []
+    for subject, body in InboundMessage.objects.filter(case=case).values_list("subject", "body"):
+        texts += [subject, body]
+    for context in OutboundMessage.objects.filter(case=case, event=BuyerEvent.AGENT_REPLY).values_list(
+        "context", flat=True
+    ):
+        texts.append(str((context or {}).get("body", "")))
+    return texts

@@ -63,6 +63,13 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
+  // "Select all" ticks every case on the page (and the ones "More cases" loaded).
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (!all.hasAttribute || !all.hasAttribute("data-select-all")) { return; }
+    var boxes = document.querySelectorAll("table[data-queue] tbody input[name=case]");
+    Array.prototype.forEach.call(boxes, function (box) { box.checked = all.checked; });
+  });
   // A menu that applies itself, such as the dashboard's shop.
   document.addEventListener("change", function (event) {
     var field = event.target;

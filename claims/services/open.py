@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from cases.choices import ClaimType
 from cases.events import batched_events, case_event
-from cases.models import CaseKind, OpenedVia
-from cases.services import case_open, lock_order_for_case
+from cases.linking import case_link_order
+from cases.models import Case, CaseKind, OpenedVia
+from cases.search import case_reindex
+from cases.services import case_buyer_wrote, case_open, case_set_preview, lock_order_for_case
 from cases.uploads import validate_photos
 from cases.verbs import Verb
 from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
@@ -59,6 +61,7 @@ def claim_open(
     shipment: Shipment | None = None,
     dispute: DisputeIn | None = None,
     decide: bool = True,
+    enquiry: Case | None = None,
 ) -> Claim:
     """Open a claim on an order: the case, its evidence and the recommended decision.
 
@@ -66,6 +69,9 @@ def claim_open(
     test_open_queries.py): the parcels are read once for the search text and the claim,
     the evidence is computed before the claim is written (one INSERT, no UPDATE after),
     and the timeline's events go in with one INSERT at the end.
+
+    With `enquiry`, that enquiry becomes the claim's case (linked to the order), keeping its
+    reference, timeline and conversation, instead of a new case being opened.
     """
     checked_photos = _check(order=order, type=type, lines=lines, photos=photos, dispute=dispute)
     # Checked before the transaction: a refused claim writes nothing and leaves a caller's
@@ -82,18 +88,23 @@ def claim_open(
             first_response_hours = max(1, int(hours)) if hours < 24 else None
         parcels = list(order.shipments.select_related("carrier").order_by("-shipped_at", "-id"))
         with batched_events():
-            case = case_open(
-                kind=CaseKind.CLAIM,
-                shop=order.shop,
-                order=order,
-                opened_via=opened_via,
-                subject=ClaimType(type).label,
-                actor=actor,
-                first_response_hours=first_response_hours,
-                respond_by=dispute.respond_by if dispute else None,
-                tracking_numbers=[parcel.tracking_number for parcel in reversed(parcels)],
-                case_id=case_id,
-            )
+            if enquiry is not None:
+                case = case_link_order(
+                    case=enquiry, order=order, actor=actor, kind=CaseKind.CLAIM, subject=ClaimType(type).label
+                )
+            else:
+                case = case_open(
+                    kind=CaseKind.CLAIM,
+                    shop=order.shop,
+                    order=order,
+                    opened_via=opened_via,
+                    subject=ClaimType(type).label,
+                    actor=actor,
+                    first_response_hours=first_response_hours,
+                    respond_by=dispute.respond_by if dispute else None,
+                    tracking_numbers=[parcel.tracking_number for parcel in reversed(parcels)],
+                    case_id=case_id,
+                )
             claim = Claim(
                 case=case,
                 type=type,
@@ -106,7 +117,7 @@ def claim_open(
                 respond_by=dispute.respond_by if dispute else None,
             )
             claimed = {line.order_line.pk: line.quantity for line in lines}
-            claim.evidence = compute_evidence(claim, claimed=claimed)
+            claim.evidence = compute_evidence(claim, claimed=claimed, photos=len(checked_photos))
             claim.evidence_computed_at = timezone.now()
             claim.save()
             if lines:
@@ -116,6 +127,12 @@ def claim_open(
                         for line in lines
                     ]
                 )
+            if opened_via in (OpenedVia.PORTAL, OpenedVia.EMAIL):
+                case_buyer_wrote(case, text=claim.statement)
+            else:
+                # An agent's or a shop system's words for what the buyer said: the preview, not a message.
+                case_set_preview(case, claim.statement)
+            case_reindex(case)
             save_photos(claim, checked_photos)
             case_event(
                 case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos)

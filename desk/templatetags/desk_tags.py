@@ -95,6 +95,20 @@ def due_in(moment):
 
 
 @register.filter
+def age(moment):
+    """How long ago, in one unit ("12 min", "5 h", "3 days"): the queue's age and last-message columns."""
+    if not moment:
+        return ""
+    minutes = max(0, int((timezone.now() - moment).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    days = minutes // (24 * 60)
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+
+
+@register.filter
 def duration(value):
     """A time span (a timedelta) as `due_in` writes it: "5 h 20 min", "3 days"; empty for none."""
     if value is None or value == "":

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -32,6 +32,10 @@ ACTION_VALUES = {value for value, _label in ACTION_CHOICES}
 @desk_access
 def case_view(request, reference):
     case = case_or_404(request, reference, selectors.case_page())
+    if case.merged_into_id:
+        # A merged case lives on in the one it was merged into: its reference leads there.
+        return redirect("desk:case", reference=Case.objects.get(pk=case.merged_into_id).reference)
+    cases.case_mark_seen(case, request.user)
     context = selectors.case_page_context(case, user=request.user)
     # A reply held back because a colleague or the buyer wrote in between comes back to its author.
     context["reply_draft"] = request.session.pop(f"reply_draft:{case.reference}", "")

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -35,21 +36,38 @@ def queue_view(request):
         shops={shop.pk: shop for shop in shops},
         carriers={carrier.pk: carrier for carrier in carriers},
     )
+    # The payment providers' deadline column, when a dispute is on the page; the rows "More cases"
+    # adds keep the columns of the page they join (rb=1).
+    show_respond_by = page.any_respond_by or request.GET.get("rb") == "1"
     # One reverse() for the page instead of three per row.
     prefix = reverse("desk:case", args=["0"])[:-2]
     for case in page.cases:
         case.desk_url = f"{prefix}{case.reference}/"
     context = {
         "page": page,
+        "show_respond_by": show_respond_by,
         "filters": filters,
         "saved_views": queue.SAVED_VIEWS,
         "counts": queue.view_counts(user=request.user),
         "shops": shops,
+        # The shop's name on each row only matters to someone who works for several.
+        "several_shops": len(shops) > 1,
         "carriers": carriers,
         "kinds": CaseKind.choices,
         "types": ClaimType.choices,
         "statuses": CaseStatus.choices,
         "query_without_cursor": _query_without(request, "after"),
+        "query_without_sort": _query_without(request, "after", "sort"),
+        # Who a case can be given to in bulk: the people of the agent's shops.
+        "assignees": list(
+            tenancy.users_in_shops(request.user, roles=tenancy.STAFF_ROLES)
+            .filter(memberships__role__in=tenancy.STAFF_ROLES)
+            .order_by("username")
+            .only("username")
+        )
+        if request.user.has_perm("cases.change_case")
+        else [],
+        "columns": SORT_COLUMNS,
     }
     template = "desk/_queue_rows.html" if request.htmx and request.GET.get("after") else "desk/queue.html"
     if request.htmx and not request.GET.get("after"):
@@ -57,10 +75,21 @@ def queue_view(request):
     return render(request, template, context)
 
 
-def _query_without(request, key: str) -> str:
+def _query_without(request, *keys: str) -> str:
     params = request.GET.copy()
-    params.pop(key, None)
+    for key in keys:
+        params.pop(key, None)
     return params.urlencode()
+
+
+# The sortable columns' headers, in the order of the table.
+SORT_COLUMNS = {
+    "priority": _lazy("Priority"),
+    "value": _lazy("Value"),
+    "age": _lazy("Age"),
+    "due": _lazy("Answer due"),
+    "last_message": _lazy("Buyer wrote"),
+}
 
 
 @login_required
@@ -69,11 +98,27 @@ def _query_without(request, key: str) -> str:
 def bulk_view(request):
     references = request.POST.getlist("case")
     action = request.POST.get("bulk")
+    assignee, status = None, request.POST.get("status", "")
+    if action == "assign" and request.POST.get("assignee"):
+        # Someone of the agent's own shops; whether they work for each case's shop, case_assign checks.
+        assignee = (
+            tenancy.users_in_shops(request.user, roles=tenancy.STAFF_ROLES)
+            .filter(username=request.POST["assignee"])
+            .first()
+        )
+        if assignee is None:
+            return HttpResponseBadRequest(_("assignee: no such agent in your shops."))
+    if action == "status" and status not in CaseStatus.values:
+        return HttpResponseBadRequest(_("status: choose a status."))
     done, refused = 0, []
     for case in tenancy.in_shops(Case.objects.filter(reference__in=references[:200]), request.user):
         try:
             if action == "assign_me":
                 cases.case_assign(case=case, assignee=request.user, actor=request.user)
+            elif action == "assign":
+                cases.case_assign(case=case, assignee=assignee, actor=request.user)
+            elif action == "status":
+                cases.case_move(case=case, to=status, actor=request.user, reason=_("Changed in bulk"))
             elif action == "close":
                 cases.case_move(
                     case=case, to=CaseStatus.CLOSED, actor=request.user, reason=_("Closed in bulk")

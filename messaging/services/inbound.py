@@ -26,7 +26,8 @@ from PIL import Image
 from cases import signals
 from cases.events import case_event
 from cases.models import Case, CaseKind, CaseStatus, OpenedVia
-from cases.services import case_lock, case_open, move_locked
+from cases.search import case_reindex
+from cases.services import case_buyer_wrote, case_lock, case_open, move_locked
 from cases.verbs import Reason, Verb, because
 from orders.models import Buyer, Order, Shop
 from orders.names import clean_name
@@ -230,6 +231,9 @@ def _receive(mail: InboundIn, route: InboundRoute, read: _Read, delivery) -> Inb
         attachments=len(read.stored),
         rejected=len(read.rejected),
     )
+    if not automatic:
+        case_buyer_wrote(case, text=read.body, at=message.received_at)
+    case_reindex(case)
     photos = sum(1 for attachment in read.stored if sniff_type(attachment.content).startswith("image/"))
     if photos and not automatic and not differs:
         # Only the buyer's own mail: photos from a stranger answering the thread prove nothing.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from cases.events import case_event
 from cases.models import Case, CaseStatus
+from cases.search import case_reindex
 from cases.services import case_lock, case_mark_responded, move_locked
 from cases.verbs import Reason, Verb, because
 
@@ -68,6 +69,7 @@ def agent_reply(
         canned=canned_reply.pk if canned_reply else None,
     )
     case_mark_responded(case)
+    case_reindex(case)
     if wait_for_buyer and case.can_move_to(CaseStatus.WAITING_ON_BUYER):
         move_locked(case, CaseStatus.WAITING_ON_BUYER, actor=agent, reason=because(Reason.REPLIED_TO_BUYER))
     return message

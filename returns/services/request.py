@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.events import case_event
-from cases.models import CaseKind
+from cases.linking import case_link_order
+from cases.models import Case, CaseKind
 from cases.services import case_add_search_terms, case_open
 from cases.verbs import Reason, SystemReason, Verb, because
 from messaging.public import BuyerEvent
@@ -47,8 +48,12 @@ def return_request(
     actor=None,
     outside_policy: bool = False,
     issue_label: bool = True,
+    enquiry: Case | None = None,
 ) -> ReturnRequest:
     """Open a return on an order: the case, the request and its lines.
+
+    With `enquiry`, that enquiry becomes the return's case (linked to the order), keeping its
+    reference, timeline and conversation.
 
     Within the shop's policy it is approved at once and the label is issued;
     outside it (window passed, personalised goods...) it is refused, unless
@@ -73,14 +78,18 @@ def return_request(
         resolution == Resolution.REFUND and policy.keep_item_below > 0 and value < policy.keep_item_below
     )
     units = sum(line.quantity for line in lines)
-    case = case_open(
-        kind=CaseKind.RETURN,
-        shop=order.shop,
-        order=order,
-        opened_via=opened_via,
-        subject=f"Return of {units} item{'s' if units != 1 else ''}",
-        actor=actor,
-    )
+    subject = f"Return of {units} item{'s' if units != 1 else ''}"
+    if enquiry is not None:
+        case = case_link_order(case=enquiry, order=order, actor=actor, kind=CaseKind.RETURN, subject=subject)
+    else:
+        case = case_open(
+            kind=CaseKind.RETURN,
+            shop=order.shop,
+            order=order,
+            opened_via=opened_via,
+            subject=subject,
+            actor=actor,
+        )
     request = ReturnRequest.objects.create(
         case=case,
         # A placeholder until the id is known, like the case reference.

@@ -1,0 +1,98 @@
+"""What the desk's search box finds: the words of a case, folded the same way on both sides.
+
+A case keeps two texts: `search_text`, what identifies it (reference, order number, buyer's
+name and e-mail, tracking numbers, RMA), matched as typed, part of a word included ("4711",
+"kroger"), over a trigram index on PostgreSQL; and `search_body`, what was said and bought
+(statements, the buyer's e-mails and the agents' replies, private notes, order lines), matched
+word by word. On PostgreSQL a generated `search_vector` column (cases migration 0016) stems that
+body in German, Swedish and English, so "Hochzeit" finds "Hochzeitstag"'s neighbour forms and
+"Servietten" finds "Serviette"; results are ranked. The embedded SQLite default looks for each
+word inside the same texts: simpler, and it finds the same words.
+
+Both texts are folded here in Python (lower case, accents off, ß as ss), and so is the query:
+"Kroger" finds "Kröger" on either database.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.db import connection
+from django.db import models as db
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, TextField, Value, When
+from django.db.models.expressions import RawSQL
+
+from . import signals
+from .models import Case, CaseNote
+
+# One tsquery per language the buyers write in, and one unstemmed for names and odd words.
+_TSQUERY = (
+    "(plainto_tsquery('german', %s) || plainto_tsquery('swedish', %s) "
+    "|| plainto_tsquery('english', %s) || plainto_tsquery('simple', %s))"
+)
+BODY_LIMIT = 100_000
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class Unaccent(Func):
+    """PostgreSQL's unaccent() (the extension cases migration 0014 creates)."""
+
+    function = "unaccent"
+    output_field = TextField()
+
+
+def case_reindex(case: Case) -> None:
+    """Gather what was said and bought on the case into its search body. A handful of queries.
+
+    Called by every service that adds words to a case (a claim's statement, an e-mail, a note,
+    a reply, an order linked); the layers above add their texts through `signals.case_search_texts`.
+    """
+    parts = [case.subject, case.preview]
+    parts += CaseNote.objects.filter(case_id=case.pk).values_list("body", flat=True)
+    if case.order_id:
+        for title, sku, personalisation in case.order.lines.values_list("title", "sku", "personalisation"):
+            parts += [title, sku, *_personalisation_values(personalisation)]
+    for _receiver, texts in signals.case_search_texts.send(sender=Case, case=case):
+        parts += list(texts or [])
+    body = fold(" ".join(part for part in parts if part))[:BODY_LIMIT]
+    Case.objects.filter(pk=case.pk).update(search_body=body)
+    case.search_body = body
+
+
+def _personalisation_values(personalisation) -> list[str]:
+    if not isinstance(personalisation, list):
+        return []
+    return [str(item.get("value", "")) for item in personalisation if isinstance(item, dict)]
+
+
+def cases_matching(queryset: QuerySet, q: str) -> QuerySet:
+    """The cases whose words match `q`: identifiers as typed, words of the body by their stem (PostgreSQL)."""
+    folded = fold(q).strip()
+    if not folded:
+        return queryset
+    if connection.vendor == "postgresql":
+        words = RawSQL(f"cases_case.search_vector @@ {_TSQUERY}", [folded] * 4, output_field=BooleanField())
+        return queryset.filter(Q(search_text__contains=folded) | Q(words))
+    condition = Q(search_text__contains=folded)
+    every_word = Q()
+    for word in folded.split():
+        every_word &= Q(search_text__contains=word) | Q(search_body__contains=word)
+    return queryset.filter(condition | every_word)
+
+
+def by_relevance(queryset: QuerySet, q: str) -> QuerySet:
+    """Best matches first: an identifier typed in full, then how often and how closely the words occur."""
+    folded = fold(q).strip()
+    exact = db.Case(
+        When(search_text__contains=folded, then=Value(1.0)), default=Value(0.0), output_field=FloatField()
+    )
+    if connection.vendor == "postgresql":
+        rank = RawSQL(
+            f"ts_rank(cases_case.search_vector, {_TSQUERY})", [folded] * 4, output_field=FloatField()
+        )
+        return queryset.annotate(relevance=exact + rank).order_by(F("relevance").desc(), "-priority", "id")
+    return queryset.annotate(relevance=exact).order_by(F("relevance").desc(), "-priority", "id")
