@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -17,15 +16,12 @@ from orders import tenancy
 from orders.models import Order
 from orders.services import buyer_set_risk
 
-from . import signals
+from . import signals, sla
 from .events import case_event, user_or_none
 from .models import OPEN_STATUSES, Case, CaseNote, CaseStatus
 from .priority import case_priority
 from .transitions import refused
 from .verbs import SystemReason, Verb
-
-# How long a new case may wait for its first answer.
-FIRST_RESPONSE_HOURS = getattr(settings, "POSTSALE_FIRST_RESPONSE_HOURS", 24)
 
 
 @transaction.atomic
@@ -39,8 +35,8 @@ def case_open(
     subject: str = "",
     actor=None,
     language: str = "",
-    first_response_hours: int | None = None,
     respond_by: datetime | None = None,
+    claim_type: str = "",
 ) -> Case:
     buyer = buyer or (order.buyer if order else None)
     now = timezone.now()
@@ -58,8 +54,9 @@ def case_open(
         currency=order.currency if order else shop.currency,
         needed_by=order.needed_by if order else None,
         respond_by=respond_by,
-        first_response_due=now + timedelta(hours=first_response_hours or FIRST_RESPONSE_HOURS),
     )
+    # Before saving: the priority reads the deadline. A claim's type is not on the case yet.
+    sla.case_sla_refresh(case, kind=claim_type or None)
     case.priority = case_priority(case, now=now)
     case.save()
     case.reference = f"C-{now:%Y}-{case.pk:06d}"
@@ -122,6 +119,10 @@ def move_locked(
     case.priority = case_priority(case, now=now)
     case.save(update_fields=fields)
     case_event(case, Verb.STATUS_CHANGED, actor=actor, old=old, new=to, reason=reason)
+    # Waiting on the buyer stops the SLA clock, and an answer from them starts it again.
+    if sla.case_sla_refresh(case):
+        case.priority = case_priority(case, now=now)
+        Case.objects.filter(pk=case.pk).update(priority=case.priority)
     if to == CaseStatus.CLOSED:
         signals.case_closed.send(sender=Case, case=case, old_status=old, actor=actor)
     return case

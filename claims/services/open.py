@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.choices import ClaimType
@@ -65,11 +64,6 @@ def claim_open(
     # Claims on one order open one after the other: the evidence of the second sees the first's
     # resolution, and only one of them gets an automatic decision.
     Order.objects.select_for_update().filter(pk=order.pk).order_by().first()
-    first_response_hours = None
-    if dispute and dispute.respond_by:
-        # Disputes are answered by the provider's deadline; give agents a day's margin.
-        hours = (dispute.respond_by - timezone.now()).total_seconds() / 3600 - 24
-        first_response_hours = max(1, int(hours)) if hours < 24 else None
     case = case_open(
         kind=CaseKind.CLAIM,
         shop=order.shop,
@@ -77,8 +71,9 @@ def claim_open(
         opened_via=opened_via,
         subject=ClaimType(type).label,
         actor=actor,
-        first_response_hours=first_response_hours,
+        # Disputes are answered by the provider's deadline (`cases.sla` keeps a day's margin).
         respond_by=dispute.respond_by if dispute else None,
+        claim_type=type,
     )
     claim = Claim.objects.create(
         case=case,
