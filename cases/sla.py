@@ -21,6 +21,7 @@ from functools import cached_property
 import holidays
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -304,3 +305,11 @@ def overdue_first_answers(cases: QuerySet[Case], *, now: datetime | None = None)
 
 def resolution_overdue(now: datetime) -> Q:
     return Q(status__in=list(OPEN_STATUSES), resolution_due__lt=now)
+
+
+def sla_changed(shop) -> None:
+    """An owner changed a policy, opening hours or closed days: measure the shop's open cases again."""
+    from .tasks import sla_recompute  # tasks import this module
+
+    shop_id = shop.pk
+    transaction.on_commit(lambda: sla_recompute.delay(shop_id))

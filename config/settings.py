@@ -327,6 +327,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60,
     },
     "reprioritise-open-cases": {"task": "cases.tasks.reprioritise_open_cases", "schedule": 15 * 60},
+    # Owners' SLA edits are applied by a task on commit; this catches one that never ran.
+    "sla-recompute": {"task": "cases.tasks.sla_recompute", "schedule": 6 * 60 * 60},
 }
 CELERY_BEAT_SCHEDULE |= {
     # Every 30 min: with 5 DHL calls a run that stays under DHL's default 250 calls a day.
