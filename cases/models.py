@@ -595,7 +595,9 @@ class OpeningHours(models.Model):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         constraints = [
-            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="opening_hours_closes_after_opens"),
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")), name="opening_hours_closes_after_opens"
+            ),
             models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="opening_hours_weekday"),
         ]
 
@@ -606,7 +608,9 @@ class OpeningHours(models.Model):
 class ClosedDay(models.Model):
     """A day the shop's support is closed beyond its country's public holidays (Christmas Eve, a company day)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="closed_days", verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="closed_days", verbose_name=_("shop")
+    )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=80, blank=True)
 
@@ -634,7 +638,9 @@ SLA_CASE_TYPES = [
 class SlaPolicy(models.Model):
     """How soon a shop answers and settles a type of case, in business hours (its opening hours)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sla_policies", verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="sla_policies", verbose_name=_("shop")
+    )
     case_type = models.CharField(_("case type"), max_length=30, choices=SLA_CASE_TYPES, blank=True)
     first_response_hours = models.PositiveIntegerField(
         _("first answer within (business hours)"), validators=[MinValueValidator(1)]
@@ -650,7 +656,9 @@ class SlaPolicy(models.Model):
         verbose_name_plural = _("SLA policies")
         constraints = [
             models.UniqueConstraint(fields=["shop", "case_type"], name="sla_policy_once_per_type"),
-            models.CheckConstraint(condition=Q(first_response_hours__gte=1), name="sla_policy_first_response_positive"),
+            models.CheckConstraint(
+                condition=Q(first_response_hours__gte=1), name="sla_policy_first_response_positive"
+            ),
         ]
 
     def __str__(self):

@@ -16,7 +16,7 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cache
 
 import holidays
 from django.conf import settings
@@ -66,17 +66,9 @@ class BusinessCalendar:
     country: str = ""
     closed: frozenset[date] = frozenset()
 
-    @cached_property
+    @property
     def _holidays(self):
-        if not self.country:
-            return {}
-        try:
-            return holidays.country_holidays(
-                self.country, categories=HOLIDAY_CATEGORIES.get(self.country, ("public",))
-            )
-        except NotImplementedError:
-            # A country `holidays` does not know: opening hours still count, without holidays.
-            return {}
+        return public_holidays(self.country)
 
     @property
     def round_the_clock(self) -> bool:
@@ -121,6 +113,18 @@ class BusinessCalendar:
                 break
             total += min(stop, end) - begin
         return total
+
+
+@cache
+def public_holidays(country: str):
+    """A country's days off, shared by every calendar: building them costs tens of milliseconds."""
+    if not country:
+        return {}
+    try:
+        return holidays.country_holidays(country, categories=HOLIDAY_CATEGORIES.get(country, ("public",)))
+    except NotImplementedError:
+        # A country `holidays` does not know: opening hours still count, without holidays.
+        return {}
 
 
 def calendar_for(shop) -> BusinessCalendar:
@@ -271,9 +275,7 @@ def sla_recompute_shop(shop, *, batch: int = 500) -> int:
     calendar = calendar_for(shop)
     policies = list(SlaPolicy.objects.filter(shop=shop))
     open_cases = (
-        Case.objects.filter(shop=shop, status__in=list(OPEN_STATUSES))
-        .select_related("claim")
-        .order_by("id")
+        Case.objects.filter(shop=shop, status__in=list(OPEN_STATUSES)).select_related("claim").order_by("id")
     )
     changed = 0
     last_id = 0
@@ -286,7 +288,9 @@ def sla_recompute_shop(shop, *, batch: int = 500) -> int:
         moved = []
         for case in cases:
             targets = targets_for(shop, case_type(case), policies)
-            fields = _apply(case, deadlines(case, calendar=calendar, targets=targets, changes=changes[case.pk]))
+            fields = _apply(
+                case, deadlines(case, calendar=calendar, targets=targets, changes=changes[case.pk])
+            )
             if fields:
                 case.priority = case_priority(case)
                 moved.append(case)

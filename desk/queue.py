@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATUSES, Case, CaseStatus
+from cases.sla import first_answer_overdue
 from orders import tenancy
 from orders.models import Shipment
 
@@ -67,7 +68,8 @@ class QueueFilters:
 
 
 def _overdue(now: datetime) -> Q:
-    return Q(first_responded_at__isnull=True, first_response_due__lt=now)
+    # Shared with the dashboard's count, so both say the same number.
+    return first_answer_overdue(now)
 
 
 def apply_view(queryset: QuerySet[Case], view: str, *, user, now: datetime) -> QuerySet[Case]:

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,7 +29,10 @@ from .common import after_action, case_or_404, desk_access, errors_text
 @desk_access
 def case_view(request, reference):
     case = case_or_404(request, reference, selectors.case_page())
-    return render(request, "desk/case.html", selectors.case_page_context(case, user=request.user))
+    # Times as the shop keeps them: "due Monday 16:00" means the shop's Monday, opening hours included.
+    context = selectors.case_page_context(case, user=request.user) | {"now": timezone.now()}
+    with timezone.override(case.shop.time_zone):
+        return render(request, "desk/case.html", context)
 
 
 @login_required

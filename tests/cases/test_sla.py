@@ -123,7 +123,9 @@ def test_policy_for_a_case_type_overrides_the_shop_default(berlin_shop):
 def test_claim_opens_with_its_type_policy(berlin_shop):
     SlaPolicy.objects.create(shop=berlin_shop, case_type=ClaimType.LOST_IN_TRANSIT, first_response_hours=1000)
 
-    case = make_claim(make_order(berlin_shop, lines=[dict(NAPKINS, quantity=1)]), ClaimType.LOST_IN_TRANSIT).case
+    case = make_claim(
+        make_order(berlin_shop, lines=[dict(NAPKINS, quantity=1)]), ClaimType.LOST_IN_TRANSIT
+    ).case
 
     # A thousand business hours is half a year away: the type's policy was used from the start.
     assert (case.first_response_due - case.opened_at).days > 150
