@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from orders.models import Shop
+
 from . import outbound, services, sla
 
 
@@ -35,7 +37,5 @@ def outbound_sweep() -> int:
 @shared_task(acks_late=True)
 def sla_recompute(shop_id: int | None = None) -> int:
     """One shop after its owner changed a policy or its hours; every shop from beat, as a safety net."""
-    from orders.models import Shop
-
     shops = Shop.objects.filter(pk=shop_id) if shop_id else Shop.objects.all()
     return sum(sla.sla_recompute_shop(shop) for shop in shops)
