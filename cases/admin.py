@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.admin import ShopScopedAdmin, ShopScopedInline
 
-from .models import Case, CaseEvent, CaseNote, Refund, RefundLimit
+from . import sla
+from .models import Case, CaseEvent, CaseNote, ClosedDay, OpeningHours, Refund, RefundLimit, SlaPolicy
 
 
 class CaseEventInline(ShopScopedInline, admin.TabularInline):
@@ -71,7 +72,9 @@ class CaseAdmin(ShopScopedAdmin):
         "opened_at",
         "resolved_at",
         "closed_at",
+        "first_response_due",
         "first_responded_at",
+        "resolution_due",
         "cost_total",
         "recovered_total",
     ]
@@ -115,3 +118,44 @@ class RefundLimitAdmin(ShopScopedAdmin):
     @admin.display(description=_("agent or group"))
     def who(self, obj):
         return obj.user or obj.group
+
+
+class _SlaSetting(ShopScopedAdmin):
+    """A shop's SLA configuration: changed by its owners, and every change re-measures its open cases."""
+
+    owner_managed = True
+    list_select_related = ["shop"]
+    list_filter = ["shop"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        sla.sla_changed(obj.shop)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        sla.sla_changed(obj.shop)
+
+    def delete_queryset(self, request, queryset):
+        shops = {row.shop for row in queryset.select_related("shop")}
+        super().delete_queryset(request, queryset)
+        for shop in shops:
+            sla.sla_changed(shop)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(_SlaSetting):
+    list_display = ["shop", "case_type", "first_response_hours", "resolution_hours", "updated_at"]
+    fields = ["shop", "case_type", "first_response_hours", "resolution_hours"]
+
+
+@admin.register(OpeningHours)
+class OpeningHoursAdmin(_SlaSetting):
+    list_display = ["shop", "weekday", "opens", "closes"]
+    fields = ["shop", "weekday", "opens", "closes"]
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(_SlaSetting):
+    list_display = ["shop", "date", "name"]
+    fields = ["shop", "date", "name"]
+    date_hierarchy = "date"

@@ -24,6 +24,7 @@ from .models import OPEN_STATUSES, Case, CaseEvent, CaseKind, CaseNote, CaseStat
 from .priority import case_priority
 from .search import case_reindex
 from .services import case_lock, case_search_text, move_locked
+from .sla import case_sla_refresh
 from .verbs import Reason, Verb, because
 
 
@@ -62,6 +63,8 @@ def case_link_order(*, case: Case, order: Order, actor=None, kind: str = "", sub
     case_event(case, Verb.ORDER_LINKED, actor=actor, new=order.number, order_id=order.pk)
     if kind:
         case_event(case, Verb.CONVERTED, actor=actor, old=CaseKind.ENQUIRY, new=kind)
+        # A claim or return has its own service levels: the enquiry's deadlines are measured again.
+        case_sla_refresh(case)
     return case
 
 

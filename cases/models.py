@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Buyer, Order, Shop
 
+from .choices import ClaimType
+
 
 class StatusMachine(models.Model):
     """A model whose `status` moves only along its `TRANSITIONS` map."""
@@ -117,7 +119,10 @@ class Case(StatusMachine):
     # A dispute's deadline at the payment provider (copied from the claim): the queue sorts and
     # shows it without joins, and it keeps the case urgent after the first answer to the buyer.
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    # Both deadlines are kept by `cases.sla` (business hours, holidays, paused while the buyer is asked):
+    # the queue, the case page and the dashboard read them from here, so they always agree.
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -720,3 +725,102 @@ class CaseTag(models.Model):
 
     def __str__(self):
         return f"{self.tag} on {self.case_id}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningHours(models.Model):
+    """When a shop's support works, in the shop's time zone: the SLA clock runs only then.
+
+    Several rows on one weekday make a day with a break. A shop without any row works round
+    the clock (the SLA targets are then plain hours, as before shops had opening hours).
+    """
+
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("shop")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["shop", "weekday", "opens"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")), name="opening_hours_closes_after_opens"
+            ),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="opening_hours_weekday"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class ClosedDay(models.Model):
+    """A day the shop's support is closed beyond its country's public holidays (Christmas Eve, a company day)."""
+
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="closed_days", verbose_name=_("shop")
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["shop", "date"]
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        constraints = [models.UniqueConstraint(fields=["shop", "date"], name="closed_day_once_per_shop")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+# The case types a policy can name: each claim type, returns and enquiries; "" is the shop's default.
+RETURN_TYPE = "return"
+ENQUIRY_TYPE = "enquiry"
+SLA_CASE_TYPES = [
+    ("", _("Every other case")),
+    *ClaimType.choices,
+    (RETURN_TYPE, _("Return")),
+    (ENQUIRY_TYPE, _("Enquiry")),
+]
+
+
+class SlaPolicy(models.Model):
+    """How soon a shop answers and settles a type of case, in business hours (its opening hours)."""
+
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="sla_policies", verbose_name=_("shop")
+    )
+    case_type = models.CharField(_("case type"), max_length=30, choices=SLA_CASE_TYPES, blank=True)
+    first_response_hours = models.PositiveIntegerField(
+        _("first answer within (business hours)"), validators=[MinValueValidator(1)]
+    )
+    resolution_hours = models.PositiveIntegerField(
+        _("resolved within (business hours)"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["shop", "case_type"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "case_type"], name="sla_policy_once_per_type"),
+            models.CheckConstraint(
+                condition=Q(first_response_hours__gte=1), name="sla_policy_first_response_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.shop} {self.get_case_type_display()}"

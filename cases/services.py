@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
@@ -18,16 +17,13 @@ from orders import tenancy
 from orders.models import Order
 from orders.services import buyer_set_risk
 
-from . import signals
+from . import signals, sla
 from .events import case_event, user_or_none
 from .models import OPEN_STATUSES, Case, CaseNote, CaseSeen, CaseStatus
 from .priority import case_priority
 from .search import case_reindex, fold
 from .transitions import refused
 from .verbs import SystemReason, Verb
-
-# How long a new case may wait for its first answer.
-FIRST_RESPONSE_HOURS = getattr(settings, "POSTSALE_FIRST_RESPONSE_HOURS", 24)
 
 
 # No savepoint when called inside another service's transaction (opening a claim or a return):
@@ -43,10 +39,10 @@ def case_open(
     subject: str = "",
     actor=None,
     language: str = "",
-    first_response_hours: int | None = None,
     respond_by: datetime | None = None,
     tracking_numbers: list[str] | None = None,
     case_id: int | None = None,
+    claim_type: str = "",
 ) -> Case:
     """A new case with its reference and its "opened" event.
 
@@ -70,8 +66,9 @@ def case_open(
         currency=order.currency if order else shop.currency,
         needed_by=order.needed_by if order else None,
         respond_by=respond_by,
-        first_response_due=now + timedelta(hours=first_response_hours or FIRST_RESPONSE_HOURS),
     )
+    # Before saving: the priority reads the deadline. A claim's type is not on the case yet.
+    sla.case_sla_refresh(case, kind=claim_type or None)
     case.priority = case_priority(case, now=now)
     if case_id is not None:
         case.pk = case_id
@@ -196,6 +193,10 @@ def move_locked(
     case.priority = case_priority(case, now=now)
     case.save(update_fields=fields)
     case_event(case, Verb.STATUS_CHANGED, actor=actor, old=old, new=to, reason=reason)
+    # Waiting on the buyer stops the SLA clock, and an answer from them starts it again.
+    if sla.case_sla_refresh(case):
+        case.priority = case_priority(case, now=now)
+        Case.objects.filter(pk=case.pk).update(priority=case.priority)
     if to == CaseStatus.CLOSED:
         signals.case_closed.send(sender=Case, case=case, old_status=old, actor=actor)
     return case

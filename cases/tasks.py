@@ -1,6 +1,8 @@
 from celery import shared_task
 
-from . import outbound, services
+from orders.models import Shop
+
+from . import outbound, services, sla
 
 
 @shared_task(acks_late=True)
@@ -30,3 +32,10 @@ def outbound_sweep() -> int:
     for call_id in ids:
         send_outbound_call.delay(call_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def sla_recompute(shop_id: int | None = None) -> int:
+    """One shop after its owner changed a policy or its hours; every shop from beat, as a safety net."""
+    shops = Shop.objects.filter(pk=shop_id) if shop_id else Shop.objects.all()
+    return sum(sla.sla_recompute_shop(shop) for shop in shops)

@@ -341,6 +341,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60,
     },
     "reprioritise-open-cases": {"task": "cases.tasks.reprioritise_open_cases", "schedule": 15 * 60},
+    # Owners' SLA edits are applied by a task on commit; this catches one that never ran.
+    "sla-recompute": {"task": "cases.tasks.sla_recompute", "schedule": 6 * 60 * 60},
 }
 CELERY_BEAT_SCHEDULE |= {
     # Every 30 min: with 5 DHL calls a run that stays under DHL's default 250 calls a day.
@@ -500,8 +502,10 @@ LOGGING = {
 }
 
 # --- Desk and portal ---------------------------------------------------------
-# Hours a new case may wait for its first answer to the buyer.
+# Hours a new case may wait for its first answer to the buyer, and to be resolved (0: no target),
+# for a shop without an SLA policy of its own. Business hours when the shop has opening hours.
 POSTSALE_FIRST_RESPONSE_HOURS = env.int("POSTSALE_FIRST_RESPONSE_HOURS", default=24)
+POSTSALE_RESOLUTION_HOURS = env.int("POSTSALE_RESOLUTION_HOURS", default=0)
 # Days a signed portal link in an e-mail keeps working, and the lookups allowed per window.
 POSTSALE_PORTAL_LINK_DAYS = env.int("POSTSALE_PORTAL_LINK_DAYS", default=30)
 POSTSALE_PORTAL_LOOKUPS = env.int("POSTSALE_PORTAL_LOOKUPS", default=10)

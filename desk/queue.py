@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import OPEN_STATUSES, Case, CaseSeen, CaseStatus
 from cases.search import by_relevance, cases_matching
+from cases.sla import first_answer_overdue
 from orders import tenancy
 from orders.models import Carrier, Shipment, Shop
 
@@ -107,7 +108,8 @@ def _sort(params) -> str:
 
 
 def _overdue(now: datetime) -> Q:
-    return Q(first_responded_at__isnull=True, first_response_due__lt=now)
+    # Shared with the dashboard's count, so both say the same number.
+    return first_answer_overdue(now)
 
 
 def apply_view(queryset: QuerySet[Case], view: str, *, user, now: datetime) -> QuerySet[Case]:

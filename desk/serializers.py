@@ -99,6 +99,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "currency",
             "needed_by",
             "first_response_due",
+            "resolution_due",
             "opened_at",
             "resolved_at",
             "cost_total",

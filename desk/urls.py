@@ -13,6 +13,7 @@ from .views import (
     reports,
     returns,
     settings,
+    sla,
     team,
 )
 
@@ -29,6 +30,12 @@ urlpatterns = [
     path("reports/", reports.reports_view, name="reports"),
     path("settings/", settings.settings_view, name="settings"),
     path("team/", team.team_view, name="team"),
+    path("sla/", sla.sla_view, name="sla"),
+    path("sla/<slug:shop>/policy/", sla.sla_policy_view, name="sla_policy"),
+    path("sla/<slug:shop>/policy/remove/", sla.sla_policy_remove_view, name="sla_policy_remove"),
+    path("sla/<slug:shop>/hours/", sla.sla_hours_view, name="sla_hours"),
+    path("sla/<slug:shop>/closed-days/", sla.sla_closed_day_view, name="sla_closed_day"),
+    path("sla/<slug:shop>/closed-days/remove/", sla.sla_closed_day_remove_view, name="sla_closed_day_remove"),
     path("team/add/", team.team_add_view, name="team_add"),
     path("team/members/<int:pk>/limit/", team.team_limit_view, name="team_limit"),
     path("team/members/<int:pk>/remove/", team.team_remove_view, name="team_remove"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, time
 from decimal import Decimal
 from io import BytesIO
 from urllib.parse import urlsplit
@@ -39,7 +40,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from cases.choices import ClaimType
-from cases.models import Approval, OutboundCall, OutboundStatus, RefundLimit
+from cases.models import (
+    Approval,
+    ClosedDay,
+    OpeningHours,
+    OutboundCall,
+    OutboundStatus,
+    RefundLimit,
+    SlaPolicy,
+)
 from cases.refunds import invoice_reduce
 from claims.models import CarrierContract, StallThreshold
 from claims.services import carrier_claim_open, claim_resolve
@@ -147,6 +156,9 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
     OwnerNotificationSetting.objects.create(user=owner, event=OwnerEvent.OWNER_ESCALATION, enabled=False)
     RefundLimit.objects.create(shop=shop, group=Group.objects.get(name=AGENTS), amount=Decimal("100"))
     StallThreshold.objects.create(shop=shop, carrier=carrier, days=9)
+    SlaPolicy.objects.create(shop=shop, case_type="", first_response_hours=8)
+    OpeningHours.objects.create(shop=shop, weekday=0, opens=time(8), closes=time(17))
+    ClosedDay.objects.create(shop=shop, date=date(2026, 12, 24), name="Heiligabend")
     CarrierContract.objects.create(shop=shop, carrier=carrier, liability_limit=Decimal("400"))
     ReturnPolicy.objects.get_or_create(shop=shop)
     integration_configure(shop=shop, source="shopify", secret="geheim")

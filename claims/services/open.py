@@ -17,6 +17,7 @@ from cases.linking import case_link_order
 from cases.models import Case, CaseKind, OpenedVia
 from cases.search import case_reindex
 from cases.services import case_buyer_wrote, case_open, case_set_preview, lock_order_for_case
+from cases.sla import case_sla_refresh
 from cases.uploads import validate_photos
 from cases.verbs import Verb
 from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
@@ -81,17 +82,13 @@ def claim_open(
         # Claims on one order open one after the other: the evidence of the second sees the first's
         # resolution, and only one of them gets an automatic decision.
         case_id = lock_order_for_case(order)
-        first_response_hours = None
-        if dispute and dispute.respond_by:
-            # Disputes are answered by the provider's deadline; give agents a day's margin.
-            hours = (dispute.respond_by - timezone.now()).total_seconds() / 3600 - 24
-            first_response_hours = max(1, int(hours)) if hours < 24 else None
         parcels = list(order.shipments.select_related("carrier").order_by("-shipped_at", "-id"))
         with batched_events():
             if enquiry is not None:
                 case = case_link_order(
                     case=enquiry, order=order, actor=actor, kind=CaseKind.CLAIM, subject=ClaimType(type).label
                 )
+                case_sla_refresh(case, kind=type)  # the claim's own targets, before its row exists
             else:
                 case = case_open(
                     kind=CaseKind.CLAIM,
@@ -100,8 +97,9 @@ def claim_open(
                     opened_via=opened_via,
                     subject=ClaimType(type).label,
                     actor=actor,
-                    first_response_hours=first_response_hours,
+                    # Disputes are answered by the provider's deadline (`cases.sla` keeps a day's margin).
                     respond_by=dispute.respond_by if dispute else None,
+                    claim_type=type,
                     tracking_numbers=[parcel.tracking_number for parcel in reversed(parcels)],
                     case_id=case_id,
                 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .open_cases import open_story_cases
 from .replay import seed_history
-from .shop_setup import setup_refund_limits, setup_return_addresses
+from .shop_setup import measure_sla, setup_refund_limits, setup_return_addresses, setup_sla
 
 __all__ = ["seed_cases"]
 
@@ -20,4 +20,7 @@ def seed_cases() -> int:
     """Open the demo cases that are not there yet, settle the history; returns how many cases that made."""
     setup_refund_limits()
     setup_return_addresses()
-    return open_story_cases() + seed_history()
+    setup_sla()
+    made = open_story_cases() + seed_history()
+    measure_sla()
+    return made

@@ -61,7 +61,7 @@ class Clock:
             (
                 Case.objects.filter(pk=case.pk),
                 ["opened_at", "updated_at", "first_responded_at", "resolved_at", "closed_at"],
-                {"first_response_due": "opened_at"},
+                {"first_response_due": "opened_at", "resolution_due": "opened_at"},
             ),
             (CaseEvent.objects.filter(case=case), ["at"], {}),
             (Claim.objects.filter(case=case), ["created_at", "evidence_computed_at"], {}),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
 
-from cases.models import RefundLimit
+from cases.choices import ClaimType
+from cases.models import OpeningHours, RefundLimit, SlaPolicy
+from cases.sla import sla_recompute_shop
 from config.roles import AGENTS
 from demo.orders import DE_SHOP, RETURN_POLICIES, SE_SHOP
 from orders.models import Shop
@@ -33,3 +36,30 @@ def setup_return_addresses() -> None:
             for field, value in RETURN_POLICIES[shop.slug].items():
                 setattr(policy, field, value)
             policy.save()
+
+
+# Support works Monday to Friday, 8 to 17 in the shop's time zone. A day's first answer, a
+# week to settle; a chargeback waits for nobody (the provider's deadline counts as well).
+DEMO_HOURS = [(weekday, time(8), time(17)) for weekday in range(5)]
+DEMO_POLICIES = {"": (8, 45), ClaimType.CHARGEBACK: (4, 18)}
+
+
+def setup_sla() -> None:
+    for shop in Shop.objects.filter(slug__in=DEMO_REFUND_LIMITS):
+        if not OpeningHours.objects.filter(shop=shop).exists():
+            OpeningHours.objects.bulk_create(
+                OpeningHours(shop=shop, weekday=weekday, opens=opens, closes=closes)
+                for weekday, opens, closes in DEMO_HOURS
+            )
+        for case_type, (first, resolution) in DEMO_POLICIES.items():
+            SlaPolicy.objects.get_or_create(
+                shop=shop,
+                case_type=case_type,
+                defaults={"first_response_hours": first, "resolution_hours": resolution},
+            )
+
+
+def measure_sla() -> None:
+    """The cases were dated back after they opened: measure their deadlines from when they say they opened."""
+    for shop in Shop.objects.filter(slug__in=DEMO_REFUND_LIMITS):
+        sla_recompute_shop(shop)

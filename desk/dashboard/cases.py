@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ClaimType
-from cases.models import CaseKind
+from cases.models import Case, CaseKind
+from cases.sla import overdue_first_answers
 
-from ..rollups.models import CaseDay, WaitingHour
+from ..rollups.models import CaseDay
 from .chart import Chart
 from .periods import all_periods, label, period_of
 from .report import Report
@@ -56,14 +55,12 @@ def first_response_breaches(report: Report) -> Chart:
     opened = CaseDay.objects.filter(**report.in_range()).aggregate(
         late=Sum("answered_late"), all=Sum("opened")
     )
-    # Overdue once the hour the answer was due has passed: the rollup keeps due times by the hour.
-    this_hour = report.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    waiting = WaitingHour.objects.filter(**report.in_range(), due_hour__lt=this_hour).aggregate(
-        n=Sum("waiting")
-    )
+    # Whatever their age, counted exactly as the queue's Overdue view counts them (the stored
+    # business-hours deadlines, open cases only), so the two numbers never disagree.
+    waiting = overdue_first_answers(Case.objects.filter(shop__in=report.shops), now=report.now).count()
     rows = [
         [str(_("Answered late")), opened["late"] or 0],
-        [str(_("Still waiting, overdue")), waiting["n"] or 0],
+        [str(_("Still waiting, overdue")), waiting],
         [str(_("All cases opened")), opened["all"] or 0],
     ]
     return Chart("breaches", str(_("First-response breaches")), [str(_("What")), str(_("Cases"))], rows)

@@ -83,6 +83,15 @@ def isodatetime(value):
 
 
 @register.filter
+def in_shop_time(moment, shop):
+    """A moment as the shop's clock shows it, with its zone: the queue mixes shops of several zones."""
+    if not moment:
+        return ""
+    local = timezone.localtime(moment, zoneinfo.ZoneInfo(shop.time_zone))
+    return f"{formats.date_format(local, 'SHORT_DATETIME_FORMAT')} {local:%Z}"
+
+
+@register.filter
 def due_in(moment):
     """Time left until a deadline, short: "5 h 20 min", "3 days"; negative when it has passed.
 

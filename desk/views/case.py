@@ -36,7 +36,7 @@ def case_view(request, reference):
         # A merged case lives on in the one it was merged into: its reference leads there.
         return redirect("desk:case", reference=Case.objects.get(pk=case.merged_into_id).reference)
     cases.case_mark_seen(case, request.user)
-    context = selectors.case_page_context(case, user=request.user)
+    context = selectors.case_page_context(case, user=request.user) | {"now": timezone.now()}
     # A reply held back because a colleague or the buyer wrote in between comes back to its author.
     context["reply_draft"] = request.session.pop(f"reply_draft:{case.reference}", "")
     # Times as the shop lives them: a parcel scanned at 17:05 in Stockholm reads 17:05.
