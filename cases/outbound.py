@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import Conflict
+from config.publish import publish_after_commit
 from config.retry import backoff_seconds
 
 from .events import case_event
@@ -114,13 +115,8 @@ def _enqueue_after_commit(call_id: int) -> None:
     # The task calls this module, so it is looked up when used, not when this module loads.
     from .tasks import send_outbound_call
 
-    def enqueue():
-        try:
-            send_outbound_call.delay(call_id)
-        except Exception:  # the broker is down: the sweep sends it once it is back
-            logger.exception("Could not enqueue outbound call %s", call_id)
-
-    transaction.on_commit(enqueue)
+    # The broker down: the sweep sends it once it is back.
+    publish_after_commit(send_outbound_call, call_id)
 
 
 def outbound_enqueue(

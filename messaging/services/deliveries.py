@@ -24,6 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.publish import publish
+
 from .. import esp
 from ..models import InboundDelivery, InboundStatus
 from .inbound import inbound_receive, inbound_route
@@ -36,11 +38,8 @@ def _enqueue(delivery_id: int) -> None:
     # The tasks call these services, so the task is looked up when used, not when this module loads.
     from ..tasks import process_inbound_delivery
 
-    try:
-        process_inbound_delivery.delay(delivery_id)
-    except Exception:
-        # The row is stored; the sweep picks it up when the broker is back.
-        log.exception("Could not enqueue inbound delivery %s", delivery_id)
+    # The row is stored; if the broker is down the sweep picks it up when it is back.
+    publish(process_inbound_delivery, delivery_id)
 
 
 def inbound_delivery_store(
