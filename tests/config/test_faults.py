@@ -3,13 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from cases.models import Case
 from config.celery import app as celery_app
 from messaging.models import OutboundMessage, OutboundStatus
 from messaging.services.sending import outbox_send, outbox_sweep
-from tests.factories import make_order
+from tests.factories import api_token, make_order
 from tests.messaging.smtp_sink import SmtpSink, free_port
 
 
@@ -62,3 +64,44 @@ def test_a_claim_posted_while_the_broker_is_down_is_saved_and_its_mail_sent_late
     assert set(OutboundMessage.objects.filter(case=case).values_list("status", flat=True)) == {
         OutboundStatus.SENT
     }
+
+
+# --- the cache ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The cache is a Redis on a port nobody listens on, as when it is stopped."""
+    if not settings.CACHES["default"]["BACKEND"].endswith("ForgivingRedisCache"):
+        pytest.skip("REDIS_URL is not set: the cache is the file cache")
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
+    }
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_a_token_client_still_reads_and_writes(cache_down, integration, shop, carrier):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(integration)}")
+    order = make_order(shop)
+
+    listed = client.get("/api/v1/orders/")
+    opened = client.post("/api/v1/claims/", {"order": order.pk, "type": "damaged"}, format="json")
+
+    assert listed.status_code == 200
+    assert opened.status_code == 201, opened.content
+    assert Case.objects.filter(reference=opened.json()["reference"]).exists()
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_the_desk_queue_and_the_portal_lookup_answer(cache_down, agent, shop, carrier):
+    order = make_order(shop, email="anna.berg@example.de")
+    desk = Client()
+    desk.force_login(agent)
+
+    queue = desk.get("/desk/")
+    found = Client().post(f"/portal/{shop.slug}/", {"number": order.number, "email": "anna.berg@example.de"})
+
+    assert queue.status_code == 200
+    # The buyer is let in: the order page, not the form again with an error.
+    assert found.status_code == 302
