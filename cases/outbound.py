@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.db import until_it_holds
 from config.errors import Conflict
 from config.publish import publish_after_commit
 from config.retry import backoff_seconds
@@ -191,7 +192,8 @@ def outbound_send(*, call_id: int, now: datetime | None = None) -> SendOutcome:
     except Exception as exc:  # a bug in a sender, or something unforeseen on the wire: worth another try
         logger.exception("Outbound call %s failed", call.pk)
         return _record_failure(call, now, repr(exc), refused=False)
-    return _record_success(call, now, answer)
+    # The provider did it: a row left "sending" would be sent again (same key, but a needless call).
+    return until_it_holds(lambda: _record_success(call, now, answer), what=f"recording outbound call {call.pk}")
 
 
 def _mine(call: OutboundCall, claimed_at: datetime) -> OutboundCall | None:

@@ -13,9 +13,11 @@ def reprioritise_open_cases() -> int:
     acks_late=True,
     # Attempts are counted on the row (POSTSALE_OUTBOUND_MAX_ATTEMPTS), not here.
     max_retries=None,
-    # Below POSTSALE_OUTBOUND_STALE_SECONDS, so a claim is never taken over while its worker lives.
-    soft_time_limit=60,
-    time_limit=90,
+    # A provider's answer (POSTSALE_OUTBOUND_TIMEOUT) and recording it on a new database connection
+    # (config.db.until_it_holds); below POSTSALE_OUTBOUND_STALE_SECONDS, so a claim is never taken
+    # over while its worker lives.
+    soft_time_limit=120,
+    time_limit=150,
 )
 def send_outbound_call(self, call_id: int) -> str:
     outcome = outbound.outbound_send(call_id=call_id)

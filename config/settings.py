@@ -363,7 +363,7 @@ CELERY_BEAT_SCHEDULE["announce-shipped-exchanges"] = {
 # Outbound calls to shop systems, payment providers and carriers (cases/outbound.py).
 CELERY_BEAT_SCHEDULE["outbound-sweep"] = {"task": "cases.tasks.outbound_sweep", "schedule": 60}
 # A call left "sending" this long is taken to be orphaned by a dead worker and sent again, with
-# the same idempotency key; it must outlast the send task's hard time limit (90 s).
+# the same idempotency key; it must outlast the send task's hard time limit (150 s).
 POSTSALE_OUTBOUND_STALE_SECONDS = env.int("POSTSALE_OUTBOUND_STALE_SECONDS", default=180)
 # A call still queued this long after it was due lost its task: the sweep enqueues it again.
 POSTSALE_OUTBOUND_LOST_SECONDS = env.int("POSTSALE_OUTBOUND_LOST_SECONDS", default=120)
@@ -409,6 +409,9 @@ POSTSALE_EMAIL_STALE_SECONDS = env.int("POSTSALE_EMAIL_STALE_SECONDS", default=1
 # A row still queued this long after it was made (or after its retry was due) lost its task.
 POSTSALE_EMAIL_LOST_SECONDS = env.int("POSTSALE_EMAIL_LOST_SECONDS", default=120)
 POSTSALE_EMAIL_MAX_ATTEMPTS = env.int("POSTSALE_EMAIL_MAX_ATTEMPTS", default=8)
+# Seconds before the second attempt after a temporary refusal (SMTP 4xx, a timeout); each later one
+# waits twice as long, at most an hour. A permanent refusal (SMTP 5xx) fails at once.
+POSTSALE_EMAIL_FIRST_RETRY = env.int("POSTSALE_EMAIL_FIRST_RETRY", default=30)
 # Inbound attachments larger than this, or of a type not listed, are dropped.
 POSTSALE_INBOUND_MAX_ATTACHMENT_BYTES = env.int(
     "POSTSALE_INBOUND_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024

@@ -10,14 +10,17 @@ from .services import deliveries, sending
     acks_late=True,
     # Attempts are counted on the row (POSTSALE_EMAIL_MAX_ATTEMPTS), not here.
     max_retries=None,
-    # Below POSTSALE_EMAIL_STALE_SECONDS, so a claim is never taken over while its worker lives.
-    soft_time_limit=60,
-    time_limit=90,
+    # Room for a slow server (EMAIL_TIMEOUT) and for marking the row sent on a new database
+    # connection (sending.MARK_SENT_SECONDS); below POSTSALE_EMAIL_STALE_SECONDS, so a claim is
+    # never taken over while its worker lives.
+    soft_time_limit=120,
+    time_limit=150,
 )
 def send_message(self, message_id: int) -> bool:
     outcome = sending.outbox_send(message_id=message_id)
     if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
+        # A second late: the row is due at its next_attempt_at, and a copy that comes early does nothing.
+        raise self.retry(countdown=outcome.retry_in + 1)
     return outcome.sent
 
 
