@@ -3,7 +3,7 @@ from celery import shared_task
 from . import outbound, services
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def reprioritise_open_cases() -> int:
     return services.cases_reprioritise()
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "sweeper", "beat")
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +33,15 @@ def test_web_serves_gunicorn_on_port_8000(services):
 
 def test_worker_and_beat_run_celery(services):
     assert command(services["worker"]).startswith("celery -A config worker")
+    # The sweeps have a worker of their own: a backlog of sends must not delay them.
+    assert command(services["sweeper"]).startswith("celery -A config worker")
+    assert "-Q sweeps" in command(services["sweeper"]) and "-Q celery" in command(services["worker"])
     assert command(services["beat"]).startswith("celery -A config beat")
 
 
 def test_migrations_run_before_the_app_starts(services):
     assert command(services["migrate"]) == "python manage.py migrate --noinput"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "sweeper", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
@@ -116,5 +119,5 @@ def test_cache_and_broker_are_separate_redis_servers(services):
     # The cache evicts what it likes and may be stopped; the broker keeps every queued task.
     assert "allkeys-lru" in command(services["cache"])
     assert "noeviction" in command(services["redis"])
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "sweeper", "beat"):
         assert services[name]["depends_on"]["cache"]["condition"] == "service_healthy"

@@ -175,8 +175,9 @@ def inbound_event_retry(*, events) -> int:
     return len(ids)
 
 
-def inbound_events_sweep(*, older_than_seconds: int = 600) -> int:
-    """Enqueue events whose task never ran (the broker was down, a worker died)."""
+def inbound_events_sweep(*, older_than_seconds: int = 120) -> int:
+    """Enqueue events whose task never ran (the broker was down, a worker died while it held the row:
+    its transaction rolled back, so the row is "received" again and unlocked)."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
         InboundEvent.objects.filter(status=InboundStatus.RECEIVED, received_at__lt=cutoff)

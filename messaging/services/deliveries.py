@@ -136,16 +136,17 @@ def inbound_delivery_release(*, delivery: InboundDelivery) -> bool:
     return bool(released)
 
 
-# A worker that died mid-read (killed, out of memory) left its claim: after this long, twenty times
-# the task's time limit, the delivery is read again, up to MAX_ATTEMPTS times in all.
-STALE_CLAIM = timedelta(minutes=10)
+# A worker that died mid-read (killed, out of memory) left its claim: after
+# POSTSALE_INBOUND_STALE_SECONDS (past the task's hard time limit) the delivery is read again, up to
+# MAX_ATTEMPTS times in all.
 MAX_ATTEMPTS = 3
 
 
 def inbound_deliveries_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Deliveries whose task never ran, or whose worker died; the caller enqueues them again."""
     now = now or timezone.now()
-    stale = InboundDelivery.objects.filter(status=InboundStatus.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    stale_before = now - timedelta(seconds=settings.POSTSALE_INBOUND_STALE_SECONDS)
+    stale = InboundDelivery.objects.filter(status=InboundStatus.PROCESSING, claimed_at__lt=stale_before)
     stale.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=InboundStatus.FAILED, error="The worker reading it stopped every time.", processed_at=now
     )
