@@ -212,9 +212,10 @@ def celery(*args: str) -> list[str]:
 
 
 def worker_args(queue: str, name: str, concurrency: int) -> list[str]:
+    # INFO: each task's receipt and outcome is in the log kept with --keep.
     return celery(
         "worker", "--pool=prefork", f"--concurrency={concurrency}", "-Q", queue, "-n", f"{name}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
     )  # fmt: skip
 
 
@@ -300,7 +301,7 @@ class Chaos:
             "worker-2": worker_args("celery", "chaos-2", 2),
             "sweeper": worker_args("sweeps", "chaos-sweeper", 1),
             "beat": celery(
-                "beat", "--loglevel=WARNING", "--scheduler=celery.beat:PersistentScheduler",
+                "beat", "--loglevel=INFO", "--scheduler=celery.beat:PersistentScheduler",
                 f"--schedule={self.workdir / 'beat-schedule'}",
             ),
         }  # fmt: skip
@@ -552,6 +553,16 @@ class Chaos:
                 return True
             time.sleep(1)
         print(f"  still open after {self.args.settle_seconds} s: {open_emails} e-mails, {open_calls} calls, {open_hooks} webhooks")
+        # What a reader of a failed CI run needs: the rows left, and what the sweeps last did.
+        for row in OutboundMessage.objects.filter(
+            status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING]
+        ).values("pk", "event", "status", "attempts", "created_at", "claimed_at", "next_attempt_at")[:20]:
+            print(f"    e-mail {row}")
+        for name in ("sweeper", "beat"):
+            lines = (self.workdir / f"{name}.log").read_text(errors="replace").splitlines()
+            print(f"  --- the last lines of {name}.log:")
+            for line in lines[-15:]:
+                print(f"    {line[:200]}")
         return False
 
     def count(self, phase: Phase) -> dict:
@@ -633,7 +644,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     full = dict(phase_seconds=60, claims=150, webhooks=150, refunds=80, kills=6, terminations=5, outage_seconds=30)
-    reduced = dict(phase_seconds=14, claims=24, webhooks=24, refunds=20, kills=2, terminations=3, outage_seconds=6)
+    reduced = dict(phase_seconds=10, claims=24, webhooks=24, refunds=20, kills=2, terminations=3, outage_seconds=5)
     for key, value in (reduced if args.ci else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)

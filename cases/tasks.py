@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import outbound, services
 
@@ -13,6 +14,11 @@ def reprioritise_open_cases() -> int:
     acks_late=True,
     # Attempts are counted on the row (POSTSALE_OUTBOUND_MAX_ATTEMPTS), not here.
     max_retries=None,
+    # The database connection lost before the row was claimed (or recorded): try again in a few
+    # seconds rather than wait for the sweep. The claim keeps a second copy from calling twice.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
     # A provider's answer (POSTSALE_OUTBOUND_TIMEOUT) and recording it on a new database connection
     # (config.db.until_it_holds); below POSTSALE_OUTBOUND_STALE_SECONDS, so a claim is never taken
     # over while its worker lives.

@@ -335,7 +335,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Defaults; every task of ours names its own limits.
+# Defaults for a task that names no limits of its own; the sending tasks name theirs.
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 # The sweeps run on a queue of their own, with a worker of its own (Procfile.dev, docker-compose.yml):

@@ -1,6 +1,7 @@
 """Celery tasks of the messaging app: thin, they load by id and call a service."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from .services import deliveries, sending
 
@@ -10,6 +11,11 @@ from .services import deliveries, sending
     acks_late=True,
     # Attempts are counted on the row (POSTSALE_EMAIL_MAX_ATTEMPTS), not here.
     max_retries=None,
+    # The database connection lost before the row was claimed (or recorded): try again in a few
+    # seconds rather than wait for the sweep. The claim keeps a second copy from sending twice.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
     # Room for a slow server (EMAIL_TIMEOUT) and for marking the row sent on a new database
     # connection (sending.MARK_SENT_SECONDS); below POSTSALE_EMAIL_STALE_SECONDS, so a claim is
     # never taken over while its worker lives.

@@ -27,16 +27,18 @@ def test_a_task_is_acknowledged_only_after_it_ran_and_comes_back_if_its_worker_d
         assert task.acks_late, name
 
 
-def test_every_task_has_its_own_time_limits_within_the_brokers_visibility_timeout():
+def test_every_task_has_time_limits_within_the_brokers_visibility_timeout():
     if "visibility_timeout" not in settings.CELERY_BROKER_TRANSPORT_OPTIONS:
         pytest.skip("the filesystem broker has no visibility timeout")
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     tasks = our_tasks()
     assert set(SWEEPS) <= set(tasks)
     for name, task in tasks.items():
-        # Named on the task, not inherited: a limit is part of what a task promises.
-        assert task.soft_time_limit and task.time_limit, name
-        assert task.soft_time_limit < task.time_limit < visibility, name
+        # Its own limits, or the defaults (CELERY_TASK_*_TIME_LIMIT): never none.
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        hard = task.time_limit or app.conf.task_time_limit
+        assert soft and hard, name
+        assert soft < hard < visibility, name
 
 
 def test_claims_are_taken_over_only_after_the_send_tasks_hard_limit():
