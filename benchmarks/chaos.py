@@ -71,15 +71,15 @@ PHASES = ("baseline", "worker-kill", "broker-down", "smtp-down", "db-terminate")
 
 # Short timeouts so that what a killed worker or a lost task left behind is taken up within seconds.
 TUNING = {
-    "POSTSALE_EMAIL_LOST_SECONDS": "5",
+    "POSTSALE_EMAIL_LOST_SECONDS": "10",
     "POSTSALE_EMAIL_STALE_SECONDS": "20",
     "POSTSALE_EMAIL_FIRST_RETRY": "2",
     "POSTSALE_EMAIL_MAX_ATTEMPTS": "12",
-    "POSTSALE_OUTBOUND_LOST_SECONDS": "5",
+    "POSTSALE_OUTBOUND_LOST_SECONDS": "10",
     "POSTSALE_OUTBOUND_STALE_SECONDS": "20",
     "POSTSALE_OUTBOUND_FIRST_RETRY": "2",
     "POSTSALE_OUTBOUND_MAX_ATTEMPTS": "12",
-    "POSTSALE_WEBHOOK_LOST_SECONDS": "5",
+    "POSTSALE_WEBHOOK_LOST_SECONDS": "10",
     "POSTSALE_INBOUND_STALE_SECONDS": "20",
     "POSTSALE_EMAIL_SWEEP_SECONDS": "3",
     "POSTSALE_OUTBOUND_SWEEP_SECONDS": "3",

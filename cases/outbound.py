@@ -347,4 +347,8 @@ def outbound_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
     due = Q(status__in=UNFINISHED, next_attempt_at__lt=lost_before) | Q(
         status=OutboundStatus.SENDING, claimed_at__lt=stale_before
     )
-    return list(OutboundCall.objects.filter(due).order_by("id").values_list("pk", flat=True)[:limit])
+    ids = list(OutboundCall.objects.filter(due).order_by("id").values_list("pk", flat=True)[:limit])
+    # As the outbox's sweep: a row re-queued now waits POSTSALE_OUTBOUND_LOST_SECONDS before the next.
+    # (A few seconds back, so a worker whose clock is behind the sweeper's can claim it at once.)
+    OutboundCall.objects.filter(pk__in=ids, status__in=UNFINISHED).update(next_attempt_at=now - timedelta(seconds=5))
+    return ids

@@ -335,6 +335,11 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# On a lost broker connection, the tasks running (which can no longer be acknowledged) are
+# cancelled and come back from the broker, as Celery 6 will do by default; their rows' claims keep
+# a second run from sending twice. Kept running, they held the worker's prefetch slots after the
+# reconnect and the worker took nothing new (make chaos, a 30 s broker outage).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Defaults for a task that names no limits of its own; the sending tasks name theirs.
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240

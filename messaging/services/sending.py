@@ -239,6 +239,12 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
         | Q(status=OutboundStatus.QUEUED, next_attempt_at__lt=lost_after)
         | Q(status=OutboundStatus.SENDING, claimed_at__lt=stale_before)
     )
-    return list(
-        OutboundMessage.objects.filter(due).order_by("created_at").values_list("pk", flat=True)[:limit]
+    ids = list(OutboundMessage.objects.filter(due).order_by("created_at").values_list("pk", flat=True)[:limit])
+    # The task queued for a row now is its task: the next sweep leaves the row alone for another
+    # POSTSALE_EMAIL_LOST_SECONDS. Re-queueing every waiting row on every sweep flooded the queue
+    # behind a backlog (each copy finds the row taken, but the real ones wait behind them).
+    # (A few seconds back, so a worker whose clock is behind the sweeper's can claim it at once.)
+    OutboundMessage.objects.filter(pk__in=ids, status=OutboundStatus.QUEUED).update(
+        next_attempt_at=now - timedelta(seconds=5)
     )
+    return ids

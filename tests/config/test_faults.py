@@ -55,9 +55,10 @@ def test_a_claim_posted_while_the_broker_is_down_is_saved_and_its_mail_sent_late
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
         for message_id in outbox_sweep(now=later):
-            outbox_send(message_id=message_id)
-        for message_id in outbox_sweep(now=later + timedelta(minutes=10)):
-            outbox_send(message_id=message_id)
+            outbox_send(message_id=message_id, now=later)
+        even_later = later + timedelta(minutes=10)
+        for message_id in outbox_sweep(now=even_later):
+            outbox_send(message_id=message_id, now=even_later)
 
         ids = [m["Message-ID"] for m in sink.messages]
     assert sorted(ids) == sorted(m.message_id for m in messages)  # each one, once
