@@ -632,7 +632,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, help="SIGKILLs in the worker-kill phase")
     parser.add_argument("--terminations", type=int, help="terminations in the db-terminate phase")
     parser.add_argument("--outage-seconds", type=int, help="how long the broker and SMTP are down")
-    parser.add_argument("--settle-seconds", type=int, default=150)
+    parser.add_argument("--settle-seconds", type=int, help="how long everything may take to settle")
     parser.add_argument("--smtp-latency-ms", type=int, default=50, help="how long the SMTP server takes to accept")
     parser.add_argument("--keep", action="store_true", help="keep the logs in the working directory")
     server = urlsplit(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postsale")
@@ -643,8 +643,15 @@ def main() -> None:
         default=os.environ.get("CHAOS_DATABASE_URL", urlunsplit(server._replace(path="/postsale_chaos"))),
     )
     args = parser.parse_args()
-    full = dict(phase_seconds=60, claims=150, webhooks=150, refunds=80, kills=6, terminations=5, outage_seconds=30)
-    reduced = dict(phase_seconds=10, claims=24, webhooks=24, refunds=20, kills=2, terminations=3, outage_seconds=5)
+    # Settling waits out the backoff of e-mails refused while SMTP was down (2, 4, 8 … s).
+    full = dict(
+        phase_seconds=60, claims=150, webhooks=150, refunds=80, kills=6, terminations=5, outage_seconds=30,
+        settle_seconds=300,
+    )  # fmt: skip
+    reduced = dict(
+        phase_seconds=10, claims=24, webhooks=24, refunds=20, kills=2, terminations=3, outage_seconds=5,
+        settle_seconds=150,
+    )  # fmt: skip
     for key, value in (reduced if args.ci else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
