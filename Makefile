@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run web worker beat test lint migrate seed messages clean
+.PHONY: install run web worker beat test lint migrate seed messages clean chaos chaos-ci
 
 # DEBUG is off unless set (production is the default); the laptop demo switches it on for itself
 # and everything it starts: Django's error pages, the development mailbox, and a secret key made
@@ -45,6 +45,16 @@ run: seed
 test: install
 	@$(COMPILE_MESSAGES)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Faults while work is in flight (benchmarks/chaos.py): workers killed, the broker and SMTP stopped,
+# database connections terminated; fails if anything is lost. Needs PostgreSQL (DATABASE_URL's
+# server) and redis-server installed; starts its own Redis, workers and SMTP server.
+chaos: install
+	$(PY) benchmarks/chaos.py
+
+# The same in under three minutes, for CI.
+chaos-ci: install
+	$(PY) benchmarks/chaos.py --ci
 
 lint: install
 	$(PY) -m ruff check .

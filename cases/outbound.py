@@ -31,7 +31,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.db import until_it_holds
 from config.errors import Conflict
+from config.publish import publish_after_commit
 from config.retry import backoff_seconds
 
 from .events import case_event
@@ -114,13 +116,8 @@ def _enqueue_after_commit(call_id: int) -> None:
     # The task calls this module, so it is looked up when used, not when this module loads.
     from .tasks import send_outbound_call
 
-    def enqueue():
-        try:
-            send_outbound_call.delay(call_id)
-        except Exception:  # the broker is down: the sweep sends it once it is back
-            logger.exception("Could not enqueue outbound call %s", call_id)
-
-    transaction.on_commit(enqueue)
+    # The broker down: the sweep sends it once it is back.
+    publish_after_commit(send_outbound_call, call_id)
 
 
 def outbound_enqueue(
@@ -195,7 +192,8 @@ def outbound_send(*, call_id: int, now: datetime | None = None) -> SendOutcome:
     except Exception as exc:  # a bug in a sender, or something unforeseen on the wire: worth another try
         logger.exception("Outbound call %s failed", call.pk)
         return _record_failure(call, now, repr(exc), refused=False)
-    return _record_success(call, now, answer)
+    # The provider did it: a row left "sending" would be sent again (same key, but a needless call).
+    return until_it_holds(lambda: _record_success(call, now, answer), what=f"recording outbound call {call.pk}")
 
 
 def _mine(call: OutboundCall, claimed_at: datetime) -> OutboundCall | None:
@@ -349,4 +347,8 @@ def outbound_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
     due = Q(status__in=UNFINISHED, next_attempt_at__lt=lost_before) | Q(
         status=OutboundStatus.SENDING, claimed_at__lt=stale_before
     )
-    return list(OutboundCall.objects.filter(due).order_by("id").values_list("pk", flat=True)[:limit])
+    ids = list(OutboundCall.objects.filter(due).order_by("id").values_list("pk", flat=True)[:limit])
+    # As the outbox's sweep: a row re-queued now waits POSTSALE_OUTBOUND_LOST_SECONDS before the next.
+    # (A few seconds back, so a worker whose clock is behind the sweeper's can claim it at once.)
+    OutboundCall.objects.filter(pk__in=ids, status__in=UNFINISHED).update(next_attempt_at=now - timedelta(seconds=5))
+    return ids

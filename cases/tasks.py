@@ -1,11 +1,12 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from orders.models import Shop
 
 from . import outbound, services, sla
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def reprioritise_open_cases() -> int:
     return services.cases_reprioritise()
 
@@ -15,9 +16,16 @@ def reprioritise_open_cases() -> int:
     acks_late=True,
     # Attempts are counted on the row (POSTSALE_OUTBOUND_MAX_ATTEMPTS), not here.
     max_retries=None,
-    # Below POSTSALE_OUTBOUND_STALE_SECONDS, so a claim is never taken over while its worker lives.
-    soft_time_limit=60,
-    time_limit=90,
+    # The database connection lost before the row was claimed (or recorded): try again in a few
+    # seconds rather than wait for the sweep. The claim keeps a second copy from calling twice.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    # A provider's answer (POSTSALE_OUTBOUND_TIMEOUT) and recording it on a new database connection
+    # (config.db.until_it_holds); below POSTSALE_OUTBOUND_STALE_SECONDS, so a claim is never taken
+    # over while its worker lives.
+    soft_time_limit=120,
+    time_limit=150,
 )
 def send_outbound_call(self, call_id: int) -> str:
     outcome = outbound.outbound_send(call_id=call_id)

@@ -133,6 +133,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A kept connection that PostgreSQL dropped (restart, failover, pg_terminate_backend) is
+    # noticed before the request uses it, instead of failing that request with a 500.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Reports and exports read from a replica when there is one (config/db_router.py);
 # everything else, and every write, stays on the primary.
 if env("DATABASE_REPLICA_URL", default=""):
@@ -144,7 +147,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache that cannot be reached reads as empty (config/cache.py); the timeouts keep a Redis
+    # that does not answer from holding a request for longer than a second. In production the
+    # cache is a Redis of its own, not the broker's: see the README's "Production layout".
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_TIMEOUT", default=1.0),
+            },
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -318,14 +333,47 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A task that a worker took but never acknowledged comes back after this
-    # long; it must outlast the longest task so nothing runs twice needlessly.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # long; it must outlast the longest task (poll_carrier_tracking, 660 s) so nothing runs twice
+    # needlessly (tests/config/test_celery_settings.py). A worker killed mid-task leaves its row
+    # claimed; the sweeps below take it up long before this.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A broker host that does not answer must not hold a web request for long (config/publish.py).
+        "socket_connect_timeout": 2,
+    }
+# Publishing to a broker that is down gives up after about a second: the row is saved, its sweep
+# sends it later, and the request answers at once.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# On a lost broker connection, the tasks running (which can no longer be acknowledged) are
+# cancelled and come back from the broker, as Celery 6 will do by default; their rows' claims keep
+# a second run from sending twice. Kept running, they held the worker's prefetch slots after the
+# reconnect and the worker took nothing new (make chaos, a 30 s broker outage).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Defaults for a task that names no limits of its own; the sending tasks name theirs.
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# The sweeps run on a queue of their own, with a worker of its own (Procfile.dev, docker-compose.yml):
+# behind a backlog of ten thousand sends a sweep in the same queue ran minutes late.
+SWEEP_QUEUE = "sweeps"
+CELERY_TASK_ROUTES = {
+    name: {"queue": SWEEP_QUEUE}
+    for name in (
+        "messaging.tasks.outbox_sweep",
+        "messaging.tasks.inbound_sweep",
+        "cases.tasks.outbound_sweep",
+        "integrations.tasks.sweep_inbound_events",
+        # Housekeeping on a timer belongs with the sweeps, never behind a backlog of sends.
+        "desk.tasks.refresh_rollups",
+        "desk.tasks.sweep_presence",
+        "config.tasks.forget_idempotency_keys",
+        "cases.tasks.sla_recompute",
+    )
+}
 # Celery's Django fix-up closes the database connection after every task
 # unless told to reuse it: a new PostgreSQL backend per e-mail was a third of a
 # send. Connections are kept for this many tasks; config/celery.py still drops
@@ -347,7 +395,12 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_BEAT_SCHEDULE |= {
     # Every 30 min: with 5 DHL calls a run that stays under DHL's default 250 calls a day.
     "poll-carrier-tracking": {"task": "integrations.tasks.poll_carrier_tracking", "schedule": 30 * 60},
-    "sweep-inbound-events": {"task": "integrations.tasks.sweep_inbound_events", "schedule": 5 * 60},
+    # Webhooks of shop systems whose task never ran: at most POSTSALE_WEBHOOK_LOST_SECONDS late
+    # plus one interval.
+    "sweep-inbound-events": {
+        "task": "integrations.tasks.sweep_inbound_events",
+        "schedule": env.int("POSTSALE_WEBHOOK_SWEEP_SECONDS", default=60),
+    },
 }
 
 # --- Carrier tracking APIs (polled) --------------------------------------------
@@ -365,11 +418,14 @@ CELERY_BEAT_SCHEDULE["announce-shipped-exchanges"] = {
     "schedule": 60,
 }
 # Outbound calls to shop systems, payment providers and carriers (cases/outbound.py).
-CELERY_BEAT_SCHEDULE["outbound-sweep"] = {"task": "cases.tasks.outbound_sweep", "schedule": 60}
+CELERY_BEAT_SCHEDULE["outbound-sweep"] = {
+    "task": "cases.tasks.outbound_sweep",
+    "schedule": env.int("POSTSALE_OUTBOUND_SWEEP_SECONDS", default=60),
+}
 # The dashboard's rollups: rebuild the shop-days written since the last run (desk/rollups/refresh.py).
 CELERY_BEAT_SCHEDULE["refresh-rollups"] = {"task": "desk.tasks.refresh_rollups", "schedule": 60}
 # A call left "sending" this long is taken to be orphaned by a dead worker and sent again, with
-# the same idempotency key; it must outlast the send task's hard time limit (90 s).
+# the same idempotency key; it must outlast the send task's hard time limit (150 s).
 POSTSALE_OUTBOUND_STALE_SECONDS = env.int("POSTSALE_OUTBOUND_STALE_SECONDS", default=180)
 # A call still queued this long after it was due lost its task: the sweep enqueues it again.
 POSTSALE_OUTBOUND_LOST_SECONDS = env.int("POSTSALE_OUTBOUND_LOST_SECONDS", default=120)
@@ -378,7 +434,10 @@ POSTSALE_OUTBOUND_MAX_ATTEMPTS = env.int("POSTSALE_OUTBOUND_MAX_ATTEMPTS", defau
 POSTSALE_OUTBOUND_FIRST_RETRY = env.int("POSTSALE_OUTBOUND_FIRST_RETRY", default=30)
 # How long a provider may take to answer one call.
 POSTSALE_OUTBOUND_TIMEOUT = env.float("POSTSALE_OUTBOUND_TIMEOUT", default=20.0)
-CELERY_BEAT_SCHEDULE["messaging-outbox-sweep"] = {"task": "messaging.tasks.outbox_sweep", "schedule": 60}
+CELERY_BEAT_SCHEDULE["messaging-outbox-sweep"] = {
+    "task": "messaging.tasks.outbox_sweep",
+    "schedule": env.int("POSTSALE_EMAIL_SWEEP_SECONDS", default=60),
+}
 
 # --- Retried API writes (config/api/idempotency.py) ------------------------
 # An Idempotency-Key is remembered this long (Stripe: 24 h), then swept hourly.
@@ -428,6 +487,9 @@ POSTSALE_EMAIL_STALE_SECONDS = env.int("POSTSALE_EMAIL_STALE_SECONDS", default=1
 # A row still queued this long after it was made (or after its retry was due) lost its task.
 POSTSALE_EMAIL_LOST_SECONDS = env.int("POSTSALE_EMAIL_LOST_SECONDS", default=120)
 POSTSALE_EMAIL_MAX_ATTEMPTS = env.int("POSTSALE_EMAIL_MAX_ATTEMPTS", default=8)
+# Seconds before the second attempt after a temporary refusal (SMTP 4xx, a timeout); each later one
+# waits twice as long, at most an hour. A permanent refusal (SMTP 5xx) fails at once.
+POSTSALE_EMAIL_FIRST_RETRY = env.int("POSTSALE_EMAIL_FIRST_RETRY", default=30)
 # Inbound attachments larger than this, or of a type not listed, are dropped.
 POSTSALE_INBOUND_MAX_ATTACHMENT_BYTES = env.int(
     "POSTSALE_INBOUND_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024
@@ -449,10 +511,14 @@ POSTSALE_INBOUND_PER_SHOP = env.int("POSTSALE_INBOUND_PER_SHOP", default=600)
 POSTSALE_INBOUND_WINDOW = env.int("POSTSALE_INBOUND_WINDOW", default=3600)
 CELERY_BEAT_SCHEDULE["messaging-inbound-sweep"] = {
     "task": "messaging.tasks.inbound_sweep",
-    "schedule": 5 * 60,
+    "schedule": env.int("POSTSALE_INBOUND_SWEEP_SECONDS", default=60),
 }
 # Who had which case open: rows of agents gone for a day are of no use.
 CELERY_BEAT_SCHEDULE["desk-presence-sweep"] = {"task": "desk.tasks.sweep_presence", "schedule": 6 * 60 * 60}
+# A delivery left "processing" this long lost its worker (the task's hard limit is 30 s).
+POSTSALE_INBOUND_STALE_SECONDS = env.int("POSTSALE_INBOUND_STALE_SECONDS", default=120)
+# A webhook of a shop system still "received" this long after it came lost its task: swept up again.
+POSTSALE_WEBHOOK_LOST_SECONDS = env.int("POSTSALE_WEBHOOK_LOST_SECONDS", default=120)
 
 # --- Security (production) -----------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,7 @@
 """Celery tasks of the messaging app: thin, they load by id and call a service."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from .services import deliveries, sending
 
@@ -10,14 +11,22 @@ from .services import deliveries, sending
     acks_late=True,
     # Attempts are counted on the row (POSTSALE_EMAIL_MAX_ATTEMPTS), not here.
     max_retries=None,
-    # Below POSTSALE_EMAIL_STALE_SECONDS, so a claim is never taken over while its worker lives.
-    soft_time_limit=60,
-    time_limit=90,
+    # The database connection lost before the row was claimed (or recorded): try again in a few
+    # seconds rather than wait for the sweep. The claim keeps a second copy from sending twice.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    # Room for a slow server (EMAIL_TIMEOUT) and for marking the row sent on a new database
+    # connection (sending.MARK_SENT_SECONDS); below POSTSALE_EMAIL_STALE_SECONDS, so a claim is
+    # never taken over while its worker lives.
+    soft_time_limit=120,
+    time_limit=150,
 )
 def send_message(self, message_id: int) -> bool:
     outcome = sending.outbox_send(message_id=message_id)
     if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
+        # A second late: the row is due at its next_attempt_at, and a copy that comes early does nothing.
+        raise self.retry(countdown=outcome.retry_in + 1)
     return outcome.sent
 
 

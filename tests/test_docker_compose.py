@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "sweeper", "beat")
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def command(service: dict) -> str:
 
 
 def test_compose_defines_the_full_stack(services):
-    assert set(services) == {"postgres", "redis", "mailpit", *APP_SERVICES}
+    assert set(services) == {"postgres", "redis", "cache", "mailpit", *APP_SERVICES}
 
 
 def test_web_serves_gunicorn_on_port_8000(services):
@@ -33,19 +33,22 @@ def test_web_serves_gunicorn_on_port_8000(services):
 
 def test_worker_and_beat_run_celery(services):
     assert command(services["worker"]).startswith("celery -A config worker")
+    # The sweeps have a worker of their own: a backlog of sends must not delay them.
+    assert command(services["sweeper"]).startswith("celery -A config worker")
+    assert "-Q sweeps" in command(services["sweeper"]) and "-Q celery" in command(services["worker"])
     assert command(services["beat"]).startswith("celery -A config beat")
 
 
 def test_migrations_run_before_the_app_starts(services):
     assert command(services["migrate"]) == "python manage.py migrate --noinput"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "sweeper", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
 def test_backing_services_use_the_promised_images(services):
     assert services["postgres"]["image"] == "postgres:16"
-    assert services["redis"]["image"] == "redis:7"
+    assert services["redis"]["image"] == services["cache"]["image"] == "redis:7"
     assert services["mailpit"]["image"].startswith("axllent/mailpit")
 
 
@@ -53,7 +56,7 @@ def test_the_mail_catcher_and_the_plain_http_site_answer_this_machine_only(servi
     # Mailpit shows every buyer's e-mail with its portal link to whoever reaches it, unauthenticated.
     assert set(services["mailpit"]["ports"]) == {"127.0.0.1:8025:8025", "127.0.0.1:1025:1025"}
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
-    for name in ("postgres", "redis", *APP_SERVICES):
+    for name in ("postgres", "redis", "cache", *APP_SERVICES):
         if name != "web":
             assert "ports" not in services[name], name
 
@@ -87,7 +90,7 @@ def test_app_services_share_one_image_and_the_stack_environment(services):
         env = service["environment"]
         assert service["build"] == "."
         assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
-        assert env["REDIS_URL"].startswith("redis://redis:6379")
+        assert env["REDIS_URL"].startswith("redis://cache:6379")
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
         assert env["EMAIL_URL"] == "smtp://mailpit:1025"
         assert env["DEBUG"] == "false"
@@ -110,3 +113,11 @@ def test_the_image_holds_no_secret():
 
     assert "SECRET_KEY" not in dockerfile and "POSTSALE_SECRETS_KEY" not in dockerfile
     assert ".env" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_cache_and_broker_are_separate_redis_servers(services):
+    # The cache evicts what it likes and may be stopped; the broker keeps every queued task.
+    assert "allkeys-lru" in command(services["cache"])
+    assert "noeviction" in command(services["redis"])
+    for name in ("web", "worker", "sweeper", "beat"):
+        assert services[name]["depends_on"]["cache"]["condition"] == "service_healthy"

@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.publish import publish
+
 from ..models import InboundEvent, InboundStatus, Integration
 from ..providers import Ignored, MalformedBody, NotYet, UnknownParcel, provider
 
@@ -97,11 +99,8 @@ def _enqueue(event_id: int) -> None:
     # Imported here: the tasks module is built on this one (its retry limit is MAX_ATTEMPTS).
     from ..tasks import process_inbound_event
 
-    try:
-        process_inbound_event.delay(event_id)
-    except Exception:
-        # The row is stored; the sweep picks it up when the broker is back.
-        log.exception("Could not enqueue inbound event %s", event_id)
+    # The row is stored; if the broker is down the sweep picks it up when it is back.
+    publish(process_inbound_event, event_id)
 
 
 def inbound_event_process(*, event_id: int) -> InboundEvent | None:
@@ -176,8 +175,9 @@ def inbound_event_retry(*, events) -> int:
     return len(ids)
 
 
-def inbound_events_sweep(*, older_than_seconds: int = 600) -> int:
-    """Enqueue events whose task never ran (the broker was down, a worker died)."""
+def inbound_events_sweep(*, older_than_seconds: int = 120) -> int:
+    """Enqueue events whose task never ran (the broker was down, a worker died while it held the row:
+    its transaction rolled back, so the row is "received" again and unlocked)."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
         InboundEvent.objects.filter(status=InboundStatus.RECEIVED, received_at__lt=cutoff)

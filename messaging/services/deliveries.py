@@ -24,6 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.publish import publish
+
 from .. import esp
 from ..models import InboundDelivery, InboundStatus
 from .inbound import inbound_receive, inbound_route
@@ -36,11 +38,8 @@ def _enqueue(delivery_id: int) -> None:
     # The tasks call these services, so the task is looked up when used, not when this module loads.
     from ..tasks import process_inbound_delivery
 
-    try:
-        process_inbound_delivery.delay(delivery_id)
-    except Exception:
-        # The row is stored; the sweep picks it up when the broker is back.
-        log.exception("Could not enqueue inbound delivery %s", delivery_id)
+    # The row is stored; if the broker is down the sweep picks it up when it is back.
+    publish(process_inbound_delivery, delivery_id)
 
 
 def inbound_delivery_store(
@@ -137,16 +136,17 @@ def inbound_delivery_release(*, delivery: InboundDelivery) -> bool:
     return bool(released)
 
 
-# A worker that died mid-read (killed, out of memory) left its claim: after this long, twenty times
-# the task's time limit, the delivery is read again, up to MAX_ATTEMPTS times in all.
-STALE_CLAIM = timedelta(minutes=10)
+# A worker that died mid-read (killed, out of memory) left its claim: after
+# POSTSALE_INBOUND_STALE_SECONDS (past the task's hard time limit) the delivery is read again, up to
+# MAX_ATTEMPTS times in all.
 MAX_ATTEMPTS = 3
 
 
 def inbound_deliveries_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Deliveries whose task never ran, or whose worker died; the caller enqueues them again."""
     now = now or timezone.now()
-    stale = InboundDelivery.objects.filter(status=InboundStatus.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    stale_before = now - timedelta(seconds=settings.POSTSALE_INBOUND_STALE_SECONDS)
+    stale = InboundDelivery.objects.filter(status=InboundStatus.PROCESSING, claimed_at__lt=stale_before)
     stale.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=InboundStatus.FAILED, error="The worker reading it stopped every time.", processed_at=now
     )

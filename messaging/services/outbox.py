@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from cases.models import Case
+from config.publish import publish_after_commit
 from orders import tenancy
 from orders.models import Role
 from orders.names import clean_name
@@ -38,7 +39,7 @@ def _enqueue_after_commit(message_id: int) -> None:
     # The tasks call these services, so the task is looked up when used, not when this module loads.
     from ..tasks import send_message
 
-    transaction.on_commit(lambda: send_message.delay(message_id))
+    publish_after_commit(send_message, message_id)
 
 
 def _new_message(

@@ -7,10 +7,12 @@ finds the rows whose task never ran or whose worker died.
 from __future__ import annotations
 
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -20,6 +22,7 @@ from django.utils import timezone
 
 from cases.events import case_event
 from cases.verbs import Verb
+from config.db import until_it_holds
 from config.retry import backoff_seconds
 from orders.names import clean_name
 
@@ -95,7 +98,10 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
     """
     now = now or timezone.now()
     stale_before = now - timedelta(seconds=settings.POSTSALE_EMAIL_STALE_SECONDS)
-    claimable = Q(status=OutboundStatus.QUEUED) | Q(
+    # Queued and due: a stray copy of the task (a redelivery, a sweep's) must not send before the
+    # backoff of the last failure is over.
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    claimable = Q(due, status=OutboundStatus.QUEUED) | Q(
         status=OutboundStatus.SENDING, claimed_at__lt=stale_before
     )
     claimed = OutboundMessage.objects.filter(claimable, pk=message_id).update(
@@ -136,32 +142,16 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
         return SendOutcome()
     try:
         mailer.send(email)
-    except Exception as exc:  # SMTP, network, ESP API errors: all worth another try
-        failed = message.attempts + 1 >= settings.POSTSALE_EMAIL_MAX_ATTEMPTS
-        retry_in = None if failed else backoff_seconds(message.attempts + 1)
-        mine.update(
-            status=OutboundStatus.FAILED if failed else OutboundStatus.QUEUED,
-            claimed_at=None,
-            last_error=repr(exc)[:2000],
-            status_changed_at=timezone.now(),
-            next_attempt_at=None if failed else timezone.now() + timedelta(seconds=retry_in),
-        )
-        logger.warning("Sending outbound message %s failed: %r", message_id, exc)
-        if failed and message.case_id:
-            case_event(
-                message.case,
-                Verb.EMAIL_FAILED,
-                event=message.event,
-                to=message.to_email,
-                error=repr(exc)[:300],
-            )
-        return SendOutcome(retry_in=retry_in)
+    except Exception as exc:
+        return _record_failure(message, mine, exc)
 
     status = getattr(email, "anymail_status", None)
     esp_id = (getattr(status, "message_id", None) or "") if status else ""
     sent_at = timezone.now()
-    with transaction.atomic():
-        mine.update(
+
+    @transaction.atomic
+    def mark_sent() -> None:
+        marked = mine.update(
             status=OutboundStatus.SENT,
             sent_at=sent_at,
             status_changed_at=sent_at,
@@ -171,19 +161,76 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
             body_text=rendered.text,
             last_error="",
         )
-        if message.case_id is None:
-            # News of a parcel belongs to no case: the outbox row is its record.
-            return SendOutcome(sent=True)
-        case_event(
-            message.case,
-            Verb.EMAIL_SENT,
-            new=message.event,
-            event=message.event,
-            to=message.to_email,
-            language=rendered.language,
-            message_id=message.pk,
-        )
+        # Not marked: an earlier try committed before its connection died, or an ESP's bounce came first.
+        # News of a parcel (no case) has only its outbox row as record.
+        if marked and message.case_id:
+            case_event(
+                message.case,
+                Verb.EMAIL_SENT,
+                new=message.event,
+                event=message.event,
+                to=message.to_email,
+                language=rendered.language,
+                message_id=message.pk,
+            )
+
+    # The server has it: a row left "sending" now would be sent again by the sweep.
+    until_it_holds(mark_sent, budget_seconds=MARK_SENT_SECONDS, what=f"marking e-mail {message_id} sent")
     return SendOutcome(sent=True)
+
+
+# Within the send task's time limits (messaging.tasks.send_message), after rendering and a slow server.
+MARK_SENT_SECONDS = 45
+
+
+def is_permanent(exc: Exception) -> bool:
+    """Whether the mail server or ESP refused for good: waiting will not change its answer.
+
+    SMTP says so with a 5xx reply (550 no such mailbox, 554 rejected); 4xx replies
+    (451 try later, 452 mailbox full), timeouts and lost connections are temporary.
+    An ESP refuses with an HTTP 4xx other than 408 and 429, or by rejecting every
+    recipient (a hard bounce it remembers, an invalid address).
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    if isinstance(exc, AnymailRecipientsRefused):
+        return True
+    if isinstance(exc, AnymailAPIError):
+        code = exc.status_code
+        return code is not None and 400 <= code < 500 and code not in (408, 429)
+    return False
+
+
+def _record_failure(message: OutboundMessage, mine, exc: Exception) -> SendOutcome:
+    # `attempts` counts the claim that made this attempt: the Nth failure of N configured is the last.
+    permanent = is_permanent(exc)
+    failed = permanent or message.attempts >= settings.POSTSALE_EMAIL_MAX_ATTEMPTS
+    retry_in = None if failed else backoff_seconds(message.attempts, first=settings.POSTSALE_EMAIL_FIRST_RETRY)
+    now = timezone.now()
+    with transaction.atomic():
+        recorded = mine.update(
+            status=OutboundStatus.FAILED if failed else OutboundStatus.QUEUED,
+            claimed_at=None,
+            last_error=repr(exc)[:2000],
+            status_changed_at=now,
+            next_attempt_at=None if failed else now + timedelta(seconds=retry_in),
+        )
+        if recorded and failed and message.case_id:
+            # The agent must know the buyer never got it, and why: to correct the address or call.
+            case_event(
+                message.case,
+                Verb.EMAIL_FAILED,
+                event=message.event,
+                to=message.to_email,
+                error=repr(exc)[:300],
+                permanent=permanent,
+                attempts=message.attempts,
+            )
+    logger.warning("Sending outbound message %s failed (attempt %s): %r", message.pk, message.attempts, exc)
+    return SendOutcome(retry_in=retry_in if recorded else None)
 
 
 def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
@@ -196,6 +243,12 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
         | Q(status=OutboundStatus.QUEUED, next_attempt_at__lt=lost_after)
         | Q(status=OutboundStatus.SENDING, claimed_at__lt=stale_before)
     )
-    return list(
-        OutboundMessage.objects.filter(due).order_by("created_at").values_list("pk", flat=True)[:limit]
+    ids = list(OutboundMessage.objects.filter(due).order_by("created_at").values_list("pk", flat=True)[:limit])
+    # The task queued for a row now is its task: the next sweep leaves the row alone for another
+    # POSTSALE_EMAIL_LOST_SECONDS. Re-queueing every waiting row on every sweep flooded the queue
+    # behind a backlog (each copy finds the row taken, but the real ones wait behind them).
+    # (A few seconds back, so a worker whose clock is behind the sweeper's can claim it at once.)
+    OutboundMessage.objects.filter(pk__in=ids, status=OutboundStatus.QUEUED).update(
+        next_attempt_at=now - timedelta(seconds=5)
     )
+    return ids

@@ -16,6 +16,8 @@ TOKEN = "postmark-server-token-test"
 class FakePostmark:
     def __init__(self):
         self.sent: list[dict] = []
+        self.inactive: set[str] = set()  # addresses Postmark refuses (hard-bounced before)
+        self.unavailable = False  # answer 503 to every send
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -23,6 +25,22 @@ class FakePostmark:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if self.path != "/email" or self.headers.get("X-Postmark-Server-Token") != TOKEN:
                     self._answer(401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."})
+                    return
+                if fake.unavailable:
+                    self._answer(503, {"ErrorCode": 0, "Message": "Service unavailable"})
+                    return
+                refused = [address for address in fake.inactive if address in body["To"]]
+                if refused:
+                    # A recipient that hard-bounced before: Postmark refuses to send to it again.
+                    self._answer(
+                        422,
+                        {
+                            "ErrorCode": 406,
+                            "Message": "You tried to send to a recipient that has been marked as inactive.\n"
+                            f"Found inactive addresses: {', '.join(refused)}.\n"
+                            "Inactive recipients are ones that have generated a hard bounce or a spam complaint.",
+                        },
+                    )
                     return
                 answer = {
                     "To": body["To"],

@@ -23,6 +23,10 @@ class _Handler:
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.sink.rcpt_attempts += 1
+        if self.sink.refuse:
+            # What the buyer's server says: "550 5.1.1 No such user" (for good), "451 4.7.1 Try later".
+            return self.sink.refuse
         if self.sink.hold.is_set():
             # Keep the client waiting in the middle of the conversation, so a
             # test can kill the sender while nothing has been accepted yet.
@@ -39,6 +43,10 @@ class _Handler:
             self.sink.recipients.append(list(envelope.rcpt_tos))
             self.sink.accepted_at.append(time.time())
             self.sink.peers.append(session.peer)
+        if self.sink.on_accept is not None:
+            # Runs after the message is kept and before the client hears "250": a fault injected
+            # here falls between the server's accept and the sender's record of it.
+            self.sink.on_accept(message)
         return "250 Message accepted for delivery"
 
 
@@ -52,6 +60,9 @@ class SmtpSink:
         self.lock = threading.Lock()
         self.hold = threading.Event()
         self.held = threading.Event()
+        self.refuse: str | None = None  # an SMTP reply to every RCPT TO instead of "250 OK"
+        self.rcpt_attempts = 0
+        self.on_accept = None
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     @property

@@ -149,3 +149,16 @@ def test_a_name_stored_with_a_line_break_before_the_fix_no_longer_stops_the_buye
     assert outcome.sent
     [email] = smtp.wait_for(1)
     assert smtp.recipients == [[queued.to_email]] and "\n" not in email["To"]
+
+
+def test_a_row_the_sweep_queued_again_is_left_alone_by_the_next_sweeps_until_it_is_lost_again(
+    queued, settings
+):
+    later = timezone.now() + timedelta(seconds=settings.POSTSALE_EMAIL_LOST_SECONDS + 1)
+
+    first = outbox_sweep(now=later)
+    next_sweep = outbox_sweep(now=later + timedelta(seconds=3))
+    much_later = outbox_sweep(now=later + timedelta(seconds=settings.POSTSALE_EMAIL_LOST_SECONDS + 1))
+
+    # Not queued again behind its own copy on every sweep, but not forgotten either.
+    assert (first, next_sweep, much_later) == ([queued.pk], [], [queued.pk])
