@@ -42,6 +42,7 @@ def case_open(
     respond_by: datetime | None = None,
     tracking_numbers: list[str] | None = None,
     case_id: int | None = None,
+    reindex: bool = True,
     claim_type: str = "",
 ) -> Case:
     """A new case with its reference and its "opened" event.
@@ -80,7 +81,8 @@ def case_open(
         case.reference = f"C-{now:%Y}-{case.pk:06d}"
         case.search_text = case_search_text(case, tracking_numbers=tracking_numbers)
         Case.objects.filter(pk=case.pk).update(reference=case.reference, search_text=case.search_text)
-    case_reindex(case)
+    if reindex:  # a caller that adds words at once (a claim's statement) reindexes after them
+        case_reindex(case)
     case_event(case, Verb.OPENED, actor=actor, new=CaseStatus.NEW, kind=kind, via=opened_via)
     return case
 

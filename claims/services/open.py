@@ -102,6 +102,7 @@ def claim_open(
                     claim_type=type,
                     tracking_numbers=[parcel.tracking_number for parcel in reversed(parcels)],
                     case_id=case_id,
+                    reindex=False,
                 )
             claim = Claim(
                 case=case,

@@ -43,8 +43,9 @@ def test_every_email_string_is_in_the_catalogue(catalogue):
     templates = Path(__file__).resolve().parents[2] / "templates" / "emails"
     msgids = {entry.msgid for entry in catalogue}
     used = set()
-    for path in templates.glob("*"):
-        used |= set(re.findall(r'{% translate "([^"]+)"', path.read_text()))
+    for path in templates.rglob("*"):
+        if path.is_file():
+            used |= set(re.findall(r'{% translate "([^"]+)"', path.read_text()))
     assert used - msgids == set()
 
 
