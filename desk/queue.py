@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import OPEN_STATUSES, Case, CaseSeen, CaseStatus
+from cases.models import OPEN_STATUSES, Case, CaseSeen, CaseStatus, CaseTag
 from cases.search import by_relevance, cases_matching
 from cases.sla import first_answer_overdue
 from orders import tenancy
@@ -68,6 +68,7 @@ class QueueFilters:
     carrier: str = ""
     assignee: str = ""
     language: str = ""
+    tag: str = ""
     overdue: bool = False
     q: str = ""
     # A key of SORTS; "-" before it turns the direction round.
@@ -84,6 +85,7 @@ class QueueFilters:
             carrier=params.get("carrier", ""),
             assignee=params.get("assignee", ""),
             language=params.get("language", ""),
+            tag=params.get("tag", "").strip()[:40],
             overdue=params.get("overdue") in ("1", "on", "true"),
             q=params.get("q", "").strip()[:100],
             sort=_sort(params),
@@ -150,6 +152,10 @@ def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) 
         queryset = queryset.filter(shop_id=_id_of(Shop.objects.filter(slug=filters.shop)))
     if filters.language:
         queryset = queryset.filter(language=filters.language)
+    if filters.tag:
+        # The shop's own word, as stored (folded): an EXISTS over the tag's index of cases.
+        folded = " ".join(filters.tag.split()).casefold()
+        queryset = queryset.filter(Exists(CaseTag.objects.filter(case_id=OuterRef("pk"), tag__name=folded)))
     if filters.assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
     elif filters.assignee:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from cases import services as cases
 from cases.choices import ClaimType
 from cases.models import Case, CaseKind, CaseStatus
+from cases.tags import cases_tag, shop_tags, tag_name
 from config.errors import Conflict
 from orders import tenancy
 from orders.models import Carrier
@@ -53,6 +54,8 @@ def queue_view(request):
         # The shop's name on each row only matters to someone who works for several.
         "several_shops": len(shops) > 1,
         "carriers": carriers,
+        # The shops' tags, for the filter and the bulk "Add tag" suggestions (one query).
+        "shop_tags": shop_tags([shop.pk for shop in shops]),
         "kinds": CaseKind.choices,
         "types": ClaimType.choices,
         "statuses": CaseStatus.choices,
@@ -110,6 +113,11 @@ def bulk_view(request):
             return HttpResponseBadRequest(_("assignee: no such agent in your shops."))
     if action == "status" and status not in CaseStatus.values:
         return HttpResponseBadRequest(_("status: choose a status."))
+    if action == "tag":
+        try:
+            tag = tag_name(request.POST.get("tag", "")[:200])
+        except ValidationError as exc:
+            return HttpResponseBadRequest(_("tag: %(error)s") % {"error": errors_text(exc)})
     done, refused = 0, []
     for case in tenancy.in_shops(Case.objects.filter(reference__in=references[:200]), request.user):
         try:
@@ -119,6 +127,8 @@ def bulk_view(request):
                 cases.case_assign(case=case, assignee=assignee, actor=request.user)
             elif action == "status":
                 cases.case_move(case=case, to=status, actor=request.user, reason=_("Changed in bulk"))
+            elif action == "tag":
+                cases_tag(cases=[case], name=tag, actor=request.user)
             elif action == "close":
                 cases.case_move(
                     case=case, to=CaseStatus.CLOSED, actor=request.user, reason=_("Closed in bulk")

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cases import services as cases
 from cases.choices import ClaimType
@@ -70,7 +71,11 @@ def _queue(agent, query: str, *, size: int = 25, cursor: str | None = None) -> q
 
 
 def _urgency_order(cases_):
-    return sorted(cases_, key=lambda c: (-c.priority, c.first_response_due, c.pk))
+    # Cases without a due time (paused, or settled) come last within their priority: NULLS LAST.
+    return sorted(
+        cases_,
+        key=lambda c: (-c.priority, c.first_response_due is None, c.first_response_due or timezone.now(), c.pk),
+    )
 
 
 def test_the_queue_pages_through_every_status_closed_cases_included_in_urgency_order(agent, mixed_cases):

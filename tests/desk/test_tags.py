@@ -56,3 +56,23 @@ def test_tags_of_one_shop_are_not_offered_in_another(client, agent, shop, swedis
 
     assert "midsommar" not in page
     assert client.post(f"/desk/cases/{swedish.reference}/tags/", {"tag": "x"}).status_code == 404
+
+
+def test_agents_tag_cases_in_bulk_from_the_queue_and_filter_by_the_tag(client, agent, shop, carrier):
+    tagged, other = make_claim(make_order(shop), "damaged").case, make_claim(make_order(shop), "damaged").case
+    client.force_login(agent)
+
+    client.post("/desk/bulk/", {"bulk": "tag", "tag": "Hochzeit", "case": [tagged.reference]})
+
+    assert CaseTag.objects.filter(case=tagged, tag__name="hochzeit").exists()
+    page = client.get("/desk/", {"tag": "hochzeit"}).content.decode()
+    assert tagged.reference in page and other.reference not in page
+
+
+def test_a_wrong_bulk_tag_is_refused_naming_the_field_and_tags_nothing(client, agent, case):
+    client.force_login(agent)
+
+    response = client.post("/desk/bulk/", {"bulk": "tag", "tag": "<script>", "case": [case.reference]})
+
+    assert response.status_code == 400 and response.content.decode().startswith("tag:")
+    assert not CaseTag.objects.exists()

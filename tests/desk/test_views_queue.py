@@ -43,8 +43,9 @@ def test_queue_runs_the_same_queries_for_1_and_20_cases(
     # session, user (permissions come from the cache after the first visit), the ids of the user's
     # shops, the ids of the page (one ordered scan per shop and status, merged), the page of cases with
     # order, buyer, assignee and claim joined (when the assignee last saw each, a subquery), their
-    # parcels, the shops and carriers for the menus, and the people to assign the selected cases to.
-    with django_assert_num_queries(9):
+    # parcels, the shops and carriers for the menus, the people to assign the selected cases to, and
+    # the shops' tags.
+    with django_assert_num_queries(10):
         response = client.get("/desk/")
     assert response.status_code == 200
     assert response.content.decode().count('data-href="/desk/cases/') == count
