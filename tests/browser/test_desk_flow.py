@@ -111,4 +111,5 @@ def test_owner_raises_a_threshold_in_the_admin_and_the_recommendation_follows(
     page.screenshot(path=str(artifacts_dir / "desk-recommendation-after-threshold.png"), full_page=True)
 
     assert case.decisions.order_by("-created_at", "-id").first().action == "reship"
-    assert "dem Käufer vertrauen" in page.inner_text("#decision")  # the shop writes German
+    # The shop wrote its rules in German; the desk reads them in the agent's language (en-GB here).
+    assert "trust the buyer and ship again" in page.inner_text("#decision")

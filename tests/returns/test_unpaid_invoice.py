@@ -74,7 +74,7 @@ def test_the_portal_says_the_invoice_is_cancelled_not_refunded(client, returned_
     order = returned_on_invoice.order
     lookup(client, order, order.number, order.buyer.email)
 
-    page = client.get(f"/portal/{order.shop.slug}/order/{order.number}/").content.decode()
+    page = client.get(f"/portal/{order.shop.slug}/order/{order.number}/?lang=en").content.decode()
 
     assert "Invoice cancelled" in page
     assert "Your invoice is cancelled: you do not need to pay it." in page
@@ -132,7 +132,7 @@ def test_a_refund_on_an_unpaid_invoice_reduces_it_and_tells_the_buyer_what_is_le
     assert (reduction.amount, reduction.left_to_pay) == (Decimal("40.00"), Decimal("99.00"))
     mail = _mail(case, BuyerEvent.REFUND_ISSUED)
     assert f"Your invoice for order {order.number} is reduced" in mail
-    assert "by 40.00 EUR: please pay only 99.00 EUR" in mail
+    assert "by €40.00: please pay only €99.00" in mail
     assert "We have refunded" not in mail and "Fleck" not in mail
 
 
@@ -169,7 +169,7 @@ def test_a_return_on_the_way_back_for_an_unpaid_order_promises_an_invoice_reduct
     make_return(order, return_line(order, sku=TABLECLOTH["sku"]))
     lookup(client, order, order.number, order.buyer.email)
 
-    page = client.get(f"/portal/{order.shop.slug}/order/{order.number}/").content.decode()
+    page = client.get(f"/portal/{order.shop.slug}/order/{order.number}/?lang=en").content.decode()
 
     assert "we reduce your invoice by what you sent back" in page
     assert "We refund you within" not in page
