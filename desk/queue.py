@@ -432,9 +432,12 @@ def _claim(case: Case):
 def view_counts(*, user, now: datetime | None = None) -> dict[str, str]:
     """Capped counts per saved view, so an agent sees where work waits without a full count.
 
-    Kept for half a minute per agent: the numbers guide, the list itself is always fresh.
+    Kept for half a minute per agent, and for no longer than nothing changes: the key carries a
+    generation per shop that every saved case moves on (`cases_changed`), so an assignment or a
+    status change shows in the counts at the next page, as it does in the list.
     """
-    key = f"desk:view-counts:{user.pk}"
+    shop_ids = sorted(tenancy.shop_ids(user) or [])
+    key = f"desk:view-counts:{user.pk}:{_generations(shop_ids)}"
     counts = cache.get(key)
     if counts is None:
         now = now or timezone.now()
@@ -445,3 +448,23 @@ def view_counts(*, user, now: datetime | None = None) -> dict[str, str]:
             counts[view] = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
         cache.set(key, counts, COUNTS_SECONDS)
     return counts
+
+
+def _generation_key(shop_id) -> str:
+    return f"desk:cases-generation:{shop_id}"
+
+
+def _generations(shop_ids) -> str:
+    """The shops' case generations in one cache round trip ("all" for someone who sees every shop)."""
+    keys = [_generation_key(pk) for pk in shop_ids] or [_generation_key("all")]
+    values = cache.get_many(keys)
+    return ".".join(str(values.get(key, 0)) for key in keys)
+
+
+def cases_changed(shop_id) -> None:
+    """A case of the shop was saved: counts cached before are of another generation now."""
+    for key in (_generation_key(shop_id), _generation_key("all")):
+        try:
+            cache.incr(key)
+        except ValueError:  # not there yet (or evicted): start it
+            cache.add(key, 1, timeout=None)

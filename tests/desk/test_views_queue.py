@@ -206,3 +206,17 @@ def test_the_queue_row_shows_a_disputes_respond_by_and_puts_it_first(client, age
     assert two_days in cell
     # Cases without a deadline show a dash in that column.
     assert rows[1].split('<td class="respond-by">', 1)[1].startswith("–")
+
+
+def test_the_view_counts_follow_an_assignment_at_once(client, agent, shop, carrier):
+    from desk.queue import view_counts
+
+    case = make_claim(make_order(shop), "damaged").case
+    client.force_login(agent)
+    before = view_counts(user=agent)  # cached for half a minute unless a case changes
+
+    client.post(f"/desk/cases/{case.reference}/assign-me/")
+
+    after = view_counts(user=agent)
+    assert int(after["mine"]) == int(before["mine"]) + 1
+    assert int(after["unassigned"]) == int(before["unassigned"]) - 1
