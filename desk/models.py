@@ -56,3 +56,29 @@ from .rollups.models import (  # noqa: E402, F401
     ShipmentDay,
     WaitingHour,
 )
+
+
+class SavedView(models.Model):
+    """An agent's own queue view: filters, sort and search as the queue's address has them.
+
+    Personal views are the agent's alone; a shared one is offered to everyone who works for
+    its shop. A view belongs to one shop, so that another shop's people never see its name.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("agent")
+    )
+    shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("shop"))
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    shared = models.BooleanField(_("shared with the shop's team"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="savedview_unique_name_per_user")]
+
+    def __str__(self):
+        return self.name

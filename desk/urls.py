@@ -12,6 +12,7 @@ from .views import (
     replies,
     reports,
     returns,
+    saved_views,
     settings,
     sla,
     team,
@@ -21,6 +22,8 @@ app_name = "desk"
 urlpatterns = [
     path("", queue.queue_view, name="queue"),
     path("bulk/", queue.bulk_view, name="bulk"),
+    path("views/save/", saved_views.view_save, name="view_save"),
+    path("views/<int:pk>/delete/", saved_views.view_delete, name="view_delete"),
     path("me/", profile.profile_view, name="profile"),
     path("me/signature/", profile.signature_view, name="signature"),
     path("new/", new_case.order_search_view, name="order_search"),

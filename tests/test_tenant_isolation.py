@@ -53,6 +53,7 @@ from cases.refunds import invoice_reduce
 from claims.models import CarrierContract, StallThreshold
 from claims.services import carrier_claim_open, claim_resolve
 from config.roles import AGENTS
+from desk.models import SavedView
 from integrations.models import InboundEvent
 from integrations.services import integration_configure
 from messaging.models import (
@@ -189,6 +190,8 @@ def leinen(shop, carrier, agent, owner, integration) -> Leinen:
         reason={"reason": f"Verloren, {BUYER_NAME} wartet."},
         requested_by=agent,
     )
+    # An agent's saved queue view, shared with Leinen & Liebe's team; its name is the shop's business.
+    SavedView.objects.create(user=agent, shop=shop, name=f"Fälle von {BUYER_NAME}", query="q=x", shared=True)
     api_token(integration)
     TOTPDevice.objects.create(user=owner, name="Telefon")
     StaticDevice.objects.create(user=owner, name="backup")
@@ -333,6 +336,7 @@ PK_SEGMENTS = {
     "outbound": "cases.OutboundCall",
     "approvals": "cases.Approval",
     "members": "orders.Membership",
+    "views": "desk.SavedView",
     "carrier-claim": "claims.CarrierClaim",
     "carrier-claims": "claims.CarrierClaim",
     # /files/<kind>/<pk>/: the row that holds the file

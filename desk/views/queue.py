@@ -21,6 +21,7 @@ from orders import tenancy
 from orders.models import Carrier
 
 from .. import queue
+from ..saved_views import views_for
 from .common import desk_access, errors_text
 
 
@@ -56,6 +57,9 @@ def queue_view(request):
         "carriers": carriers,
         # The shops' tags, for the filter and the bulk "Add tag" suggestions (one query).
         "shop_tags": shop_tags([shop.pk for shop in shops]),
+        # The agent's own views and the shared ones of their shops (one query).
+        "my_views": list(views_for(request.user)),
+        "current_query": _query_without(request, "after"),
         "kinds": CaseKind.choices,
         "types": ClaimType.choices,
         "statuses": CaseStatus.choices,
