@@ -21,6 +21,7 @@ from orders import tenancy
 from orders.models import Carrier
 
 from .. import queue
+from ..presence import others_on_cases
 from ..saved_views import views_for
 from .common import desk_access, errors_text
 
@@ -43,8 +44,11 @@ def queue_view(request):
     show_respond_by = page.any_respond_by or request.GET.get("rb") == "1"
     # One reverse() for the page instead of three per row.
     prefix = reverse("desk:case", args=["0"])[:-2]
+    # Colleagues who have a case open now (the case page's heartbeat), for the whole page in one query.
+    others = others_on_cases([case.pk for case in page.cases], user=request.user)
     for case in page.cases:
         case.desk_url = f"{prefix}{case.reference}/"
+        case.others = others.get(case.pk, [])
     context = {
         "page": page,
         "show_respond_by": show_respond_by,

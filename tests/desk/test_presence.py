@@ -99,3 +99,12 @@ def test_an_agents_own_earlier_reply_does_not_hold_the_next_one(agent, case):
     mine.post(f"/desk/cases/{case.reference}/reply/", {"body": "Noch etwas.", "seen_news": seen})
 
     assert OutboundMessage.objects.filter(case=case, event=BuyerEvent.AGENT_REPLY, author=agent).count() == 2
+
+
+def test_the_queue_shows_which_case_a_colleague_has_open(agent, lina, case):
+    _as(lina).post(f"/desk/cases/{case.reference}/presence/")
+
+    page = _as(agent).get("/desk/").content.decode()
+
+    row = page.split(f'data-href="/desk/cases/{case.reference}/"')[1].split("</tr>")[0]
+    assert 'data-testid="colleague"' in row and "Lina Berg" in row
