@@ -17,10 +17,12 @@ from cases.choices import ClaimType
 from cases.models import Case, CaseKind, CaseStatus
 from cases.tags import cases_tag, shop_tags, tag_name
 from config.errors import Conflict
+from messaging.selectors import canned_replies_seen_by
 from orders import tenancy
 from orders.models import Carrier
 
 from .. import queue
+from ..macros import macro_apply
 from ..presence import others_on_cases
 from ..saved_views import views_for
 from .common import desk_access, errors_text
@@ -63,6 +65,10 @@ def queue_view(request):
         "shop_tags": shop_tags([shop.pk for shop in shops]),
         # The agent's own views and the shared ones of their shops (one query).
         "my_views": list(views_for(request.user)),
+        # Canned replies and macros for "apply to the selected" (one query).
+        "bulk_macros": list(canned_replies_seen_by(request.user).only("pk", "title", "language"))
+        if request.user.has_perm("cases.change_case")
+        else [],
         "current_query": _query_without(request, "after"),
         "kinds": CaseKind.choices,
         "types": ClaimType.choices,
@@ -121,6 +127,11 @@ def bulk_view(request):
             return HttpResponseBadRequest(_("assignee: no such agent in your shops."))
     if action == "status" and status not in CaseStatus.values:
         return HttpResponseBadRequest(_("status: choose a status."))
+    canned = None
+    if action == "macro":
+        canned = canned_replies_seen_by(request.user).filter(pk=request.POST.get("canned") or None).first()
+        if canned is None:
+            return HttpResponseBadRequest(_("canned: choose a canned reply or macro."))
     if action == "tag":
         try:
             tag = tag_name(request.POST.get("tag", "")[:200])
@@ -137,6 +148,11 @@ def bulk_view(request):
                 cases.case_move(case=case, to=status, actor=request.user, reason=_("Changed in bulk"))
             elif action == "tag":
                 cases_tag(cases=[case], name=tag, actor=request.user)
+            elif action == "macro":
+                # The macro's text to each buyer, in full; a case of another shop than the macro's is refused.
+                if canned.shop_id not in (None, case.shop_id):
+                    raise ValidationError({"canned": [_("This macro belongs to another shop.")]})
+                macro_apply(case=case, agent=request.user, body="", canned=canned)
             elif action == "close":
                 cases.case_move(
                     case=case, to=CaseStatus.CLOSED, actor=request.user, reason=_("Closed in bulk")

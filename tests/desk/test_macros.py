@@ -88,3 +88,29 @@ def test_another_shops_macro_is_not_applied(client, agent, damaged, swedish_shop
     client.post(f"/desk/cases/{damaged.reference}/reply/", {"canned": foreign.pk, "body": "Guten Tag"})
 
     assert not CaseTag.objects.filter(case=damaged).exists()
+
+
+def test_a_macro_applied_to_several_cases_from_the_queue_replies_to_each_buyer(client, agent, shop, carrier, photos_macro):
+    cases = []
+    for _ in range(2):
+        order = make_order(shop)
+        track(order, "delivered", days_ago=1)
+        cases.append(make_claim(order, "damaged").case)
+    client.force_login(agent)
+
+    client.post("/desk/bulk/", {"bulk": "macro", "canned": photos_macro.pk, "case": [c.reference for c in cases]})
+
+    for case in cases:
+        case.refresh_from_db()
+        assert case.status == CaseStatus.WAITING_ON_BUYER and case.assignee == agent
+        assert OutboundMessage.objects.filter(case=case, event=BuyerEvent.AGENT_REPLY).count() == 1
+
+
+def test_a_bulk_macro_of_another_shop_is_refused(client, agent, damaged, swedish_shop):
+    foreign = CannedReply.objects.create(shop=swedish_shop, language="sv", title="X", body="Hej", add_tags="x")
+    client.force_login(agent)
+
+    response = client.post("/desk/bulk/", {"bulk": "macro", "canned": foreign.pk, "case": [damaged.reference]})
+
+    assert response.status_code == 400 and response.content.decode().startswith("canned:")
+    assert not CaseTag.objects.filter(case=damaged).exists()

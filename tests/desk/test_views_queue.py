@@ -44,8 +44,8 @@ def test_queue_runs_the_same_queries_for_1_and_20_cases(
     # shops, the ids of the page (one ordered scan per shop and status, merged), the page of cases with
     # order, buyer, assignee and claim joined (when the assignee last saw each, a subquery), their
     # parcels, the shops and carriers for the menus, the people to assign the selected cases to, and
-    # the shops' tags, the saved views, and which colleagues have a case of the page open.
-    with django_assert_num_queries(12):
+    # the shops' tags, the saved views, which colleagues have a case of the page open, and the macros.
+    with django_assert_num_queries(13):
         response = client.get("/desk/")
     assert response.status_code == 200
     assert response.content.decode().count('data-href="/desk/cases/') == count
