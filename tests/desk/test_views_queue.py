@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.db import connection
 from django.utils import timezone, translation
 
 from cases.choices import ClaimType
@@ -45,7 +46,8 @@ def test_queue_runs_the_same_queries_for_1_and_20_cases(
     # order, buyer, assignee and claim joined (when the assignee last saw each, a subquery), their
     # parcels, the shops and carriers for the menus, the people to assign the selected cases to, and
     # the shops' tags, the saved views, which colleagues have a case of the page open, and the macros.
-    with django_assert_num_queries(13):
+    # SQLite reads the page in one query (no merged per-shop scans there): one fewer.
+    with django_assert_num_queries(13 if connection.vendor == "postgresql" else 12):
         response = client.get("/desk/")
     assert response.status_code == 200
     assert response.content.decode().count('data-href="/desk/cases/') == count
