@@ -8,7 +8,15 @@ from rest_framework.views import APIView
 
 from cases.choices import ClaimType
 from cases.models import CaseStatus, OpenedVia
-from config.api import JSON_OR_MULTIPART, Idempotent, has_perms, json_and_files, json_or_multipart, validated
+from config.api import (
+    JSON_OR_MULTIPART,
+    Idempotent,
+    InstantField,
+    has_perms,
+    json_and_files,
+    json_or_multipart,
+    validated,
+)
 from decisions.public import latest_decision
 from orders.api import OrderLineRefSerializer, PersonalisationOut
 from orders.selectors import order_by_key, order_lines_for
@@ -62,7 +70,7 @@ class DisputeInSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
-    respond_by = serializers.DateTimeField(required=False)
+    respond_by = InstantField(required=False)
 
 
 class ClaimInSerializer(serializers.Serializer):

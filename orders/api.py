@@ -9,7 +9,7 @@ from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Idempotent, InputSerializer, validated
+from config.api import Idempotent, InputSerializer, InstantField, validated
 
 from . import selectors, services, tenancy
 from .models import (
@@ -92,7 +92,7 @@ class PaymentInSerializer(InputSerializer):
     )
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     reference = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    cleared_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    cleared_at = InstantField(required=False, allow_null=True, default=None)
     # Who refunds it; empty: a card payment with a Stripe reference (pi_…, ch_…) goes to Stripe when
     # the shop has connected Stripe, anything else is paid back by hand.
     provider = serializers.ChoiceField(
@@ -104,7 +104,7 @@ class ShipmentInSerializer(InputSerializer):
     carrier = serializers.CharField(max_length=32)
     service = serializers.CharField(max_length=80, required=False, allow_blank=True)
     tracking_number = serializers.CharField(max_length=64)
-    shipped_at = serializers.DateTimeField(required=False, allow_null=True)
+    shipped_at = InstantField(required=False, allow_null=True)
     packed_weight_g = serializers.IntegerField(
         min_value=1, max_value=10_000_000, required=False, allow_null=True
     )
@@ -118,7 +118,7 @@ class ShipmentInSerializer(InputSerializer):
 class OrderInSerializer(InputSerializer):
     shop = serializers.SlugField(max_length=50)
     number = serializers.CharField(max_length=64)
-    placed_at = serializers.DateTimeField()
+    placed_at = InstantField()
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
@@ -343,7 +343,7 @@ class TrackingEventInSerializer(InputSerializer):
     carrier = serializers.CharField(max_length=32)
     tracking_number = serializers.CharField(max_length=64)
     event_id = serializers.CharField(max_length=128)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = InstantField()
     status = serializers.ChoiceField(choices=TrackingStatus.choices)
     carrier_status = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

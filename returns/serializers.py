@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import RefundStatus
-from config.api import KeywordSafeSerializer, UTCDateTimeField
+from config.api import InstantField, KeywordSafeSerializer, UTCDateTimeField
 from orders import tenancy
 from orders.api import OrderLineRefSerializer
 from orders.selectors import order_by_key, order_lines_for
@@ -111,7 +111,7 @@ class RejectInSerializer(ReasonInSerializer):
 
 class InTransitSerializer(serializers.Serializer):
     tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    occurred_at = InstantField(required=False, allow_null=True, default=None)
 
 
 class OwnShopField(serializers.SlugRelatedField):

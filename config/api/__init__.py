@@ -3,7 +3,8 @@
 - errors: `exception_handler` (settings' EXCEPTION_HANDLER) gives one error shape,
   400 {"field.path": [messages]} and 409 {"detail", "code"}; `flat_errors`;
   `ConflictSerializer` documents the 409.
-- inputs: `validated(Serializer, data)`, and `InputSerializer` for large JSON batches.
+- inputs: `validated(Serializer, data)`, `InputSerializer` for large JSON batches, and
+  `InstantField` for a date and time a client sends (years 2000–2099).
 - multipart: `json_and_files(request)` for a JSON document sent with files,
   `JSON_OR_MULTIPART` parsers and `json_or_multipart(...)` for its schema.
 - outputs: fields that keep hand-built answers' shape (`UTCDateTimeField`, `DecimalNumberField`),
@@ -18,7 +19,7 @@ The toolkit is in `config`, the bottom layer: it knows DRF, never an app.
 
 from .errors import ConflictSerializer, exception_handler, flat_errors
 from .idempotency import Idempotent
-from .inputs import InputSerializer, validated
+from .inputs import InputSerializer, InstantField, validated
 from .multipart import JSON_OR_MULTIPART, json_and_files, json_or_multipart
 from .outputs import DecimalNumberField, KeywordSafeSerializer, UTCDateTimeField
 from .pagination import CursorPage
@@ -31,6 +32,7 @@ __all__ = [
     "DecimalNumberField",
     "Idempotent",
     "InputSerializer",
+    "InstantField",
     "KeywordSafeSerializer",
     "UTCDateTimeField",
     "exception_handler",

@@ -161,6 +161,18 @@ def test_event_without_time_names_the_field(api, shipment):
     assert "occurred_at" in response.json()
 
 
+def test_a_scan_from_the_middle_ages_is_refused_and_the_order_still_reads_as_rfc3339(api, shipment):
+    # Schemathesis sent the year 1102: stored, it came back with Berlin's local mean time offset
+    # (+00:53:28), which no client parses as a date-time.
+    payload = event("e1", "in_transit", 2, occurred_at="1102-06-21T19:21:11Z")
+
+    response = api.post(URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert "occurred_at" in response.json()
+    assert TrackingEvent.objects.count() == 0
+
+
 def test_empty_or_oversized_event_batch_is_refused(api, shipment):
     assert api.post(URL, [], format="json").status_code == 400
     assert (
