@@ -51,8 +51,9 @@ def recreate_database(database_url: str) -> None:
 
 
 LOAD_SQL = """
-INSERT INTO orders_buyer (email, name, language, risk_flag, risk_reason, created_at, shop_id)
-SELECT 'buyer' || g || '@example.de', 'Käufer ' || g, (ARRAY['de','sv','en'])[1 + g %% 3],
+INSERT INTO orders_buyer (email, name, first_name, last_name, salutation, language, risk_flag, risk_reason,
+    created_at, shop_id)
+SELECT 'buyer' || g || '@example.de', 'Käufer ' || g, 'Käufer', g::text, '', (ARRAY['de','sv','en'])[1 + g %% 3],
        CASE WHEN g %% 97 = 0 THEN 'questionable' ELSE 'none' END, '', now(), %(shop)s
 FROM generate_series(1, %(buyers)s) g;
 

@@ -8,3 +8,6 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from . import receivers, refunds, shop_orders  # noqa: F401  (connects them; registers their outbound kinds)
+        from .sla import connect_signals
+
+        connect_signals()

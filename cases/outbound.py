@@ -193,7 +193,9 @@ def outbound_send(*, call_id: int, now: datetime | None = None) -> SendOutcome:
         logger.exception("Outbound call %s failed", call.pk)
         return _record_failure(call, now, repr(exc), refused=False)
     # The provider did it: a row left "sending" would be sent again (same key, but a needless call).
-    return until_it_holds(lambda: _record_success(call, now, answer), what=f"recording outbound call {call.pk}")
+    return until_it_holds(
+        lambda: _record_success(call, now, answer), what=f"recording outbound call {call.pk}"
+    )
 
 
 def _mine(call: OutboundCall, claimed_at: datetime) -> OutboundCall | None:
@@ -350,5 +352,7 @@ def outbound_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int
     ids = list(OutboundCall.objects.filter(due).order_by("id").values_list("pk", flat=True)[:limit])
     # As the outbox's sweep: a row re-queued now waits POSTSALE_OUTBOUND_LOST_SECONDS before the next.
     # (A few seconds back, so a worker whose clock is behind the sweeper's can claim it at once.)
-    OutboundCall.objects.filter(pk__in=ids, status__in=UNFINISHED).update(next_attempt_at=now - timedelta(seconds=5))
+    OutboundCall.objects.filter(pk__in=ids, status__in=UNFINISHED).update(
+        next_attempt_at=now - timedelta(seconds=5)
+    )
     return ids

@@ -51,16 +51,33 @@ def case_reindex(case: Case) -> None:
     Called by every service that adds words to a case (a claim's statement, an e-mail, a note,
     a reply, an order linked); the layers above add their texts through `signals.case_search_texts`.
     """
-    parts = [case.subject, case.preview]
-    parts += CaseNote.objects.filter(case_id=case.pk).values_list("body", flat=True)
-    if case.order_id:
-        for title, sku, personalisation in case.order.lines.values_list("title", "sku", "personalisation"):
-            parts += [title, sku, *_personalisation_values(personalisation)]
+    parts = [*CaseNote.objects.filter(case_id=case.pk).values_list("body", flat=True)]
     for _receiver, texts in signals.case_search_texts.send(sender=Case, case=case):
         parts += list(texts or [])
-    body = fold(" ".join(part for part in parts if part))[:BODY_LIMIT]
+    body = search_body_of(case, parts)
     Case.objects.filter(pk=case.pk).update(search_body=body)
     case.search_body = body
+
+
+def search_body_of(case: Case, said: list[str]) -> str:
+    """The case's subject and preview, its order's lines and what was `said` on it, folded.
+
+    A case being opened has no notes or e-mails yet: `case_open` builds its body from the words it
+    opens with, before the row is written, instead of reading five empty lists back.
+    """
+    parts = [case.subject, case.preview]
+    if case.order_id:
+        for line in _lines(case.order):
+            parts += [line.title, line.sku, *_personalisation_values(line.personalisation)]
+    parts += said
+    return fold(" ".join(part for part in parts if part))[:BODY_LIMIT]
+
+
+def _lines(order):
+    """The order's lines: the ones already read with it (a claim's evidence needs them), else one query."""
+    if "lines" in getattr(order, "_prefetched_objects_cache", {}):
+        return order.lines.all()
+    return order.lines.only("title", "sku", "personalisation")
 
 
 def _personalisation_values(personalisation) -> list[str]:

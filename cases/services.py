@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from . import signals, sla
 from .events import case_event, user_or_none
 from .models import OPEN_STATUSES, Case, CaseNote, CaseSeen, CaseStatus
 from .priority import case_priority
-from .search import case_reindex, fold
+from .search import case_reindex, fold, search_body_of
 from .transitions import refused
 from .verbs import SystemReason, Verb
 
@@ -42,14 +43,18 @@ def case_open(
     respond_by: datetime | None = None,
     tracking_numbers: list[str] | None = None,
     case_id: int | None = None,
-    reindex: bool = True,
     claim_type: str = "",
+    said: str = "",
+    buyer_said: bool = False,
 ) -> Case:
     """A new case with its reference and its "opened" event.
 
     `tracking_numbers`: the order's parcels, when the caller has read them already (one
     query less); otherwise they are read here for the search text. `case_id`: an id the
     caller reserved (`lock_order_for_case`), so the case is written once, reference and all.
+    `said`: the words the case opens with (a claim's statement), its preview and searchable at
+    once; `buyer_said`: the buyer wrote them (the portal, an e-mail), so the queue shows them
+    as the buyer's latest message, else an agent or a shop system noted them down.
     """
     buyer = buyer or (order.buyer if order else None)
     now = timezone.now()
@@ -67,7 +72,10 @@ def case_open(
         currency=order.currency if order else shop.currency,
         needed_by=order.needed_by if order else None,
         respond_by=respond_by,
+        preview=" ".join(said.split())[:PREVIEW_LENGTH],
+        last_buyer_message_at=now if buyer_said else None,
     )
+    case.search_body = search_body_of(case, [said])
     # Before saving: the priority reads the deadline. A claim's type is not on the case yet.
     sla.case_sla_refresh(case, kind=claim_type or None)
     case.priority = case_priority(case, now=now)
@@ -81,26 +89,35 @@ def case_open(
         case.reference = f"C-{now:%Y}-{case.pk:06d}"
         case.search_text = case_search_text(case, tracking_numbers=tracking_numbers)
         Case.objects.filter(pk=case.pk).update(reference=case.reference, search_text=case.search_text)
-    if reindex:  # a caller that adds words at once (a claim's statement) reindexes after them
-        case_reindex(case)
     case_event(case, Verb.OPENED, actor=actor, new=CaseStatus.NEW, kind=kind, via=opened_via)
     return case
 
 
-def lock_order_for_case(order: Order) -> int | None:
+@dataclass(frozen=True)
+class OrderLock:
+    """The order locked until the transaction ends, with what the caller asked to read under the lock."""
+
+    case_id: int | None  # reserved for the case about to open (PostgreSQL), else None
+    found: dict = field(default_factory=dict)
+
+
+def lock_order_for_case(order: Order, **read) -> OrderLock:
     """Lock the order until the transaction ends, and reserve the id of the case about to open on it.
 
     Cases on one order open one after the other (the second sees the first). On PostgreSQL the
     same statement takes the case's id from its sequence, so case_open writes the case once,
     reference included, instead of inserting and then updating it. Elsewhere (SQLite, where
-    there is no row lock either) None: case_open takes the id the insert gives it.
+    there is no row lock either) None: case_open takes the id the insert gives it. `read`:
+    expressions on the order (an EXISTS) the same statement reads, once the lock is held.
     """
-    locked = Order.objects.select_for_update().filter(pk=order.pk).order_by()
+    locked = Order.objects.select_for_update().filter(pk=order.pk).order_by().annotate(**read)
     if connection.vendor != "postgresql":
-        locked.values_list("pk", flat=True).first()
-        return None
+        row = locked.values("pk", *read).first()
+        row.pop("pk")
+        return OrderLock(None, row)
     sequence = RawSQL("nextval(pg_get_serial_sequence(%s, 'id'))", [Case._meta.db_table])
-    return locked.annotate(case_id=sequence).values_list("case_id", flat=True).first()
+    row = locked.annotate(case_id=sequence).values("case_id", *read).first()
+    return OrderLock(row.pop("case_id"), row)
 
 
 def case_search_text(case: Case, *extra: str, tracking_numbers: list[str] | None = None) -> str:

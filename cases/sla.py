@@ -16,14 +16,17 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache as memoized
 
 import holidays
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from config import caching
 
 from .models import (
     ENQUIRY_TYPE,
@@ -47,6 +50,8 @@ PAUSED_STATUSES = frozenset({CaseStatus.WAITING_ON_BUYER, CaseStatus.RESOLVED, C
 HOLIDAY_CATEGORIES = {"SE": ("public", "de_facto"), "CH": ("public", "de_facto")}
 # A dispute must be answered before the payment provider's deadline: give agents a day's margin.
 DISPUTE_MARGIN = timedelta(hours=24)
+# Opening hours and policies in the cache: dropped on every change, so this only bounds a lost drop.
+SETTINGS_CACHE_SECONDS = 600
 # No calendar has a year without an open hour; this only stops a loop over a broken one.
 MAX_DAYS = 3 * 366
 
@@ -115,7 +120,7 @@ class BusinessCalendar:
         return total
 
 
-@cache
+@memoized
 def public_holidays(country: str):
     """A country's days off, shared by every calendar: building them costs tens of milliseconds."""
     if not country:
@@ -127,13 +132,68 @@ def public_holidays(country: str):
         return {}
 
 
-def calendar_for(shop) -> BusinessCalendar:
+@dataclass(frozen=True)
+class ShopSettings:
+    """What an owner sets for the shop's SLA: opening hours, closed days, policies (as plain values)."""
+
+    hours: dict[int, list[tuple[time, time]]]
+    closed: frozenset[date]
+    policies: tuple[tuple[str, int, int | None], ...]  # (case type, first response h, resolution h)
+
+
+def _settings_key(shop_id: int) -> str:
+    return f"sla-settings:{shop_id}"
+
+
+def shop_settings(shop) -> ShopSettings:
+    """Read through the cache: every case opened or moved needs them, an owner changes them rarely.
+
+    `sla_changed` (every edit of hours, days or policies goes through it) and any save or delete
+    of those rows drop the entry at once and again at commit. A cache that is down reads as empty
+    (`config.cache`).
+    """
+    key = _settings_key(shop.pk)
+    found = cache.get(key)
+    if found is not None:
+        return found
     hours: dict[int, list[tuple[time, time]]] = {}
-    for row in OpeningHours.objects.filter(shop=shop).order_by("weekday", "opens"):
-        hours.setdefault(row.weekday, []).append((row.opens, row.closes))
-    closed = frozenset(ClosedDay.objects.filter(shop=shop).values_list("date", flat=True))
+    for weekday, opens, closes in (
+        OpeningHours.objects.filter(shop_id=shop.pk)
+        .order_by("weekday", "opens")
+        .values_list("weekday", "opens", "closes")
+    ):
+        hours.setdefault(weekday, []).append((opens, closes))
+    found = ShopSettings(
+        hours=hours,
+        closed=frozenset(ClosedDay.objects.filter(shop_id=shop.pk).values_list("date", flat=True)),
+        policies=tuple(
+            SlaPolicy.objects.filter(shop_id=shop.pk).values_list(
+                "case_type", "first_response_hours", "resolution_hours"
+            )
+        ),
+    )
+    cache.set(key, found, SETTINGS_CACHE_SECONDS)
+    return found
+
+
+def forget_shop_settings(shop_id: int) -> None:
+    caching.forget([_settings_key(shop_id)])
+
+
+def connect_signals() -> None:
+    for model in (OpeningHours, ClosedDay, SlaPolicy):
+        caching.forget_on_change(
+            model, lambda row: [_settings_key(row.shop_id)], uid=f"sla-settings-{model.__name__}"
+        )
+
+
+def calendar_for(shop) -> BusinessCalendar:
+    found = shop_settings(shop)
     return BusinessCalendar(
-        time_zone=zoneinfo.ZoneInfo(shop.time_zone), hours=hours, country=shop.country, closed=closed
+        time_zone=zoneinfo.ZoneInfo(shop.time_zone),
+        hours=found.hours,
+        country=shop.country,
+        closed=found.closed,
     )
 
 
@@ -152,12 +212,15 @@ def case_type(case: Case) -> str:
 def targets_for(shop, kind: str, policies: Iterable[SlaPolicy] | None = None) -> Targets:
     """The policy for this type of case, else the shop's default policy, else the installation's setting."""
     if policies is None:
-        policies = SlaPolicy.objects.filter(shop=shop, case_type__in=[kind, ""])
-    by_type = {policy.case_type: policy for policy in policies}
+        by_type = {
+            case_type: (first, resolution) for case_type, first, resolution in shop_settings(shop).policies
+        }
+    else:
+        by_type = {p.case_type: (p.first_response_hours, p.resolution_hours) for p in policies}
     policy = by_type.get(kind) or by_type.get("")
     if policy is not None:
-        resolution = timedelta(hours=policy.resolution_hours) if policy.resolution_hours else None
-        return Targets(timedelta(hours=policy.first_response_hours), resolution)
+        first, resolution = policy
+        return Targets(timedelta(hours=first), timedelta(hours=resolution) if resolution else None)
     return Targets(
         timedelta(hours=settings.POSTSALE_FIRST_RESPONSE_HOURS),
         timedelta(hours=settings.POSTSALE_RESOLUTION_HOURS) if settings.POSTSALE_RESOLUTION_HOURS else None,
@@ -316,4 +379,5 @@ def sla_changed(shop) -> None:
     from .tasks import sla_recompute  # tasks import this module
 
     shop_id = shop.pk
+    forget_shop_settings(shop_id)
     transaction.on_commit(lambda: sla_recompute.delay(shop_id))

@@ -82,9 +82,11 @@ def weight_check(*, lines, claimed_missing: dict[int, int], packaging_g: int, me
     return result
 
 
-def compute_evidence(claim, *, now=None, claimed: dict[int, int] | None = None, photos: int = 0) -> dict:
+def compute_evidence(
+    claim, *, now=None, claimed: dict[int, int] | None = None, photos: int = 0, new_case: bool = False
+) -> dict:
     """The claim's evidence; `claimed` ({order line id: quantity}) and `photos` (how many come with it)
-    for a claim not saved yet."""
+    for a claim not saved yet; `new_case`: its case opens with it, so no photo came before."""
     now = now or timezone.now()
     case = claim.case
     order = case.order
@@ -148,7 +150,7 @@ def compute_evidence(claim, *, now=None, claimed: dict[int, int] | None = None, 
         # Uploaded with the claim or later in the portal, or attached to the buyer's e-mail.
         "photos_provided": bool(photos)
         or (claim.pk is not None and claim.photos.exists())
-        or case.events.filter(verb=Verb.BUYER_SENT_PHOTOS).exists(),
+        or (not new_case and case.events.filter(verb=Verb.BUYER_SENT_PHOTOS).exists()),
     }
     if shipment:
         evidence["shipment"] = {

@@ -47,7 +47,9 @@ def order_lookup(*, shop: Shop, number: str, email: str) -> Order | None:
     The same two queries and one comparison per candidate whether or not an order exists, so
     timing does not tell which numbers are real.
     """
-    orders = list(Order.objects.select_related("buyer").filter(shop=shop, number__in=number_candidates(shop, number)))
+    orders = list(
+        Order.objects.select_related("buyer").filter(shop=shop, number__in=number_candidates(shop, number))
+    )
     found = None
     for order in orders or [None]:
         stored = order.buyer.email if order else _NOBODY

@@ -107,14 +107,14 @@ def buyer_case(order: Order, reference: str) -> BuyerCase | None:
     return next((row for row in buyer_cases(order) if row.case.reference == reference), None)
 
 
+def open_claims_of_type(order: Order, type: str):
+    """The order's claims of this type that are still being worked on."""
+    return Claim.objects.filter(case__order=order, type=type, case__status__in=OPEN_STATUSES)
+
+
 def open_claim_of_type(order: Order, type: str) -> Claim | None:
     """The order's newest claim of this type that is still being worked on, if any."""
-    return (
-        Claim.objects.select_related("case")
-        .filter(case__order=order, type=type, case__status__in=OPEN_STATUSES)
-        .order_by("-case__opened_at", "-id")
-        .first()
-    )
+    return open_claims_of_type(order, type).select_related("case").order_by("-case__opened_at", "-id").first()
 
 
 def order_return(order: Order, rma: str) -> ReturnRequest | None:

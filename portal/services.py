@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Exists, F
 
 from cases.events import case_event
 from cases.models import OpenedVia
 from cases.needed_by import order_needed_by_set
+from cases.services import lock_order_for_case
 from cases.verbs import Reason, Verb, because
 from claims import services as claims
 from claims.models import Claim
@@ -17,7 +19,7 @@ from returns import services as returns
 from returns.eligibility import LineIn
 from returns.models import Condition, ReturnRequest
 
-from .selectors import open_claim_of_type
+from .selectors import open_claim_of_type, open_claims_of_type
 
 
 @transaction.atomic
@@ -51,12 +53,16 @@ def portal_problem_report(
     claim opens so that its case, evidence and decision are as urgent as the date.
     """
     # The order row serialises two submits arriving at once: the second sees the first's claim.
-    locked = Order.objects.select_for_update().filter(pk=order.pk).first()
-    date_changed = bool(needed_by) and needed_by != locked.needed_by
-    old_date = locked.needed_by
+    # The statement that locks it reads its date, tells whether such a claim is open already and
+    # reserves the id of the case that may open.
+    lock = lock_order_for_case(
+        order, old_needed_by=F("needed_by"), reported=Exists(open_claims_of_type(order, type))
+    )
+    old_date = lock.found["old_needed_by"]
+    date_changed = bool(needed_by) and needed_by != old_date
     if needed_by:
         order_needed_by_set(order=order, needed_by=needed_by, reason=because(Reason.BUYER_GAVE_DATE))
-    existing = open_claim_of_type(order, type)
+    existing = open_claim_of_type(order, type) if lock.found["reported"] else None
     if existing is not None:
         # What the buyer wrote again stays on the case for the agent; it may add something.
         case_event(existing.case, Verb.BUYER_REPORTED_AGAIN, statement=statement, photos=len(photos or ()))
@@ -68,6 +74,7 @@ def portal_problem_report(
         lines=lines,
         statement=statement,
         photos=photos,
+        lock=lock,
     )
     if date_changed:
         # The new case starts with the date; its timeline says where it came from.

@@ -16,7 +16,7 @@ from cases.events import batched_events, case_event
 from cases.linking import case_link_order
 from cases.models import Case, CaseKind, OpenedVia
 from cases.search import case_reindex
-from cases.services import case_buyer_wrote, case_open, case_set_preview, lock_order_for_case
+from cases.services import OrderLock, case_buyer_wrote, case_open, case_set_preview, lock_order_for_case
 from cases.sla import case_sla_refresh
 from cases.uploads import validate_photos
 from cases.verbs import Verb
@@ -29,6 +29,8 @@ from .decide import claim_decide
 from .photos import save_photos
 from .playbook import photos_arrived, tick_steps_for
 
+# Where the buyer writes the statement themselves (elsewhere an agent or a shop system notes it down).
+BUYER_CHANNELS = (OpenedVia.PORTAL, OpenedVia.EMAIL)
 # Claim types about particular goods: the buyer must say which lines.
 NEEDS_LINES = {ClaimType.MISSING_ITEMS}
 # How owners know the payment providers (the stored value is our source code).
@@ -63,6 +65,7 @@ def claim_open(
     dispute: DisputeIn | None = None,
     decide: bool = True,
     enquiry: Case | None = None,
+    lock: OrderLock | None = None,
 ) -> Claim:
     """Open a claim on an order: the case, its evidence and the recommended decision.
 
@@ -72,7 +75,8 @@ def claim_open(
     and the timeline's events go in with one INSERT at the end.
 
     With `enquiry`, that enquiry becomes the claim's case (linked to the order), keeping its
-    reference, timeline and conversation, instead of a new case being opened.
+    reference, timeline and conversation, instead of a new case being opened. `lock`: the
+    caller locked the order already (`lock_order_for_case`, inside the same transaction).
     """
     checked_photos = _check(order=order, type=type, lines=lines, photos=photos, dispute=dispute)
     # Checked before the transaction: a refused claim writes nothing and leaves a caller's
@@ -81,7 +85,7 @@ def claim_open(
     with transaction.atomic(savepoint=False):
         # Claims on one order open one after the other: the evidence of the second sees the first's
         # resolution, and only one of them gets an automatic decision.
-        case_id = lock_order_for_case(order)
+        case_id = (lock or lock_order_for_case(order)).case_id
         parcels = list(order.shipments.select_related("carrier").order_by("-shipped_at", "-id"))
         with batched_events():
             if enquiry is not None:
@@ -102,7 +106,8 @@ def claim_open(
                     claim_type=type,
                     tracking_numbers=[parcel.tracking_number for parcel in reversed(parcels)],
                     case_id=case_id,
-                    reindex=False,
+                    said=statement.strip(),
+                    buyer_said=opened_via in BUYER_CHANNELS,
                 )
             claim = Claim(
                 case=case,
@@ -116,7 +121,9 @@ def claim_open(
                 respond_by=dispute.respond_by if dispute else None,
             )
             claimed = {line.order_line.pk: line.quantity for line in lines}
-            claim.evidence = compute_evidence(claim, claimed=claimed, photos=len(checked_photos))
+            claim.evidence = compute_evidence(
+                claim, claimed=claimed, photos=len(checked_photos), new_case=enquiry is None
+            )
             claim.evidence_computed_at = timezone.now()
             claim.save()
             if lines:
@@ -126,12 +133,13 @@ def claim_open(
                         for line in lines
                     ]
                 )
-            if opened_via in (OpenedVia.PORTAL, OpenedVia.EMAIL):
-                case_buyer_wrote(case, text=claim.statement)
-            else:
-                # An agent's or a shop system's words for what the buyer said: the preview, not a message.
-                case_set_preview(case, claim.statement)
-            case_reindex(case)
+            if enquiry is not None:  # a new case took the statement as it opened
+                if opened_via in BUYER_CHANNELS:
+                    case_buyer_wrote(case, text=claim.statement)
+                else:
+                    # An agent's or a shop system's words for what the buyer said: the preview, not a message.
+                    case_set_preview(case, claim.statement)
+                case_reindex(case)
             save_photos(claim, checked_photos)
             case_event(
                 case, Verb.CLAIM_OPENED, actor=actor, new=type, lines=len(lines), photos=len(checked_photos)

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from cases.events import case_event
 from cases.models import OPEN_STATUSES
+from cases.services import lock_order_for_case
 from cases.verbs import Verb
 from orders.models import Order
 
@@ -35,11 +37,14 @@ def claim_open_once(
     Later, or with other lines, it is a new report of its own.
     """
     # The order's row serialises two posts arriving at once: the second sees the first's claim.
-    Order.objects.select_for_update().filter(pk=order.pk).order_by().first()
-    twin = _open_twin(order=order, type=type, lines=lines, dispute=dispute)
+    # The statement that locks it also tells whether a twin can exist and reserves the new case's id.
+    since = timezone.now() - timedelta(minutes=settings.POSTSALE_DUPLICATE_CLAIM_MINUTES)
+    candidates = _candidates(order=order, type=type, since=since)
+    lock = lock_order_for_case(order, twin_possible=Exists(candidates))
+    twin = _open_twin(candidates, lines=lines, dispute=dispute) if lock.found["twin_possible"] else None
     if twin is None:
         claim = claim_open(
-            order=order, type=type, lines=lines, statement=statement, dispute=dispute, **kwargs
+            order=order, type=type, lines=lines, statement=statement, dispute=dispute, lock=lock, **kwargs
         )
         return claim, True
     if statement.strip() and statement.strip() != twin.statement:
@@ -50,16 +55,17 @@ def claim_open_once(
     return twin, False
 
 
-def _open_twin(*, order: Order, type: str, lines, dispute: DisputeIn | None) -> Claim | None:
-    since = timezone.now() - timedelta(minutes=settings.POSTSALE_DUPLICATE_CLAIM_MINUTES)
-    wanted = sorted((line.order_line.pk, line.quantity) for line in lines)
-    candidates = (
-        Claim.objects.select_related("case")
-        .prefetch_related("lines")
-        .filter(case__order=order, type=type, case__status__in=OPEN_STATUSES, case__opened_at__gte=since)
-        .order_by("-case__opened_at", "-id")
+def _candidates(*, order: Order, type: str, since):
+    return Claim.objects.filter(
+        case__order=order, type=type, case__status__in=OPEN_STATUSES, case__opened_at__gte=since
     )
-    for claim in candidates:
+
+
+def _open_twin(candidates, *, lines, dispute: DisputeIn | None) -> Claim | None:
+    wanted = sorted((line.order_line.pk, line.quantity) for line in lines)
+    for claim in (
+        candidates.select_related("case").prefetch_related("lines").order_by("-case__opened_at", "-id")
+    ):
         same_lines = sorted((line.order_line_id, line.quantity) for line in claim.lines.all()) == wanted
         same_dispute = dispute is None or dispute.reference == claim.dispute_reference
         if same_lines and same_dispute:

@@ -7,7 +7,7 @@ import pytest
 from cases import tasks
 from cases.choices import ClaimType
 from cases.models import Case, ClosedDay, OpeningHours, SlaPolicy
-from tests.factories import make_claim_cases
+from tests.factories import make_claim, make_claim_cases, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_owner_sets_targets_hours_and_closed_days(owner_client, shop, django_cap
 
     assert [response.status_code for response in saved] == [302] * 4
     # Each change re-measures the shop's open cases after its commit.
-    assert len(callbacks) == 4
+    assert len([callback for callback in callbacks if "sla_changed" in callback.__qualname__]) == 4
     assert set(SlaPolicy.objects.values_list("case_type", "first_response_hours", "resolution_hours")) == {
         ("", 8, None),
         (ClaimType.LOST_IN_TRANSIT, 4, 40),
@@ -90,3 +90,21 @@ def test_saved_target_gives_open_cases_new_deadlines(owner_client, shop, carrier
 
     case = Case.objects.get(pk=case.pk)
     assert case.first_response_due > before
+
+
+def test_the_next_case_has_the_targets_just_set(owner_client, shop):
+    # The shop's policies are read through the cache: a change must hold for the very next case.
+    def first_answer_hours():
+        case = make_claim(make_order(shop)).case
+        return (case.first_response_due - case.opened_at).total_seconds() / 3600
+
+    owner_client.post(f"/desk/sla/{shop.slug}/policy/", {"case_type": "", "first_response_hours": "8"})
+    assert first_answer_hours() == pytest.approx(8, abs=0.01)
+
+    owner_client.post(f"/desk/sla/{shop.slug}/policy/", {"case_type": "", "first_response_hours": "2"})
+    assert first_answer_hours() == pytest.approx(2, abs=0.01)
+
+    # Changed past the settings page (the admin, a shell): the saved row drops the cached copy too.
+    SlaPolicy.objects.filter(shop=shop).get().delete()
+    SlaPolicy.objects.create(shop=shop, case_type="", first_response_hours=5)
+    assert first_answer_hours() == pytest.approx(5, abs=0.01)
