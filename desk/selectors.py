@@ -14,7 +14,7 @@ from claims.playbooks import playbook_for
 from decisions.selectors import latest_decision
 from messaging.selectors import canned_replies_for, case_conversation
 from orders.models import OrderNote, RiskFlag, Shipment, TrackingEvent
-from returns.models import Condition
+from returns.models import Condition, ReturnRequest
 
 from .dispute_evidence import evidence_panel
 from .forms import ACTION_CHOICES
@@ -50,8 +50,10 @@ def case_page() -> QuerySet[Case]:
     )
     return (
         case_detail()
-        .select_related("return_request__refund")
         .prefetch_related(
+            # Not joined: each table joined to the case's query made PostgreSQL's planner weigh more
+            # join orders; with the return and its refund it spent 4.5 ms planning a 0.4 ms query.
+            Prefetch("return_request", queryset=ReturnRequest.objects.select_related("refund")),
             "order__lines",
             "order__payments",
             Prefetch("order__shipments", queryset=shipments),

@@ -31,15 +31,15 @@ def test_case_page_runs_the_same_queries_however_much_the_case_holds(
         case_note_add(case=case, author=agent, body=f"Notiz {n}")
     client.force_login(agent)
     client.get("/desk/")
-    # session, user; the case with shop, order, buyer, assignee, claim and parcel joined;
-    # then one query each for events, notes (author joined), refunds, invoice reductions, resolutions,
+    # session, user; the case with shop, order, buyer, assignee and claim joined; then one query
+    # each for the return (its refund joined), events, notes (author joined), refunds, invoice reductions, resolutions,
     # decisions, claim lines, carrier claims, playbook steps, order lines, payments, shipments, tracking
     # events, order notes, photos; the agent's refund limits (per order and daily, their groups' in a
     # subquery), what the order gave back (refunds, exchanges); outbound and inbound e-mails, canned
     # replies; the calls to providers (outbound calls); the case's tags and the shop's, and the newest
     # reply or buyer e-mail the reply form is written against; and when the agent last saw the case
     # (one upsert).
-    with django_assert_num_queries(30) as captured:
+    with django_assert_num_queries(31) as captured:
         response = client.get(f"/desk/cases/{case.reference}/")
     assert response.status_code == 200, captured
 
