@@ -66,9 +66,14 @@ class SavedView(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("agent")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        verbose_name=_("agent"),
     )
-    shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        "orders.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("shop")
+    )
     name = models.CharField(_("name"), max_length=60)
     query = models.CharField(_("filters"), max_length=1000, blank=True)
     shared = models.BooleanField(_("shared with the shop's team"), default=False)
@@ -78,7 +83,9 @@ class SavedView(models.Model):
         ordering = ["name"]
         verbose_name = _("saved view")
         verbose_name_plural = _("saved views")
-        constraints = [models.UniqueConstraint(fields=["user", "name"], name="savedview_unique_name_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="savedview_unique_name_per_user")
+        ]
 
     def __str__(self):
         return self.name

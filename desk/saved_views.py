@@ -16,7 +16,20 @@ from .models import SavedView
 
 logger = logging.getLogger("postsale.desk")
 # What a view may hold: the queue's own filters (desk.queue.QueueFilters), nothing else.
-KEYS = ("view", "status", "kind", "type", "shop", "assignee", "carrier", "language", "overdue", "q", "sort", "tag")
+KEYS = (
+    "view",
+    "status",
+    "kind",
+    "type",
+    "shop",
+    "assignee",
+    "carrier",
+    "language",
+    "overdue",
+    "q",
+    "sort",
+    "tag",
+)
 MAX_VIEWS = 30
 
 
@@ -49,7 +62,9 @@ def saved_view_create(*, user, shop, name: str, query: str, shared: bool = False
     if SavedView.objects.filter(user=user, name__iexact=name).exists():
         raise ValidationError({"name": [_("You have a view with this name already.")]})
     if SavedView.objects.filter(user=user).count() >= MAX_VIEWS:
-        raise ValidationError({"name": [_("At most %(count)s views; delete one first.") % {"count": MAX_VIEWS}]})
+        raise ValidationError(
+            {"name": [_("At most %(count)s views; delete one first.") % {"count": MAX_VIEWS}]}
+        )
     view = SavedView.objects.create(user=user, shop=shop, name=name, query=clean_query(query), shared=shared)
     logger.info("%s saved the queue view %r (shared: %s)", user.get_username(), name, shared)
     return view
@@ -57,7 +72,11 @@ def saved_view_create(*, user, shop, name: str, query: str, shared: bool = False
 
 def saved_view_delete(*, user, view: SavedView) -> None:
     """The agent's own view; a shared one also by an owner of its shop."""
-    if view.user_id != user.pk and not (view.shared and tenancy.is_member(user, view.shop, roles=[Role.OWNER])):
-        raise ValidationError({"view": [_("Only who saved a view, or an owner for a shared one, deletes it.")]})
+    if view.user_id != user.pk and not (
+        view.shared and tenancy.is_member(user, view.shop, roles=[Role.OWNER])
+    ):
+        raise ValidationError(
+            {"view": [_("Only who saved a view, or an owner for a shared one, deletes it.")]}
+        )
     logger.info("%s deleted the queue view %r", user.get_username(), view.name)
     view.delete()

@@ -48,21 +48,18 @@ def case_page() -> QuerySet[Case]:
     shipments = Shipment.objects.select_related("carrier").prefetch_related(
         Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
     )
-    return (
-        case_detail()
-        .prefetch_related(
-            # Not joined: each table joined to the case's query made PostgreSQL's planner weigh more
-            # join orders; with the return and its refund it spent 4.5 ms planning a 0.4 ms query.
-            Prefetch("return_request", queryset=ReturnRequest.objects.select_related("refund")),
-            "order__lines",
-            "order__payments",
-            Prefetch("order__shipments", queryset=shipments),
-            Prefetch("order__notes", queryset=OrderNote.objects.select_related("author")),
-            "claim__photos",
-            "return_request__lines__order_line",
-            "outbound_calls",
-            Prefetch("case_tags", queryset=CaseTag.objects.select_related("tag")),
-        )
+    return case_detail().prefetch_related(
+        # Not joined: each table joined to the case's query made PostgreSQL's planner weigh more
+        # join orders; with the return and its refund it spent 4.5 ms planning a 0.4 ms query.
+        Prefetch("return_request", queryset=ReturnRequest.objects.select_related("refund")),
+        "order__lines",
+        "order__payments",
+        Prefetch("order__shipments", queryset=shipments),
+        Prefetch("order__notes", queryset=OrderNote.objects.select_related("author")),
+        "claim__photos",
+        "return_request__lines__order_line",
+        "outbound_calls",
+        Prefetch("case_tags", queryset=CaseTag.objects.select_related("tag")),
     )
 
 

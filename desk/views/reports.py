@@ -1,4 +1,4 @@
-"""The owner's reports: buyer ratings (CSAT) and what each agent handled."""
+"""The owner's reports: buyer ratings (CSAT), what each agent handled and what became of tagged cases."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -18,10 +18,14 @@ def reports_view(request):
         days = 30
     days = days if days in reports.PERIODS else 30
     since = reports.period_start(days)
+    tags = reports.tag_report(request.user, since=since)
     context = {
         "days": days,
         "periods": reports.PERIODS,
         "csat": reports.csat_report(request.user, since=since),
         "agents": reports.agent_report(request.user, since=since),
+        "tags": tags,
+        # The shop column only for an owner of several shops whose tags are listed.
+        "several_shops": len({row.shop for row in tags}) > 1,
     }
     return render(request, "desk/reports.html", context)

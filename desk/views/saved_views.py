@@ -43,4 +43,3 @@ def view_delete(request, pk):
     except ValidationError as exc:
         messages.error(request, errors_text(exc))
     return redirect("desk:queue")
-

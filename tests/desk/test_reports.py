@@ -77,3 +77,28 @@ def test_ratings_older_than_the_period_are_left_out(client, owner, shop, carrier
 
     assert "Vor langer Zeit" not in client.get(REPORTS).content.decode()
     assert "Vor langer Zeit" in client.get(REPORTS, {"days": 90}).content.decode()
+
+
+def test_the_owner_sees_what_became_of_the_tagged_cases(client, owner, shop, swedish_shop, carrier):
+    from cases.tags import case_tag
+
+    refunded = make_claim(make_order(shop), ClaimType.LOST_IN_TRANSIT, decide=True).case
+    waiting = make_claim(make_order(shop), ClaimType.LOST_IN_TRANSIT, decide=True).case
+    for case in (refunded, waiting):
+        case_tag(case=case, name="Influencer", actor=owner)
+    case_tag(case=make_claim(make_order(swedish_shop)).case, name="influencer-se", actor=owner)
+    client.force_login(owner)
+    # The owner refunds against the matrix's recommendation of waiting for the carrier.
+    response = client.post(
+        f"/desk/cases/{refunded.reference}/act/",
+        {"action": "refund", "amount": "20.00", "reason": "Kulanz für die Influencerin"},
+    )
+    assert response.status_code == 302
+
+    page = client.get(REPORTS).content.decode()
+
+    report = page.split('id="tag-report"')[1].split("</section>")[0]
+    row = report.split("influencer</a>")[1].split("</tr>")[0]
+    cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]
+    assert cells == ["2", "1", "20.00 EUR", "1 of 2"]
+    assert "influencer-se" not in report  # another shop's tag
