@@ -107,8 +107,10 @@ def lock_order_for_case(order: Order, **read) -> OrderLock:
     Cases on one order open one after the other (the second sees the first). On PostgreSQL the
     same statement takes the case's id from its sequence, so case_open writes the case once,
     reference included, instead of inserting and then updating it. Elsewhere (SQLite, where
-    there is no row lock either) None: case_open takes the id the insert gives it. `read`:
-    expressions on the order (an EXISTS) the same statement reads, once the lock is held.
+    there is no row lock either) None: case_open takes the id the insert gives it. `read`: columns
+    of the order the same statement reads (F("needed_by")): a locked row is read as the last
+    transaction left it. Never a subquery: it would see the database as it was before the wait for
+    the lock (a twin claim another request just committed would be missed); read those after.
     """
     locked = Order.objects.select_for_update().filter(pk=order.pk).order_by().annotate(**read)
     if connection.vendor != "postgresql":

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from decimal import Decimal
+
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+from django.utils.dateparse import parse_date, parse_datetime, parse_duration, parse_time
 
 
 def counts(**querysets: QuerySet) -> dict[str, int]:
@@ -20,3 +26,127 @@ def counts(**querysets: QuerySet) -> dict[str, int]:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
     return dict(zip(querysets, row, strict=True))
+
+
+def fetch_together(querysets: dict[str, QuerySet]) -> dict[str, list]:
+    """Several querysets' rows in one round trip: {name: [model instances]}.
+
+    A page that shows a case with its events, notes, parcels, e-mails… would ask PostgreSQL
+    twenty small questions one after the other. Here each becomes a scalar subquery of one SELECT
+    that answers it as a JSON array (`json_agg` over the queryset's own SQL, its ORDER BY kept),
+    and the rows are turned back into model instances with Django's own machinery: the same
+    columns, select_related objects and field conversions as iterating the queryset. Plain model
+    querysets only (no values(), no prefetch_related: prefetch by putting the related rows in the
+    batch too). Elsewhere than on PostgreSQL, one query each.
+    """
+    for name, queryset in querysets.items():
+        if queryset._prefetch_related_lookups or queryset._fields is not None:
+            raise ValueError(
+                f"{name}: only plain querysets of model instances (no values(), no prefetch_related())."
+            )
+    if connection.vendor != "postgresql" or not querysets:
+        return {name: list(queryset) for name, queryset in querysets.items()}
+    compilers, parts, params = [], [], []
+    for index, queryset in enumerate(querysets.values()):
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, query_params = compiler.as_sql()
+        columns = ", ".join(f"c{n}" for n in range(len(compiler.select)))
+        parts.append(
+            # Renamed c0, c1…: a select_related join repeats column names ("id"); objects, not
+            # arrays, because json_build_array takes at most 100 arguments.
+            f"(SELECT coalesce(json_agg(batch_{index}), '[]')::text FROM ({sql}) AS batch_{index}({columns}))"
+        )
+        params.extend(query_params)
+        compilers.append(compiler)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        answers = cursor.fetchone()
+    return {
+        name: _instances(queryset, compiler, json.loads(answer, parse_float=Decimal))
+        for (name, queryset), compiler, answer in zip(querysets.items(), compilers, answers, strict=True)
+    }
+
+
+def _instances(queryset: QuerySet, compiler, rows: list[dict]) -> list:
+    """What iterating the queryset gives (`ModelIterable`), from rows decoded from JSON."""
+    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    fields = [column[0] for column in select[: compiler.col_count]]
+    decoders = [(f"c{n}", _decoder(field.output_field)) for n, field in enumerate(fields)]
+    rows = [[None if row[key] is None else decode(row[key]) for key, decode in decoders] for row in rows]
+    # The fields' own conversions, as Django applies them to what the driver gave; a JSON
+    # column arrives decoded already.
+    converters = {
+        index: converter
+        for index, converter in compiler.get_converters(fields).items()
+        if fields[index].output_field.get_internal_type() != "JSONField"
+    }
+    if converters:
+        rows = list(compiler.apply_converters(rows, converters))
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, queryset.db)
+    instances = []
+    for row in rows:
+        instance = model.from_db(queryset.db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, instance)
+        for attribute, position in (annotation_col_map or {}).items():
+            setattr(instance, attribute, row[position])
+        instances.append(instance)
+    return instances
+
+
+def _decoder(field):
+    """A JSON value as the database driver would have given it, for the field's own converters."""
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return parse_datetime
+    if kind == "DateField":
+        return parse_date
+    if kind == "TimeField":
+        return parse_time
+    if kind == "DurationField":
+        return parse_duration
+    if kind == "DecimalField":
+        return Decimal
+    if kind == "FloatField":
+        return float
+    if kind == "UUIDField":
+        return uuid.UUID
+    if kind == "JSONField":
+        return _json_value
+    return _same
+
+
+def _json_value(value):
+    """A JSON column's value as json.loads gives it: its fractions as floats, not as the Decimals
+    the batch was parsed with (money columns need those)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    return value
+
+
+def _same(value):
+    return value
+
+
+def prefetched(instance, name: str, rows: list) -> None:
+    """Put `rows` where `instance.<name>.all()` finds them, as prefetch_related would.
+
+    For rows fetched some other way (`fetch_together`); each row's foreign key back to `instance`
+    is set too, so that `row.<parent>` asks nothing either.
+    """
+    manager = getattr(instance, name)
+    queryset = manager.get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[manager.field.remote_field.cache_name] = (
+        queryset
+    )
+    for row in rows:
+        manager.field.set_cached_value(row, instance)

@@ -81,6 +81,9 @@ def others_on_cases(case_ids, *, user) -> dict[int, list[str]]:
 
 def latest_news_id(case: Case) -> int:
     """The newest reply or buyer e-mail on the case's timeline; 0 when there is none."""
+    loaded = getattr(case, "_prefetched_objects_cache", {}).get("events")
+    if loaded is not None:  # the page read the timeline already
+        return max((event.pk for event in loaded if event.verb in NEWS_VERBS), default=0)
     event = case.events.filter(verb__in=NEWS_VERBS).order_by("-id").values_list("id", flat=True).first()
     return event or 0
 

@@ -6,15 +6,28 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.approvals import standing
-from cases.models import OPEN_STATUSES, Case, CaseEvent, CaseKind, CaseNote, CaseStatus, CaseTag
+from cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseNote,
+    CaseStatus,
+    CaseTag,
+    InvoiceReduction,
+    OutboundCall,
+    Refund,
+    Tag,
+)
 from cases.priority import priority_reasons
-from cases.tags import shop_tags
-from claims.models import CarrierClaimStatus, ClaimLine
+from claims.models import CarrierClaim, CarrierClaimStatus, ClaimLine, ClaimPhoto, PlaybookStep, Resolution
 from claims.playbooks import playbook_for
+from config.queries import fetch_together, prefetched
+from decisions.models import DecisionRecord
 from decisions.selectors import latest_decision
-from messaging.selectors import canned_replies_for, case_conversation
-from orders.models import OrderNote, RiskFlag, Shipment, TrackingEvent
-from returns.models import Condition, ReturnRequest
+from messaging.selectors import canned_replies_for, case_conversation, conversation_reads
+from orders.models import OrderLine, OrderNote, Payment, RiskFlag, Shipment, TrackingEvent
+from returns.models import Condition, ReturnLine, ReturnRequest
 
 from .dispute_evidence import evidence_panel
 from .forms import ACTION_CHOICES
@@ -44,26 +57,83 @@ def case_detail() -> QuerySet[Case]:
 
 
 def case_page() -> QuerySet[Case]:
-    """Everything the case page shows, in a fixed number of queries whatever the case holds."""
-    shipments = Shipment.objects.select_related("carrier").prefetch_related(
-        Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))
-    )
-    return case_detail().prefetch_related(
-        # Not joined: each table joined to the case's query made PostgreSQL's planner weigh more
-        # join orders; with the return and its refund it spent 4.5 ms planning a 0.4 ms query.
-        Prefetch("return_request", queryset=ReturnRequest.objects.select_related("refund")),
-        "order__lines",
-        "order__payments",
-        Prefetch("order__shipments", queryset=shipments),
-        Prefetch("order__notes", queryset=OrderNote.objects.select_related("author")),
-        "claim__photos",
-        "return_request__lines__order_line",
-        "outbound_calls",
-        Prefetch("case_tags", queryset=CaseTag.objects.select_related("tag")),
-    )
+    """The case as the page opens it: with its shop, order, buyer, assignee and claim joined.
+
+    What it holds besides is read by `load_case_page`, all of it in one round trip.
+    """
+    return cases_list()
+
+
+def load_case_page(case: Case) -> dict[str, list]:
+    """Everything the case page shows about the case, in one query whatever the case holds.
+
+    Twenty-odd reads (events, notes, money, decisions, the claim's lines and steps, parcels and
+    their scans, the return, e-mails, tags…) go to PostgreSQL together (`fetch_together`) and are
+    put where `case.events.all()` and the like find them, as prefetch_related would have.
+    Returns the rows that belong to no relation of the case (the conversation, canned replies,
+    the shop's tags).
+    """
+    order, claim = case.order, getattr(case, "claim", None)
+    reads = {
+        "events": CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"),
+        # The author joined, not fetched by a query of its own.
+        "notes": CaseNote.objects.filter(case=case).select_related("author"),
+        "refunds": Refund.objects.filter(case=case),
+        "invoice_reductions": InvoiceReduction.objects.filter(case=case),
+        "resolutions": Resolution.objects.filter(case=case),
+        "decisions": DecisionRecord.objects.filter(case=case),
+        "outbound_calls": OutboundCall.objects.filter(case=case),
+        "case_tags": CaseTag.objects.filter(case=case).select_related("tag"),
+        "return_request": ReturnRequest.objects.filter(case=case).select_related("refund"),
+        "return_lines": ReturnLine.objects.filter(request__case=case).select_related("order_line"),
+        "canned_replies": canned_replies_for(shop=case.shop, language=case.language or None),
+        "shop_tags": Tag.objects.filter(shop_id=case.shop_id),
+        **conversation_reads(case),
+    }
+    if order is not None:
+        reads |= {
+            "order_lines": OrderLine.objects.filter(order=order),
+            "payments": Payment.objects.filter(order=order),
+            "shipments": Shipment.objects.filter(order=order).select_related("carrier"),
+            "scans": TrackingEvent.objects.filter(shipment__order=order).order_by("-occurred_at", "-id"),
+            "order_notes": OrderNote.objects.filter(order=order).select_related("author"),
+        }
+    if claim is not None:
+        reads |= {
+            "claim_lines": ClaimLine.objects.filter(claim=claim).select_related("order_line"),
+            "carrier_claims": CarrierClaim.objects.filter(claim=claim).select_related("carrier"),
+            "steps_done": PlaybookStep.objects.filter(claim=claim),
+            "photos": ClaimPhoto.objects.filter(claim=claim),
+        }
+    rows = fetch_together(reads)
+    for name in ("events", "notes", "refunds", "invoice_reductions", "resolutions", "decisions"):
+        prefetched(case, name, rows[name])
+    prefetched(case, "outbound_calls", rows["outbound_calls"])
+    prefetched(case, "case_tags", rows["case_tags"])
+    return_request = rows["return_request"][0] if rows["return_request"] else None
+    Case.return_request.related.set_cached_value(case, return_request)
+    if return_request is not None:
+        return_request.case = case
+        prefetched(return_request, "lines", rows["return_lines"])
+    if order is not None:
+        prefetched(order, "lines", rows["order_lines"])
+        prefetched(order, "payments", rows["payments"])
+        prefetched(order, "notes", rows["order_notes"])
+        scans: dict[int, list] = {}
+        for scan in rows["scans"]:
+            scans.setdefault(scan.shipment_id, []).append(scan)
+        for shipment in rows["shipments"]:
+            prefetched(shipment, "events", scans.get(shipment.pk, []))
+        prefetched(order, "shipments", rows["shipments"])
+    if claim is not None:
+        for name in ("carrier_claims", "steps_done", "photos"):
+            prefetched(claim, name, rows[name])
+        prefetched(claim, "lines", rows["claim_lines"])
+    return rows
 
 
 def case_page_context(case: Case, *, user) -> dict:
+    rows = load_case_page(case)
     claim = getattr(case, "claim", None)
     decision = latest_decision(case)
     return_request = getattr(case, "return_request", None)
@@ -85,7 +155,7 @@ def case_page_context(case: Case, *, user) -> dict:
         "priority_reasons": priority_reasons(case) if case.is_open else [],
         **_needed_in(case),
         "tags": sorted(link.tag.name for link in case.case_tags.all()),
-        "shop_tags": shop_tags([case.shop_id]),
+        "shop_tags": [tag.name for tag in rows["shop_tags"]],
         "presence_poll_ms": POLL_SECONDS * 1000,
         # Plain choice lists: the page writes its own small forms, Django's form rendering
         # (a template per widget and per option) cost more than the rest of the page.
@@ -113,8 +183,8 @@ def case_page_context(case: Case, *, user) -> dict:
             and limits.allows(return_request.exchange_value)
         ),
         "conditions": Condition.choices,
-        "conversation": case_conversation(case),
-        "canned_replies": list(canned_replies_for(shop=case.shop, language=case.language or None)),
+        "conversation": case_conversation(case, rows),
+        "canned_replies": rows["canned_replies"],
         **_act_panel(case, claim, decision),
         "merge_candidates": merge_candidates(case),
     }

@@ -108,13 +108,12 @@ def buyer_case(order: Order, reference: str) -> BuyerCase | None:
 
 
 def open_claims_of_type(order: Order, type: str):
-    """The order's claims of this type that are still being worked on."""
-    return Claim.objects.filter(case__order=order, type=type, case__status__in=OPEN_STATUSES)
-
-
-def open_claim_of_type(order: Order, type: str) -> Claim | None:
-    """The order's newest claim of this type that is still being worked on, if any."""
-    return open_claims_of_type(order, type).select_related("case").order_by("-case__opened_at", "-id").first()
+    """The order's claims of this type that are still being worked on, newest first."""
+    return (
+        Claim.objects.filter(case__order=order, type=type, case__status__in=OPEN_STATUSES)
+        .select_related("case")
+        .order_by("-case__opened_at", "-id")
+    )
 
 
 def order_return(order: Order, rma: str) -> ReturnRequest | None:

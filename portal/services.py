@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Exists, F
+from django.db.models import F
 
 from cases.events import case_event
 from cases.models import OpenedVia
@@ -14,12 +14,13 @@ from cases.services import lock_order_for_case
 from cases.verbs import Reason, Verb, because
 from claims import services as claims
 from claims.models import Claim
+from config.queries import fetch_together
 from orders.models import Order
 from returns import services as returns
 from returns.eligibility import LineIn
 from returns.models import Condition, ReturnRequest
 
-from .selectors import open_claim_of_type, open_claims_of_type
+from .selectors import open_claims_of_type
 
 
 @transaction.atomic
@@ -53,16 +54,15 @@ def portal_problem_report(
     claim opens so that its case, evidence and decision are as urgent as the date.
     """
     # The order row serialises two submits arriving at once: the second sees the first's claim.
-    # The statement that locks it reads its date, tells whether such a claim is open already and
-    # reserves the id of the case that may open.
-    lock = lock_order_for_case(
-        order, old_needed_by=F("needed_by"), reported=Exists(open_claims_of_type(order, type))
-    )
+    # The statement that locks it reads its date and reserves the id of the case that may open;
+    # then, in one round trip, the claims of this type still open and what opening one reads.
+    lock = lock_order_for_case(order, old_needed_by=F("needed_by"))
+    rows = fetch_together({"reported": open_claims_of_type(order, type), **claims.claim_reads(order)})
     old_date = lock.found["old_needed_by"]
     date_changed = bool(needed_by) and needed_by != old_date
     if needed_by:
         order_needed_by_set(order=order, needed_by=needed_by, reason=because(Reason.BUYER_GAVE_DATE))
-    existing = open_claim_of_type(order, type) if lock.found["reported"] else None
+    existing = rows["reported"][0] if rows["reported"] else None
     if existing is not None:
         # What the buyer wrote again stays on the case for the agent; it may add something.
         case_event(existing.case, Verb.BUYER_REPORTED_AGAIN, statement=statement, photos=len(photos or ()))
@@ -75,6 +75,7 @@ def portal_problem_report(
         statement=statement,
         photos=photos,
         lock=lock,
+        rows=rows,
     )
     if date_changed:
         # The new case starts with the date; its timeline says where it came from.

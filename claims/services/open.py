@@ -20,6 +20,7 @@ from cases.services import OrderLock, case_buyer_wrote, case_open, case_set_prev
 from cases.sla import case_sla_refresh
 from cases.uploads import validate_photos
 from cases.verbs import Verb
+from config.queries import fetch_together, prefetched
 from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
 from orders.models import Order, OrderLine, Shipment
 
@@ -66,6 +67,7 @@ def claim_open(
     decide: bool = True,
     enquiry: Case | None = None,
     lock: OrderLock | None = None,
+    rows: dict[str, list] | None = None,
 ) -> Claim:
     """Open a claim on an order: the case, its evidence and the recommended decision.
 
@@ -76,7 +78,8 @@ def claim_open(
 
     With `enquiry`, that enquiry becomes the claim's case (linked to the order), keeping its
     reference, timeline and conversation, instead of a new case being opened. `lock`: the
-    caller locked the order already (`lock_order_for_case`, inside the same transaction).
+    caller locked the order already (`lock_order_for_case`, inside the same transaction), and
+    `rows`: it fetched `claim_reads` after the lock (with a question of its own, in one round trip).
     """
     checked_photos = _check(order=order, type=type, lines=lines, photos=photos, dispute=dispute)
     # Checked before the transaction: a refused claim writes nothing and leaves a caller's
@@ -86,7 +89,9 @@ def claim_open(
         # Claims on one order open one after the other: the evidence of the second sees the first's
         # resolution, and only one of them gets an automatic decision.
         case_id = (lock or lock_order_for_case(order)).case_id
-        parcels = list(order.shipments.select_related("carrier").order_by("-shipped_at", "-id"))
+        rows = rows or fetch_together(claim_reads(order))
+        parcels = rows["parcels"]
+        prefetched(order, "payments", rows["payments"])  # for the evidence
         with batched_events():
             if enquiry is not None:
                 case = case_link_order(
@@ -151,6 +156,14 @@ def claim_open(
             if decide:
                 claim_decide(claim=claim, actor=actor, auto_apply=True)
     return claim
+
+
+def claim_reads(order: Order) -> dict:
+    """What opening a claim reads of the order once it holds the lock: its parcels (newest first) and payments."""
+    return {
+        "parcels": order.shipments.select_related("carrier").order_by("-shipped_at", "-id"),
+        "payments": order.payments.all(),
+    }
 
 
 def _check(*, order: Order, type: str, lines, photos, dispute: DisputeIn | None) -> list:

@@ -6,17 +6,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists
 from django.utils import timezone
 
 from cases.events import case_event
 from cases.models import OPEN_STATUSES
 from cases.services import lock_order_for_case
 from cases.verbs import Verb
+from config.queries import fetch_together
 from orders.models import Order
 
 from ..models import Claim
-from .open import DisputeIn, LineIn, claim_open
+from .open import DisputeIn, LineIn, claim_open, claim_reads
 
 
 @transaction.atomic
@@ -37,14 +37,22 @@ def claim_open_once(
     Later, or with other lines, it is a new report of its own.
     """
     # The order's row serialises two posts arriving at once: the second sees the first's claim.
-    # The statement that locks it also tells whether a twin can exist and reserves the new case's id.
+    # Its lock reserves the new case's id; then, in one round trip, the claims that could be this
+    # one's twin and what opening it reads anyway.
+    lock = lock_order_for_case(order)
     since = timezone.now() - timedelta(minutes=settings.POSTSALE_DUPLICATE_CLAIM_MINUTES)
-    candidates = _candidates(order=order, type=type, since=since)
-    lock = lock_order_for_case(order, twin_possible=Exists(candidates))
-    twin = _open_twin(candidates, lines=lines, dispute=dispute) if lock.found["twin_possible"] else None
+    rows = fetch_together({"twins": _candidates(order=order, type=type, since=since), **claim_reads(order)})
+    twin = _open_twin(rows["twins"], lines=lines, dispute=dispute)
     if twin is None:
         claim = claim_open(
-            order=order, type=type, lines=lines, statement=statement, dispute=dispute, lock=lock, **kwargs
+            order=order,
+            type=type,
+            lines=lines,
+            statement=statement,
+            dispute=dispute,
+            lock=lock,
+            rows=rows,
+            **kwargs,
         )
         return claim, True
     if statement.strip() and statement.strip() != twin.statement:
@@ -56,17 +64,19 @@ def claim_open_once(
 
 
 def _candidates(*, order: Order, type: str, since):
-    return Claim.objects.filter(
-        case__order=order, type=type, case__status__in=OPEN_STATUSES, case__opened_at__gte=since
+    return (
+        Claim.objects.filter(
+            case__order=order, type=type, case__status__in=OPEN_STATUSES, case__opened_at__gte=since
+        )
+        .select_related("case")
+        .order_by("-case__opened_at", "-id")
     )
 
 
-def _open_twin(candidates, *, lines, dispute: DisputeIn | None) -> Claim | None:
+def _open_twin(candidates: list[Claim], *, lines, dispute: DisputeIn | None) -> Claim | None:
     wanted = sorted((line.order_line.pk, line.quantity) for line in lines)
-    for claim in (
-        candidates.select_related("case").prefetch_related("lines").order_by("-case__opened_at", "-id")
-    ):
-        same_lines = sorted((line.order_line_id, line.quantity) for line in claim.lines.all()) == wanted
+    for claim in candidates:  # hardly ever one: a claim sent twice within minutes
+        same_lines = sorted(claim.lines.values_list("order_line_id", "quantity")) == wanted
         same_dispute = dispute is None or dispute.reference == claim.dispute_reference
         if same_lines and same_dispute:
             return claim

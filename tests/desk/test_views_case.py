@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -13,6 +14,7 @@ from cases.models import CaseStatus
 from cases.services import case_note_add
 from claims import services
 from tests.factories import NAPKINS, make_claim, make_claim_cases, make_order, track
+from tests.queries import at_most_queries
 
 from .conftest import page_text
 
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("count", [1, 20])
 def test_case_page_runs_the_same_queries_however_much_the_case_holds(
-    client, agent, shop, carrier, count, django_assert_num_queries
+    client, agent, shop, carrier, count
 ):
     order = make_order(shop, lines=[dict(NAPKINS, sku=f"S{i}", quantity=1) for i in range(count)])
     for day in range(count):
@@ -31,17 +33,16 @@ def test_case_page_runs_the_same_queries_however_much_the_case_holds(
         case_note_add(case=case, author=agent, body=f"Notiz {n}")
     client.force_login(agent)
     client.get("/desk/")
-    # session, user; the case with shop, order, buyer, assignee and claim joined; then one query
-    # each for the return (its refund joined), events, notes (author joined), refunds, invoice reductions, resolutions,
-    # decisions, claim lines, carrier claims, playbook steps, order lines, payments, shipments, tracking
-    # events, order notes, photos; the agent's refund limits (per order and daily, their groups' in a
-    # subquery), what the order gave back (refunds, exchanges); outbound and inbound e-mails, canned
-    # replies; the calls to providers (outbound calls); the case's tags and the shop's, and the newest
-    # reply or buyer e-mail the reply form is written against; and when the agent last saw the case
-    # (one upsert).
-    with django_assert_num_queries(31) as captured:
+    # session, user, the user's shops; the case with shop, order, buyer, assignee and claim
+    # joined; one query for all it holds (events, notes, money, decisions, claim lines, steps,
+    # photos, parcels and scans, the return, e-mails, tags, canned replies: `fetch_together`);
+    # the agent's refund limits and what the order gave back (refunds, goods exchanged); and when
+    # the agent last saw the case (one upsert). Issue 17's target is 12.
+    # On SQLite (the laptop default) the reads go one by one: fixed too, but not 9.
+    with at_most_queries(9 if connection.vendor == "postgresql" else 40) as captured:
         response = client.get(f"/desk/cases/{case.reference}/")
     assert response.status_code == 200, captured
+    assert response.content.decode().count("Notiz ") >= count
 
 
 def test_agent_applies_the_recommendation_from_the_case_page(client, agent, shop, carrier):
