@@ -85,6 +85,8 @@ TUNING = {
     "POSTSALE_OUTBOUND_SWEEP_SECONDS": "3",
     "POSTSALE_INBOUND_SWEEP_SECONDS": "3",
     "POSTSALE_WEBHOOK_SWEEP_SECONDS": "3",
+    # A worker that stopped consuming exits after this and the supervisor below starts it again.
+    "POSTSALE_WORKER_STALL_SECONDS": "20",
 }
 
 
@@ -139,11 +141,18 @@ def recreate_database(url: str) -> None:
             print("  migrating the template database (once per change of the migrations) …", flush=True)
             cursor.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{template}"')
-            env = {**os.environ, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{template}")), "DEBUG": "true"}
+            env = {
+                **os.environ,
+                "DATABASE_URL": urlunsplit(parts._replace(path=f"/{template}")),
+                "DEBUG": "true",
+            }
             subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=BASE_DIR,
+                env=env,
+                check=True,
             )
-            cursor.execute(f"COMMENT ON DATABASE \"{template}\" IS %s", [fingerprint])
+            cursor.execute(f'COMMENT ON DATABASE "{template}" IS %s', [fingerprint])
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     admin.close()
@@ -161,7 +170,9 @@ class Redis:
         self.dir.mkdir()
         self.args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir)]
         self.args += ["--save", ""]
-        self.args += ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
+        self.args += (
+            ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
+        )
         self.process = None
 
     @property
@@ -185,20 +196,28 @@ class Service:
     def __init__(self, name: str, args: list[str], env: dict, log: Path):
         self.name, self.args, self.env, self.log = name, args, env, log
         self.process = None
+        self.held = False  # killed or stopped on purpose: the supervisor leaves it alone
+        self.restarts = 0  # exits the supervisor answered with a fresh process
 
     def start(self) -> Service:
         out = open(self.log, "ab")  # noqa: SIM115 (kept open for the process's life)
         self.process = subprocess.Popen(
             self.args, cwd=BASE_DIR, env=self.env, stdout=out, stderr=out, start_new_session=True
         )
+        self.held = False
         return self
 
+    def exited(self) -> bool:
+        return not self.held and self.process is not None and self.process.poll() is not None
+
     def kill(self) -> None:
+        self.held = True
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
     def stop(self) -> None:
+        self.held = True
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -308,7 +327,22 @@ class Chaos:
         for name, command in specs.items():
             self.services[name] = Service(name, command, self.env, self.workdir / f"{name}.log").start()
         wait_for_port(self.web_port, self.services["web"].process)
+        threading.Thread(target=self._supervise, name="supervisor", daemon=True).start()
         time.sleep(3)  # the workers connect to the broker
+
+    def _supervise(self) -> None:
+        """What docker's `restart: unless-stopped` does: a process that exited by itself (a worker
+        whose watchdog found it stuck) is started again."""
+        while True:
+            time.sleep(1)
+            for service in list(self.services.values()):
+                if service.exited():
+                    print(
+                        f"    {service.name} exited ({service.process.returncode}); starting it again",
+                        flush=True,
+                    )
+                    service.restarts += 1
+                    service.start()
 
     def _seed(self, stripe_key: str) -> None:
         from django.contrib.auth.models import Group, User
@@ -323,7 +357,11 @@ class Chaos:
         from tests.factories import make_order
 
         shop = Shop.objects.create(
-            slug="chaos", name="Chaos & Co", currency="EUR", default_language="de", support_email="hej@chaos.example"
+            slug="chaos",
+            name="Chaos & Co",
+            currency="EUR",
+            default_language="de",
+            support_email="hej@chaos.example",
         )
         Carrier.objects.get_or_create(
             code="dhl", defaults={"name": "DHL", "tracking_url": "https://dhl.example/{tracking_number}"}
@@ -368,7 +406,9 @@ class Chaos:
 
         started = time.monotonic()
         try:
-            response = requests.request(method, f"http://127.0.0.1:{self.web_port}{path}", timeout=60, **kwargs)
+            response = requests.request(
+                method, f"http://127.0.0.1:{self.web_port}{path}", timeout=60, **kwargs
+            )
             status = response.status_code
         except requests.RequestException:
             response, status = None, 599  # no answer at all: counted with the server errors
@@ -391,7 +431,9 @@ class Chaos:
 
         payload = {**ORDER, "id": 7_000_000 + number, "name": f"#W{number}", "order_number": number}
         body = json.dumps(payload).encode()
-        signature = base64.b64encode(hmac.new(SHOPIFY_SECRET.encode(), body, hashlib.sha256).digest()).decode()
+        signature = base64.b64encode(
+            hmac.new(SHOPIFY_SECRET.encode(), body, hashlib.sha256).digest()
+        ).decode()
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Topic": "orders/create",
@@ -416,7 +458,9 @@ class Chaos:
             close_old_connections()
             try:
                 with transaction.atomic():
-                    refund_issue(case=Case.objects.get(pk=case_id), amount=Decimal("1.00"), idempotency_key=key)
+                    refund_issue(
+                        case=Case.objects.get(pk=case_id), amount=Decimal("1.00"), idempotency_key=key
+                    )
                 return
             except OperationalError:
                 # Our own connection was terminated: nothing was saved, the same key is tried again.
@@ -437,7 +481,10 @@ class Chaos:
 
         def newest() -> dict:
             close_old_connections()  # with CONN_HEALTH_CHECKS, a terminated connection is replaced
-            return {key: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for key, model in models.items()}
+            return {
+                key: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                for key, model in models.items()
+            }
 
         first = newest()
         index = PHASES.index(phase.name)
@@ -547,12 +594,16 @@ class Chaos:
             open_emails = OutboundMessage.objects.filter(
                 status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING]
             ).count()
-            open_calls = OutboundCall.objects.exclude(status__in=[CallStatus.SUCCEEDED, CallStatus.FAILED]).count()
+            open_calls = OutboundCall.objects.exclude(
+                status__in=[CallStatus.SUCCEEDED, CallStatus.FAILED]
+            ).count()
             open_hooks = InboundEvent.objects.filter(status=InboundStatus.RECEIVED).count()
             if not (open_emails or open_calls or open_hooks):
                 return True
             time.sleep(1)
-        print(f"  still open after {self.args.settle_seconds} s: {open_emails} e-mails, {open_calls} calls, {open_hooks} webhooks")
+        print(
+            f"  still open after {self.args.settle_seconds} s: {open_emails} e-mails, {open_calls} calls, {open_hooks} webhooks"
+        )
         # What a reader of a failed CI run needs: the rows left, and what the sweeps last did.
         for row in OutboundMessage.objects.filter(
             status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING]
@@ -571,23 +622,31 @@ class Chaos:
         from orders.models import Order
 
         low, high = phase.ids["emails"]
-        emails = list(OutboundMessage.objects.filter(pk__gt=low, pk__lte=high).values_list("message_id", flat=True))
+        emails = list(
+            OutboundMessage.objects.filter(pk__gt=low, pk__lte=high).values_list("message_id", flat=True)
+        )
         with self.smtp.lock:
             received = collections.Counter(m["Message-ID"] for m in self.smtp.messages)
         lost_emails = sum(1 for message_id in emails if received[message_id] == 0)
         duplicated_emails = sum(received[message_id] - 1 for message_id in emails if received[message_id] > 1)
 
         low, high = phase.ids["calls"]
-        calls = list(OutboundCall.objects.filter(pk__gt=low, pk__lte=high).values_list("pk", "status", "refund_id"))
+        calls = list(
+            OutboundCall.objects.filter(pk__gt=low, pk__lte=high).values_list("pk", "status", "refund_id")
+        )
         made = collections.Counter(r["metadata"].get("postsale_refund_id") for r in self.stripe.refunds)
-        lost_calls = sum(1 for _pk, status, refund in calls if status != OutboundStatus.SUCCEEDED or not made[str(refund)])
-        duplicated_calls = sum(made[str(refund)] - 1 for _pk, _status, refund in calls if made[str(refund)] > 1)
+        lost_calls = sum(
+            1 for _pk, status, refund in calls if status != OutboundStatus.SUCCEEDED or not made[str(refund)]
+        )
+        duplicated_calls = sum(
+            made[str(refund)] - 1 for _pk, _status, refund in calls if made[str(refund)] > 1
+        )
 
         numbers = phase.webhook_numbers
         found = collections.Counter(
-            Order.objects.filter(shop=self.shop, number__in=[n.lstrip("#") for n in numbers] + numbers).values_list(
-                "number", flat=True
-            )
+            Order.objects.filter(
+                shop=self.shop, number__in=[n.lstrip("#") for n in numbers] + numbers
+            ).values_list("number", flat=True)
         )
         lost_hooks = sum(1 for n in numbers if not (found[n] or found[n.lstrip("#")]))
 
@@ -623,7 +682,9 @@ def _without_traceback(record: logging.LogRecord) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ci", action="store_true", help="the reduced run (under 3 minutes)")
     parser.add_argument("--phase-seconds", type=int)
     parser.add_argument("--claims", type=int, help="claims per phase (each sends the buyer e-mails)")
@@ -633,7 +694,9 @@ def main() -> None:
     parser.add_argument("--terminations", type=int, help="terminations in the db-terminate phase")
     parser.add_argument("--outage-seconds", type=int, help="how long the broker and SMTP are down")
     parser.add_argument("--settle-seconds", type=int, help="how long everything may take to settle")
-    parser.add_argument("--smtp-latency-ms", type=int, default=50, help="how long the SMTP server takes to accept")
+    parser.add_argument(
+        "--smtp-latency-ms", type=int, default=50, help="how long the SMTP server takes to accept"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the logs in the working directory")
     server = urlsplit(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postsale")
     if not server.scheme.startswith("postgres"):
@@ -698,10 +761,20 @@ def main() -> None:
         lost = sum(result["lost"].values())
         lost_text = "0" if not lost else ", ".join(f"{v} {k}" for k, v in result["lost"].items() if v)
         duplicated = sum(result["duplicated"].values())
-        dup_text = "0" if not duplicated else ", ".join(f"{v} {k}" for k, v in result["duplicated"].items() if v)
-        errors = f"{result['5xx']}" + (f" (+{result['5xx_db']} in flight at a termination)" if result["5xx_db"] else "")
+        dup_text = (
+            "0" if not duplicated else ", ".join(f"{v} {k}" for k, v in result["duplicated"].items() if v)
+        )
+        errors = f"{result['5xx']}" + (
+            f" (+{result['5xx_db']} in flight at a termination)" if result["5xx_db"] else ""
+        )
         print(f"| {phase.name} | {load} | {phase.faults} | {lost_text} | {dup_text} | {errors} |")
         failed |= bool(lost) or result["5xx"] > 0
+    restarted = {service.name: service.restarts for service in chaos.services.values() if service.restarts}
+    if restarted:
+        print(
+            "\nStarted again after exiting by themselves (a stuck worker's watchdog): "
+            + ", ".join(f"{name} {count}×" for name, count in restarted.items())
+        )
     print(f"\n{time.monotonic() - started:.0f} s in all.")
     if failed:
         print("FAILED: something was lost, did not settle, or an API call answered 5xx.")

@@ -10,6 +10,8 @@ app = Celery("postsale")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+from . import worker_watchdog  # noqa: E402, F401  (connects its signals: a stuck worker exits)
+
 
 @task_prerun.connect
 @task_postrun.connect

@@ -359,6 +359,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # a second run from sending twice. Kept running, they held the worker's prefetch slots after the
 # reconnect and the worker took nothing new (make chaos, a 30 s broker outage).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A worker that has taken nothing this long while its queues hold messages exits for its
+# supervisor to restart it (config/worker_watchdog.py); 0 turns the watch off.
+POSTSALE_WORKER_STALL_SECONDS = env.int("POSTSALE_WORKER_STALL_SECONDS", default=120)
 # Defaults for a task that names no limits of its own; the sending tasks name theirs.
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
