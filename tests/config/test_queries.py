@@ -51,7 +51,7 @@ def test_the_rows_are_the_ones_iterating_each_queryset_gives(busy_case):
         "annotated": Order.objects.filter(pk=order.pk).annotate(twice=F("total") * 2),
         "nothing": Refund.objects.filter(case=busy_case, amount__gt=1000),
     }
-    expected = {name: [fields_of(row) for row in queryset] for name, queryset in reads.items()}
+    expected = {name: [fields_of(row) for row in queryset.all()] for name, queryset in reads.items()}
 
     with CaptureQueriesContext(connection) as queries:
         found = fetch_together(reads)
