@@ -88,7 +88,7 @@ INSERT INTO cases_case (reference, kind, subject, status, priority, opened_via, 
 SELECT 'C-2026-' || lpad(g::text, 7, '0'), CASE WHEN g %% 4 = 0 THEN 'return' ELSE 'claim' END, '',
        (ARRAY['new','new','in_progress','waiting_on_buyer','waiting_on_carrier','escalated','resolved',
               'closed'])[1 + g %% 8],
-       (g * 7919) %% 90, 'portal', 'de', o.total, 'EUR', o.needed_by,
+       (g::bigint * 7919) %% 90, 'portal', 'de', o.total, 'EUR', o.needed_by,
        now() + ((g %% 72) - 24) * interval '1 hour', now() - (g %% 60) * interval '1 day', now(), 0, 0,
        o.id, o.buyer_id, %(shop)s,
        unaccent(lower('c-2026-' || lpad(g::text, 7, '0') || ' b' || o.id || ' käufer ' || o.id || ' buyer' || o.id
