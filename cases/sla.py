@@ -209,14 +209,9 @@ def case_type(case: Case) -> str:
         return ""
 
 
-def targets_for(shop, kind: str, policies: Iterable[SlaPolicy] | None = None) -> Targets:
+def targets_for(found: ShopSettings, kind: str) -> Targets:
     """The policy for this type of case, else the shop's default policy, else the installation's setting."""
-    if policies is None:
-        by_type = {
-            case_type: (first, resolution) for case_type, first, resolution in shop_settings(shop).policies
-        }
-    else:
-        by_type = {p.case_type: (p.first_response_hours, p.resolution_hours) for p in policies}
+    by_type = {case_type: (first, resolution) for case_type, first, resolution in found.policies}
     policy = by_type.get(kind) or by_type.get("")
     if policy is not None:
         first, resolution = policy
@@ -320,7 +315,7 @@ def case_sla_refresh(case: Case, *, kind: str | None = None) -> list[str]:
     found = deadlines(
         case,
         calendar=calendar_for(case.shop),
-        targets=targets_for(case.shop, kind or case_type(case)),
+        targets=targets_for(shop_settings(case.shop), kind or case_type(case)),
         changes=_status_changes([case.pk])[case.pk] if case.pk else [],
     )
     fields = _apply(case, found)
@@ -335,8 +330,10 @@ def sla_recompute_shop(shop, *, batch: int = 500) -> int:
     Run after an owner edits a policy, opening hours or closed days (a task on commit, and the
     `sla_recompute` command). Policies, calendar and status events are read once per batch.
     """
-    calendar = calendar_for(shop)
-    policies = list(SlaPolicy.objects.filter(shop=shop))
+    # From the rows as stored, not the cache: the command also follows edits made past the
+    # services (an `update()`, a restore).
+    forget_shop_settings(shop.pk)
+    calendar, found = calendar_for(shop), shop_settings(shop)
     open_cases = (
         Case.objects.filter(shop=shop, status__in=list(OPEN_STATUSES)).select_related("claim").order_by("id")
     )
@@ -350,7 +347,7 @@ def sla_recompute_shop(shop, *, batch: int = 500) -> int:
         changes = _status_changes([case.pk for case in cases])
         moved = []
         for case in cases:
-            targets = targets_for(shop, case_type(case), policies)
+            targets = targets_for(found, case_type(case))
             fields = _apply(
                 case, deadlines(case, calendar=calendar, targets=targets, changes=changes[case.pk])
             )

@@ -99,24 +99,7 @@ def _instances(queryset: QuerySet, compiler, rows: list[dict]) -> list:
 
 def _decoder(field):
     """A JSON value as the database driver would have given it, for the field's own converters."""
-    kind = field.get_internal_type()
-    if kind == "DateTimeField":
-        return parse_datetime
-    if kind == "DateField":
-        return parse_date
-    if kind == "TimeField":
-        return parse_time
-    if kind == "DurationField":
-        return parse_duration
-    if kind == "DecimalField":
-        return Decimal
-    if kind == "FloatField":
-        return float
-    if kind == "UUIDField":
-        return uuid.UUID
-    if kind == "JSONField":
-        return _json_value
-    return _same
+    return _DECODERS.get(field.get_internal_type(), _same)
 
 
 def _json_value(value):
@@ -150,3 +133,15 @@ def prefetched(instance, name: str, rows: list) -> None:
     )
     for row in rows:
         manager.field.set_cached_value(row, instance)
+
+
+_DECODERS = {
+    "DateTimeField": parse_datetime,
+    "DateField": parse_date,
+    "TimeField": parse_time,
+    "DurationField": parse_duration,
+    "DecimalField": Decimal,
+    "FloatField": float,
+    "UUIDField": uuid.UUID,
+    "JSONField": _json_value,
+}

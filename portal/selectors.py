@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Prefetch
 
 from cases.choices import ClaimType
-from cases.models import OPEN_STATUSES, Case, CaseKind, CaseStatus, InvoiceReduction, Refund, RefundStatus
+from cases.models import Case, CaseKind, CaseStatus, InvoiceReduction, Refund, RefundStatus
 from cases.verbs import Verb
 from claims.models import Claim, ClaimPhoto
 from orders.models import Order, OrderLine, Shipment, Shop, TrackingEvent
@@ -105,15 +105,6 @@ def buyer_cases(order: Order) -> list[BuyerCase]:
 
 def buyer_case(order: Order, reference: str) -> BuyerCase | None:
     return next((row for row in buyer_cases(order) if row.case.reference == reference), None)
-
-
-def open_claims_of_type(order: Order, type: str):
-    """The order's claims of this type that are still being worked on, newest first."""
-    return (
-        Claim.objects.filter(case__order=order, type=type, case__status__in=OPEN_STATUSES)
-        .select_related("case")
-        .order_by("-case__opened_at", "-id")
-    )
 
 
 def order_return(order: Order, rma: str) -> ReturnRequest | None:

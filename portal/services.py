@@ -20,8 +20,6 @@ from returns import services as returns
 from returns.eligibility import LineIn
 from returns.models import Condition, ReturnRequest
 
-from .selectors import open_claims_of_type
-
 
 @transaction.atomic
 def portal_return_start(
@@ -57,7 +55,7 @@ def portal_problem_report(
     # The statement that locks it reads its date and reserves the id of the case that may open;
     # then, in one round trip, the claims of this type still open and what opening one reads.
     lock = lock_order_for_case(order, old_needed_by=F("needed_by"))
-    rows = fetch_together({"reported": open_claims_of_type(order, type), **claims.claim_reads(order)})
+    rows = fetch_together({"reported": claims.open_claims_of_type(order, type), **claims.claim_reads(order)})
     old_date = lock.found["old_needed_by"]
     date_changed = bool(needed_by) and needed_by != old_date
     if needed_by:

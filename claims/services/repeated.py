@@ -41,7 +41,7 @@ def claim_open_once(
     # one's twin and what opening it reads anyway.
     lock = lock_order_for_case(order)
     since = timezone.now() - timedelta(minutes=settings.POSTSALE_DUPLICATE_CLAIM_MINUTES)
-    rows = fetch_together({"twins": _candidates(order=order, type=type, since=since), **claim_reads(order)})
+    rows = fetch_together({"twins": open_claims_of_type(order, type, since=since), **claim_reads(order)})
     twin = _open_twin(rows["twins"], lines=lines, dispute=dispute)
     if twin is None:
         claim = claim_open(
@@ -63,14 +63,12 @@ def claim_open_once(
     return twin, False
 
 
-def _candidates(*, order: Order, type: str, since):
-    return (
-        Claim.objects.filter(
-            case__order=order, type=type, case__status__in=OPEN_STATUSES, case__opened_at__gte=since
-        )
-        .select_related("case")
-        .order_by("-case__opened_at", "-id")
-    )
+def open_claims_of_type(order: Order, type: str, *, since=None):
+    """The order's claims of this type still being worked on (opened since `since`), newest first."""
+    claims = Claim.objects.filter(case__order=order, type=type, case__status__in=OPEN_STATUSES)
+    if since is not None:
+        claims = claims.filter(case__opened_at__gte=since)
+    return claims.select_related("case").order_by("-case__opened_at", "-id")
 
 
 def _open_twin(candidates: list[Claim], *, lines, dispute: DisputeIn | None) -> Claim | None:
