@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import SkipField, empty, get_error_detail
@@ -63,7 +64,7 @@ class InstantField(serializers.DateTimeField):
     mean time offset (+00:53:28) that no client parses.
     """
 
-    default_error_messages = {"implausible": "Give a date and time between the years 2000 and 2099."}
+    default_error_messages = {"implausible": _("Give a date and time between the years 2000 and 2099.")}
 
     def to_internal_value(self, value):
         moment = super().to_internal_value(value)
