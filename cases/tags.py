@@ -10,6 +10,7 @@ from __future__ import annotations
 import regex
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from .events import case_event
@@ -63,6 +64,14 @@ def case_untag(*, case: Case, name: str, actor=None) -> bool:
 
 def shop_tags(shop_ids) -> list[str]:
     """The tags in use in these shops, for the queue's filter and the case page's suggestions."""
-    return list(
-        Tag.objects.filter(shop_id__in=shop_ids).order_by("name").values_list("name", flat=True).distinct()
-    )
+    return tag_names(tags_of_shops(shop_ids))
+
+
+def tags_of_shops(shop_ids) -> QuerySet[Tag]:
+    """The shops' tags by name, for a page that reads them with its other lists (`tag_names`)."""
+    return Tag.objects.filter(shop_id__in=shop_ids).order_by("name").only("name")
+
+
+def tag_names(tags) -> list[str]:
+    """Each name once (two shops may use the same tag), in order."""
+    return list(dict.fromkeys(tag.name for tag in tags))

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -289,8 +290,8 @@ def after_cursor(queryset: QuerySet[Case], cursor: str | None) -> QuerySet[Case]
 
 URGENCY = ("-priority", "first_response_due", "id")
 PAGE_JOINS = ("order", "buyer", "assignee", "claim")
-# A query per (shop, status) pair, merged: more pairs than this and planning them all costs
-# more than one query over `case_by_urgency` (an owner of many shops, every status ticked).
+# An index scan per (shop, status) pair, merged: more pairs than this and reading a page of each
+# costs more than one walk over `case_by_urgency` (an owner of many shops, every status ticked).
 MAX_BRANCHES = 24
 
 
@@ -301,12 +302,11 @@ def _branches(filters: QueueFilters, *, shops: dict) -> list[tuple[int, str]] | 
     order. PostgreSQL reads an index in order only for one value of its leading columns;
     for `shop_id IN (1, 2) AND status IN ('resolved', 'closed')` it would read every such
     case and sort them. So each pair is its own ordered, limited scan, and the pages are
-    merged (`UNION ALL … ORDER BY … LIMIT`, a Merge Append): a page touches at most a page
-    per pair, whatever the table holds. A search reads its own trigram index and sorts
+    merged (`_merged_scans`): a page touches at most a page per pair, whatever the table holds. A search reads its own trigram index and sorts
     the few cases it finds; one agent's cases come from `case_assignee_by_urgency`.
     """
     if connection.vendor != "postgresql":
-        # SQLite (the laptop default) has no LIMIT inside a UNION, and at demo size one query is fine.
+        # SQLite (the laptop default) has no LATERAL, and at demo size one plain query is fine.
         return None
     if filters.q or filters.view == "mine" or (filters.assignee and filters.assignee != "none"):
         return None
@@ -323,23 +323,56 @@ def _branches(filters: QueueFilters, *, shops: dict) -> list[tuple[int, str]] | 
     return pairs if 0 < len(pairs) <= MAX_BRANCHES else None
 
 
-def page_query(
-    filters: QueueFilters, *, user, shops: dict, cursor: str | None, limit: int
-) -> tuple[QuerySet, bool]:
-    """The one query that picks a page, and whether it gives ids (merged scans) or the cases."""
+def page_query(filters: QueueFilters, *, user, shops: dict, cursor: str | None, limit: int) -> QuerySet[Case]:
+    """The one query that reads a page in the queue's order, with the joins the rows show.
+
+    The page's ids come from `page_ids`, an index walk that stops after `limit` rows; the
+    joins and the final sort see only those.
+    """
+    return with_seen(
+        Case.objects.filter(pk__in=RawSQL(*page_ids(filters, user=user, shops=shops, cursor=cursor, limit=limit)))
+        .select_related(*PAGE_JOINS)
+        .order_by(*URGENCY),
+        user,
+    )
+
+
+def page_ids(filters: QueueFilters, *, user, shops: dict, cursor: str | None, limit: int) -> tuple[str, tuple]:
+    """The SQL and parameters of a page's case ids in the queue's order, read from an index."""
     queryset = after_cursor(filtered_cases(filters, user=user), cursor)
     branches = _branches(filters, shops=shops)
     if branches is None:
-        return with_seen(queryset.select_related(*PAGE_JOINS), user).order_by(*URGENCY)[:limit], False
-    parts = [
-        queryset.filter(shop_id=shop, status=status)
+        return queryset.order_by(*URGENCY).values("pk")[:limit].query.sql_with_params()
+    return _merged_scans(queryset, branches, limit)
+
+
+# Stand-ins for a branch's shop and status while its scan is compiled, swapped for each pair's own.
+_SHOP_SLOT, _STATUS_SLOT = -7_340_031, "\x00status\x00"
+
+
+def _merged_scans(queryset: QuerySet[Case], branches: list[tuple[int, str]], limit: int) -> tuple[str, tuple]:
+    """`(scan of pair 1) UNION ALL (scan of pair 2) … ORDER BY … LIMIT`: PostgreSQL merges the scans.
+
+    The scan is compiled once, with stand-ins for shop and status, and its text repeated with
+    each pair's values: compiling a queryset per pair cost more than PostgreSQL spent on the
+    page. The values stay literal to the planner (a `LATERAL` over the pairs hid them, and it
+    then sorted every case of a type instead of walking the index).
+    """
+    scan = (
+        queryset.filter(shop_id=_SHOP_SLOT, status=_STATUS_SLOT)
         .order_by(*URGENCY)
         .values_list("id", "priority", "first_response_due")[:limit]
-        for shop, status in branches
-    ]
-    if len(parts) == 1:
-        return parts[0], True
-    return parts[0].union(*parts[1:], all=True).order_by(*URGENCY)[:limit], True
+    )
+    sql, params = scan.query.sql_with_params()
+    merged: list = []
+    for shop, status in branches:
+        merged += [shop if value == _SHOP_SLOT else status if value == _STATUS_SLOT else value for value in params]
+    scans = " UNION ALL ".join([f"({sql})"] * len(branches))
+    return (
+        f"SELECT page.id FROM ({scans}) AS page"
+        " ORDER BY page.priority DESC, page.first_response_due ASC NULLS LAST, page.id ASC LIMIT %s",
+        (*merged, limit),
+    )
 
 
 def with_seen(queryset: QuerySet[Case], user) -> QuerySet[Case]:
@@ -382,13 +415,7 @@ def queue_page(
     """
     if filters.sort == "priority" and not filters.q:
         # The queue's own order: one ordered, limited scan per (shop, status) merged, or one query.
-        query, ids_only = page_query(filters, user=user, shops=shops, cursor=cursor, limit=size + 1)
-        if ids_only:
-            ids = [row[0] for row in query]
-            by_id = with_seen(Case.objects.select_related(*PAGE_JOINS), user).in_bulk(ids)
-            rows = [by_id[pk] for pk in ids]
-        else:
-            rows = list(query)
+        rows = list(page_query(filters, user=user, shops=shops, cursor=cursor, limit=size + 1))
     else:
         queryset = filtered_cases(filters, user=user)
         offset = 0
@@ -404,11 +431,11 @@ def queue_page(
         queryset = with_seen(queryset.select_related(*PAGE_JOINS), user)
         rows = list(queryset[offset : offset + size + 1])
     page = rows[:size]
-    parcel_ids = [case.claim.shipment_id for case in page if _claim(case) and case.claim.shipment_id]
+    parcel_ids = [case.claim.shipment_id for case in page if claim_of(case) and case.claim.shipment_id]
     parcels = Shipment.objects.in_bulk(parcel_ids) if parcel_ids else {}
     for case in page:
         case.shop = shops[case.shop_id]
-        claim = _claim(case)
+        claim = claim_of(case)
         if claim is not None and claim.shipment_id in parcels:
             parcel = parcels[claim.shipment_id]
             parcel.carrier = carriers[parcel.carrier_id]
@@ -426,7 +453,7 @@ def queue_page(
     return QueuePage(cases=page, next_cursor=next_cursor)
 
 
-def _claim(case: Case):
+def claim_of(case: Case):
     try:
         return case.claim
     except Case.claim.RelatedObjectDoesNotExist:

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from cases import services as cases
 from cases.choices import ClaimType
 from cases.models import Case, CaseKind, CaseStatus
-from cases.tags import cases_tag, shop_tags, tag_name
+from cases.tags import cases_tag, tag_name, tag_names, tags_of_shops
 from config.errors import Conflict
+from config.queries import fetch_together
 from messaging.selectors import canned_replies_seen_by
 from orders import tenancy
 from orders.models import Carrier
@@ -32,8 +33,8 @@ from .common import desk_access, errors_text
 @desk_access
 def queue_view(request):
     filters = queue.QueueFilters.from_query(request.GET)
-    shops = list(tenancy.shops_of(request.user).order_by("name"))
-    carriers = list(Carrier.objects.order_by("name"))
+    lists = _menus(request.user)
+    shops, carriers = lists["shops"], lists["carriers"]
     page = queue.queue_page(
         filters,
         user=request.user,
@@ -48,9 +49,15 @@ def queue_view(request):
     prefix = reverse("desk:case", args=["0"])[:-2]
     # Colleagues who have a case open now (the case page's heartbeat), for the whole page in one query.
     others = others_on_cases([case.pk for case in page.cases], user=request.user)
+    # Labels translated once for the page: `get_status_display` translates every label of the
+    # field's choices on each call (it hashes them), a few hundred translations for 25 rows.
+    statuses, problems = dict(CaseStatus.choices), {**dict(CaseKind.choices), **dict(ClaimType.choices)}
     for case in page.cases:
         case.desk_url = f"{prefix}{case.reference}/"
         case.others = others.get(case.pk, [])
+        case.status_label = str(statuses.get(case.status, case.status))
+        claim = queue.claim_of(case)
+        case.problem = str(problems.get(claim.type if claim else case.kind, ""))
     context = {
         "page": page,
         "show_respond_by": show_respond_by,
@@ -61,14 +68,12 @@ def queue_view(request):
         # The shop's name on each row only matters to someone who works for several.
         "several_shops": len(shops) > 1,
         "carriers": carriers,
-        # The shops' tags, for the filter and the bulk "Add tag" suggestions (one query).
-        "shop_tags": shop_tags([shop.pk for shop in shops]),
-        # The agent's own views and the shared ones of their shops (one query).
-        "my_views": list(views_for(request.user)),
-        # Canned replies and macros for "apply to the selected" (one query).
-        "bulk_macros": list(canned_replies_seen_by(request.user).only("pk", "title", "language"))
-        if request.user.has_perm("cases.change_case")
-        else [],
+        # The shops' tags, for the filter and the bulk "Add tag" suggestions.
+        "shop_tags": tag_names(lists["tags"]),
+        # The agent's own views and the shared ones of their shops.
+        "my_views": lists["views"],
+        # Canned replies and macros for "apply to the selected".
+        "bulk_macros": lists.get("macros", []),
         "current_query": _query_without(request, "after"),
         "kinds": CaseKind.choices,
         "types": ClaimType.choices,
@@ -76,20 +81,32 @@ def queue_view(request):
         "query_without_cursor": _query_without(request, "after"),
         "query_without_sort": _query_without(request, "after", "sort"),
         # Who a case can be given to in bulk: the people of the agent's shops.
-        "assignees": list(
-            tenancy.users_in_shops(request.user, roles=tenancy.STAFF_ROLES)
-            .filter(memberships__role__in=tenancy.STAFF_ROLES)
-            .order_by("username")
-            .only("username")
-        )
-        if request.user.has_perm("cases.change_case")
-        else [],
+        "assignees": lists.get("assignees", []),
         "columns": SORT_COLUMNS,
     }
     template = "desk/_queue_rows.html" if request.htmx and request.GET.get("after") else "desk/queue.html"
     if request.htmx and not request.GET.get("after"):
         template = "desk/_queue_table.html"
     return render(request, template, context)
+
+
+def _menus(user) -> dict[str, list]:
+    """The lists around the queue (filter menus, saved views, bulk tools) in one round trip."""
+    lists = {
+        "shops": tenancy.shops_of(user).order_by("name"),
+        "carriers": Carrier.objects.order_by("name"),
+        "tags": tags_of_shops(tenancy.shops_of(user).values("pk")),
+        "views": views_for(user),
+    }
+    if user.has_perm("cases.change_case"):
+        lists["macros"] = canned_replies_seen_by(user).only("pk", "title", "language")
+        lists["assignees"] = (
+            tenancy.users_in_shops(user, roles=tenancy.STAFF_ROLES)
+            .filter(memberships__role__in=tenancy.STAFF_ROLES)
+            .order_by("username")
+            .only("username")
+        )
+    return fetch_together(lists)
 
 
 def _query_without(request, *keys: str) -> str:
