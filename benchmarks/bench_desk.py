@@ -84,7 +84,7 @@ FROM orders_order o;
 
 INSERT INTO cases_case (reference, kind, subject, status, priority, opened_via, language, order_value, currency,
     needed_by, first_response_due, opened_at, updated_at, cost_total, recovered_total, order_id, buyer_id, shop_id,
-    search_text, search_body, preview, last_buyer_message_at)
+    search_text, search_body, preview, last_buyer_message_at, claim_type)
 SELECT 'C-2026-' || lpad(g::text, 7, '0'), CASE WHEN g %% 4 = 0 THEN 'return' ELSE 'claim' END, '',
        (ARRAY['new','new','in_progress','waiting_on_buyer','waiting_on_carrier','escalated','resolved',
               'closed'])[1 + g %% 8],
@@ -99,13 +99,15 @@ SELECT 'C-2026-' || lpad(g::text, 7, '0'), CASE WHEN g %% 4 = 0 THEN 'return' EL
             ELSE 'das paket ist nicht angekommen, bitte pruefen sie die sendung' END
          || ' leinenservietten, 12 stuck serv-' || (o.id %% 40),
        'Das Paket ist nicht angekommen.',
-       CASE WHEN g %% 3 = 0 THEN now() - (g %% 50) * interval '1 hour' END
+       CASE WHEN g %% 3 = 0 THEN now() - (g %% 50) * interval '1 hour' END,
+       CASE WHEN g %% 4 = 0 THEN ''
+            ELSE (ARRAY['lost_in_transit','delivered_not_received','damaged','missing_items','wrong_item'])[1 + g %% 5]
+       END
 FROM generate_series(1, %(cases)s) g JOIN orders_order o ON o.id = (SELECT min(id) FROM orders_order) + g * 5;
 
 INSERT INTO claims_claim (type, statement, dispute_provider, dispute_reference, dispute_reason, evidence,
     created_at, case_id, shipment_id)
-SELECT (ARRAY['lost_in_transit','delivered_not_received','damaged','missing_items','wrong_item'])[1 + c.id %% 5],
-       'Das Paket ist nicht angekommen.', '', '', '',
+SELECT c.claim_type, 'Das Paket ist nicht angekommen.', '', '', '',
        '{"weight": {"verdict": "unknown"}, "buyer": {"risk_flag": "none", "claims_last_365_days": 0}}'::jsonb,
        c.opened_at, c.id, s.id
 FROM cases_case c JOIN orders_shipment s ON s.order_id = c.order_id WHERE c.kind = 'claim';

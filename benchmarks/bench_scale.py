@@ -98,7 +98,7 @@ FROM orders_shipment s CROSS JOIN generate_series(1, 2) n;
 INSERT INTO cases_case (reference, kind, subject, status, priority, opened_via, language, order_value, currency,
     needed_by, first_response_due, first_responded_at, opened_at, updated_at, resolved_at, closed_at, cost_total,
     recovered_total, order_id, buyer_id, shop_id, assignee_id, search_text, search_body, preview,
-    last_buyer_message_at)
+    last_buyer_message_at, claim_type)
 SELECT 'C-2026-' || lpad(g::text, 7, '0'), CASE WHEN r.kind < 0.25 THEN 'return' ELSE 'claim' END, '',
        st.status, CASE WHEN st.status IN ('resolved', 'closed') THEN 0 ELSE (g::bigint * 7919) %% 90 END,
        'portal', 'de', o.total, 'EUR', o.needed_by,
@@ -117,10 +117,14 @@ SELECT 'C-2026-' || lpad(g::text, 7, '0'), CASE WHEN r.kind < 0.25 THEN 'return'
             ELSE 'das paket ist nicht angekommen, bitte pruefen sie die sendung' END
          || ' leinenservietten, 12 stuck serv-' || (o.id %% 40),
        'Das Paket ist nicht angekommen.',
-       CASE WHEN g %% 3 = 0 THEN now() - (g %% 50) * interval '1 hour' END
+       CASE WHEN g %% 3 = 0 THEN now() - (g %% 50) * interval '1 hour' END,
+       CASE WHEN r.kind < 0.25 THEN '' WHEN r.type < 0.01 THEN 'chargeback'
+            ELSE (ARRAY['lost_in_transit','delivered_not_received','damaged','missing_items','wrong_item',
+                        'personalisation_error','late_for_needed_by','payment_review'])[1 + floor(r.type * 8)::int] END
 FROM generate_series(1, %(cases)s) g
 JOIN orders_order o ON o.id = 1 + ((g - 1) * %(order_step)s)
-CROSS JOIN LATERAL (SELECT random() AS status, random() AS assign, random() AS agent, random() AS kind, g AS n) r
+CROSS JOIN LATERAL (SELECT random() AS status, random() AS assign, random() AS agent, random() AS kind,
+    random() AS type, g AS n) r
 CROSS JOIN LATERAL (SELECT CASE
     WHEN r.status < 0.10 THEN 'new' WHEN r.status < 0.14 THEN 'waiting_on_buyer'
     WHEN r.status < 0.19 THEN 'waiting_on_carrier' WHEN r.status < 0.24 THEN 'in_progress'
@@ -128,14 +132,10 @@ CROSS JOIN LATERAL (SELECT CASE
 
 INSERT INTO claims_claim (type, statement, dispute_provider, dispute_reference, dispute_reason, dispute_cost,
     dispute_outcome, evidence, created_at, case_id, shipment_id)
-SELECT CASE WHEN t.r < 0.01 THEN 'chargeback'
-            ELSE (ARRAY['lost_in_transit','delivered_not_received','damaged','missing_items','wrong_item',
-                        'personalisation_error','late_for_needed_by','payment_review'])[1 + floor(t.r * 8)::int] END,
-       'Das Paket ist nicht angekommen.', '', '', '', 0, '',
+SELECT c.claim_type, 'Das Paket ist nicht angekommen.', '', '', '', 0, '',
        '{"weight": {"verdict": "unknown"}, "buyer": {"risk_flag": "none", "claims_last_365_days": 0}}'::jsonb,
        c.opened_at, c.id, s.id
-FROM cases_case c JOIN orders_shipment s ON s.order_id = c.order_id
-CROSS JOIN LATERAL (SELECT random() AS r, c.id AS id) t WHERE c.kind = 'claim';
+FROM cases_case c JOIN orders_shipment s ON s.order_id = c.order_id WHERE c.kind = 'claim';
 
 INSERT INTO cases_caseevent (at, verb, old, new, data, case_id)
 SELECT c.opened_at + n * interval '1 hour', (ARRAY['opened','claim_opened','decision'])[n], '', 'new', '{}'::jsonb,

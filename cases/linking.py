@@ -29,10 +29,13 @@ from .verbs import Reason, Verb, because
 
 
 @transaction.atomic
-def case_link_order(*, case: Case, order: Order, actor=None, kind: str = "", subject: str = "") -> Case:
+def case_link_order(
+    *, case: Case, order: Order, actor=None, kind: str = "", subject: str = "", claim_type: str = ""
+) -> Case:
     """Give an enquiry its order (and so the order's buyer, value and parcels); `kind` turns it into a claim or return.
 
-    Callers that attach a claim or return pass its kind; linking alone keeps the enquiry an enquiry.
+    Callers that attach a claim or return pass its kind (and a claim its type); linking alone keeps
+    the enquiry an enquiry.
     """
     case = case_lock(case)
     if case.kind != CaseKind.ENQUIRY or case.order_id is not None:
@@ -53,6 +56,7 @@ def case_link_order(*, case: Case, order: Order, actor=None, kind: str = "", sub
     case.needed_by = order.needed_by
     if kind:
         case.kind = kind
+        case.claim_type = claim_type
     if subject:
         case.subject = subject[:200]
     case.priority = case_priority(case, now=timezone.now())

@@ -141,6 +141,9 @@ class Case(StatusMachine):
     )
     # The first words the buyer wrote (the claim's statement, the first e-mail), shown in the queue.
     preview = models.CharField(_("first message"), max_length=200, blank=True, default="")
+    # The claim's type, copied as the claim opens (it never changes; empty for other kinds): the
+    # queue pages a type from an index of this table instead of joining every case to its claim.
+    claim_type = models.CharField(_("claim type"), max_length=30, blank=True, default="", db_default="")
     # When the buyer last wrote: the queue sorts by it and marks replies the assignee has not seen.
     last_buyer_message_at = models.DateTimeField(_("last buyer message"), null=True, blank=True)
     # Set when an agent merged this case into another of the same buyer: this one is closed, its
@@ -177,6 +180,19 @@ class Case(StatusMachine):
             models.Index(
                 fields=["shop", "status", "-priority", "first_response_due", "id"],
                 name="case_shop_status_by_urgency",
+            ),
+            # One shop's open cases, and one shop's claims of a type, in the queue's order: the queue
+            # as it opens and the queue filtered by type merge one scan per shop (statuses filtered
+            # on the way), far fewer to plan than one per (shop, status).
+            models.Index(
+                fields=["shop", "-priority", "first_response_due", "id"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="case_shop_open_by_urgency",
+            ),
+            models.Index(
+                fields=["shop", "claim_type", "-priority", "first_response_due", "id"],
+                condition=~Q(claim_type=""),
+                name="case_shop_type_by_urgency",
             ),
             # The same newest first, for the cases API (read backwards).
             models.Index(fields=["shop", "status", "id"], name="case_shop_status_newest"),

@@ -74,6 +74,7 @@ def case_open(
         respond_by=respond_by,
         preview=" ".join(said.split())[:PREVIEW_LENGTH],
         last_buyer_message_at=now if buyer_said else None,
+        claim_type=claim_type,
     )
     case.search_body = search_body_of(case, [said])
     # Before saving: the priority reads the deadline. A claim's type is not on the case yet.

@@ -48,7 +48,7 @@ class CaseFilter(django_filters.FilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=CaseKind.choices)
-    type = django_filters.ChoiceFilter(field_name="claim__type", choices=ClaimType.choices)
+    type = django_filters.ChoiceFilter(field_name="claim_type", choices=ClaimType.choices)
     shop = django_filters.CharFilter(method="filter_shop", help_text="a shop's slug")
     assignee = django_filters.CharFilter(method="filter_assignee", help_text="a user name, `me` or `none`")
     open = django_filters.BooleanFilter(method="filter_open")

@@ -149,7 +149,7 @@ def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) 
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
     if filters.type:
-        queryset = queryset.filter(claim__type=filters.type)
+        queryset = queryset.filter(claim_type=filters.type)
     if filters.shop:
         queryset = queryset.filter(shop_id=_id_of(Shop.objects.filter(slug=filters.shop)))
     if filters.language:
@@ -295,7 +295,7 @@ PAGE_JOINS = ("order", "buyer", "assignee", "claim")
 MAX_BRANCHES = 24
 
 
-def _branches(filters: QueueFilters, *, shops: dict) -> list[tuple[int, str]] | None:
+def _branches(filters: QueueFilters, *, shops: dict) -> list[tuple[int, str | None]] | None:
     """The (shop, status) pairs to read one by one, or None when one query does better.
 
     `case_shop_status_by_urgency` holds each shop's cases of each status in the queue's
@@ -319,7 +319,12 @@ def _branches(filters: QueueFilters, *, shops: dict) -> list[tuple[int, str]] | 
         statuses = [CaseStatus.WAITING_ON_CARRIER]
     else:
         statuses = [s for s in CaseStatus.values if s in set(filters.status or OPEN_STATUSES)]
-    pairs = [(shop, status) for shop in shop_ids for status in statuses]
+    if filters.type or set(statuses) == set(OPEN_STATUSES):
+        # One scan per shop: `case_shop_type_by_urgency` holds a shop's claims of a type in the
+        # queue's order (their statuses filtered on the way), `case_shop_open_by_urgency` its open cases.
+        pairs = [(shop, None) for shop in shop_ids]
+    else:
+        pairs = [(shop, status) for shop in shop_ids for status in statuses]
     return pairs if 0 < len(pairs) <= MAX_BRANCHES else None
 
 
@@ -330,14 +335,18 @@ def page_query(filters: QueueFilters, *, user, shops: dict, cursor: str | None, 
     joins and the final sort see only those.
     """
     return with_seen(
-        Case.objects.filter(pk__in=RawSQL(*page_ids(filters, user=user, shops=shops, cursor=cursor, limit=limit)))
+        Case.objects.filter(
+            pk__in=RawSQL(*page_ids(filters, user=user, shops=shops, cursor=cursor, limit=limit))
+        )
         .select_related(*PAGE_JOINS)
         .order_by(*URGENCY),
         user,
     )
 
 
-def page_ids(filters: QueueFilters, *, user, shops: dict, cursor: str | None, limit: int) -> tuple[str, tuple]:
+def page_ids(
+    filters: QueueFilters, *, user, shops: dict, cursor: str | None, limit: int
+) -> tuple[str, tuple]:
     """The SQL and parameters of a page's case ids in the queue's order, read from an index."""
     queryset = after_cursor(filtered_cases(filters, user=user), cursor)
     branches = _branches(filters, shops=shops)
@@ -350,7 +359,9 @@ def page_ids(filters: QueueFilters, *, user, shops: dict, cursor: str | None, li
 _SHOP_SLOT, _STATUS_SLOT = -7_340_031, "\x00status\x00"
 
 
-def _merged_scans(queryset: QuerySet[Case], branches: list[tuple[int, str]], limit: int) -> tuple[str, tuple]:
+def _merged_scans(
+    queryset: QuerySet[Case], branches: list[tuple[int, str | None]], limit: int
+) -> tuple[str, tuple]:
     """`(scan of pair 1) UNION ALL (scan of pair 2) … ORDER BY … LIMIT`: PostgreSQL merges the scans.
 
     The scan is compiled once, with stand-ins for shop and status, and its text repeated with
@@ -358,15 +369,16 @@ def _merged_scans(queryset: QuerySet[Case], branches: list[tuple[int, str]], lim
     page. The values stay literal to the planner (a `LATERAL` over the pairs hid them, and it
     then sorted every case of a type instead of walking the index).
     """
-    scan = (
-        queryset.filter(shop_id=_SHOP_SLOT, status=_STATUS_SLOT)
-        .order_by(*URGENCY)
-        .values_list("id", "priority", "first_response_due")[:limit]
-    )
+    scan = queryset.filter(shop_id=_SHOP_SLOT)
+    if branches[0][1] is not None:  # a scan per (shop, status), else per shop
+        scan = scan.filter(status=_STATUS_SLOT)
+    scan = scan.order_by(*URGENCY).values_list("id", "priority", "first_response_due")[:limit]
     sql, params = scan.query.sql_with_params()
     merged: list = []
     for shop, status in branches:
-        merged += [shop if value == _SHOP_SLOT else status if value == _STATUS_SLOT else value for value in params]
+        merged += [
+            shop if value == _SHOP_SLOT else status if value == _STATUS_SLOT else value for value in params
+        ]
     scans = " UNION ALL ".join([f"({sql})"] * len(branches))
     return (
         f"SELECT page.id FROM ({scans}) AS page"

@@ -95,7 +95,12 @@ def claim_open(
         with batched_events():
             if enquiry is not None:
                 case = case_link_order(
-                    case=enquiry, order=order, actor=actor, kind=CaseKind.CLAIM, subject=ClaimType(type).label
+                    case=enquiry,
+                    order=order,
+                    actor=actor,
+                    kind=CaseKind.CLAIM,
+                    subject=ClaimType(type).label,
+                    claim_type=type,
                 )
                 case_sla_refresh(case, kind=type)  # the claim's own targets, before its row exists
             else:

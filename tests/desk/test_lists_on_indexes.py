@@ -108,6 +108,8 @@ def test_the_queue_with_resolved_and_closed_ticked_shows_only_those(agent, mixed
         "status=resolved&status=closed",
         "status=escalated&assignee=none",
         f"type=lost_in_transit&carrier=dhl&{EVERY_STATUS}",
+        "type=damaged",
+        "type=chargeback&status=escalated",
         f"shop=leinen&kind=claim&{EVERY_STATUS}",
         "view=mine",
         f"assignee=agent&{EVERY_STATUS}",

@@ -100,6 +100,11 @@ def test_an_enquiry_becomes_a_claim_on_its_order_keeping_its_conversation(client
     verbs = list(case.events.values_list("verb", flat=True))
     assert Verb.ORDER_LINKED in verbs and Verb.CONVERTED in verbs
     assert "Die Servietten kamen zerrissen an." in client.get(response["Location"]).content.decode()
+    # The queue filtered by the claim's type finds the converted enquiry (refunded at once by the
+    # default matrix, so in every status), and only under that type.
+    every = "&".join(f"status={status}" for status in CaseStatus.values)
+    assert enquiry.reference in client.get(f"/desk/?type=damaged&{every}").content.decode()
+    assert enquiry.reference not in client.get(f"/desk/?type=lost_in_transit&{every}").content.decode()
 
 
 def test_an_enquiry_becomes_a_return(client, agent, shop, carrier):
