@@ -290,6 +290,15 @@ def after_cursor(queryset: QuerySet[Case], cursor: str | None) -> QuerySet[Case]
 
 URGENCY = ("-priority", "first_response_due", "id")
 PAGE_JOINS = ("order", "buyer", "assignee", "claim")
+# What a row shows and the cursors read, and no more: a case row is some forty columns (its search
+# texts among them), and reading, converting and building them all cost more than the page's query.
+PAGE_COLUMNS = (
+    *("reference", "kind", "shop", "order", "buyer", "subject", "status", "priority", "assignee", "language"),
+    *("order_value", "currency", "needed_by", "respond_by", "first_response_due", "first_responded_at"),
+    *("opened_at", "preview", "last_buyer_message_at", "claim_type"),
+    *("order__number", "buyer__name", "buyer__email", "buyer__risk_flag", "buyer__risk_reason"),
+    *("assignee__username", "claim__case", "claim__type", "claim__shipment"),
+)
 # An index scan per (shop, status) pair, merged: more pairs than this and reading a page of each
 # costs more than one walk over `case_by_urgency` (an owner of many shops, every status ticked).
 MAX_BRANCHES = 24
@@ -334,14 +343,8 @@ def page_query(filters: QueueFilters, *, user, shops: dict, cursor: str | None, 
     The page's ids come from `page_ids`, an index walk that stops after `limit` rows; the
     joins and the final sort see only those.
     """
-    return with_seen(
-        Case.objects.filter(
-            pk__in=RawSQL(*page_ids(filters, user=user, shops=shops, cursor=cursor, limit=limit))
-        )
-        .select_related(*PAGE_JOINS)
-        .order_by(*URGENCY),
-        user,
-    )
+    ids = RawSQL(*page_ids(filters, user=user, shops=shops, cursor=cursor, limit=limit))
+    return page_rows(Case.objects.filter(pk__in=ids).order_by(*URGENCY), user)
 
 
 def page_ids(
@@ -387,6 +390,15 @@ def _merged_scans(
     )
 
 
+def page_rows(queryset: QuerySet[Case], user) -> QuerySet[Case]:
+    """The cases with what their rows show: order, buyer, assignee, claim, its parcel's carrier, when seen."""
+    parcel = Shipment.objects.filter(pk=OuterRef("claim__shipment_id")).values("carrier_id")
+    rows = (
+        queryset.select_related(*PAGE_JOINS).only(*PAGE_COLUMNS).annotate(parcel_carrier_id=Subquery(parcel))
+    )
+    return with_seen(rows, user)
+
+
 def with_seen(queryset: QuerySet[Case], user) -> QuerySet[Case]:
     """Each case with when whoever works it (the assignee, else the reader) last opened it: a buyer's
     message after that is unread. A subquery, so the page stays one query."""
@@ -419,7 +431,7 @@ def queue_page(
     cursor: str | None = None,
     size: int = PAGE_SIZE,
 ) -> QueuePage:
-    """One page of the queue: the cases with order, buyer, assignee and claim, and their parcels.
+    """One page of the queue: the cases with order, buyer, assignee, claim and its parcel's carrier.
 
     Shops and carriers come from the caller's lists (the filter menus need them
     anyway) instead of joins: with eight tables in one query PostgreSQL spends
@@ -440,19 +452,12 @@ def queue_page(
             queryset = after_sorted_cursor(queryset, cursor, filters)
         if filters.sort_key != "relevance":
             queryset = queryset.order_by(*_ordering(filters))
-        queryset = with_seen(queryset.select_related(*PAGE_JOINS), user)
-        rows = list(queryset[offset : offset + size + 1])
+        rows = list(page_rows(queryset, user)[offset : offset + size + 1])
     page = rows[:size]
-    parcel_ids = [case.claim.shipment_id for case in page if claim_of(case) and case.claim.shipment_id]
-    parcels = Shipment.objects.in_bulk(parcel_ids) if parcel_ids else {}
     for case in page:
         case.shop = shops[case.shop_id]
-        claim = claim_of(case)
-        if claim is not None and claim.shipment_id in parcels:
-            parcel = parcels[claim.shipment_id]
-            parcel.carrier = carriers[parcel.carrier_id]
-            claim.shipment = parcel
-    for case in page:
+        # The claim's parcel's carrier, for "Lost in transit · DHL"; None without a parcel.
+        case.carrier = carriers.get(case.parcel_carrier_id)
         case.unread = bool(
             case.last_buyer_message_at and (case.seen_at is None or case.last_buyer_message_at > case.seen_at)
         )

@@ -13,10 +13,23 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='case',
-            name='claim_type',
-            field=models.CharField(blank=True, db_default='', default='', max_length=30, verbose_name='claim type'),
+        # A plain ADD COLUMN with its default, on PostgreSQL and SQLite alike: Django's AddField
+        # rebuilds the whole table on SQLite, and the rebuild would recreate the PostgreSQL-only
+        # sort indexes of 0020 (NULLS LAST), which SQLite refuses.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name='case',
+                    name='claim_type',
+                    field=models.CharField(blank=True, db_default='', default='', max_length=30, verbose_name='claim type'),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    "ALTER TABLE cases_case ADD COLUMN claim_type varchar(30) DEFAULT '' NOT NULL",
+                    "ALTER TABLE cases_case DROP COLUMN claim_type",
+                ),
+            ],
         ),
         migrations.AddIndex(
             model_name='case',

@@ -27,6 +27,7 @@ from ..macros import macro_apply
 from ..presence import others_on_cases
 from ..saved_views import views_for
 from .common import desk_access, errors_text
+from .queue_rows import queue_rows
 
 
 @login_required
@@ -58,15 +59,17 @@ def queue_view(request):
         case.status_label = str(statuses.get(case.status, case.status))
         claim = queue.claim_of(case)
         case.problem = str(problems.get(claim.type if claim else case.kind, ""))
+    several_shops = len(shops) > 1
     context = {
         "page": page,
+        "rows": queue_rows(page.cases, several_shops=several_shops, show_respond_by=show_respond_by),
         "show_respond_by": show_respond_by,
         "filters": filters,
         "saved_views": queue.SAVED_VIEWS,
         "counts": queue.view_counts(user=request.user),
         "shops": shops,
         # The shop's name on each row only matters to someone who works for several.
-        "several_shops": len(shops) > 1,
+        "several_shops": several_shops,
         "carriers": carriers,
         # The shops' tags, for the filter and the bulk "Add tag" suggestions.
         "shop_tags": tag_names(lists["tags"]),

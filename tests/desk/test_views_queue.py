@@ -44,10 +44,10 @@ def test_queue_runs_the_same_queries_for_1_and_20_cases(
     # session, user (permissions come from the cache after the first visit), the ids of the user's
     # shops, the menus in one round trip (shops, carriers, tags, saved views, macros, the people to
     # assign the selected cases to), the page of cases with order, buyer, assignee and claim joined
-    # (its ids from one ordered scan per shop and status, merged; when the assignee last saw each, a
-    # subquery), their parcels, and which colleagues have a case of the page open.
+    # (its ids from one ordered scan per shop, merged; the parcel's carrier and when the assignee
+    # last saw each, subqueries), and which colleagues have a case of the page open.
     # SQLite reads the six menus one query each.
-    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 12):
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 11):
         response = client.get("/desk/")
     assert response.status_code == 200
     assert response.content.decode().count('data-href="/desk/cases/') == count
