@@ -181,9 +181,10 @@ class Case(StatusMachine):
                 fields=["shop", "status", "-priority", "first_response_due", "id"],
                 name="case_shop_status_by_urgency",
             ),
-            # One shop's open cases, and one shop's claims of a type, in the queue's order: the queue
-            # as it opens and the queue filtered by type merge one scan per shop (statuses filtered
-            # on the way), far fewer to plan than one per (shop, status).
+            # One shop's cases, its open cases, and its claims of a type, in the queue's order: the
+            # queue with every status ticked, as it opens, and filtered by type merge one scan per
+            # shop, far fewer to plan than one per (shop, status).
+            models.Index(fields=["shop", "-priority", "first_response_due", "id"], name="case_shop_by_urgency"),
             models.Index(
                 fields=["shop", "-priority", "first_response_due", "id"],
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),

@@ -328,9 +328,11 @@ def _branches(filters: QueueFilters, *, shops: dict) -> list[tuple[int, str | No
         statuses = [CaseStatus.WAITING_ON_CARRIER]
     else:
         statuses = [s for s in CaseStatus.values if s in set(filters.status or OPEN_STATUSES)]
-    if filters.type or set(statuses) == set(OPEN_STATUSES):
+    if filters.type or set(statuses) in (set(OPEN_STATUSES), set(CaseStatus.values)):
         # One scan per shop: `case_shop_type_by_urgency` holds a shop's claims of a type in the
-        # queue's order (their statuses filtered on the way), `case_shop_open_by_urgency` its open cases.
+        # queue's order (their statuses filtered on the way), `case_shop_open_by_urgency` its open
+        # cases, `case_shop_by_urgency` all of them. Not for settled cases alone: they have the
+        # lowest priority, so they lie behind every open case of that index.
         pairs = [(shop, None) for shop in shop_ids]
     else:
         pairs = [(shop, status) for shop in shop_ids for status in statuses]
