@@ -15,11 +15,13 @@ from django.utils.dateparse import parse_date, parse_datetime, parse_duration, p
 def counts(**querysets: QuerySet) -> dict[str, int]:
     """Several `COUNT(*)`s in one query: `counts(claims=..., orders=...)` -> {"claims": 3, "orders": 7}.
 
-    Each a scalar subquery of one SELECT, so PostgreSQL plans each on its own indexes.
+    Each a scalar subquery of one SELECT, so PostgreSQL plans each on its own indexes. A sliced
+    queryset counts at most its slice (`qs[:1000]`: a count that stops at 1,000).
     """
     parts, params = [], []
     for queryset in querysets.values():
-        sql, query_params = queryset.order_by().values("pk").query.sql_with_params()
+        unordered = queryset if queryset.query.is_sliced else queryset.order_by()
+        sql, query_params = unordered.values("pk").query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{len(parts)})")
         params.extend(query_params)
     with connection.cursor() as cursor:

@@ -222,3 +222,20 @@ def test_the_view_counts_follow_an_assignment_at_once(client, agent, shop, carri
     after = view_counts(user=agent)
     assert int(after["mine"]) == int(before["mine"]) + 1
     assert int(after["unassigned"]) == int(before["unassigned"]) - 1
+
+
+def test_the_view_counts_stop_at_their_cap(
+    client, agent, shop, carrier, monkeypatch, django_assert_num_queries
+):
+    from desk import queue
+
+    monkeypatch.setattr(queue, "COUNT_CAP", 2)
+    make_claim_cases(shop, 3)
+    client.force_login(agent)
+
+    with django_assert_num_queries(1):  # the six views' counts in one round trip
+        counts = queue.view_counts(user=agent)
+
+    assert counts["all"] == "2+" and counts["unassigned"] == "2+"
+    assert counts["mine"] == "0" and counts["escalated"] == "0"
+    assert "2+" in client.get("/desk/").content.decode()
