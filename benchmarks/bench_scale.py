@@ -334,6 +334,18 @@ def stop(process: subprocess.Popen) -> None:
 # --- measuring ----------------------------------------------------------------------
 
 
+def cpu_speed() -> float:
+    """Seconds for ten million steps of a Python loop: how fast this machine's CPU is just now.
+
+    Shared 2-core machines differ (and vary within an hour) by a factor of two; this figure
+    says which kind of run a table came from.
+    """
+    started, total = time.perf_counter(), 0
+    for step in range(10_000_000):
+        total += step
+    return time.perf_counter() - started
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -548,13 +560,14 @@ def main() -> None:
     random.seed(1)
     port = free_port()
     server = start_gunicorn(args.database_url, port, args.workers)
-    load_before = os.getloadavg()[0]
+    load_before, speed_before = os.getloadavg()[0], cpu_speed()
     try:
         results = measure(port, args.runs, ServerCpu(server, args.database_url))
     finally:
         stop(server)
     print(
-        f"\nload average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs"
+        f"\nload average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs;"
+        f" a 10M-step Python loop took {speed_before:.2f} s before, {cpu_speed():.2f} s after"
     )
     print(f"{'request':34} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>8} {'queries':>8}")
     for name, samples, queries, used in results:
