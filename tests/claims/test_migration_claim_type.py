@@ -3,25 +3,19 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from cases.models import Case
+from tests.migrations import migrate_to, migrate_to_latest
 
 BEFORE = [("claims", "0010_buyer_texts"), ("cases", "0022_sla_roles")]
-
-
-def _migrate(targets):
-    MigrationExecutor(connection).migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
 @pytest.fixture
 def old_database(transactional_db):
     try:
-        yield _migrate(BEFORE)
+        yield migrate_to(BEFORE)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 @pytest.mark.slow
@@ -46,7 +40,7 @@ def test_the_upgrade_copies_each_claims_type_onto_its_case(old_database):
     Claim.objects.create(case=claim_case, type="damaged", statement="zerrissen", evidence={})
     enquiry = OldCase.objects.create(reference="C-2026-000002", kind="enquiry", shop=shop, opened_via="email")
 
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     assert Case.objects.get(pk=claim_case.pk).claim_type == "damaged"
     assert Case.objects.get(pk=enquiry.pk).claim_type == ""

@@ -5,27 +5,19 @@ and migrated forward again, as `manage.py migrate` does on an upgrade.
 """
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from orders.models import Membership
+from tests.migrations import migrate_to, migrate_to_latest
 
 BEFORE_MEMBERSHIPS = [("orders", "0004_product_family_list_price")]
-
-
-def _migrate(targets):
-    MigrationExecutor(connection).migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
 @pytest.fixture
 def old_database(transactional_db):
     try:
-        yield _migrate(BEFORE_MEMBERSHIPS)
+        yield migrate_to(BEFORE_MEMBERSHIPS)
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-        ContentType.objects.clear_cache()
+        migrate_to_latest()
 
 
 def test_every_agent_owner_and_shop_system_joins_every_existing_shop(old_database):
@@ -45,7 +37,7 @@ def test_every_agent_owner_and_shop_system_joins_every_existing_shop(old_databas
         user.groups.add(*Group.objects.filter(name__in=groups))
     User.objects.create(username="root", is_superuser=True).groups.add(Group.objects.get(name="Owners"))
 
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     assert sorted(Membership.objects.values_list("user__username", "shop__slug", "role")) == [
         ("anna", "leinen", "agent"),
@@ -60,7 +52,7 @@ def test_every_agent_owner_and_shop_system_joins_every_existing_shop(old_databas
 def test_the_upgrade_takes_tracking_events_back_from_agents_and_owners(transactional_db):
     before = [("orders", "0007_staff_join_every_shop")]
     try:
-        apps = _migrate(before)
+        apps = migrate_to(before)
         Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
         scans = Permission.objects.filter(
             content_type__app_label="orders", codename__endswith="_trackingevent"
@@ -68,10 +60,9 @@ def test_the_upgrade_takes_tracking_events_back_from_agents_and_owners(transacti
         for name in ("Agents", "Owners", "Integrations"):
             Group.objects.get(name=name).permissions.add(*scans)  # as orders.0002_roles once granted
 
-        apps = _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        apps = migrate_to_latest()
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-        ContentType.objects.clear_cache()
+        migrate_to_latest()
 
     def held(name):
         group = apps.get_model("auth", "Group").objects.get(name=name)
