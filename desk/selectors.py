@@ -22,7 +22,7 @@ from cases.models import (
 from cases.priority import priority_reasons
 from claims.models import CarrierClaim, CarrierClaimStatus, ClaimLine, ClaimPhoto, PlaybookStep, Resolution
 from claims.playbooks import playbook_for
-from config.queries import fetch_together, prefetched
+from config.queries import fetch_shaped, prefetched
 from decisions.models import DecisionRecord
 from decisions.selectors import latest_decision
 from messaging.selectors import canned_replies_for, case_conversation, conversation_reads
@@ -68,44 +68,22 @@ def load_case_page(case: Case) -> dict[str, list]:
     """Everything the case page shows about the case, in one query whatever the case holds.
 
     Twenty-odd reads (events, notes, money, decisions, the claim's lines and steps, parcels and
-    their scans, the return, e-mails, tags…) go to PostgreSQL together (`fetch_together`) and are
+    their scans, the return, e-mails, tags…) go to PostgreSQL together (`fetch_shaped`: one
+    statement, compiled once per process) and are
     put where `case.events.all()` and the like find them, as prefetch_related would have.
     Returns the rows that belong to no relation of the case (the conversation, canned replies,
     the shop's tags).
     """
     order, claim = case.order, getattr(case, "claim", None)
-    reads = {
-        "events": CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"),
-        # The author joined, not fetched by a query of its own.
-        "notes": CaseNote.objects.filter(case=case).select_related("author"),
-        "refunds": Refund.objects.filter(case=case),
-        "invoice_reductions": InvoiceReduction.objects.filter(case=case),
-        "resolutions": Resolution.objects.filter(case=case),
-        "decisions": DecisionRecord.objects.filter(case=case),
-        "outbound_calls": OutboundCall.objects.filter(case=case),
-        "case_tags": CaseTag.objects.filter(case=case).select_related("tag"),
-        "return_request": ReturnRequest.objects.filter(case=case).select_related("refund"),
-        "return_lines": ReturnLine.objects.filter(request__case=case).select_related("order_line"),
-        "canned_replies": canned_replies_for(shop=case.shop, language=case.language or None),
-        "shop_tags": Tag.objects.filter(shop_id=case.shop_id),
-        **conversation_reads(case),
-    }
-    if order is not None:
-        reads |= {
-            "order_lines": OrderLine.objects.filter(order=order),
-            "payments": Payment.objects.filter(order=order),
-            "shipments": Shipment.objects.filter(order=order).select_related("carrier"),
-            "scans": TrackingEvent.objects.filter(shipment__order=order).order_by("-occurred_at", "-id"),
-            "order_notes": OrderNote.objects.filter(order=order).select_related("author"),
-        }
-    if claim is not None:
-        reads |= {
-            "claim_lines": ClaimLine.objects.filter(claim=claim).select_related("order_line"),
-            "carrier_claims": CarrierClaim.objects.filter(claim=claim).select_related("carrier"),
-            "steps_done": PlaybookStep.objects.filter(claim=claim),
-            "photos": ClaimPhoto.objects.filter(claim=claim),
-        }
-    rows = fetch_together(reads)
+    rows = fetch_shaped(
+        "case_page",
+        _case_page_reads,
+        case=case.pk,
+        shop=case.shop_id,
+        order=case.order_id,
+        claim=claim.pk if claim is not None else None,
+        language=case.language or None,
+    )
     for name in ("events", "notes", "refunds", "invoice_reductions", "resolutions", "decisions"):
         prefetched(case, name, rows[name])
     prefetched(case, "outbound_calls", rows["outbound_calls"])
@@ -130,6 +108,42 @@ def load_case_page(case: Case) -> dict[str, list]:
             prefetched(claim, name, rows[name])
         prefetched(claim, "lines", rows["claim_lines"])
     return rows
+
+
+def _case_page_reads(*, case: int, shop: int, order: int | None, claim: int | None, language: str | None):
+    """The case page's reads, from ids only: `fetch_shaped` compiles them once per process."""
+    reads = {
+        "events": CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"),
+        # The author joined, not fetched by a query of its own.
+        "notes": CaseNote.objects.filter(case=case).select_related("author"),
+        "refunds": Refund.objects.filter(case=case),
+        "invoice_reductions": InvoiceReduction.objects.filter(case=case),
+        "resolutions": Resolution.objects.filter(case=case),
+        "decisions": DecisionRecord.objects.filter(case=case),
+        "outbound_calls": OutboundCall.objects.filter(case=case),
+        "case_tags": CaseTag.objects.filter(case=case).select_related("tag"),
+        "return_request": ReturnRequest.objects.filter(case=case).select_related("refund"),
+        "return_lines": ReturnLine.objects.filter(request__case=case).select_related("order_line"),
+        "canned_replies": canned_replies_for(shop=shop, language=language),
+        "shop_tags": Tag.objects.filter(shop_id=shop),
+        **conversation_reads(case),
+    }
+    if order is not None:
+        reads |= {
+            "order_lines": OrderLine.objects.filter(order=order),
+            "payments": Payment.objects.filter(order=order),
+            "shipments": Shipment.objects.filter(order=order).select_related("carrier"),
+            "scans": TrackingEvent.objects.filter(shipment__order=order).order_by("-occurred_at", "-id"),
+            "order_notes": OrderNote.objects.filter(order=order).select_related("author"),
+        }
+    if claim is not None:
+        reads |= {
+            "claim_lines": ClaimLine.objects.filter(claim=claim).select_related("order_line"),
+            "carrier_claims": CarrierClaim.objects.filter(claim=claim).select_related("carrier"),
+            "steps_done": PlaybookStep.objects.filter(claim=claim),
+            "photos": ClaimPhoto.objects.filter(claim=claim),
+        }
+    return reads
 
 
 def case_page_context(case: Case, *, user) -> dict:

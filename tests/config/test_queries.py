@@ -1,5 +1,7 @@
 """`fetch_together`: many querysets in one round trip give what iterating each of them gives."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.db.models import F
@@ -8,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import CaseEvent, Refund
 from cases.services import case_note_add
 from claims.models import Claim
-from config.queries import fetch_together
+from config.queries import fetch_shaped, fetch_together
 from decisions.models import DecisionRecord
 from orders.models import Order, OrderLine, Shipment, TrackingEvent
 from tests.factories import NAPKINS, make_claim, make_order, track
@@ -67,3 +69,46 @@ def test_querysets_that_need_more_than_their_own_rows_are_refused(busy_case):
         fetch_together({"values": Refund.objects.values("amount")})
     with pytest.raises(ValueError, match="prefetch"):
         fetch_together({"prefetch": Order.objects.prefetch_related("lines")})
+
+
+def _reads(*, case, order):
+    reads = {
+        "events": CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"),
+        "refunds": Refund.objects.filter(case=case, amount__gt=0),
+    }
+    if order is not None:
+        reads["lines"] = OrderLine.objects.filter(order=order)
+    return reads
+
+
+def test_a_shaped_batch_compiled_once_answers_every_case_as_a_fresh_compile_would(busy_case, shop, agent):
+    other = make_claim(make_order(shop), "damaged").case
+    Refund.objects.create(case=other, order=other.order, amount="5.00", currency="EUR", idempotency_key="k-2")
+    enquiry = type(other).objects.create(reference="C-TEST-9", kind="enquiry", shop=shop, opened_via="email")
+
+    for case in (busy_case, other, enquiry, busy_case):
+        fresh = {
+            name: [fields_of(row) for row in queryset]
+            for name, queryset in _reads(case=case.pk, order=case.order_id).items()
+        }
+
+        with CaptureQueriesContext(connection) as queries:
+            found = fetch_shaped("test-case", _reads, case=case.pk, order=case.order_id)
+
+        assert {name: [fields_of(row) for row in rows] for name, rows in found.items()} == fresh
+        assert len(queries) == (1 if connection.vendor == "postgresql" else len(fresh))
+    assert [
+        r.amount for r in fetch_shaped("test-case", _reads, case=other.pk, order=other.order_id)["refunds"]
+    ] == [Decimal("5.00")]
+
+
+def test_a_build_that_uses_a_value_otherwise_than_as_a_parameter_is_compiled_every_time(busy_case, shop):
+    other = make_claim(make_order(shop), "damaged").case
+
+    def by_reference(*, number):
+        # The value becomes part of a longer word: a stand-in would not be found in the parameters.
+        return {"case": type(other).objects.filter(reference__endswith=f"{number:06d}")}
+
+    for case in (busy_case, other):
+        found = fetch_shaped("test-reference", by_reference, number=case.pk)
+        assert [row.pk for row in found["case"]] == [case.pk]
