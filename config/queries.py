@@ -134,24 +134,29 @@ def fetch_shaped(name: str, build: Callable[..., dict[str, QuerySet]], **values)
 
 def _shape(build, values: dict) -> _Shape | None:
     stand_ins = {
-        name: None if value is None else _stand_in(index, value)
+        name: None if value is None else stand_in(index, value)
         for index, (name, value) in enumerate(values.items())
     }
     shaped = _Batch.compile(build(**stand_ins))
-    slots = []
-    for position, param in enumerate(shaped.params):
-        for name, stand_in in stand_ins.items():
-            if stand_in is not None and type(param) is type(stand_in) and param == stand_in:
-                slots.append((position, name))
-    shape = _Shape(shaped, slots)
+    shape = _Shape(shaped, param_slots(shaped.params, stand_ins))
     own = _Batch.compile(build(**values))
     if own.sql != shaped.sql or own.params != shape.params(values):
         return None
     return shape
 
 
-def _stand_in(index: int, value):
-    """A value of the same type that no real id or word equals."""
+def param_slots(params, stand_ins: dict) -> list[tuple[int, str]]:
+    """Where in a compiled query's parameters each stand-in went: [(position, name of the value)]."""
+    return [
+        (position, name)
+        for position, param in enumerate(params)
+        for name, value in stand_ins.items()
+        if value is not None and type(param) is type(value) and param == value
+    ]
+
+
+def stand_in(index: int, value):
+    """A value of the same type that no real id or word equals, to compile a query once for many values."""
     if isinstance(value, bool):
         raise TypeError("fetch_shaped: a flag changes a read's shape; make it part of the name.")
     if isinstance(value, int):

@@ -30,6 +30,7 @@ from cases.models import OPEN_STATUSES, Case, CaseSeen, CaseStatus, CaseTag
 from cases.search import by_relevance, cases_matching
 from cases.sla import first_answer_overdue
 from config.queries import counts as count_together
+from config.queries import param_slots, stand_in
 from orders import tenancy
 from orders.models import Carrier, Shipment, Shop
 
@@ -290,7 +291,7 @@ def after_cursor(queryset: QuerySet[Case], cursor: str | None) -> QuerySet[Case]
 
 
 URGENCY = ("-priority", "first_response_due", "id")
-PAGE_JOINS = ("order", "buyer", "assignee", "claim")
+PAGE_JOINS = ("order", "buyer", "assignee")
 # What a row shows and the cursors read, and no more: a case row is some forty columns (its search
 # texts among them), and reading, converting and building them all cost more than the page's query.
 PAGE_COLUMNS = (
@@ -298,7 +299,7 @@ PAGE_COLUMNS = (
     *("order_value", "currency", "needed_by", "respond_by", "first_response_due", "first_responded_at"),
     *("opened_at", "preview", "last_buyer_message_at", "claim_type"),
     *("order__number", "buyer__name", "buyer__email", "buyer__risk_flag", "buyer__risk_reason"),
-    *("assignee__username", "claim__case", "claim__type", "claim__shipment"),
+    "assignee__username",
 )
 # An index scan per (shop, status) pair, merged: more pairs than this and reading a page of each
 # costs more than one walk over `case_by_urgency` (an owner of many shops, every status ticked).
@@ -361,30 +362,30 @@ def page_ids(
     return _merged_scans(queryset, branches, limit)
 
 
-# Stand-ins for a branch's shop and status while its scan is compiled, swapped for each pair's own.
-_SHOP_SLOT, _STATUS_SLOT = -7_340_031, "\x00status\x00"
-
-
 def _merged_scans(
     queryset: QuerySet[Case], branches: list[tuple[int, str | None]], limit: int
 ) -> tuple[str, tuple]:
     """`(scan of pair 1) UNION ALL (scan of pair 2) … ORDER BY … LIMIT`: PostgreSQL merges the scans.
 
-    The scan is compiled once, with stand-ins for shop and status, and its text repeated with
-    each pair's values: compiling a queryset per pair cost more than PostgreSQL spent on the
-    page. The values stay literal to the planner (a `LATERAL` over the pairs hid them, and it
-    then sorted every case of a type instead of walking the index).
+    The scan is compiled once, with stand-ins for shop and status (`config.queries.stand_in`),
+    and its text repeated with each pair's values: compiling a queryset per pair cost more than
+    PostgreSQL spent on the page. The values stay literal to the planner (a `LATERAL` over the
+    pairs hid them, and it then sorted every case of a type instead of walking the index).
     """
-    scan = queryset.filter(shop_id=_SHOP_SLOT)
-    if branches[0][1] is not None:  # a scan per (shop, status), else per shop
-        scan = scan.filter(status=_STATUS_SLOT)
+    by_status = branches[0][1] is not None  # a scan per (shop, status), else per shop
+    stand_ins = {"shop": stand_in(0, branches[0][0]), "status": stand_in(1, "") if by_status else None}
+    scan = queryset.filter(shop_id=stand_ins["shop"])
+    if by_status:
+        scan = scan.filter(status=stand_ins["status"])
     scan = scan.order_by(*URGENCY).values_list("id", "priority", "first_response_due")[:limit]
     sql, params = scan.query.sql_with_params()
+    slots = param_slots(params, stand_ins)
     merged: list = []
     for shop, status in branches:
-        merged += [
-            shop if value == _SHOP_SLOT else status if value == _STATUS_SLOT else value for value in params
-        ]
+        own = list(params)
+        for position, name in slots:
+            own[position] = shop if name == "shop" else status
+        merged += own
     scans = " UNION ALL ".join([f"({sql})"] * len(branches))
     return (
         f"SELECT page.id FROM ({scans}) AS page"
@@ -394,8 +395,8 @@ def _merged_scans(
 
 
 def page_rows(queryset: QuerySet[Case], user) -> QuerySet[Case]:
-    """The cases with what their rows show: order, buyer, assignee, claim, its parcel's carrier, when seen."""
-    parcel = Shipment.objects.filter(pk=OuterRef("claim__shipment_id")).values("carrier_id")
+    """The cases with what their rows show: order, buyer, assignee, the claim's parcel's carrier, when seen."""
+    parcel = Shipment.objects.filter(claims__case=OuterRef("pk")).values("carrier_id")[:1]
     rows = (
         queryset.select_related(*PAGE_JOINS).only(*PAGE_COLUMNS).annotate(parcel_carrier_id=Subquery(parcel))
     )
@@ -434,7 +435,7 @@ def queue_page(
     cursor: str | None = None,
     size: int = PAGE_SIZE,
 ) -> QueuePage:
-    """One page of the queue: the cases with order, buyer, assignee, claim and its parcel's carrier.
+    """One page of the queue: the cases with order, buyer, assignee and the claim's parcel's carrier.
 
     Shops and carriers come from the caller's lists (the filter menus need them
     anyway) instead of joins: with eight tables in one query PostgreSQL spends
@@ -471,13 +472,6 @@ def queue_page(
             encode_cursor(last) if filters.sort == "priority" else encode_sorted_cursor(last, filters)
         )
     return QueuePage(cases=page, next_cursor=next_cursor)
-
-
-def claim_of(case: Case):
-    try:
-        return case.claim
-    except Case.claim.RelatedObjectDoesNotExist:
-        return None
 
 
 def view_counts(*, user, now: datetime | None = None) -> dict[str, str]:

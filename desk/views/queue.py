@@ -50,15 +50,9 @@ def queue_view(request):
     prefix = reverse("desk:case", args=["0"])[:-2]
     # Colleagues who have a case open now (the case page's heartbeat), for the whole page in one query.
     others = others_on_cases([case.pk for case in page.cases], user=request.user)
-    # Labels translated once for the page: `get_status_display` translates every label of the
-    # field's choices on each call (it hashes them), a few hundred translations for 25 rows.
-    statuses, problems = dict(CaseStatus.choices), {**dict(CaseKind.choices), **dict(ClaimType.choices)}
     for case in page.cases:
         case.desk_url = f"{prefix}{case.reference}/"
         case.others = others.get(case.pk, [])
-        case.status_label = str(statuses.get(case.status, case.status))
-        claim = queue.claim_of(case)
-        case.problem = str(problems.get(claim.type if claim else case.kind, ""))
     several_shops = len(shops) > 1
     context = {
         "page": page,

@@ -16,15 +16,20 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from cases.models import CaseStatus
+from cases.choices import ClaimType
+from cases.models import CaseKind, CaseStatus
 
 from ..templatetags.desk_tags import age, due_in, in_shop_time
 
 
 def queue_rows(cases, *, several_shops: bool, show_respond_by: bool) -> SafeString:
-    """The `<tr>` of each case of the page (`case.desk_url`, labels and `others` set by the view)."""
+    """The `<tr>` of each case of the page (`case.desk_url` and `others` set by the view)."""
     now = timezone.now()
+    # Labels translated once for the page: `get_status_display` translates every label of the
+    # field's choices on each call (it hashes them), a few hundred translations for 25 rows.
     words = {
+        "statuses": {value: _e(label) for value, label in CaseStatus.choices},
+        "problems": {value: _e(label) for value, label in [*CaseKind.choices, *ClaimType.choices]},
         "answered": _e(_("answered")),
         "paused": _e(_("paused")),
         "assign": _e(_("Assign to me")),
@@ -61,7 +66,7 @@ def _row(case, words: dict, *, now: datetime, several_shops: bool, show_respond_
         f'<td class="num prio">{_e(formats.localize(case.priority))}</td>'
         f"{_reference_cell(case, words, url=url, reference=reference, several_shops=several_shops)}"
         f"{_problem_cell(case, words)}"
-        f'<td class="state"><span class="status status-{_e(case.status)}">{_e(case.status_label)}</span></td>'
+        f'<td class="state"><span class="status status-{_e(case.status)}">{words["statuses"].get(case.status, "")}</span></td>'
         f"{_buyer_cell(case)}{_value_cell(case)}"
         f'<td class="age">{_e(age(case.opened_at))}</td>'
         f"{_last_message_cell(case)}{_due_cell(case, words, now=now)}{respond_by}"
@@ -84,7 +89,8 @@ def _reference_cell(case, words: dict, *, url: str, reference: str, several_shop
 
 def _problem_cell(case, words: dict) -> str:
     carrier = f" · {_e(case.carrier.name)}" if case.carrier else ""
-    html = f'<span class="problem">{_e(case.problem)}{carrier}</span>'
+    problem = words["problems"].get(case.claim_type or case.kind, "")
+    html = f'<span class="problem">{problem}{carrier}</span>'
     if case.needed_by:
         needed_by = _e(formats.date_format(case.needed_by, "SHORT_DATE_FORMAT"))
         html += f' <span class="needed-by" title="{words["needed_by"]}">⏰ {needed_by}</span>'
