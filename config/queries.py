@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -107,6 +108,7 @@ class _Shape:
 
 
 _shapes = threading.local()
+STAND_IN_TIME = datetime(1111, 1, 1, tzinfo=UTC)
 
 
 def fetch_shaped(name: str, build: Callable[..., dict[str, QuerySet]], **values) -> dict[str, list]:
@@ -163,7 +165,9 @@ def stand_in(index: int, value):
         return -(2**62) - index
     if isinstance(value, str):
         return f"\x00stand-in {index}\x00"
-    raise TypeError(f"fetch_shaped: ids and words only, not {type(value).__name__}.")
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return STAND_IN_TIME + timedelta(microseconds=index)  # centuries before any order
+    raise TypeError(f"fetch_shaped: ids, words and times only, not {type(value).__name__}.")
 
 
 def _instances(queryset: QuerySet, compiler, rows: list[dict]) -> list:

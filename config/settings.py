@@ -17,6 +17,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config import prepared as _prepared
 from config.keys import laptop_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -138,11 +139,22 @@ else:
     # A kept connection that PostgreSQL dropped (restart, failover, pg_terminate_backend) is
     # noticed before the request uses it, instead of failing that request with a 500.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Repeated queries are parsed and planned once per connection (config/prepared.py); off for
+# PgBouncer in transaction mode.
+_prepared_options = (
+    {"connection_factory": _prepared.PreparingConnection, "cursor_factory": _prepared.PreparingCursor}
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+    else {}
+)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(_prepared_options)
 # Reports and exports read from a replica when there is one (config/db_router.py);
 # everything else, and every write, stays on the primary.
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        DATABASES["replica"].setdefault("OPTIONS", {}).update(_prepared_options)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.db_router.ReportsToReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -14,7 +14,7 @@ from cases.services import lock_order_for_case
 from cases.verbs import Reason, Verb, because
 from claims import services as claims
 from claims.models import Claim
-from config.queries import fetch_together
+from config.queries import fetch_shaped
 from orders.models import Order
 from returns import services as returns
 from returns.eligibility import LineIn
@@ -55,12 +55,12 @@ def portal_problem_report(
     # The statement that locks it reads its date and reserves the id of the case that may open;
     # then, in one round trip, the claims of this type still open and what opening one reads.
     lock = lock_order_for_case(order, old_needed_by=F("needed_by"))
-    rows = fetch_together({"reported": claims.open_claims_of_type(order, type), **claims.claim_reads(order)})
+    rows = fetch_shaped("portal_report", claims.claim_open_reads, order=order.pk, type=type)
     old_date = lock.found["old_needed_by"]
     date_changed = bool(needed_by) and needed_by != old_date
     if needed_by:
         order_needed_by_set(order=order, needed_by=needed_by, reason=because(Reason.BUYER_GAVE_DATE))
-    existing = rows["reported"][0] if rows["reported"] else None
+    existing = rows["twins"][0] if rows["twins"] else None
     if existing is not None:
         # What the buyer wrote again stays on the case for the agent; it may add something.
         case_event(existing.case, Verb.BUYER_REPORTED_AGAIN, statement=statement, photos=len(photos or ()))

@@ -12,7 +12,7 @@ from .dispute import claim_dispute_settle
 from .open import DisputeIn, LineIn, claim_open, claim_reads
 from .photos import claim_photos_add
 from .playbook import playbook_step_done
-from .repeated import claim_open_once, open_claims_of_type
+from .repeated import claim_open_once, claim_open_reads, open_claims_of_type
 from .resolve import RESOLVE_ACTIONS, ResolveResult, buyer_event_for, claim_act, claim_resolve, tell_refund
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "claim_open",
     "claim_reads",
     "claim_open_once",
+    "claim_open_reads",
     "open_claims_of_type",
     "claim_photos_add",
     "claim_refresh_evidence",

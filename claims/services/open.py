@@ -20,9 +20,9 @@ from cases.services import OrderLock, case_buyer_wrote, case_open, case_set_prev
 from cases.sla import case_sla_refresh
 from cases.uploads import validate_photos
 from cases.verbs import Verb
-from config.queries import fetch_together, prefetched
+from config.queries import fetch_shaped, prefetched
 from messaging.public import BuyerEvent, OwnerEvent, notify_buyer, notify_owners
-from orders.models import Order, OrderLine, Shipment
+from orders.models import Order, OrderLine, Payment, Shipment
 
 from ..evidence import compute_evidence
 from ..models import Claim, ClaimLine
@@ -89,7 +89,7 @@ def claim_open(
         # Claims on one order open one after the other: the evidence of the second sees the first's
         # resolution, and only one of them gets an automatic decision.
         case_id = (lock or lock_order_for_case(order)).case_id
-        rows = rows or fetch_together(claim_reads(order))
+        rows = rows or fetch_shaped("claim_reads", claim_reads, order=order.pk)
         parcels = rows["parcels"]
         prefetched(order, "payments", rows["payments"])  # for the evidence
         with batched_events():
@@ -163,11 +163,11 @@ def claim_open(
     return claim
 
 
-def claim_reads(order: Order) -> dict:
+def claim_reads(*, order: int) -> dict:
     """What opening a claim reads of the order once it holds the lock: its parcels (newest first) and payments."""
     return {
-        "parcels": order.shipments.select_related("carrier").order_by("-shipped_at", "-id"),
-        "payments": order.payments.all(),
+        "parcels": Shipment.objects.filter(order=order).select_related("carrier").order_by("-shipped_at", "-id"),
+        "payments": Payment.objects.filter(order=order),
     }
 
 

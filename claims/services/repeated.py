@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -12,7 +12,7 @@ from cases.events import case_event
 from cases.models import OPEN_STATUSES
 from cases.services import lock_order_for_case
 from cases.verbs import Verb
-from config.queries import fetch_together
+from config.queries import fetch_shaped
 from orders.models import Order
 
 from ..models import Claim
@@ -41,7 +41,7 @@ def claim_open_once(
     # one's twin and what opening it reads anyway.
     lock = lock_order_for_case(order)
     since = timezone.now() - timedelta(minutes=settings.POSTSALE_DUPLICATE_CLAIM_MINUTES)
-    rows = fetch_together({"twins": open_claims_of_type(order, type, since=since), **claim_reads(order)})
+    rows = fetch_shaped("claim_open_once", claim_open_reads, order=order.pk, type=type, since=since)
     twin = _open_twin(rows["twins"], lines=lines, dispute=dispute)
     if twin is None:
         claim = claim_open(
@@ -63,7 +63,13 @@ def claim_open_once(
     return twin, False
 
 
-def open_claims_of_type(order: Order, type: str, *, since=None):
+def claim_open_reads(*, order: int, type: str, since: datetime | None = None) -> dict:
+    """What opening a claim reads once it holds the order's lock: the claims that could be its
+    twin (`twins`, opened since `since`) and `claim_reads`; compiled once (`fetch_shaped`)."""
+    return {"twins": open_claims_of_type(order, type, since=since), **claim_reads(order=order)}
+
+
+def open_claims_of_type(order: Order | int, type: str, *, since=None):
     """The order's claims of this type still being worked on (opened since `since`), newest first."""
     claims = Claim.objects.filter(case__order=order, type=type, case__status__in=OPEN_STATUSES)
     if since is not None:

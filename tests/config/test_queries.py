@@ -1,5 +1,6 @@
 """`fetch_together`: many querysets in one round trip give what iterating each of them gives."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -112,3 +113,19 @@ def test_a_build_that_uses_a_value_otherwise_than_as_a_parameter_is_compiled_eve
     for case in (busy_case, other):
         found = fetch_shaped("test-reference", by_reference, number=case.pk)
         assert [row.pk for row in found["case"]] == [case.pk]
+
+
+def test_a_shaped_batch_takes_a_moment_as_a_value(busy_case, shop):
+    """Claims opened since a moment (the twin check of claim_open_once): each call's own moment counts."""
+    later = make_claim(make_order(shop), "damaged").case
+    type(later).objects.filter(pk=busy_case.pk).update(opened_at=F("opened_at") - timedelta(days=2))
+    later_opened = type(later).objects.filter(pk=later.pk).values_list("opened_at", flat=True).get()
+
+    def opened_since(*, shop, since):
+        return {"cases": type(later).objects.filter(shop=shop, opened_at__gte=since).order_by("id")}
+
+    everything = fetch_shaped("test-since", opened_since, shop=shop.pk, since=later_opened - timedelta(days=365))
+    only_later = fetch_shaped("test-since", opened_since, shop=shop.pk, since=later_opened)
+
+    assert busy_case.pk in [case.pk for case in everything["cases"]]
+    assert [case.pk for case in only_later["cases"]] == [later.pk]
