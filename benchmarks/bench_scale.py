@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -388,6 +389,21 @@ class Http:
         return samples
 
 
+def warm_every_worker(port: int, headers: dict, requests: list[tuple[str, str, bytes | None]], workers: int) -> None:
+    """Each gunicorn worker loads its templates, URL map and compiled reads on its first requests
+    (0.3–1 s for the first case page). Sent one after the other, warm-up requests may all reach the
+    same worker and leave the other's first request in the timed part; sent `workers` at a time,
+    they reach every worker."""
+
+    def send(request: tuple[str, str, bytes | None]) -> None:
+        method, path, body = request
+        Http(port, headers).request(method, path, body)
+
+    with ThreadPoolExecutor(workers) as pool:
+        for start in range(0, len(requests), workers):
+            list(pool.map(send, requests[start : start + workers]))
+
+
 def query_count(client, method: str, path: str, body: bytes | None = None, **extra) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -422,7 +438,7 @@ class ServerCpu:
         return sum(after[pid] - before.get(pid, 0.0) for pid in after) * 1000 / requests
 
 
-def measure(port: int, runs: int, cpu: ServerCpu) -> list[tuple[str, list[float], int, float]]:
+def measure(port: int, runs: int, cpu: ServerCpu, workers: int) -> list[tuple[str, list[float], int, float]]:
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.test import Client
@@ -482,6 +498,13 @@ def measure(port: int, runs: int, cpu: ServerCpu) -> list[tuple[str, list[float]
         ("API cases ?open=false&shop=", "/api/v1/cases/?open=false&shop=bench-2"),
         ("API cases ?assignee=me", "/api/v1/cases/?assignee=me"),
     ]
+    kinds_of_case = [
+        mine.filter(kind=kind).order_by("-id").values_list("reference", flat=True).first()
+        for kind in ("claim", "return", "enquiry")
+    ]
+    pages = ["/desk/", "/api/v1/cases/"] + [f"/desk/cases/{ref}/" for ref in kinds_of_case if ref]
+    # Each page `workers` times at once, three rounds: every worker opens every page.
+    warm_every_worker(port, desk.headers, [("GET", page, None) for page in pages for _ in range(workers)] * 3, workers)
     results = []
     for name, path in lists:
         client = api_agent if path.startswith("/api/") else desk
@@ -524,8 +547,11 @@ def measure(port: int, runs: int, cpu: ServerCpu) -> list[tuple[str, list[float]
         bodies = iter(
             json.dumps({"order": pk, "type": claim_type, "statement": "Hm."}).encode() for pk in pks
         )
-        # Six to warm up: each of the workers compiles what opening a claim reads once.
-        shop_api.timed("/api/v1/claims/", 0, method="POST", bodies=bodies, expect=201, warm_up=6)
+        # Each worker compiles what opening a claim reads once: warmed with claims of their own.
+        warm_every_worker(
+            port, shop_api.headers, [("POST", "/api/v1/claims/", next(bodies)) for _ in range(3 * workers)], workers
+        )
+        shop_api.timed("/api/v1/claims/", 0, method="POST", bodies=bodies, expect=201)
         before = cpu()
         samples = shop_api.timed("/api/v1/claims/", runs, method="POST", bodies=bodies, expect=201, warm_up=0)
         used = cpu.per_request_ms(before, cpu(), runs)
@@ -566,7 +592,7 @@ def main() -> None:
     server = start_gunicorn(args.database_url, port, args.workers)
     load_before, speed_before = os.getloadavg()[0], cpu_speed()
     try:
-        results = measure(port, args.runs, ServerCpu(server, args.database_url))
+        results = measure(port, args.runs, ServerCpu(server, args.database_url), args.workers)
     finally:
         stop(server)
     print(
