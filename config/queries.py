@@ -101,9 +101,9 @@ class _Shape:
     slots: list[tuple[int, str]]  # (position in the parameters, name of the value)
 
     def params(self, values: dict) -> list:
-        params = list(self.batch.params)
+        params, flat = list(self.batch.params), _flat(values)
         for position, name in self.slots:
-            params[position] = values[name]
+            params[position] = flat[name]
         return params
 
 
@@ -116,15 +116,22 @@ def fetch_shaped(name: str, build: Callable[..., dict[str, QuerySet]], **values)
 
     Django compiles a queryset in about half a millisecond; a page of two dozen reads spent more
     on that than PostgreSQL spent answering them. `build` makes the reads from `values` (ids, a
-    language) and may use each only as a parameter of a query. The reads are compiled once with
+    tuple of ids, a word, an aware datetime) and may use each only as a parameter of a query. The reads are compiled once with
     stand-ins for the values, and each call puts its own values where the stand-ins were. A value
-    that is None makes another shape (a case without an order reads no parcels). The first call of
+    that is None makes another shape (a case without an order reads no parcels), and so does a
+    tuple of another length. The first call of
     a shape checks that its stand-ins give exactly the statement its own values compile to; a
     build that uses a value in any other way is compiled afresh on every call.
     """
     if connection.vendor != "postgresql":
         return fetch_together(build(**values))
-    key = (name, connection.alias, tuple(sorted(key for key, value in values.items() if value is None)))
+    # None reads differently from a value, and a tuple of ids compiles to as many parameters as it holds.
+    sizes = tuple(
+        (key, -1 if value is None else len(value))
+        for key, value in values.items()
+        if value is None or isinstance(value, tuple)
+    )
+    key = (name, connection.alias, sizes)
     shapes = _shapes.__dict__.setdefault("by_key", {})
     if key not in shapes:
         shapes[key] = _shape(build, values)
@@ -140,11 +147,22 @@ def _shape(build, values: dict) -> _Shape | None:
         for index, (name, value) in enumerate(values.items())
     }
     shaped = _Batch.compile(build(**stand_ins))
-    shape = _Shape(shaped, param_slots(shaped.params, stand_ins))
+    shape = _Shape(shaped, param_slots(shaped.params, _flat(stand_ins)))
     own = _Batch.compile(build(**values))
     if own.sql != shaped.sql or own.params != shape.params(values):
         return None
     return shape
+
+
+def _flat(values: dict) -> dict:
+    """Each value by its name, and each id of a tuple by (name, index)."""
+    flat = {}
+    for name, value in values.items():
+        if isinstance(value, tuple):
+            flat.update({(name, index): item for index, item in enumerate(value)})
+        else:
+            flat[name] = value
+    return flat
 
 
 def param_slots(params, stand_ins: dict) -> list[tuple[int, str]]:
@@ -161,6 +179,8 @@ def stand_in(index: int, value):
     """A value of the same type that no real id or word equals, to compile a query once for many values."""
     if isinstance(value, bool):
         raise TypeError("fetch_shaped: a flag changes a read's shape; make it part of the name.")
+    if isinstance(value, tuple) and all(type(item) is int for item in value):
+        return tuple(-(2**61) - 1000 * index - position for position in range(len(value)))
     if isinstance(value, int):
         return -(2**62) - index
     if isinstance(value, str):

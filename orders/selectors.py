@@ -7,6 +7,8 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from config.queries import fetch_shaped, prefetched
+
 from . import tenancy
 from .models import Order, OrderLine, Payment, PaymentStatus, Shipment, TrackingEvent
 
@@ -29,16 +31,34 @@ def orders_for_api(*, shop: str | None = None, number: str | None = None) -> Que
 
 
 def order_by_key(*, pk: int | None = None, shop: str = "", number: str = "", user=None) -> Order | None:
-    """An order by its id, or by its shop's slug and number; with the shop and buyer joined.
+    """An order by its id, or by its shop's slug and number; with the shop and buyer joined and its
+    lines (with their products) read in the same round trip, where `order_lines_for` finds them.
 
     With `user`, only an order of their shops: another shop's is None, like one that does not exist.
+    Compiled once per process (`fetch_shaped`): a claim or return names its order on every request.
     """
-    orders = Order.objects.select_related("shop", "buyer")
-    if user is not None:
-        orders = tenancy.in_shops(orders, user)
+    ids = tenancy.shop_ids(user) if user is not None else None
+    if ids is not None and not ids:
+        return None
+    shops = None if ids is None else tuple(sorted(ids))
     if pk is not None:
-        return orders.filter(pk=pk).first()
-    return orders.filter(shop__slug=shop, number=number).first()
+        rows = fetch_shaped("order_by_id", _order_reads, pk=pk, shops=shops)
+    else:
+        rows = fetch_shaped("order_by_number", _order_reads, shop=shop, number=number, shops=shops)
+    if not rows["order"]:
+        return None
+    order = rows["order"][0]
+    prefetched(order, "lines", rows["lines"])
+    return order
+
+
+def _order_reads(*, shops: tuple[int, ...] | None, pk: int | None = None, shop: str = "", number: str = ""):
+    by_key = {"pk": pk} if pk is not None else {"shop__slug": shop, "number": number}
+    order = Order.objects.filter(**by_key)
+    if shops is not None:
+        order = order.filter(shop_id__in=shops)
+    lines = OrderLine.objects.filter(order__in=order.values("pk")).select_related("product")
+    return {"order": order.select_related("shop", "buyer"), "lines": lines}
 
 
 def order_line_for(order: Order, *, position: int | None = None, sku: str | None = None) -> OrderLine:
