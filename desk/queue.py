@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -143,10 +143,21 @@ def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) 
     now = now or timezone.now()
     statuses = set(filters.status or OPEN_STATUSES)
     queryset = Case.objects.all()
+    if filters.q:
+        # A search is read from the search indexes alone, its statuses and shops checked in the rows
+        # found: written plainly, PostgreSQL ANDed the few thousand candidates of "kaufer 4242" with
+        # the 170,000 entries of the open cases' index (18 of 25 ms at 1M cases). `shop_id + 0` and
+        # `status || ''` are the same tests, which no index serves.
+        queryset = queryset.alias(shop_unindexed=F("shop_id") + 0, status_unindexed=Concat("status", Value("")))
     if statuses != set(CaseStatus.values):
         # In the order of OPEN_STATUSES, so that the open queue's predicate matches its partial index.
-        queryset = queryset.filter(status__in=[s for s in CaseStatus.values if s in statuses])
-    queryset = tenancy.in_shops(queryset, user)
+        wanted = [s for s in CaseStatus.values if s in statuses]
+        queryset = queryset.filter(status_unindexed__in=wanted) if filters.q else queryset.filter(status__in=wanted)
+    if filters.q:
+        shops = tenancy.shop_ids(user)
+        queryset = queryset if shops is None else queryset.filter(shop_unindexed__in=sorted(shops))
+    else:
+        queryset = tenancy.in_shops(queryset, user)
     queryset = apply_view(queryset, filters.view, user=user, now=now)
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)

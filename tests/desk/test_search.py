@@ -90,3 +90,15 @@ def test_an_identifier_typed_in_full_ranks_first(client, agent, shop, carrier):
     client.force_login(agent)
 
     assert found(client, "LL-900100")[0] == target.reference
+
+
+def test_an_identifier_is_found_whole_though_the_index_looks_up_one_piece_of_it(client, agent, shop, others):
+    """The trigram index is asked for "4242" only (the rarest-looking piece); the rest must match too."""
+    wanted = enquiry("Hallo", email="anna.4242@example.de", name="Anna Berg", n=1)
+    same_number = enquiry("Hallo", email="bert.4242@example.se", name="Bert Berg", n=2)
+    client.force_login(agent)
+
+    assert found(client, "anna.4242@example") == [wanted.reference]
+    assert found(client, "ANNA.4242@EXAMPLE.DE") == [wanted.reference]
+    assert sorted(found(client, "4242@example")) == sorted([wanted.reference, same_number.reference])
+    assert found(client, "anna.4242@example.se") == []
