@@ -148,6 +148,7 @@ class PreparingCursor(psycopg2.extensions.cursor):
         if key not in connection.seen:
             if len(connection.seen) >= REMEMBER:
                 connection.seen.clear()
+                connection.unpreparable.clear()
             connection.seen[key] = None
             return None
         status = connection.info.transaction_status

@@ -116,12 +116,12 @@ def fetch_shaped(name: str, build: Callable[..., dict[str, QuerySet]], **values)
 
     Django compiles a queryset in about half a millisecond; a page of two dozen reads spent more
     on that than PostgreSQL spent answering them. `build` makes the reads from `values` (ids, a
-    tuple of ids, a word, an aware datetime) and may use each only as a parameter of a query. The reads are compiled once with
-    stand-ins for the values, and each call puts its own values where the stand-ins were. A value
-    that is None makes another shape (a case without an order reads no parcels), and so does a
-    tuple of another length. The first call of
-    a shape checks that its stand-ins give exactly the statement its own values compile to; a
-    build that uses a value in any other way is compiled afresh on every call.
+    non-empty tuple of ids, a word, an aware datetime) and may use each only as a parameter of a
+    query. The reads are compiled once with stand-ins for the values, and each call puts its own
+    values where the stand-ins were. A value that is None makes another shape (a case without an
+    order reads no parcels), and so does a tuple of another length. The first call of a shape
+    checks that its stand-ins give exactly the statement its own values compile to; a build that
+    uses a value in any other way is compiled afresh on every call.
     """
     if connection.vendor != "postgresql":
         return fetch_together(build(**values))
@@ -179,7 +179,7 @@ def stand_in(index: int, value):
     """A value of the same type that no real id or word equals, to compile a query once for many values."""
     if isinstance(value, bool):
         raise TypeError("fetch_shaped: a flag changes a read's shape; make it part of the name.")
-    if isinstance(value, tuple) and all(type(item) is int for item in value):
+    if isinstance(value, tuple) and value and all(type(item) is int for item in value):
         return tuple(-(2**61) - 1000 * index - position for position in range(len(value)))
     if isinstance(value, int):
         return -(2**62) - index

@@ -153,11 +153,7 @@ def filtered_cases(filters: QueueFilters, *, user, now: datetime | None = None) 
         # In the order of OPEN_STATUSES, so that the open queue's predicate matches its partial index.
         wanted = [s for s in CaseStatus.values if s in statuses]
         queryset = queryset.filter(status_unindexed__in=wanted) if filters.q else queryset.filter(status__in=wanted)
-    if filters.q:
-        shops = tenancy.shop_ids(user)
-        queryset = queryset if shops is None else queryset.filter(shop_unindexed__in=sorted(shops))
-    else:
-        queryset = tenancy.in_shops(queryset, user)
+    queryset = tenancy.in_shops(queryset, user, path="shop_unindexed" if filters.q else None)
     queryset = apply_view(queryset, filters.view, user=user, now=now)
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
@@ -324,11 +320,12 @@ def _branches(filters: QueueFilters, *, shops: dict) -> list[tuple[int, str | No
     order. PostgreSQL reads an index in order only for one value of its leading columns;
     for `shop_id IN (1, 2) AND status IN ('resolved', 'closed')` it would read every such
     case and sort them. So each pair is its own ordered, limited scan, and the pages are
-    merged (`_merged_scans`): a page touches at most a page per pair, whatever the table holds. A search reads its own trigram index and sorts
-    the few cases it finds; one agent's cases come from `case_assignee_by_urgency`.
+    merged (`_merged_scans`): a page touches at most a page per pair, whatever the table
+    holds. A search reads its own trigram index and sorts the few cases it finds; one agent's
+    cases come from `case_assignee_by_urgency`.
     """
     if connection.vendor != "postgresql":
-        # SQLite (the laptop default) has no LATERAL, and at demo size one plain query is fine.
+        # SQLite (the laptop default) has no LIMIT inside a UNION, and at demo size one query is fine.
         return None
     if filters.q or filters.view == "mine" or (filters.assignee and filters.assignee != "none"):
         return None

@@ -9,7 +9,7 @@ from .carrier_claims import (
 )
 from .decide import claim_decide, claim_recheck, claim_refresh_evidence, decision_input
 from .dispute import claim_dispute_settle
-from .open import DisputeIn, LineIn, claim_open, claim_reads
+from .open import DisputeIn, LineIn, claim_open
 from .photos import claim_photos_add
 from .playbook import playbook_step_done
 from .repeated import claim_open_once, claim_open_reads, open_claims_of_type
@@ -31,7 +31,6 @@ __all__ = [
     "claim_dispute_settle",
     "claim_recheck",
     "claim_open",
-    "claim_reads",
     "claim_open_once",
     "claim_open_reads",
     "open_claims_of_type",
