@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
@@ -70,7 +71,14 @@ class _Batch:
         compilers, parts, params = [], [], []
         for index, queryset in enumerate(querysets.values()):
             compiler = queryset.query.get_compiler(using=queryset.db)
-            sql, query_params = compiler.as_sql()
+            try:
+                sql, query_params = compiler.as_sql()
+            except EmptyResultSet:
+                # Nothing can match (`pk__in=[]`, an id past the column's range): Django asks the
+                # database nothing for such a queryset, and neither does the batch.
+                parts.append("'[]'")
+                compilers.append(None)
+                continue
             columns = ", ".join(f"c{n}" for n in range(len(compiler.select)))
             parts.append(
                 # Renamed c0, c1…: a select_related join repeats column names ("id"); objects, not
@@ -86,7 +94,7 @@ class _Batch:
             cursor.execute(self.sql, params)
             answers = cursor.fetchone()
         return {
-            name: _instances(queryset, compiler, json.loads(answer, parse_float=Decimal))
+            name: [] if compiler is None else _instances(queryset, compiler, json.loads(answer, parse_float=Decimal))
             for (name, queryset), compiler, answer in zip(
                 self.querysets.items(), self.compilers, answers, strict=True
             )
@@ -123,7 +131,8 @@ def fetch_shaped(name: str, build: Callable[..., dict[str, QuerySet]], **values)
     checks that its stand-ins give exactly the statement its own values compile to; a build that
     uses a value in any other way is compiled afresh on every call.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not all(map(_storable, values.values())):
+        # An id past what a column holds matches nothing, and is not a value to compile a shape from.
         return fetch_together(build(**values))
     # None reads differently from a value, and a tuple of ids compiles to as many parameters as it holds.
     sizes = tuple(
@@ -152,6 +161,13 @@ def _shape(build, values: dict) -> _Shape | None:
     if own.sql != shaped.sql or own.params != shape.params(values):
         return None
     return shape
+
+
+def _storable(value) -> bool:
+    """False for an integer (or a tuple holding one) that no bigint column can hold."""
+    if isinstance(value, tuple):
+        return all(map(_storable, value))
+    return not isinstance(value, int) or -(2**63) <= value < 2**63
 
 
 def _flat(values: dict) -> dict:

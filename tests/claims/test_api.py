@@ -44,3 +44,16 @@ def test_a_claim_on_another_shops_order_is_refused_like_an_unknown_order(
     assert response.status_code == 400
     assert response.json() == {"order": ["No such order."]}
     assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize("order_id", [2**63, 116039740466405179392, -(2**70)])
+def test_an_order_id_past_what_the_database_holds_is_no_such_order(api, shop, order_id):
+    """The fuzzer's case: the id no bigint holds made the order's read raise (500), first use or not."""
+    make_order(shop)
+
+    for _ in range(2):
+        response = api.post("/api/v1/claims/", {"order": order_id, "type": "lost_in_transit"}, format="json")
+
+        assert response.status_code == 400
+        assert response.json() == {"order": ["No such order."]}
+    assert Case.objects.count() == 0

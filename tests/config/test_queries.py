@@ -129,3 +129,17 @@ def test_a_shaped_batch_takes_a_moment_as_a_value(busy_case, shop):
 
     assert busy_case.pk in [case.pk for case in everything["cases"]]
     assert [case.pk for case in only_later["cases"]] == [later.pk]
+
+
+def test_a_read_that_can_match_nothing_answers_empty_beside_the_others(busy_case):
+    """`pk__in=[]` or an id past the column's range: Django asks nothing for it, the batch neither."""
+    found = fetch_together(
+        {
+            "none": Order.objects.filter(pk__in=[]),
+            "past": Order.objects.filter(pk=2**64),
+            "order": Order.objects.filter(pk=busy_case.order_id),
+        }
+    )
+
+    assert found["none"] == [] and found["past"] == []
+    assert [order.pk for order in found["order"]] == [busy_case.order_id]
