@@ -18,7 +18,7 @@ from config.api import (
     validated,
 )
 from decisions.public import latest_decision
-from orders.api import OrderLineRefSerializer, PersonalisationOut
+from orders.api import OrderKeySerializer, OrderLineRefSerializer, PersonalisationOut
 from orders.selectors import order_by_key, order_lines_for
 
 from . import services
@@ -49,8 +49,12 @@ class OrderRefField(serializers.Field):
         user = self.context["request"].user
         if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
             order = order_by_key(pk=int(data), user=user)
-        elif isinstance(data, dict) and data.get("shop") and data.get("number"):
-            order = order_by_key(shop=data["shop"], number=str(data["number"]), user=user)
+        elif isinstance(data, dict):
+            # The same checks as a return's order key (a slug, a number without NUL, their lengths).
+            key = OrderKeySerializer(data=data)
+            if not key.is_valid():
+                self.fail("invalid")
+            order = order_by_key(**key.validated_data, user=user)
         else:
             self.fail("invalid")
         if order is None:

@@ -261,6 +261,13 @@ class UpsertResultSerializer(serializers.Serializer):
     created = serializers.BooleanField()
 
 
+class OrderKeySerializer(serializers.Serializer):
+    """An order by its shop's slug and its number, as a shop system knows it."""
+
+    shop = serializers.SlugField(max_length=50)
+    number = serializers.CharField(max_length=64)
+
+
 class OrderLineRefSerializer(serializers.Serializer):
     """A line of an order as other APIs name it: by its position, or by its SKU (selectors.order_line_for)."""
 

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from cases.models import RefundStatus
 from config.api import InstantField, KeywordSafeSerializer, UTCDateTimeField
 from orders import tenancy
-from orders.api import OrderLineRefSerializer
+from orders.api import OrderKeySerializer, OrderLineRefSerializer
 from orders.selectors import order_by_key, order_lines_for
 
 from .eligibility import LineIn
@@ -23,11 +23,6 @@ from .models import Condition, Resolution, ReturnMethod, ReturnReason, ReturnSta
 class ReturnLineInSerializer(OrderLineRefSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=100000)
     reason = serializers.ChoiceField(choices=ReturnReason.choices)
-
-
-class OrderKeySerializer(serializers.Serializer):
-    shop = serializers.SlugField(max_length=50)
-    number = serializers.CharField(max_length=64)
 
 
 # A pattern, not an enum: drf-spectacular hoists enums into components by field

@@ -8,7 +8,17 @@ from tests.factories import make_order
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("reference", [1.5, {"shop": "leinen"}, True])
+@pytest.mark.parametrize(
+    "reference",
+    [
+        1.5,
+        {"shop": "leinen"},
+        True,
+        # The fuzzer's: a NUL reached PostgreSQL's driver (500) before the key was checked like a return's.
+        {"shop": "lei\x00nen", "number": "LL-1"},
+        {"shop": "leinen", "number": "LL\x00-1"},
+    ],
+)
 def test_an_order_reference_that_is_no_id_or_shop_and_number_is_a_400(api, shop, reference):
     make_order(shop)
 
