@@ -1,5 +1,7 @@
 """Issuing the label: the e-mail that carries it."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from returns.models import ReturnStatus
@@ -16,5 +18,7 @@ def test_the_label_email_gives_the_deadline_and_not_the_outbound_carrier(deliver
     text = mail_text(request, "return_label")
     request.refresh_from_db()
     assert request.status == ReturnStatus.LABEL_ISSUED
-    assert f"{request.expires_at.day}." in text
+    # The day as the shop's buyer reads it: at 23:30 UTC it is already tomorrow in Berlin.
+    deadline = request.expires_at.astimezone(ZoneInfo(delivered_order.shop.time_zone))
+    assert f"{deadline.day}." in text
     assert "DHL" not in text
